@@ -154,6 +154,10 @@ class Parser {
   /** Parses a value; on failure records the problem and returns null. */
   private value(depth: number, context: string): ConfigValue | null {
     const t = this.peek();
+    if (this.startsStatement(t)) {
+      this.problem(t, `expected a value ${context}, found option or scope '${clip(t.text)}'`);
+      return null;
+    }
     switch (t.kind) {
       case 'word':
         this.next();

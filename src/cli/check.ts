@@ -1,0 +1,78 @@
+// `scriptlet check <conf>`: validates a configuration and (through a hook the
+// engine provides) compiles every script.
+
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, type Problem } from '../config/errors.js';
+import { loadScriptletConfig, type ScriptletConfig } from '../config/scriptlet-config.js';
+import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CliHooks, type Command } from './command.js';
+import { formatCheckJson, formatCheckReport, formatProblems } from './check-report.js';
+import type { CliIo } from './io.js';
+
+export interface CheckResult {
+  /** The configuration, when it loaded (even if a script failed to compile). */
+  config: ScriptletConfig | null;
+  /** Every problem found; empty when the check passed. */
+  problems: Problem[];
+}
+
+/** Loads `conf`, then compiles each script through `hooks.compileScript`. */
+export async function check(conf: string, hooks: CliHooks = {}): Promise<CheckResult> {
+  let config: ScriptletConfig;
+  try {
+    config = loadScriptletConfig(conf);
+  } catch (err) {
+    if (err instanceof ConfigError) return { config: null, problems: err.problems };
+    throw err;
+  }
+  const problems: Problem[] = [];
+  if (hooks.compileScript) {
+    for (const script of config.scripts) problems.push(...(await hooks.compileScript(script, config)));
+  }
+  return { config, problems };
+}
+
+const USAGE = `usage: scriptlet check [--json] <conf>
+
+Validates a configuration file (and everything it includes): syntax, the
+scriptlet scope's options, and that every script's source is found.
+Prints the options in force, where each was set, and the scripts resolved.
+
+  --json    print the result as one JSON object
+  -h, --help
+
+Exit status: 0 when valid; 1 with one "file:line:col: message" line per
+problem on stderr; 2 on a usage error.
+`;
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'validate a configuration and its scripts',
+  usage: USAGE,
+  async run(args: string[], io: CliIo, hooks: CliHooks): Promise<number> {
+    let parsed;
+    try {
+      parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    } catch (err) {
+      io.stderr.write(`scriptlet check: ${(err as Error).message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    if (parsed.values.help) {
+      io.stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    if (parsed.positionals.length !== 1) {
+      io.stderr.write(`scriptlet check: expected one configuration file, got ${parsed.positionals.length}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    const conf = path.resolve(io.cwd, parsed.positionals[0] as string);
+    const result = await check(conf, hooks);
+    if (parsed.values.json) io.stdout.write(formatCheckJson(result));
+    if (result.problems.length > 0) {
+      io.stderr.write(formatProblems(result.problems, io.cwd));
+      return EXIT_PROBLEMS;
+    }
+    if (!parsed.values.json) io.stdout.write(formatCheckReport(result.config as ScriptletConfig, io.cwd));
+    return EXIT_OK;
+  },
+};
