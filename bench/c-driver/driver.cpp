@@ -1,0 +1,85 @@
+// The physical limit: the reference policy's callout called straight from C
+// through lua_pcall, on the same native core (message view, Lua API) the
+// addon uses, with no Node, no spare threads and no verdict conversion.
+//
+//   c_driver POLICY.lua MODULE MESSAGE.eml [ITERATIONS]
+//
+// Prints one JSON line: engine, iterations, ns per message, the last code.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "../../native/lua_api.hpp"
+#include "../../native/master_state.hpp"
+
+using scriptlet::CallContext;
+using scriptlet::MasterState;
+
+namespace {
+
+std::string readAll(const char* path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "c_driver: cannot read %s\n", path);
+    std::exit(2);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// One message through validate_data by lua_pcall; returns the reply code.
+int runOnce(MasterState& master, int moduleRef, const std::string& raw) {
+  lua_State* L = master.L();
+  CallContext* call = master.acquireCall();
+  call->phase = scriptlet::Phase::Data;
+  call->message.reset(raw.data(), raw.size());
+  call->mailfrom = "alice@example.net";
+  call->rcptto.push_back("bob@example.com");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, moduleRef);
+  lua_getfield(L, -1, "validate_data");
+  lua_insert(L, -2);
+  scriptlet::pushCallHandle(L, call, scriptlet::kMessageMeta);
+  scriptlet::pushCallHandle(L, call, scriptlet::kAcceptMeta);
+  scriptlet::pushCallHandle(L, call, scriptlet::kVctxMeta);
+  if (lua_pcall(L, 4, 1, 0) != 0) {
+    std::fprintf(stderr, "c_driver: %s\n", lua_tostring(L, -1));
+    std::exit(1);
+  }
+  lua_pop(L, 1);
+  int code = call->verdict.disposition.code;
+  master.releaseCall(call);
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: c_driver POLICY.lua MODULE MESSAGE.eml [ITERATIONS]\n");
+    return 2;
+  }
+  long iterations = argc > 4 ? std::atol(argv[4]) : 1000000;
+  std::string source = readAll(argv[1]);
+  std::string raw = readAll(argv[3]);
+  scriptlet::MasterOptions options;
+  MasterState master(options);
+  scriptlet::LoadProblem problem;
+  if (!master.loadScript(argv[2], source.data(), source.size(), argv[1], &problem) ||
+      !master.initModules(&problem)) {
+    std::fprintf(stderr, "c_driver: %s\n", problem.message.c_str());
+    return 1;
+  }
+  int ref = master.moduleRef(argv[2]);
+  int code = 0;
+  for (long i = 0; i < iterations / 10 + 1; i++) code = runOnce(master, ref, raw);  // warm up the JIT
+  auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < iterations; i++) code = runOnce(master, ref, raw);
+  auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  std::printf("{\"engine\":\"%s\",\"iterations\":%ld,\"nsPerMessage\":%.1f,\"code\":%d}\n", scriptlet::kEngineId,
+              iterations, ns / static_cast<double>(iterations), code);
+  return 0;
+}

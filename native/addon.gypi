@@ -1,0 +1,124 @@
+# Shared by ./binding.gyp (engine chosen by SCRIPTLET_LUA, LuaJIT by default)
+# and engines/lua51/binding.gyp (always PUC Lua 5.1.5). Paths in this file are
+# relative to it; gyp rebases them for the including file.
+#
+# Targets:
+#   lua            the engine, from the untouched sources in vendor/
+#   scriptlet_core everything native that does not touch Node-API: Lua master
+#                  state, spare threads, message view, verdict, the Lua API
+#   scriptlet      the Node-API addon (scriptlet.node), loaded by node-gyp-build
+#   c_driver       bench/c-driver: the policy straight through lua_pcall, the
+#                  physical limit the addon is measured against
+{
+  'variables': {
+    'luajit_build_script_path': '../scripts/build-luajit.sh',
+    'vendor_luajit_dir': '../vendor/luajit/src',
+    'vendor_lua51_dir': '../vendor/lua51/src',
+  },
+  'target_defaults': {
+    'cflags!': ['-fno-exceptions'],
+    'cflags_cc!': ['-fno-exceptions', '-fno-rtti'],
+    'cflags': ['-fPIC', '-Wall'],
+    'cflags_cc': ['-std=gnu++17', '-fexceptions'],
+    'configurations': {
+      'Debug': {
+        'defines': ['SCRIPTLET_DEBUG=1', 'LUA_USE_APICHECK', 'LUA_USE_ASSERT'],
+        'defines!': ['NDEBUG'],
+        'cflags': ['-O0', '-g'],
+      },
+      'Release': {
+        'defines': ['NDEBUG'],
+        'cflags': ['-O2'],
+      },
+    },
+    'conditions': [
+      ['scriptlet_lua=="luajit"', {
+        'defines': ['SCRIPTLET_LUAJIT=1'],
+        'include_dirs': ['<(PRODUCT_DIR)/luajit/src'],
+      }, {
+        'defines': ['SCRIPTLET_LUA51=1', 'SCRIPTLET_LUA_AS_CXX=1'],
+        'include_dirs': ['<(vendor_lua51_dir)'],
+      }],
+    ],
+  },
+  'targets': [
+    {
+      'target_name': 'lua',
+      'conditions': [
+        ['scriptlet_lua=="luajit"', {
+          'type': 'none',
+          'actions': [{
+            'action_name': 'build_luajit',
+            'inputs': ['<(luajit_build_script_path)'],
+            'outputs': ['<(PRODUCT_DIR)/luajit/src/libluajit.a'],
+            'action': ['sh', '<(luajit_build_script_path)', '<(PRODUCT_DIR)/luajit', '<(CONFIGURATION_NAME)'],
+            'message': 'Building LuaJIT from vendor/luajit',
+          }],
+          'direct_dependent_settings': {
+            'libraries': ['<(PRODUCT_DIR)/luajit/src/libluajit.a', '-lm', '-ldl'],
+          },
+        }, {
+          # PUC Lua is compiled as C++ so that lua_error unwinds with C++
+          # exceptions and destructors in our C functions always run.
+          'type': 'static_library',
+          'defines': ['LUA_USE_POSIX'],
+          'cflags': ['-x', 'c++', '-w'],
+          'sources': [
+            '<(vendor_lua51_dir)/lapi.c', '<(vendor_lua51_dir)/lcode.c',
+            '<(vendor_lua51_dir)/ldebug.c', '<(vendor_lua51_dir)/ldo.c',
+            '<(vendor_lua51_dir)/ldump.c', '<(vendor_lua51_dir)/lfunc.c',
+            '<(vendor_lua51_dir)/lgc.c', '<(vendor_lua51_dir)/llex.c',
+            '<(vendor_lua51_dir)/lmem.c', '<(vendor_lua51_dir)/lobject.c',
+            '<(vendor_lua51_dir)/lopcodes.c', '<(vendor_lua51_dir)/lparser.c',
+            '<(vendor_lua51_dir)/lstate.c', '<(vendor_lua51_dir)/lstring.c',
+            '<(vendor_lua51_dir)/ltable.c', '<(vendor_lua51_dir)/ltm.c',
+            '<(vendor_lua51_dir)/lundump.c', '<(vendor_lua51_dir)/lvm.c',
+            '<(vendor_lua51_dir)/lzio.c', '<(vendor_lua51_dir)/lauxlib.c',
+            '<(vendor_lua51_dir)/lbaselib.c', '<(vendor_lua51_dir)/ldblib.c',
+            '<(vendor_lua51_dir)/liolib.c', '<(vendor_lua51_dir)/lmathlib.c',
+            '<(vendor_lua51_dir)/loslib.c', '<(vendor_lua51_dir)/ltablib.c',
+            '<(vendor_lua51_dir)/lstrlib.c', '<(vendor_lua51_dir)/loadlib.c',
+            '<(vendor_lua51_dir)/linit.c',
+          ],
+          'direct_dependent_settings': { 'libraries': ['-lm'] },
+        }],
+      ],
+    },
+    {
+      'target_name': 'scriptlet_core',
+      'type': 'static_library',
+      'dependencies': ['lua'],
+      'export_dependent_settings': ['lua'],
+      'sources': [
+        'master_state.cpp',
+        'spare_thread_cache.cpp',
+        'message_view.cpp',
+        'call_context.cpp',
+        'lua_call_handle.cpp',
+        'lua_msys.cpp',
+        'lua_message.cpp',
+        'lua_vctx.cpp',
+        'lua_loaders.cpp',
+        'util/rfc2047.cpp',
+        'util/address_list.cpp',
+        'util/lua_errors.cpp',
+      ],
+    },
+    {
+      'target_name': 'scriptlet',
+      'dependencies': ['scriptlet_core', "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      'sources': [
+        'napi/addon.cpp',
+        'napi/master_object.cpp',
+        'napi/call_input.cpp',
+        'napi/verdict_js.cpp',
+      ],
+    },
+    {
+      'target_name': 'c_driver',
+      'type': 'executable',
+      'dependencies': ['scriptlet_core'],
+      'sources': ['../bench/c-driver/driver.cpp'],
+    },
+  ],
+}

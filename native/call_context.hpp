@@ -1,0 +1,57 @@
+// Everything one phase call carries in and out: the message view, the
+// envelope and session facts, both contexts, and the verdict being built.
+// CallContexts are pooled by their MasterState and live as long as it does,
+// so a Lua handle that outlives its call can still check, safely, that its
+// serial no longer matches (see lua_api.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "context_map.hpp"
+#include "message_view.hpp"
+#include "verdict.hpp"
+
+namespace scriptlet {
+
+enum class Phase : int {
+  Connect,
+  Ehlo,
+  Mailfrom,
+  Rcptto,
+  Data,
+  DataSpool,
+  DataSpoolEachRcpt,
+  SetBinding,
+  Count
+};
+
+const char* phaseName(Phase phase);     // "data_spool"
+const char* calloutName(Phase phase);   // "validate_data_spool"
+bool phaseFromName(const char* name, size_t len, Phase* out);
+
+struct CallContext {
+  uint64_t serial = 0;  // set by MasterState at the start of every call
+  Phase phase = Phase::Connect;
+
+  MessageView message;
+  std::string messageId;
+  std::string mailfrom;
+  std::vector<std::string> rcptto;
+  int currentRcpt = -1;  // the recipient this call is about, or -1
+
+  std::string helo;
+  std::string remoteAddr, localAddr;
+  int remotePort = 0, localPort = 0;
+
+  ContextMap conn, mess;
+  Verdict verdict;
+
+  // Clears every field but keeps the allocated capacity for the next call.
+  void reset();
+  // The string argument of ehlo/mailfrom/rcptto callouts.
+  const std::string& phaseArgument() const;
+};
+
+}  // namespace scriptlet

@@ -1,0 +1,389 @@
+#include "master_state.hpp"
+
+#include <cassert>
+#include <cstring>
+
+#include "lua_api.hpp"
+#include "util/lua_errors.hpp"
+
+namespace scriptlet {
+
+namespace {
+
+constexpr const char* kKnownCallouts[] = {
+    "init",
+    "validate_connect",
+    "validate_ehlo",
+    "validate_mailfrom",
+    "validate_rcptto",
+    "validate_data",
+    "validate_data_spool",
+    "validate_data_spool_each_rcpt",
+    "validate_set_binding",
+};
+
+constexpr const char* kTempfailText = "4.3.0 Temporary failure in policy, try again later";
+
+lua_State* newState() {
+  lua_State* L = luaL_newstate();
+  if (L) luaL_openlibs(L);
+  return L;
+}
+
+// [-0, +0] Reads {message, location, traceback} left by errorTableHandler,
+// or the bare error value if the handler itself failed.
+void readErrorTable(lua_State* L, LoadProblem* problem) {
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "message");
+    lua_getfield(L, -2, "location");
+    lua_getfield(L, -3, "traceback");
+    problem->message = lua_isstring(L, -3) ? lua_tostring(L, -3) : "";
+    problem->location = lua_isstring(L, -2) ? lua_tostring(L, -2) : "";
+    problem->traceback = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
+    lua_pop(L, 3);
+  } else {
+    problem->message = errorText(L, -1);
+    problem->location = locationFromMessage(problem->message);
+  }
+  lua_pop(L, 1);
+}
+
+}  // namespace
+
+MasterState::MasterState(const MasterOptions& options)
+    : options_(options),
+      L_(newState()),
+      threads_(L_, options.maxSparePerMaster, options.maxUsesPerThread) {
+  // Without a state nothing works; this is the one unrecoverable failure.
+  if (!L_) throw std::bad_alloc();
+  lua_getglobal(L_, "debug");
+  lua_getfield(L_, -1, "traceback");
+  tracebackRef_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+  lua_pop(L_, 1);
+  installMsys(L_, this);
+  installMessageApi(L_);
+  installVctxApi(L_);
+  installLoaders(L_, this);
+  setGcPause(options.gcPause);
+  setGcStepmul(options.gcStepmul);
+}
+
+MasterState::~MasterState() {
+  if (L_) lua_close(L_);
+}
+
+bool MasterState::loadScript(const std::string& name, const char* source, size_t len,
+                             const std::string& path, LoadProblem* problem) {
+  problem->script = name;
+  if (!skipShebang(&source, &len)) {
+    problem->message = "bytecode refused: scripts are loaded from source text only (" + path + ")";
+    return false;
+  }
+  std::string chunkname = "@" + path;
+  int top = lua_gettop(L_);
+  if (luaL_loadbuffer(L_, source, len, chunkname.c_str()) != 0) {
+    problem->message = errorText(L_, -1);
+    problem->location = locationFromMessage(problem->message);
+    lua_settop(L_, top);
+    return false;
+  }
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, tracebackRef_);
+  lua_pushcclosure(L_, errorTableHandler, 1);
+  lua_insert(L_, -2);
+  registeredDuringLoad_.clear();
+  loadingScript_ = name;
+  int status = lua_pcall(L_, 0, 0, top + 1);
+  loadingScript_.clear();
+  if (status != 0) {
+    readErrorTable(L_, problem);
+    lua_settop(L_, top);
+    dropPendingRegistrations();
+    return false;
+  }
+  lua_settop(L_, top);
+  return checkRegistration(name, path, problem);
+}
+
+void MasterState::dropPendingRegistrations() {
+  for (auto& pending : registeredDuringLoad_) luaL_unref(L_, LUA_REGISTRYINDEX, pending.second);
+  registeredDuringLoad_.clear();
+}
+
+bool MasterState::checkRegistration(const std::string& name, const std::string& path, LoadProblem* problem) {
+  std::string where = "script '" + name + "' (" + path + ")";
+  if (registeredDuringLoad_.empty()) {
+    problem->message = where + " did not call msys.registerModule(\"" + name + "\", module)";
+    return false;
+  }
+  if (registeredDuringLoad_.size() > 1 || registeredDuringLoad_[0].first != name) {
+    std::string got;
+    for (auto& pending : registeredDuringLoad_) got += (got.empty() ? "'" : ", '") + pending.first + "'";
+    problem->message = where + " registered module " + got + "; expected msys.registerModule(\"" + name + "\", module)";
+    dropPendingRegistrations();
+    return false;
+  }
+  int ref = registeredDuringLoad_[0].second;
+  registeredDuringLoad_.clear();
+  bool known = false;
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, ref);
+  for (const char* callout : kKnownCallouts) {
+    lua_getfield(L_, -1, callout);
+    known = lua_isfunction(L_, -1);
+    lua_pop(L_, 1);
+    if (known) break;
+  }
+  lua_pop(L_, 1);
+  if (!known) {
+    problem->message = "module '" + name + "' (" + path +
+                       ") defines no known callout (init, validate_connect, validate_ehlo, validate_mailfrom, "
+                       "validate_rcptto, validate_data, validate_data_spool, validate_data_spool_each_rcpt, "
+                       "validate_set_binding)";
+    luaL_unref(L_, LUA_REGISTRYINDEX, ref);
+    return false;
+  }
+  modules_.push_back(Module{name, path, ref});
+  return true;
+}
+
+void MasterState::registerModule(lua_State* L, const char* name, int tableIdx) {
+  for (auto& m : modules_)
+    if (m.name == name) luaL_error(L, "module '%s' is already registered", name);
+  for (auto& pending : registeredDuringLoad_)
+    if (pending.first == name) luaL_error(L, "module '%s' is already registered", name);
+  if (loadingScript_.empty()) luaL_error(L, "msys.registerModule is only allowed while a script loads");
+  lua_pushvalue(L, tableIdx);
+  int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  registeredDuringLoad_.emplace_back(name, ref);
+}
+
+bool MasterState::initModules(LoadProblem* problem) {
+  int top = lua_gettop(L_);
+  for (const Module& m : modules_) {
+    lua_rawgeti(L_, LUA_REGISTRYINDEX, tracebackRef_);
+    lua_pushcclosure(L_, errorTableHandler, 1);
+    lua_rawgeti(L_, LUA_REGISTRYINDEX, m.ref);
+    lua_getfield(L_, -1, "init");
+    if (!lua_isfunction(L_, -1)) {
+      lua_settop(L_, top);
+      continue;
+    }
+    lua_insert(L_, -2);  // handler, init, mod
+    loadingScript_ = m.name;
+    int status = lua_pcall(L_, 1, 0, top + 1);
+    loadingScript_.clear();
+    if (status != 0) {
+      problem->script = m.name;
+      readErrorTable(L_, problem);
+      problem->message = "init() of module '" + m.name + "' failed: " + problem->message;
+      lua_settop(L_, top);
+      return false;
+    }
+    lua_settop(L_, top);
+  }
+  return true;
+}
+
+CallContext* MasterState::acquireCall() {
+  CallContext* call;
+  if (freeCalls_.empty()) {
+    callPool_.push_back(std::make_unique<CallContext>());
+    call = callPool_.back().get();
+  } else {
+    call = freeCalls_.back();
+    freeCalls_.pop_back();
+  }
+  call->reset();
+  call->serial = ++serial_;
+  return call;
+}
+
+void MasterState::releaseCall(CallContext* call) {
+  call->serial = ++serial_;  // handles still held by scripts go stale now
+  freeCalls_.push_back(call);
+}
+
+void MasterState::run(CallContext* call) {
+  const char* callout = calloutName(call->phase);
+  activeCall_ = call;
+  LuaThread thread = threads_.take();
+  bool haveThread = true;
+  for (const Module& mod : modules_) {
+    if (!haveThread) {
+      thread = threads_.take();
+      haveThread = true;
+    }
+    size_t errorsBefore = call->verdict.errors.size();
+    if (!runCallout(thread, mod, call, callout)) {
+      threads_.discard(thread);
+      haveThread = false;
+    }
+    bool failed = call->verdict.errors.size() > errorsBefore;
+    if (failed && options_.tempfailOnError) {
+      tempfail(call);
+      break;
+    }
+    if (call->verdict.done) break;
+  }
+  if (haveThread) threads_.giveBack(thread);
+  activeCall_ = nullptr;
+  stats_.calls++;
+  if (options_.alwaysGc) {
+    lua_gc(L_, LUA_GCCOLLECT, 0);
+    stats_.fullCollections++;
+  }
+}
+
+// Returns false when the thread is dead (error or yield) and must go.
+bool MasterState::runCallout(LuaThread& thread, const Module& mod, CallContext* call, const char* callout) {
+  lua_State* co = thread.co;
+  lua_rawgeti(co, LUA_REGISTRYINDEX, mod.ref);
+  lua_getfield(co, -1, callout);
+  if (!lua_isfunction(co, -1)) {
+    lua_settop(co, 0);
+    return true;
+  }
+  lua_insert(co, -2);  // callout, self
+  int nargs = 1 + pushCalloutArgs(co, call);
+  activeModule_ = &mod;
+  int status = lua_resume(co, nargs);
+  activeModule_ = nullptr;
+  call->verdict.calloutsRun++;
+  if (status == 0) {
+    int code = lua_gettop(co) >= 1 && lua_type(co, 1) == LUA_TNUMBER ? static_cast<int>(lua_tointeger(co, 1)) : -1;
+    if (code == kValidateDone) {
+      call->verdict.done = true;
+    } else if (code != kValidateCont && code != kValidateAgain) {
+      recordBadReturn(co, mod, call, callout);
+    }
+    lua_settop(co, 0);
+    return true;
+  }
+  if (status == LUA_YIELD) {
+    lua_settop(co, 0);
+    lua_pushstring(co, "attempt to yield from a callout (only msys suspending calls may yield)");
+  }
+  recordThreadError(co, mod, call, callout);
+  return false;
+}
+
+// [-0, +n] Pushes the arguments after self, as Momentum passes them.
+int MasterState::pushCalloutArgs(lua_State* co, CallContext* call) {
+  switch (call->phase) {
+    case Phase::Connect:
+      pushCallHandle(co, call, kAcceptMeta);
+      pushCallHandle(co, call, kVctxMeta);
+      return 2;
+    case Phase::Ehlo:
+    case Phase::Mailfrom: {
+      const std::string& s = call->phaseArgument();
+      lua_pushlstring(co, s.data(), s.size());
+      pushCallHandle(co, call, kAcceptMeta);
+      pushCallHandle(co, call, kVctxMeta);
+      return 3;
+    }
+    case Phase::Rcptto: {
+      const std::string& s = call->phaseArgument();
+      pushCallHandle(co, call, kMessageMeta);
+      lua_pushlstring(co, s.data(), s.size());
+      pushCallHandle(co, call, kAcceptMeta);
+      pushCallHandle(co, call, kVctxMeta);
+      return 4;
+    }
+    case Phase::SetBinding:
+      pushCallHandle(co, call, kMessageMeta);
+      return 1;
+    default:  // data, data_spool, data_spool_each_rcpt
+      pushCallHandle(co, call, kMessageMeta);
+      pushCallHandle(co, call, kAcceptMeta);
+      pushCallHandle(co, call, kVctxMeta);
+      return 3;
+  }
+}
+
+void MasterState::recordThreadError(lua_State* co, const Module& mod, CallContext* call, const char* callout) {
+  ScriptError err;
+  err.module = mod.name;
+  err.callout = callout;
+  lua_xmove(co, L_, 1);  // the error value; the dead thread keeps its frames
+  err.message = errorText(L_, -1);
+  lua_pop(L_, 1);
+  err.location = innermostLocation(co, 0);
+  if (err.location.empty()) err.location = locationFromMessage(err.message);
+  err.traceback = threadTraceback(L_, tracebackRef_, co, err.message);
+  call->verdict.errors.push_back(std::move(err));
+}
+
+void MasterState::recordBadReturn(lua_State* co, const Module& mod, CallContext* call, const char* callout) {
+  ScriptError err;
+  err.module = mod.name;
+  err.callout = callout;
+  std::string got = lua_gettop(co) == 0 ? "nothing" : std::string("a ") + luaL_typename(co, 1);
+  if (lua_type(co, 1) == LUA_TNUMBER) got = "the number " + std::string(lua_tostring(co, 1));
+  err.message = std::string(callout) + " returned " + got +
+                "; expected msys.core.VALIDATE_CONT or msys.core.VALIDATE_DONE";
+  err.location = mod.path;
+  call->verdict.errors.push_back(std::move(err));
+}
+
+void MasterState::tempfail(CallContext* call) {
+  Disposition& d = call->verdict.disposition;
+  d.set = true;
+  d.code = 451;
+  d.text = kTempfailText;
+  d.disconnect = false;
+  d.discard = false;
+  call->verdict.tempfailed = true;
+}
+
+void MasterState::setGcPause(int pause) {
+  options_.gcPause = pause;
+  lua_gc(L_, LUA_GCSETPAUSE, pause);
+}
+
+void MasterState::setGcStepmul(int stepmul) {
+  options_.gcStepmul = stepmul;
+  lua_gc(L_, LUA_GCSETSTEPMUL, stepmul);
+}
+
+// Read back from the collector itself: SET returns the previous value.
+GcParams MasterState::gcParams() {
+  GcParams p;
+  p.pause = lua_gc(L_, LUA_GCSETPAUSE, options_.gcPause);
+  lua_gc(L_, LUA_GCSETPAUSE, p.pause);
+  p.stepmul = lua_gc(L_, LUA_GCSETSTEPMUL, options_.gcStepmul);
+  lua_gc(L_, LUA_GCSETSTEPMUL, p.stepmul);
+  return p;
+}
+
+size_t MasterState::memoryBytes() {
+  return static_cast<size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024 + static_cast<size_t>(lua_gc(L_, LUA_GCCOUNTB, 0));
+}
+
+int MasterState::moduleRef(const std::string& name) const {
+  for (const Module& m : modules_)
+    if (m.name == name) return m.ref;
+  return LUA_NOREF;
+}
+
+MasterStats MasterState::stats() const {
+  MasterStats s = stats_;
+  s.threads = threads_.stats();
+  return s;
+}
+
+void MasterState::log(const char* text, size_t len) {
+  if (activeCall_) {
+    const char* module = activeModule_ ? activeModule_->name.c_str() : "";
+    activeCall_->verdict.logs.push_back(LogLine{module, std::string(text, len)});
+  } else {
+    loadLogs_.push_back(LogLine{loadingScript_, std::string(text, len)});
+  }
+}
+
+std::vector<LogLine> MasterState::takeLoadLogs() {
+  std::vector<LogLine> out;
+  out.swap(loadLogs_);
+  return out;
+}
+
+}  // namespace scriptlet

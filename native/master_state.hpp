@@ -1,0 +1,121 @@
+// A master Lua state: the scripts of one policy version, loaded once, and the
+// spare threads every call runs on. Owned by one OS thread; never touched by
+// two. Knows nothing of Node-API: the addon and the C driver both use it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "call_context.hpp"
+#include "spare_thread_cache.hpp"
+#include "util/lua_headers.hpp"
+
+namespace scriptlet {
+
+struct MasterOptions {
+  int gcPause = 200;
+  int gcStepmul = 200;
+  bool alwaysGc = false;
+  size_t maxSparePerMaster = 5000;
+  uint32_t maxUsesPerThread = 5000;
+  bool tempfailOnError = false;           // on_error = tempfail
+  std::vector<std::string> searchPath;    // for require, loadfile, dofile
+};
+
+// What went wrong while loading a script or running init().
+struct LoadProblem {
+  std::string script;   // stanza name
+  std::string message;
+  std::string location; // "source:line" when known
+  std::string traceback;
+};
+
+struct GcParams {
+  int pause;
+  int stepmul;
+};
+
+struct MasterStats {
+  SpareThreadStats threads;
+  uint64_t calls = 0;
+  uint64_t fullCollections = 0;  // by always_gc
+};
+
+class MasterState {
+ public:
+  explicit MasterState(const MasterOptions& options);
+  ~MasterState();
+  MasterState(const MasterState&) = delete;
+  MasterState& operator=(const MasterState&) = delete;
+
+  // Compiles source (text only) and runs it; it must call
+  // msys.registerModule(name, mod) with a table that has a known callout.
+  bool loadScript(const std::string& name, const char* source, size_t len, const std::string& path,
+                  LoadProblem* problem);
+  // Calls mod:init() of every module that has one, in load order.
+  bool initModules(LoadProblem* problem);
+
+  // A pooled CallContext, reset, with a fresh serial.
+  CallContext* acquireCall();
+  void releaseCall(CallContext* call);
+  // Runs the phase's callout of every module in order; fills call->verdict.
+  void run(CallContext* call);
+
+  void setGcPause(int pause);
+  void setGcStepmul(int stepmul);
+  void setAlwaysGc(bool on) { options_.alwaysGc = on; }
+  void setMaxSparePerMaster(size_t n) { threads_.setMaxSpare(n); }
+  void setMaxUsesPerThread(uint32_t n) { threads_.setMaxUses(n); }
+  void setTempfailOnError(bool on) { options_.tempfailOnError = on; }
+  GcParams gcParams();
+  size_t memoryBytes();
+  size_t reapSpares() { return threads_.reap(); }
+  MasterStats stats() const;
+  const MasterOptions& options() const { return options_; }
+
+  // The registry ref of a loaded module's table, or LUA_NOREF (C driver).
+  int moduleRef(const std::string& name) const;
+
+  // Used by the Lua API functions.
+  lua_State* L() const { return L_; }
+  const std::vector<std::string>& searchPath() const { return options_.searchPath; }
+  void registerModule(lua_State* L, const char* name, int tableIdx);  // may raise
+  void log(const char* text, size_t len);
+  std::vector<LogLine> takeLoadLogs();
+
+ private:
+  struct Module {
+    std::string name;
+    std::string path;
+    int ref;  // the module table, in the registry
+  };
+
+  bool runCallout(LuaThread& thread, const Module& mod, CallContext* call, const char* callout);
+  int pushCalloutArgs(lua_State* co, CallContext* call);
+  void recordThreadError(lua_State* co, const Module& mod, CallContext* call, const char* callout);
+  void recordBadReturn(lua_State* co, const Module& mod, CallContext* call, const char* callout);
+  void tempfail(CallContext* call);
+  bool checkRegistration(const std::string& name, const std::string& path, LoadProblem* problem);
+  void dropPendingRegistrations();
+
+  MasterOptions options_;
+  lua_State* L_ = nullptr;
+  SpareThreadCache threads_;
+  std::vector<Module> modules_;
+  std::vector<std::pair<std::string, int>> registeredDuringLoad_;  // name, registry ref
+  std::string loadingScript_;  // stanza name while its chunk or init() runs
+  std::deque<std::unique_ptr<CallContext>> callPool_;
+  std::vector<CallContext*> freeCalls_;
+  uint64_t serial_ = 0;
+  MasterStats stats_;
+  CallContext* activeCall_ = nullptr;
+  const Module* activeModule_ = nullptr;
+  std::vector<LogLine> loadLogs_;
+  int tracebackRef_ = LUA_NOREF;
+};
+
+}  // namespace scriptlet

@@ -1,0 +1,189 @@
+#include "message_view.hpp"
+
+#include <cstring>
+#include <strings.h>
+
+namespace scriptlet {
+
+namespace {
+
+bool isWsp(char c) { return c == ' ' || c == '\t'; }
+
+// Offset of the next line feed at or after pos, or len.
+size_t findLf(const char* d, size_t pos, size_t len) {
+  const void* p = pos < len ? std::memchr(d + pos, '\n', len - pos) : nullptr;
+  return p ? static_cast<const char*>(p) - d : len;
+}
+
+// End of the line's content: before "\r\n", "\n", or the end of the data.
+size_t contentEnd(const char* d, size_t lineStart, size_t lf) {
+  return (lf > lineStart && d[lf - 1] == '\r') ? lf - 1 : lf;
+}
+
+}  // namespace
+
+void MessageView::reset(const char* data, size_t len) {
+  data_ = data;
+  len_ = data ? len : 0;
+  indexed_ = false;
+  edited_ = false;
+  crlf_ = true;
+  bodyOff_ = 0;
+  fields_.clear();
+}
+
+void MessageView::ensureIndexed() {
+  if (!indexed_) index();
+}
+
+// One pass over the header section. Lenient where real mail is broken: an
+// mbox "From " line is skipped, bare LF is accepted, a line that is neither a
+// field nor a continuation is skipped, and a missing blank line means the
+// whole message is header.
+void MessageView::index() {
+  indexed_ = true;
+  const char* d = data_;
+  size_t pos = 0;
+  if (!d) return;
+  size_t firstLf = findLf(d, 0, len_);
+  crlf_ = firstLf < len_ ? (firstLf > 0 && d[firstLf - 1] == '\r') : true;
+  if (len_ >= 5 && std::memcmp(d, "From ", 5) == 0) pos = firstLf < len_ ? firstLf + 1 : len_;
+  bodyOff_ = len_;
+  while (pos < len_) {
+    size_t lf = findLf(d, pos, len_);
+    size_t end = contentEnd(d, pos, lf);
+    size_t next = lf < len_ ? lf + 1 : len_;
+    if (end == pos) {  // the blank line between header and body
+      bodyOff_ = next;
+      return;
+    }
+    if (isWsp(d[pos])) {
+      if (!fields_.empty()) {
+        Field& last = fields_.back();
+        last.valueLen = end - last.valueOff;
+      }
+    } else {
+      const void* colon = std::memchr(d + pos, ':', end - pos);
+      if (colon) {
+        size_t c = static_cast<const char*>(colon) - d;
+        size_t nameEnd = c;
+        while (nameEnd > pos && isWsp(d[nameEnd - 1])) nameEnd--;
+        if (nameEnd > pos) {
+          Field f;
+          f.nameOff = pos;
+          f.nameLen = nameEnd - pos;
+          f.valueOff = c + 1;
+          f.valueLen = end - (c + 1);
+          fields_.push_back(std::move(f));
+        }
+      }
+    }
+    pos = next;
+  }
+}
+
+size_t MessageView::headerCount() {
+  ensureIndexed();
+  return fields_.size();
+}
+
+bool MessageView::nameIs(const Field& f, const char* name, size_t len) const {
+  if (f.owned) return f.ownName.size() == len && strncasecmp(f.ownName.data(), name, len) == 0;
+  return f.nameLen == len && strncasecmp(data_ + f.nameOff, name, len) == 0;
+}
+
+// RFC 5322 unfolding (drop the line breaks, keep the white space that follows
+// them) and trimming of the white space around the value.
+void MessageView::unfold(const Field& f, std::string& out) const {
+  out.clear();
+  const char* v = f.owned ? f.ownValue.data() : data_ + f.valueOff;
+  size_t n = f.owned ? f.ownValue.size() : f.valueLen;
+  size_t i = 0;
+  while (i < n && (isWsp(v[i]) || v[i] == '\r' || v[i] == '\n')) i++;
+  while (n > i && (isWsp(v[n - 1]) || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
+  const char* brk = static_cast<const char*>(std::memchr(v + i, '\n', n - i));
+  if (!brk) {
+    out.assign(v + i, n - i);
+    return;
+  }
+  out.reserve(n - i);
+  for (; i < n; i++) {
+    char c = v[i];
+    if (c == '\n') continue;
+    if (c == '\r' && i + 1 < n && v[i + 1] == '\n') continue;
+    out.push_back(c);
+  }
+}
+
+void MessageView::deleteHeader(const char* name, size_t nameLen) {
+  ensureIndexed();
+  size_t kept = 0;
+  for (size_t i = 0; i < fields_.size(); i++) {
+    if (nameIs(fields_[i], name, nameLen)) continue;
+    if (kept != i) fields_[kept] = std::move(fields_[i]);
+    kept++;
+  }
+  if (kept != fields_.size()) edited_ = true;
+  fields_.resize(kept);
+}
+
+void MessageView::setHeader(const char* name, size_t nameLen, const char* value, size_t valueLen,
+                            Mode mode) {
+  ensureIndexed();
+  Field f;
+  f.owned = true;
+  f.ownName.assign(name, nameLen);
+  f.ownValue.assign(value, valueLen);
+  edited_ = true;
+  if (mode == Mode::Prepend) {
+    fields_.insert(fields_.begin(), std::move(f));
+    return;
+  }
+  if (mode == Mode::Append) {
+    fields_.push_back(std::move(f));
+    return;
+  }
+  // Replace: the new field takes the place of the first old one.
+  size_t at = fields_.size();
+  for (size_t i = 0; i < fields_.size(); i++)
+    if (nameIs(fields_[i], name, nameLen)) { at = i; break; }
+  if (at == fields_.size()) {
+    fields_.push_back(std::move(f));
+    return;
+  }
+  deleteHeader(name, nameLen);
+  fields_.insert(fields_.begin() + static_cast<std::ptrdiff_t>(at), std::move(f));
+}
+
+const char* MessageView::body(size_t* len) {
+  ensureIndexed();
+  *len = len_ - bodyOff_;
+  return data_ ? data_ + bodyOff_ : "";
+}
+
+size_t MessageView::size() {
+  if (!edited_) return len_;
+  return render().size();
+}
+
+std::string MessageView::render() {
+  ensureIndexed();
+  if (!edited_) return std::string(data_ ? data_ : "", len_);
+  std::string out;
+  out.reserve(len_ + 256);
+  for (const Field& f : fields_) {
+    if (f.owned) {
+      out.append(f.ownName).append(": ").append(f.ownValue);
+    } else {
+      // An untouched field is written back byte for byte, folding included.
+      size_t end = f.valueOff + f.valueLen;
+      out.append(data_ + f.nameOff, end - f.nameOff);
+    }
+    out.append(eol());
+  }
+  out.append(eol());
+  if (bodyOff_ < len_) out.append(data_ + bodyOff_, len_ - bodyOff_);
+  return out;
+}
+
+}  // namespace scriptlet

@@ -1,0 +1,219 @@
+#include "master_object.hpp"
+
+#include "call_input.hpp"
+#include "verdict_js.hpp"
+
+namespace scriptlet {
+
+namespace {
+
+int positiveInt(Napi::Env env, Napi::Object o, const char* key, int fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 1)
+    throw Napi::RangeError::New(env, std::string(key) + " must be a positive integer");
+  return v.As<Napi::Number>().Int32Value();
+}
+
+double nonNegative(Napi::Env env, Napi::Object o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 0)
+    throw Napi::RangeError::New(env, std::string(key) + " must be a non-negative integer");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+bool flag(Napi::Object o, const char* key, bool fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
+}
+
+Napi::Value problemToJs(Napi::Env env, const LoadProblem& p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("script", p.script);
+  o.Set("message", p.message);
+  o.Set("location", p.location);
+  o.Set("traceback", p.traceback);
+  return o;
+}
+
+// Options a running master can change: the same keys as at creation.
+void applyOptions(Napi::Env env, Napi::Object o, MasterState& s) {
+  const MasterOptions& cur = s.options();
+  if (o.Has("gcPause")) s.setGcPause(positiveInt(env, o, "gcPause", cur.gcPause));
+  if (o.Has("gcStepmul")) s.setGcStepmul(positiveInt(env, o, "gcStepmul", cur.gcStepmul));
+  if (o.Has("alwaysGc")) s.setAlwaysGc(flag(o, "alwaysGc", cur.alwaysGc));
+  if (o.Has("tempfailOnError")) s.setTempfailOnError(flag(o, "tempfailOnError", cur.tempfailOnError));
+  if (o.Has("maxSparePerMaster"))
+    s.setMaxSparePerMaster(static_cast<size_t>(nonNegative(env, o, "maxSparePerMaster", 0)));
+  if (o.Has("maxUsesPerThread"))
+    s.setMaxUsesPerThread(static_cast<uint32_t>(positiveInt(env, o, "maxUsesPerThread", 1)));
+}
+
+}  // namespace
+
+Napi::Function MasterObject::Define(Napi::Env env) {
+  return DefineClass(env, "Master",
+                     {
+                         InstanceMethod<&MasterObject::LoadScript>("loadScript"),
+                         InstanceMethod<&MasterObject::Init>("init"),
+                         InstanceMethod<&MasterObject::Run>("run"),
+                         InstanceMethod<&MasterObject::RunBatch>("runBatch"),
+                         InstanceMethod<&MasterObject::Configure>("configure"),
+                         InstanceMethod<&MasterObject::GcParams>("gcParams"),
+                         InstanceMethod<&MasterObject::Memory>("memory"),
+                         InstanceMethod<&MasterObject::Reap>("reap"),
+                         InstanceMethod<&MasterObject::Stats>("stats"),
+                         InstanceMethod<&MasterObject::TakeLoadLogs>("takeLoadLogs"),
+                         InstanceMethod<&MasterObject::Close>("close"),
+                     });
+}
+
+// new Master({ gcPause, gcStepmul, alwaysGc, maxSparePerMaster,
+//              maxUsesPerThread, tempfailOnError, searchPath })
+MasterObject::MasterObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MasterObject>(info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
+  MasterOptions opts;
+  opts.gcPause = positiveInt(env, o, "gcPause", opts.gcPause);
+  opts.gcStepmul = positiveInt(env, o, "gcStepmul", opts.gcStepmul);
+  opts.alwaysGc = flag(o, "alwaysGc", opts.alwaysGc);
+  opts.tempfailOnError = flag(o, "tempfailOnError", opts.tempfailOnError);
+  opts.maxSparePerMaster = static_cast<size_t>(nonNegative(env, o, "maxSparePerMaster", 5000));
+  opts.maxUsesPerThread = static_cast<uint32_t>(positiveInt(env, o, "maxUsesPerThread", 5000));
+  Napi::Value path = o.Get("searchPath");
+  if (path.IsArray()) {
+    auto list = path.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) opts.searchPath.push_back(list.Get(i).ToString().Utf8Value());
+  }
+  state_ = std::make_unique<MasterState>(opts);
+}
+
+MasterState& MasterObject::state(const Napi::CallbackInfo& info) {
+  if (!state_) throw Napi::Error::New(info.Env(), "this Master is closed");
+  return *state_;
+}
+
+// loadScript(name, source, path) -> null | problem
+Napi::Value MasterObject::LoadScript(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MasterState& s = state(info);
+  if (!info[0].IsString() || !info[2].IsString() || !(info[1].IsString() || info[1].IsBuffer()))
+    throw Napi::TypeError::New(env, "loadScript(name: string, source: string | Buffer, path: string)");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  std::string path = info[2].As<Napi::String>().Utf8Value();
+  std::string text;
+  if (info[1].IsBuffer()) {
+    auto b = info[1].As<Napi::Buffer<char>>();
+    text.assign(b.Data(), b.Length());
+  } else {
+    text = info[1].As<Napi::String>().Utf8Value();
+  }
+  LoadProblem problem;
+  if (s.loadScript(name, text.data(), text.size(), path, &problem)) return env.Null();
+  return problemToJs(env, problem);
+}
+
+// init() -> null | problem
+Napi::Value MasterObject::Init(const Napi::CallbackInfo& info) {
+  LoadProblem problem;
+  if (state(info).initModules(&problem)) return info.Env().Null();
+  return problemToJs(info.Env(), problem);
+}
+
+Napi::Value MasterObject::runOne(Napi::Env env, Phase phase, Napi::Value input) {
+  if (!input.IsObject()) throw Napi::TypeError::New(env, "a call input must be an object");
+  MasterState& s = *state_;
+  CallContext* call = s.acquireCall();
+  call->phase = phase;
+  Napi::Object verdict;
+  try {
+    readCallInput(env, input.As<Napi::Object>(), call);
+    s.run(call);
+    verdict = verdictToJs(env, call);
+  } catch (...) {
+    s.releaseCall(call);
+    throw;
+  }
+  s.releaseCall(call);
+  return verdict;
+}
+
+// run(phaseIndex, input) -> verdict
+Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
+  state(info);
+  return runOne(info.Env(), checkPhase(info.Env(), info[0]), info[1]);
+}
+
+// runBatch(phaseIndex, inputs[]) -> verdicts[]: one crossing for many calls.
+Napi::Value MasterObject::RunBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  state(info);
+  Phase phase = checkPhase(env, info[0]);
+  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "runBatch(phase, inputs: object[])");
+  auto inputs = info[1].As<Napi::Array>();
+  uint32_t n = inputs.Length();
+  Napi::Array out = Napi::Array::New(env, n);
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::HandleScope scope(env);
+    out.Set(i, runOne(env, phase, inputs.Get(i)));
+  }
+  return out;
+}
+
+Napi::Value MasterObject::Configure(const Napi::CallbackInfo& info) {
+  if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "configure(options: object)");
+  applyOptions(info.Env(), info[0].As<Napi::Object>(), state(info));
+  return info.Env().Undefined();
+}
+
+Napi::Value MasterObject::GcParams(const Napi::CallbackInfo& info) {
+  scriptlet::GcParams p = state(info).gcParams();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("pause", p.pause);
+  o.Set("stepmul", p.stepmul);
+  return o;
+}
+
+Napi::Value MasterObject::Memory(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(state(info).memoryBytes()));
+}
+
+Napi::Value MasterObject::Reap(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(state(info).reapSpares()));
+}
+
+Napi::Value MasterObject::Stats(const Napi::CallbackInfo& info) {
+  MasterStats st = state(info).stats();
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("calls", static_cast<double>(st.calls));
+  o.Set("fullCollections", static_cast<double>(st.fullCollections));
+  o.Set("spareThreads", static_cast<double>(st.threads.spares));
+  o.Set("threadsCreated", static_cast<double>(st.threads.created));
+  o.Set("threadsReused", static_cast<double>(st.threads.reused));
+  o.Set("threadsReaped", static_cast<double>(st.threads.reaped));
+  o.Set("threadsDiscarded", static_cast<double>(st.threads.discarded));
+  o.Set("threadsRetired", static_cast<double>(st.threads.retired));
+  o.Set("memoryBytes", static_cast<double>(state_->memoryBytes()));
+  return o;
+}
+
+Napi::Value MasterObject::TakeLoadLogs(const Napi::CallbackInfo& info) {
+  std::vector<LogLine> logs = state(info).takeLoadLogs();
+  Napi::Array arr = Napi::Array::New(info.Env(), logs.size());
+  for (size_t i = 0; i < logs.size(); i++) {
+    Napi::Object l = Napi::Object::New(info.Env());
+    l.Set("module", logs[i].module);
+    l.Set("text", logs[i].text);
+    arr.Set(static_cast<uint32_t>(i), l);
+  }
+  return arr;
+}
+
+Napi::Value MasterObject::Close(const Napi::CallbackInfo& info) {
+  state_.reset();
+  return info.Env().Undefined();
+}
+
+}  // namespace scriptlet

@@ -1,0 +1,37 @@
+// Master: the JS face of a MasterState. One per policy version per worker.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+
+#include "../master_state.hpp"
+
+namespace scriptlet {
+
+class MasterObject : public Napi::ObjectWrap<MasterObject> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit MasterObject(const Napi::CallbackInfo& info);
+
+ private:
+  MasterState& state(const Napi::CallbackInfo& info);
+
+  Napi::Value LoadScript(const Napi::CallbackInfo& info);
+  Napi::Value Init(const Napi::CallbackInfo& info);
+  Napi::Value Run(const Napi::CallbackInfo& info);
+  Napi::Value RunBatch(const Napi::CallbackInfo& info);
+  Napi::Value Configure(const Napi::CallbackInfo& info);
+  Napi::Value GcParams(const Napi::CallbackInfo& info);
+  Napi::Value Memory(const Napi::CallbackInfo& info);
+  Napi::Value Reap(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value TakeLoadLogs(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  Napi::Value runOne(Napi::Env env, Phase phase, Napi::Value input);
+
+  std::unique_ptr<MasterState> state_;
+};
+
+}  // namespace scriptlet

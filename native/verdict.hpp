@@ -1,0 +1,53 @@
+// The result of one phase, as plain data: what the policy decided and changed.
+// Built by the Lua API functions during the call, turned into a JS object (or
+// printed by the C driver) afterwards.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace scriptlet {
+
+struct Disposition {
+  bool set = false;
+  int code = 0;
+  std::string text;
+  bool disconnect = false;  // vctx:disconnect()
+  bool discard = false;     // msg:discard()
+};
+
+struct HeaderEdit {
+  enum class Op { Replace, Prepend, Append, Delete };
+  Op op;
+  std::string name;
+  std::string value;
+};
+
+// A callout that failed: raised an error or returned something other than a
+// VALIDATE_* code. location is "source:line" of the innermost Lua frame.
+struct ScriptError {
+  std::string module;
+  std::string callout;
+  std::string message;
+  std::string location;
+  std::string traceback;
+};
+
+struct LogLine {
+  std::string module;
+  std::string text;
+};
+
+struct Verdict {
+  Disposition disposition;
+  bool done = false;       // a callout returned VALIDATE_DONE
+  bool tempfailed = false; // on_error = tempfail turned a script error into 451
+  std::vector<HeaderEdit> headerEdits;
+  bool mailfromChanged = false;
+  bool rcpttoChanged = false;
+  std::vector<ScriptError> errors;
+  std::vector<LogLine> logs;
+  int calloutsRun = 0;
+};
+
+}  // namespace scriptlet
