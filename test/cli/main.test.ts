@@ -1,0 +1,62 @@
+// The `scriptlet` dispatcher: help, version, and usage errors.
+
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import { memoryIo } from './memory-io.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('scriptlet command line', () => {
+  it('prints the usage with the command list on --help, exit 0', async () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const io = memoryIo(REPO);
+      assert.equal(await main([flag], io), 0);
+      assert.match(io.out(), /^usage: scriptlet <command> \[options\]/);
+      assert.match(io.out(), /^ {2}check {2}validate a configuration and its scripts$/m);
+      assert.equal(io.err(), '');
+    }
+  });
+
+  it('prints the usage on stderr and exits 2 without a command', async () => {
+    const io = memoryIo(REPO);
+    assert.equal(await main([], io), 2);
+    assert.match(io.err(), /^usage: scriptlet/);
+    assert.equal(io.out(), '');
+  });
+
+  it('names an unknown command, prints the usage on stderr and exits 2', async () => {
+    const io = memoryIo(REPO);
+    assert.equal(await main(['frobnicate', 'x'], io), 2);
+    assert.match(io.err(), /^scriptlet: unknown command 'frobnicate'\n\nusage: scriptlet/);
+    assert.equal(io.out(), '');
+  });
+
+  it('prints the package version', async () => {
+    const io = memoryIo(REPO);
+    assert.equal(await main(['--version'], io), 0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(io.out(), `${pkg.version}\n`);
+  });
+
+  it("prints a command's own usage on <command> --help", async () => {
+    const io = memoryIo(REPO);
+    assert.equal(await main(['check', '--help'], io), 0);
+    assert.match(io.out(), /^usage: scriptlet check \[--json\] <conf>/);
+  });
+
+  it('exits 2 on a bad command option or a missing argument', async () => {
+    let io = memoryIo(REPO);
+    assert.equal(await main(['check', '--bogus', 'x.conf'], io), 2);
+    assert.match(io.err(), /^scriptlet check: Unknown option '--bogus'/);
+    io = memoryIo(REPO);
+    assert.equal(await main(['check'], io), 2);
+    assert.match(io.err(), /^scriptlet check: expected one configuration file, got 0\n/);
+    io = memoryIo(REPO);
+    assert.equal(await main(['check', 'a.conf', 'b.conf'], io), 2);
+    assert.match(io.err(), /got 2/);
+  });
+});

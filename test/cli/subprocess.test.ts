@@ -1,0 +1,47 @@
+// The CLI as a real process: exit codes and output streams.
+
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempTree } from '../config/fixtures.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(REPO, 'src', 'cli', 'main.ts');
+/** tsx by URL, so that it is found whatever the child's working directory. */
+const TSX = import.meta.resolve('tsx');
+
+function scriptlet(args: string[], cwd = REPO) {
+  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('scriptlet as a subprocess', () => {
+  it('check exits 0 on the example configuration and prints the report on stdout', () => {
+    const r = scriptlet(['check', 'examples/ecelerity.conf']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /^examples\/ecelerity\.conf: ok/);
+    assert.match(r.stdout, /^ {2}policy +-> +examples\/policy\.lua$/m);
+  });
+
+  it('check exits 1 with file:line:col: message lines on stderr for a broken configuration', (t) => {
+    const dir = tempTree(t, { 'ecelerity.conf': 'alerting { }\nscriptlet "scriptlet" {\n  always_gc = maybe\n  nope = 1\n}\n' });
+    const r = scriptlet(['check', 'ecelerity.conf'], dir);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, [
+      `ecelerity.conf:3:15: option 'always_gc' expects a boolean (true/false, yes/no, on/off, 1/0), found 'maybe'`,
+      `ecelerity.conf:4:3: invalid configuration option 'nope'`,
+      '',
+    ].join('\n'));
+  });
+
+  it('exits 2 with the usage on stderr for an unknown command', () => {
+    const r = scriptlet(['nope']);
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^scriptlet: unknown command 'nope'\n\nusage: scriptlet/);
+  });
+});
