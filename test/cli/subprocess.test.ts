@@ -1,7 +1,7 @@
 // The CLI as a real process: exit codes and output streams.
 
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -12,23 +12,32 @@ const MAIN = path.join(REPO, 'src', 'cli', 'main.ts');
 /** tsx by URL, so that it is found whatever the child's working directory. */
 const TSX = import.meta.resolve('tsx');
 
-function scriptlet(args: string[], cwd = REPO) {
-  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
-describe('scriptlet as a subprocess', () => {
-  it('check exits 0 on the example configuration and prints the report on stdout', () => {
-    const r = scriptlet(['check', 'examples/ecelerity.conf']);
+function scriptlet(args: string[], cwd = REPO): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 }, (_err, stdout, stderr) =>
+      resolve({ status: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
+describe('scriptlet as a subprocess', { concurrency: true }, () => {
+  it('check exits 0 on the example configuration and prints the report on stdout', async () => {
+    const r = await scriptlet(['check', 'examples/ecelerity.conf']);
     assert.equal(r.stderr, '');
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^examples\/ecelerity\.conf: ok/);
     assert.match(r.stdout, /^ {2}policy +-> +examples\/policy\.lua$/m);
   });
 
-  it('check exits 1 with file:line:col: message lines on stderr for a broken configuration', (t) => {
+  it('check exits 1 with file:line:col: message lines on stderr for a broken configuration', async (t) => {
     const dir = tempTree(t, { 'ecelerity.conf': 'alerting { }\nscriptlet "scriptlet" {\n  always_gc = maybe\n  nope = 1\n}\n' });
-    const r = scriptlet(['check', 'ecelerity.conf'], dir);
+    const r = await scriptlet(['check', 'ecelerity.conf'], dir);
     assert.equal(r.status, 1);
     assert.equal(r.stdout, '');
     assert.equal(r.stderr, [
@@ -38,8 +47,8 @@ describe('scriptlet as a subprocess', () => {
     ].join('\n'));
   });
 
-  it('exits 2 with the usage on stderr for an unknown command', () => {
-    const r = scriptlet(['nope']);
+  it('exits 2 with the usage on stderr for an unknown command', async () => {
+    const r = await scriptlet(['nope']);
     assert.equal(r.status, 2);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^scriptlet: unknown command 'nope'\n\nusage: scriptlet/);

@@ -68,7 +68,7 @@ function mutate(text: string, edits: { at: number; kind: string; text: string }[
 describe('parser fuzzing', { timeout: 30_000 }, () => {
   it('only ever returns a tree or throws positioned problems, on random text', (t) => {
     const file = path.join(tempTree(t), 'fuzz.conf');
-    fc.assert(fc.property(fc.oneof(syntaxText, anyText), (text) => assertParsesOrReports(text, file)), { numRuns: 1500 });
+    fc.assert(fc.property(fc.oneof(syntaxText, anyText), (text) => assertParsesOrReports(text, file)), { numRuns: 1000 });
   });
 
   it('only ever returns a tree or throws positioned problems, on every truncation of valid configurations', (t) => {
@@ -87,7 +87,7 @@ describe('parser fuzzing', { timeout: 30_000 }, () => {
       fc.property(fc.constantFrom(EXAMPLE, RICH), fc.array(edit, { minLength: 1, maxLength: 5 }), (text, edits) =>
         assertParsesOrReports(mutate(text, edits), file),
       ),
-      { numRuns: 2000 },
+      { numRuns: 1500 },
     );
   });
 

@@ -50,7 +50,7 @@ describe('printConfig', () => {
         const text = printConfig(t);
         assert.deepEqual(stripOrigins(parseConfig(text, AT.file)), stripOrigins(t), text);
       }),
-      { numRuns: 400 },
+      { numRuns: 250 },
     );
   });
 
