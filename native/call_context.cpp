@@ -41,6 +41,7 @@ bool phaseFromName(const char* name, size_t len, Phase* out) {
 
 void CallContext::reset() {
   message.reset(nullptr, 0);
+  factsLoader = nullptr;
   messageId.clear();
   mailfrom.clear();
   rcptto.clear();
@@ -54,7 +55,8 @@ void CallContext::reset() {
   verdict = Verdict();
 }
 
-const std::string& CallContext::phaseArgument() const {
+const std::string& CallContext::phaseArgument() {
+  ensureFacts();
   switch (phase) {
     case Phase::Ehlo:
       return helo;

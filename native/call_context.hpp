@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct CallContext {
   Phase phase = Phase::Connect;
 
   MessageView message;
+  // The envelope and session facts below are read from the host on first
+  // use (see ensureFacts): most policies look at few of them, or none.
+  std::function<void(CallContext&)> factsLoader;
   std::string messageId;
   std::string mailfrom;
   std::vector<std::string> rcptto;
@@ -48,10 +52,16 @@ struct CallContext {
   ContextMap conn, mess;
   Verdict verdict;
 
+  void ensureFacts() {
+    if (!factsLoader) return;
+    auto loader = std::move(factsLoader);
+    factsLoader = nullptr;
+    loader(*this);
+  }
   // Clears every field but keeps the allocated capacity for the next call.
   void reset();
   // The string argument of ehlo/mailfrom/rcptto callouts.
-  const std::string& phaseArgument() const;
+  const std::string& phaseArgument();
 };
 
 }  // namespace scriptlet

@@ -89,6 +89,7 @@ int msgHeader(lua_State* L) {
 // msg:mailfrom() -> address; msg:mailfrom(address)
 int msgMailfrom(lua_State* L) {
   CallContext* call = self(L);
+  call->ensureFacts();
   if (lua_isnoneornil(L, 2)) {
     lua_pushlstring(L, call->mailfrom.data(), call->mailfrom.size());
     return 1;
@@ -104,6 +105,7 @@ int msgMailfrom(lua_State* L) {
 // msg:rcptto(address) replaces that recipient.
 int msgRcptto(lua_State* L) {
   CallContext* call = self(L);
+  call->ensureFacts();
   int at = call->currentRcpt >= 0 && call->currentRcpt < static_cast<int>(call->rcptto.size()) ? call->currentRcpt : 0;
   if (lua_isnoneornil(L, 2)) {
     if (call->rcptto.empty()) return 0;
@@ -239,6 +241,7 @@ int msgIndex(lua_State* L) {
   const char* key = lua_tolstring(L, 2, &len);
   if (key && len == 2 && std::memcmp(key, "id", 2) == 0) {
     CallContext* call = self(L);
+    call->ensureFacts();
     lua_pushlstring(L, call->messageId.data(), call->messageId.size());
     return 1;
   }
@@ -248,6 +251,7 @@ int msgIndex(lua_State* L) {
 int msgToString(lua_State* L) {
   auto* h = static_cast<CallHandle*>(luaL_checkudata(L, 1, kMessageMeta));
   bool live = h->call->serial == h->serial;
+  if (live) h->call->ensureFacts();
   lua_pushfstring(L, "msg: %s", live ? h->call->messageId.c_str() : "(ended)");
   return 1;
 }

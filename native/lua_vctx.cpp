@@ -49,6 +49,7 @@ const luaL_Reg kVctxMethods[] = {
 // accept.remote_addr, .remote_port, .local_addr, .local_port
 int acceptIndex(lua_State* L) {
   CallContext* call = checkCall(L, 1, kAcceptMeta);
+  call->ensureFacts();
   const char* key = luaL_checkstring(L, 2);
   if (std::strcmp(key, "remote_addr") == 0) {
     lua_pushlstring(L, call->remoteAddr.data(), call->remoteAddr.size());

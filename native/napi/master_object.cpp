@@ -7,6 +7,9 @@ namespace scriptlet {
 
 namespace {
 
+// Bounds the handles a batch keeps alive (it opens no scope per message).
+constexpr uint32_t kMaxBatch = 4096;
+
 int positiveInt(Napi::Env env, Napi::Object o, const char* key, int fallback) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined()) return fallback;
@@ -121,16 +124,17 @@ Napi::Value MasterObject::Init(const Napi::CallbackInfo& info) {
   return problemToJs(info.Env(), problem);
 }
 
-Napi::Value MasterObject::runOne(Napi::Env env, Phase phase, Napi::Value input) {
+Napi::Value MasterObject::runOne(Napi::Env env, const JsKeys& keys, Phase phase, Napi::Value input) {
   if (!input.IsObject()) throw Napi::TypeError::New(env, "a call input must be an object");
   MasterState& s = *state_;
   CallContext* call = s.acquireCall();
   call->phase = phase;
+  HostInput host{env, keys, input.As<Napi::Object>(), Napi::Value(), Napi::Value()};
   Napi::Object verdict;
   try {
-    readCallInput(env, input.As<Napi::Object>(), call);
+    readCallInput(host, call);
     s.run(call);
-    verdict = verdictToJs(env, call);
+    verdict = verdictToJs(env, keys, call);
   } catch (...) {
     s.releaseCall(call);
     throw;
@@ -142,7 +146,8 @@ Napi::Value MasterObject::runOne(Napi::Env env, Phase phase, Napi::Value input) 
 // run(phaseIndex, input) -> verdict
 Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   state(info);
-  return runOne(info.Env(), checkPhase(info.Env(), info[0]), info[1]);
+  JsKeys keys(info.Env());
+  return runOne(info.Env(), keys, checkPhase(info.Env(), info[0]), info[1]);
 }
 
 // runBatch(phaseIndex, inputs[]) -> verdicts[]: one crossing for many calls.
@@ -153,11 +158,10 @@ Napi::Value MasterObject::RunBatch(const Napi::CallbackInfo& info) {
   if (!info[1].IsArray()) throw Napi::TypeError::New(env, "runBatch(phase, inputs: object[])");
   auto inputs = info[1].As<Napi::Array>();
   uint32_t n = inputs.Length();
+  if (n > kMaxBatch) throw Napi::RangeError::New(env, "a batch holds at most " + std::to_string(kMaxBatch) + " calls");
   Napi::Array out = Napi::Array::New(env, n);
-  for (uint32_t i = 0; i < n; i++) {
-    Napi::HandleScope scope(env);
-    out.Set(i, runOne(env, phase, inputs.Get(i)));
-  }
+  JsKeys keys(env);  // no HandleScope per message: see js_keys.hpp
+  for (uint32_t i = 0; i < n; i++) out.Set(i, runOne(env, keys, phase, inputs.Get(i)));
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "../master_state.hpp"
+#include "js_keys.hpp"
 
 namespace scriptlet {
 
@@ -29,7 +30,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   Napi::Value TakeLoadLogs(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
-  Napi::Value runOne(Napi::Env env, Phase phase, Napi::Value input);
+  Napi::Value runOne(Napi::Env env, const JsKeys& keys, Phase phase, Napi::Value input);
 
   std::unique_ptr<MasterState> state_;
 };

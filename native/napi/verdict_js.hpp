@@ -6,9 +6,10 @@
 #include <napi.h>
 
 #include "../call_context.hpp"
+#include "js_keys.hpp"
 
 namespace scriptlet {
 
-Napi::Object verdictToJs(Napi::Env env, CallContext* call);
+Napi::Object verdictToJs(Napi::Env env, const JsKeys& keys, CallContext* call);
 
 }  // namespace scriptlet
