@@ -50,7 +50,7 @@ export const checkCommand: Command = {
   summary: 'validate a configuration and its scripts',
   usage: USAGE,
   async run(args: string[], io: CliIo, hooks: CliHooks): Promise<number> {
-    let parsed;
+    let parsed: { values: { json?: boolean; help?: boolean }; positionals: string[] };
     try {
       parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
     } catch (err) {

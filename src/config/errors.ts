@@ -70,10 +70,6 @@ export class ProblemList {
     }
   }
 
-  addAll(problems: readonly Problem[]): void {
-    for (const p of problems) this.add(p, p.message);
-  }
-
   get empty(): boolean {
     return this.items.length === 0;
   }
