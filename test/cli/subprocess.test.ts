@@ -46,11 +46,4 @@ describe('scriptlet as a subprocess', { concurrency: true }, () => {
       '',
     ].join('\n'));
   });
-
-  it('exits 2 with the usage on stderr for an unknown command', async () => {
-    const r = await scriptlet(['nope']);
-    assert.equal(r.status, 2);
-    assert.equal(r.stdout, '');
-    assert.match(r.stderr, /^scriptlet: unknown command 'nope'\n\nusage: scriptlet/);
-  });
 });
