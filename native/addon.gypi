@@ -58,28 +58,12 @@
             'libraries': ['<(PRODUCT_DIR)/luajit/src/libluajit.a', '-lm', '-ldl'],
           },
         }, {
-          # PUC Lua is compiled as C++ so that lua_error unwinds with C++
-          # exceptions and destructors in our C functions always run.
+          # PUC Lua is compiled as C++ (see native/lua51/lua51_as_cxx.cpp).
           'type': 'static_library',
           'defines': ['LUA_USE_POSIX'],
-          'cflags': ['-x', 'c++', '-w'],
-          'sources': [
-            '<(vendor_lua51_dir)/lapi.c', '<(vendor_lua51_dir)/lcode.c',
-            '<(vendor_lua51_dir)/ldebug.c', '<(vendor_lua51_dir)/ldo.c',
-            '<(vendor_lua51_dir)/ldump.c', '<(vendor_lua51_dir)/lfunc.c',
-            '<(vendor_lua51_dir)/lgc.c', '<(vendor_lua51_dir)/llex.c',
-            '<(vendor_lua51_dir)/lmem.c', '<(vendor_lua51_dir)/lobject.c',
-            '<(vendor_lua51_dir)/lopcodes.c', '<(vendor_lua51_dir)/lparser.c',
-            '<(vendor_lua51_dir)/lstate.c', '<(vendor_lua51_dir)/lstring.c',
-            '<(vendor_lua51_dir)/ltable.c', '<(vendor_lua51_dir)/ltm.c',
-            '<(vendor_lua51_dir)/lundump.c', '<(vendor_lua51_dir)/lvm.c',
-            '<(vendor_lua51_dir)/lzio.c', '<(vendor_lua51_dir)/lauxlib.c',
-            '<(vendor_lua51_dir)/lbaselib.c', '<(vendor_lua51_dir)/ldblib.c',
-            '<(vendor_lua51_dir)/liolib.c', '<(vendor_lua51_dir)/lmathlib.c',
-            '<(vendor_lua51_dir)/loslib.c', '<(vendor_lua51_dir)/ltablib.c',
-            '<(vendor_lua51_dir)/lstrlib.c', '<(vendor_lua51_dir)/loadlib.c',
-            '<(vendor_lua51_dir)/linit.c',
-          ],
+          'include_dirs': ['<(vendor_lua51_dir)'],
+          'cflags': ['-w'],
+          'sources': ['lua51/lua51_as_cxx.cpp'],
           'direct_dependent_settings': { 'libraries': ['-lm'] },
         }],
       ],

@@ -1,0 +1,174 @@
+// A policy in this thread: one master Lua state holding the scripts, run once
+// per message and phase. The building block of the worker pool, and what a
+// host that wants no threads uses directly.
+
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageScriptletsDir } from '../config/package-root.js';
+import { loadAddon, type EngineName } from '../native/addon.js';
+import type { NativeMaster, NativeStats } from '../native/types.js';
+import { LoadError, UsageError } from './errors.js';
+import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
+import { PHASES, phaseIndex, type Phase } from './phases.js';
+import { Verdict, type CallInput, type LogLine } from './verdict.js';
+
+/** A script stanza: module NAME from a file, or from source text. */
+export type ScriptSpec = { name: string; path: string; source?: string } | { name: string; source: string; path?: string };
+
+export interface PolicyOptions extends PolicyTuning {
+  /** The modules, in the order their callouts run. */
+  scripts: ScriptSpec[];
+  /** Directories for require(); the package's scriptlets/ is always last. */
+  searchPath?: string[];
+  /** 'luajit' or 'lua51'; default: SCRIPTLET_ENGINE, else the default build. */
+  engine?: EngineName;
+}
+
+export interface PolicyStats extends NativeStats {
+  engine: EngineName;
+  version: string;
+}
+
+interface LoadedScript {
+  name: string;
+  path: string;
+  source: string;
+}
+
+function readScripts(specs: unknown): LoadedScript[] {
+  if (!Array.isArray(specs) || specs.length === 0) {
+    throw new UsageError('options.scripts must be a non-empty array of { name, path } or { name, source }');
+  }
+  const seen = new Set<string>();
+  return specs.map((spec: Partial<ScriptSpec>, i) => {
+    const where = `options.scripts[${i}]`;
+    if (typeof spec?.name !== 'string' || spec.name === '') throw new UsageError(`${where}.name must be a non-empty string`);
+    if (seen.has(spec.name)) throw new UsageError(`${where}.name '${spec.name}' is used twice`);
+    seen.add(spec.name);
+    if (typeof spec.source === 'string') return { name: spec.name, path: spec.path ?? `=${spec.name}`, source: spec.source };
+    if (typeof spec.path !== 'string') throw new UsageError(`${where} needs a path or a source`);
+    try {
+      return { name: spec.name, path: path.resolve(spec.path), source: fs.readFileSync(spec.path, 'utf8') };
+    } catch (err) {
+      throw new LoadError({ script: spec.name, message: `cannot read ${spec.path}: ${(err as Error).message}`, location: '', traceback: '' });
+    }
+  });
+}
+
+function searchPathFor(scripts: LoadedScript[], extra: unknown): string[] {
+  if (extra !== undefined && (!Array.isArray(extra) || extra.some((d) => typeof d !== 'string'))) {
+    throw new UsageError('options.searchPath must be an array of directory paths');
+  }
+  const dirs = [...((extra as string[] | undefined) ?? []).map((d) => path.resolve(d))];
+  for (const s of scripts) if (!s.path.startsWith('=')) dirs.push(path.dirname(s.path));
+  dirs.push(packageScriptletsDir());
+  return [...new Set(dirs)];
+}
+
+/** The version of a set of scripts: a hash of their names and sources. */
+export function scriptsVersion(scripts: { name: string; source: string }[]): string {
+  const hash = createHash('sha256');
+  for (const s of scripts) hash.update(s.name).update('\0').update(s.source).update('\0');
+  return hash.digest('hex').slice(0, 16);
+}
+
+export class Policy {
+  readonly engine: EngineName;
+  readonly engineVersion: string;
+  readonly version: string;
+  /** What the scripts printed while loading and in init(). */
+  readonly loadLogs: LogLine[];
+  #master: NativeMaster | null;
+
+  constructor(options: PolicyOptions) {
+    if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
+    const { scripts: specs, searchPath, engine, ...rest } = options;
+    for (const key of Object.keys(rest)) if (!TUNING_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
+    const tuning = nativeTuning(rest as Record<string, unknown>);
+    const scripts = readScripts(specs);
+    const addon = loadAddon(engine);
+    this.engine = addon.engine;
+    this.engineVersion = addon.engineVersion;
+    this.version = scriptsVersion(scripts);
+    const master = new addon.Master({ ...tuning, searchPath: searchPathFor(scripts, searchPath) });
+    try {
+      for (const s of scripts) {
+        const problem = master.loadScript(s.name, s.source, s.path);
+        if (problem) throw new LoadError(problem);
+      }
+      const problem = master.init();
+      if (problem) throw new LoadError(problem);
+    } catch (err) {
+      master.close();
+      throw err;
+    }
+    this.loadLogs = master.takeLoadLogs();
+    this.#master = master;
+  }
+
+  #live(): NativeMaster {
+    if (!this.#master) throw new UsageError('this policy is closed', 'ERR_SCRIPTLET_CLOSED');
+    return this.#master;
+  }
+
+  #phase(phase: Phase): number {
+    const index = phaseIndex(phase);
+    if (index === undefined) throw new UsageError(`unknown phase '${String(phase)}': expected one of ${PHASES.join(', ')}`);
+    return index;
+  }
+
+  /** Runs every module's callout for phase, in order, on one message. */
+  run(phase: Phase, input: CallInput = {}): Verdict {
+    const raw = this.#live().run(this.#phase(phase), input);
+    return new Verdict(phase, raw, input, this.version);
+  }
+
+  /** The same for many messages, with one crossing into C++. */
+  runBatch(phase: Phase, inputs: CallInput[]): Verdict[] {
+    const index = this.#phase(phase);
+    if (!Array.isArray(inputs)) throw new UsageError('runBatch needs an array of call inputs');
+    const raws = this.#live().runBatch(index, inputs);
+    const out = new Array<Verdict>(raws.length);
+    for (let i = 0; i < raws.length; i++) out[i] = new Verdict(phase, raws[i]!, inputs[i]!, this.version);
+    return out;
+  }
+
+  /** Changes tuning at run time (the console's `config set`). */
+  configure(tuning: PolicyTuning): void {
+    this.#live().configure(nativeTuning(tuning as Record<string, unknown>, 'tuning'));
+  }
+
+  /** The collector's current pause and step multiplier, read from Lua. */
+  gcParams(): { pause: number; stepmul: number } {
+    return this.#live().gcParams();
+  }
+
+  /** Bytes the master Lua state has allocated. */
+  memory(): number {
+    return this.#live().memory();
+  }
+
+  /** Releases the spare threads unused since the last call; returns how many. */
+  reapSpareThreads(): number {
+    return this.#live().reap();
+  }
+
+  stats(): PolicyStats {
+    return { ...this.#live().stats(), engine: this.engine, version: this.version };
+  }
+
+  get closed(): boolean {
+    return this.#master === null;
+  }
+
+  close(): void {
+    this.#master?.close();
+    this.#master = null;
+  }
+}
+
+/** Loads the scripts into a new master state and runs their init(). */
+export function openPolicy(options: PolicyOptions): Policy {
+  return new Policy(options);
+}

@@ -1,0 +1,14 @@
+// scriptlet: Momentum-style Lua mail policies for Node.js.
+
+export { openPolicy, Policy, scriptsVersion } from './engine/policy.js';
+export type { PolicyOptions, PolicyStats, ScriptSpec } from './engine/policy.js';
+export type { PolicyTuning } from './engine/options.js';
+export { Verdict } from './engine/verdict.js';
+export type { CallInput, Context, Disposition, HeaderEdit, LogLine } from './engine/verdict.js';
+export { PHASES } from './engine/phases.js';
+export type { Phase } from './engine/phases.js';
+export { ScriptletError, UsageError, ScriptError, LoadError } from './engine/errors.js';
+export type { ScriptFailure, LoadFailure } from './engine/errors.js';
+export { ENGINES, loadAddon } from './native/addon.js';
+export type { EngineName } from './native/addon.js';
+export * from './config/index.js';
