@@ -12,3 +12,6 @@ export type { ScriptFailure, LoadFailure } from './engine/errors.js';
 export { ENGINES, loadAddon } from './native/addon.js';
 export type { EngineName } from './native/addon.js';
 export * from './config/index.js';
+export { runTransaction } from './engine/transaction.js';
+export type { Transaction, TransactionResult } from './engine/transaction.js';
+export { policyFromConfig } from './engine/from-config.js';

@@ -7,15 +7,13 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../config/package-root.js';
 import { checkCommand } from './check.js';
+import { compileScript } from './compile-script.js';
+import { runCommand } from './run.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CliHooks, type Command } from './command.js';
 import { processIo, type CliIo } from './io.js';
 
-/**
- * The commands, in the order `--help` lists them. `run` (SPEC §9: every
- * phase on each message, one JSON verdict per message) is added here by the
- * engine, from src/cli/run.ts, once the native core is in place.
- */
-export const COMMANDS: readonly Command[] = [checkCommand];
+/** The commands, in the order `--help` lists them. */
+export const COMMANDS: readonly Command[] = [checkCommand, runCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -77,5 +75,5 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2), processIo(), { compileScript });
 }

@@ -66,4 +66,5 @@ export interface NativeAddon {
   Master: new (options: NativeMasterOptions) => NativeMaster;
   engine: 'luajit' | 'lua51';
   engineVersion: string;
+  parseHeaders(message: Buffer): [string, string][];
 }

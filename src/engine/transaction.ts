@@ -1,0 +1,103 @@
+// One SMTP transaction through every phase, in the order an MTA runs them:
+// connect, ehlo, mailfrom, rcptto (per recipient), data, data_spool, then
+// data_spool_each_rcpt and set_binding per recipient. It stops at the first
+// rejection (4xx/5xx) or disconnect, and carries each verdict's changes
+// (contexts, envelope, edited message) into the next phase, as a host must:
+// calls are stateless across the boundary.
+
+import type { Policy } from './policy.js';
+import type { Phase } from './phases.js';
+import type { CallInput, Context, Verdict } from './verdict.js';
+import type { ScriptError } from './errors.js';
+
+export interface Transaction {
+  message: Buffer;
+  mailfrom: string;
+  rcptto: string[];
+  helo: string;
+  remoteAddr: string;
+  remotePort?: number;
+  localAddr?: string;
+  localPort?: number;
+  id?: string;
+}
+
+export interface TransactionResult {
+  /** The rejection, or the last 2xx reply a policy set, or 250. */
+  disposition: { code: number; text: string; phase: Phase | null; disconnect?: boolean; discard?: boolean };
+  mailfrom: string;
+  rcptto: string[];
+  message: Buffer;
+  context: { conn: Context; mess: Context };
+  errors: ScriptError[];
+  logs: { phase: Phase; module: string; text: string }[];
+  version: string;
+}
+
+interface Step {
+  phase: Phase;
+  rcpt?: string;
+}
+
+function steps(rcptto: string[]): Step[] {
+  const perRcpt = (phase: Phase): Step[] => rcptto.map((rcpt) => ({ phase, rcpt }));
+  return [
+    { phase: 'connect' },
+    { phase: 'ehlo' },
+    { phase: 'mailfrom' },
+    ...perRcpt('rcptto'),
+    { phase: 'data' },
+    { phase: 'data_spool' },
+    ...perRcpt('data_spool_each_rcpt'),
+    ...perRcpt('set_binding'),
+  ];
+}
+
+export function runTransaction(policy: Policy, t: Transaction): TransactionResult {
+  const state = {
+    mailfrom: t.mailfrom,
+    rcptto: [...t.rcptto],
+    message: t.message,
+    context: { conn: {} as Context, mess: {} as Context },
+  };
+  const result: TransactionResult = {
+    disposition: { code: 250, text: '2.0.0 OK', phase: null },
+    mailfrom: state.mailfrom,
+    rcptto: state.rcptto,
+    message: state.message,
+    context: state.context,
+    errors: [],
+    logs: [],
+    version: policy.version,
+  };
+  for (const step of steps(t.rcptto)) {
+    const beforeData = step.phase === 'connect' || step.phase === 'ehlo' || step.phase === 'mailfrom' || step.phase === 'rcptto';
+    const input: CallInput = {
+      id: t.id,
+      mailfrom: state.mailfrom,
+      rcptto: state.rcptto,
+      helo: t.helo,
+      remoteAddr: t.remoteAddr,
+      remotePort: t.remotePort,
+      localAddr: t.localAddr,
+      localPort: t.localPort,
+      context: state.context,
+      ...(step.rcpt !== undefined ? { rcpt: step.rcpt } : {}),
+      ...(beforeData ? {} : { message: state.message }),
+    };
+    const v: Verdict = policy.run(step.phase, input);
+    result.errors.push(...v.errors);
+    for (const log of v.logs) result.logs.push({ phase: step.phase, ...log });
+    state.context = v.context;
+    if (v.mailfrom !== undefined) state.mailfrom = v.mailfrom;
+    if (v.rcptto !== undefined) state.rcptto = v.rcptto;
+    if (v.message) state.message = v.message;
+    const d = v.disposition;
+    if (d && (d.code >= 400 || d.disconnect)) {
+      result.disposition = { code: d.code, text: d.text, phase: d.phase, ...(d.disconnect ? { disconnect: true } : {}) };
+      break;
+    }
+    if (d) result.disposition = { code: d.code, text: d.text, phase: d.phase, ...(d.discard ? { discard: true } : {}) };
+  }
+  return { ...result, mailfrom: state.mailfrom, rcptto: state.rcptto, message: state.message, context: state.context };
+}
