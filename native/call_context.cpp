@@ -52,7 +52,7 @@ void CallContext::reset() {
   remotePort = localPort = 0;
   conn.reset();
   mess.reset();
-  verdict = Verdict();
+  verdict.clear();
 }
 
 const std::string& CallContext::phaseArgument() {

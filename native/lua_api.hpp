@@ -37,8 +37,10 @@ void installLoaders(lua_State* L, MasterState* master);
 // hold) and returns false when what follows is bytecode (starts with ESC).
 bool skipShebang(const char** source, size_t* len);
 
-// [-0, +1] Pushes a new handle of the given metatable for call onto L.
-void pushCallHandle(lua_State* L, CallContext* call, const char* meta);
+// [-0, +1] Pushes a new handle for call onto L; metaRef is the registry ref
+// of its metatable (MasterState::handleMetaRef), which saves hashing the
+// metatable's name on every call.
+void pushCallHandle(lua_State* L, CallContext* call, int metaRef);
 // [-0, +0] The live call behind the handle at idx, or raises a Lua error.
 CallContext* checkCall(lua_State* L, int idx, const char* meta);
 // [-0, +0] For msg:context_* and vctx:get/set: the map a type number names.

@@ -10,11 +10,11 @@ const char* const kMessageMeta = "scriptlet.msg";
 const char* const kVctxMeta = "scriptlet.vctx";
 const char* const kAcceptMeta = "scriptlet.accept";
 
-void pushCallHandle(lua_State* L, CallContext* call, const char* meta) {
+void pushCallHandle(lua_State* L, CallContext* call, int metaRef) {
   auto* h = static_cast<CallHandle*>(lua_newuserdata(L, sizeof(CallHandle)));
   h->call = call;
   h->serial = call->serial;
-  luaL_getmetatable(L, meta);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, metaRef);
   lua_setmetatable(L, -2);
 }
 
@@ -74,15 +74,17 @@ void setDisposition(lua_State* L, CallContext* call, int codeIdx, int textIdx) {
 bool skipShebang(const char** source, size_t* len) {
   const char* s = *source;
   size_t n = *len;
+  size_t first = 0;  // where the code starts, after the line break we keep
   if (n > 0 && s[0] == '#') {
     const void* lf = std::memchr(s, '\n', n);
     size_t skip = lf ? static_cast<const char*>(lf) - s : n;
     s += skip;
     n -= skip;
+    first = n > 0 ? 1 : 0;
   }
   *source = s;
   *len = n;
-  return !(n > 0 && s[0] == '\033');
+  return !(n > first && s[first] == '\033');
 }
 
 }  // namespace scriptlet

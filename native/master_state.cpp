@@ -64,6 +64,15 @@ MasterState::MasterState(const MasterOptions& options)
   installMessageApi(L_);
   installVctxApi(L_);
   installLoaders(L_, this);
+  const char* metas[] = {kMessageMeta, kAcceptMeta, kVctxMeta};
+  for (int i = 0; i < 3; i++) {
+    luaL_getmetatable(L_, metas[i]);
+    handleMetaRefs_[i] = luaL_ref(L_, LUA_REGISTRYINDEX);
+  }
+  for (int p = 0; p < static_cast<int>(Phase::Count); p++) {
+    lua_pushstring(L_, calloutName(static_cast<Phase>(p)));
+    calloutNameRefs_[p] = luaL_ref(L_, LUA_REGISTRYINDEX);
+  }
   setGcPause(options.gcPause);
   setGcStepmul(options.gcStepmul);
 }
@@ -237,7 +246,8 @@ void MasterState::run(CallContext* call) {
 bool MasterState::runCallout(LuaThread& thread, const Module& mod, CallContext* call, const char* callout) {
   lua_State* co = thread.co;
   lua_rawgeti(co, LUA_REGISTRYINDEX, mod.ref);
-  lua_getfield(co, -1, callout);
+  lua_rawgeti(co, LUA_REGISTRYINDEX, calloutNameRefs_[static_cast<int>(call->phase)]);
+  lua_gettable(co, -2);
   if (!lua_isfunction(co, -1)) {
     lua_settop(co, 0);
     return true;
@@ -270,32 +280,32 @@ bool MasterState::runCallout(LuaThread& thread, const Module& mod, CallContext* 
 int MasterState::pushCalloutArgs(lua_State* co, CallContext* call) {
   switch (call->phase) {
     case Phase::Connect:
-      pushCallHandle(co, call, kAcceptMeta);
-      pushCallHandle(co, call, kVctxMeta);
+      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
+      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
       return 2;
     case Phase::Ehlo:
     case Phase::Mailfrom: {
       const std::string& s = call->phaseArgument();
       lua_pushlstring(co, s.data(), s.size());
-      pushCallHandle(co, call, kAcceptMeta);
-      pushCallHandle(co, call, kVctxMeta);
+      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
+      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
       return 3;
     }
     case Phase::Rcptto: {
       const std::string& s = call->phaseArgument();
-      pushCallHandle(co, call, kMessageMeta);
+      pushCallHandle(co, call, handleMetaRef(Handle::Message));
       lua_pushlstring(co, s.data(), s.size());
-      pushCallHandle(co, call, kAcceptMeta);
-      pushCallHandle(co, call, kVctxMeta);
+      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
+      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
       return 4;
     }
     case Phase::SetBinding:
-      pushCallHandle(co, call, kMessageMeta);
+      pushCallHandle(co, call, handleMetaRef(Handle::Message));
       return 1;
     default:  // data, data_spool, data_spool_each_rcpt
-      pushCallHandle(co, call, kMessageMeta);
-      pushCallHandle(co, call, kAcceptMeta);
-      pushCallHandle(co, call, kVctxMeta);
+      pushCallHandle(co, call, handleMetaRef(Handle::Message));
+      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
+      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
       return 3;
   }
 }

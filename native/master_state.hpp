@@ -77,6 +77,10 @@ class MasterState {
   MasterStats stats() const;
   const MasterOptions& options() const { return options_; }
 
+  enum class Handle { Message, Accept, Vctx };
+  // The registry ref of the metatable of msg, accept or vctx handles.
+  int handleMetaRef(Handle h) const { return handleMetaRefs_[static_cast<int>(h)]; }
+
   // The registry ref of a loaded module's table, or LUA_NOREF (C driver).
   int moduleRef(const std::string& name) const;
 
@@ -116,6 +120,8 @@ class MasterState {
   const Module* activeModule_ = nullptr;
   std::vector<LogLine> loadLogs_;
   int tracebackRef_ = LUA_NOREF;
+  int handleMetaRefs_[3] = {LUA_NOREF, LUA_NOREF, LUA_NOREF};
+  int calloutNameRefs_[static_cast<int>(Phase::Count)] = {};  // interned once
 };
 
 }  // namespace scriptlet

@@ -48,6 +48,18 @@ struct Verdict {
   std::vector<ScriptError> errors;
   std::vector<LogLine> logs;
   int calloutsRun = 0;
+
+  // Back to empty, keeping the allocated capacity for the next call.
+  void clear() {
+    disposition.set = disposition.disconnect = disposition.discard = false;
+    disposition.code = 0;
+    disposition.text.clear();
+    done = tempfailed = mailfromChanged = rcpttoChanged = false;
+    headerEdits.clear();
+    errors.clear();
+    logs.clear();
+    calloutsRun = 0;
+  }
 };
 
 }  // namespace scriptlet

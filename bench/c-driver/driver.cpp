@@ -5,6 +5,8 @@
 //   c_driver POLICY.lua MODULE MESSAGE.eml [ITERATIONS]
 //
 // Prints one JSON line: engine, iterations, ns per message, the last code.
+// With SCRIPTLET_DRIVER_PATH=run it goes through MasterState::run instead
+// (spare thread, lua_resume, verdict), to split the core's cost from Node's.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -42,14 +44,27 @@ int runOnce(MasterState& master, int moduleRef, const std::string& raw) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, moduleRef);
   lua_getfield(L, -1, "validate_data");
   lua_insert(L, -2);
-  scriptlet::pushCallHandle(L, call, scriptlet::kMessageMeta);
-  scriptlet::pushCallHandle(L, call, scriptlet::kAcceptMeta);
-  scriptlet::pushCallHandle(L, call, scriptlet::kVctxMeta);
+  scriptlet::pushCallHandle(L, call, master.handleMetaRef(MasterState::Handle::Message));
+  scriptlet::pushCallHandle(L, call, master.handleMetaRef(MasterState::Handle::Accept));
+  scriptlet::pushCallHandle(L, call, master.handleMetaRef(MasterState::Handle::Vctx));
   if (lua_pcall(L, 4, 1, 0) != 0) {
     std::fprintf(stderr, "c_driver: %s\n", lua_tostring(L, -1));
     std::exit(1);
   }
   lua_pop(L, 1);
+  int code = call->verdict.disposition.code;
+  master.releaseCall(call);
+  return code;
+}
+
+// The same through the engine's own path: spare thread, lua_resume, verdict.
+int runThroughMaster(MasterState& master, int, const std::string& raw) {
+  CallContext* call = master.acquireCall();
+  call->phase = scriptlet::Phase::Data;
+  call->message.reset(raw.data(), raw.size());
+  call->mailfrom = "alice@example.net";
+  call->rcptto.push_back("bob@example.com");
+  master.run(call);
   int code = call->verdict.disposition.code;
   master.releaseCall(call);
   return code;
@@ -74,10 +89,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   int ref = master.moduleRef(argv[2]);
+  const char* mode = std::getenv("SCRIPTLET_DRIVER_PATH");
+  auto once = mode && std::string(mode) == "run" ? runThroughMaster : runOnce;
   int code = 0;
-  for (long i = 0; i < iterations / 10 + 1; i++) code = runOnce(master, ref, raw);  // warm up the JIT
+  for (long i = 0; i < iterations / 10 + 1; i++) code = once(master, ref, raw);  // warm up the JIT
   auto start = std::chrono::steady_clock::now();
-  for (long i = 0; i < iterations; i++) code = runOnce(master, ref, raw);
+  for (long i = 0; i < iterations; i++) code = once(master, ref, raw);
   auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
   std::printf("{\"engine\":\"%s\",\"iterations\":%ld,\"nsPerMessage\":%.1f,\"code\":%d}\n", scriptlet::kEngineId,
               iterations, ns / static_cast<double>(iterations), code);

@@ -5,12 +5,12 @@ namespace scriptlet {
 namespace {
 
 void readString(HostInput& h, napi_value key, std::string& out) {
-  Napi::Value v = h.input.Get(key);
+  Napi::Value v = h.object().Get(key);
   if (v.IsString()) out = v.As<Napi::String>().Utf8Value();
 }
 
 int readPort(HostInput& h, napi_value key) {
-  Napi::Value v = h.input.Get(key);
+  Napi::Value v = h.object().Get(key);
   return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : 0;
 }
 
@@ -23,12 +23,12 @@ void loadFacts(HostInput& h, CallContext& call) {
   readString(h, k.localAddr(), call.localAddr);
   call.remotePort = readPort(h, k.remotePort());
   call.localPort = readPort(h, k.localPort());
-  Napi::Value rcptto = h.input.Get(k.rcptto());
+  Napi::Value rcptto = h.object().Get(k.rcptto());
   if (rcptto.IsArray()) {
     auto list = rcptto.As<Napi::Array>();
     for (uint32_t i = 0; i < list.Length(); i++) call.rcptto.push_back(list.Get(i).ToString().Utf8Value());
   }
-  Napi::Value rcpt = h.input.Get(k.rcpt());
+  Napi::Value rcpt = h.object().Get(k.rcpt());
   if (!rcpt.IsString()) return;
   std::string r = rcpt.As<Napi::String>().Utf8Value();
   for (size_t i = 0; i < call.rcptto.size(); i++)
@@ -40,7 +40,12 @@ void loadFacts(HostInput& h, CallContext& call) {
   call.currentRcpt = static_cast<int>(call.rcptto.size()) - 1;
 }
 
-void loadContext(Napi::Env env, Napi::Value source, ContextMap::Entries& entries) {
+// entries from input.context[which], an object of strings (or numbers).
+void loadContext(HostInput& h, napi_value which, ContextMap::Entries& entries) {
+  Napi::Value context = h.object().Get(h.keys.context());
+  if (!context.IsObject()) return;
+  Napi::Value source = context.As<Napi::Object>().Get(which);
+  if (!source.IsObject()) return;
   Napi::Object obj = source.As<Napi::Object>();
   Napi::Array keys = obj.GetPropertyNames();
   for (uint32_t i = 0; i < keys.Length(); i++) {
@@ -60,22 +65,27 @@ Phase checkPhase(Napi::Env env, Napi::Value value) {
   return static_cast<Phase>(p);
 }
 
-void readCallInput(HostInput& h, CallContext* call) {
-  Napi::Value message = h.input.Get(h.keys.message());
-  if (message.IsBuffer()) {
-    auto buf = message.As<Napi::Buffer<char>>();
-    call->message.reset(buf.Data(), buf.Length());
-  } else if (!message.IsUndefined() && !message.IsNull()) {
-    throw Napi::TypeError::New(h.env, "input.message must be a Buffer");
+Napi::Object HostInput::object() {
+  if (input.IsEmpty()) {
+    Napi::Value v = inputs.Get(index);
+    if (!v.IsObject()) throw Napi::TypeError::New(env, "a call input must be an object");
+    input = v.As<Napi::Object>();
   }
+  return input;
+}
+
+void readCallInput(HostInput& h, Napi::Value message, CallContext* call) {
+  void* data = nullptr;
+  size_t len = 0;
+  // Not a Buffer (undefined before DATA) is an absent message; the
+  // TypeScript side checks the type, and a wrong one reads as absent here.
+  if (napi_get_buffer_info(h.env, message, &data, &len) == napi_ok) call->message.reset(static_cast<char*>(data), len);
   HostInput* host = &h;
   call->factsLoader = [host](CallContext& c) { loadFacts(*host, c); };
-  Napi::Value context = h.input.Get(h.keys.context());
-  if (!context.IsObject()) return;
-  h.conn = context.As<Napi::Object>().Get(h.keys.conn());
-  h.mess = context.As<Napi::Object>().Get(h.keys.mess());
-  if (h.conn.IsObject()) call->conn.setLoader([host](ContextMap::Entries& e) { loadContext(host->env, host->conn, e); });
-  if (h.mess.IsObject()) call->mess.setLoader([host](ContextMap::Entries& e) { loadContext(host->env, host->mess, e); });
+  if (h.flags & kInputHasConn)
+    call->conn.setLoader([host](ContextMap::Entries& e) { loadContext(*host, host->keys.conn(), e); });
+  if (h.flags & kInputHasMess)
+    call->mess.setLoader([host](ContextMap::Entries& e) { loadContext(*host, host->keys.mess(), e); });
 }
 
 }  // namespace scriptlet

@@ -8,9 +8,6 @@
 
 #include <napi.h>
 
-#include <string>
-#include <unordered_map>
-
 namespace scriptlet {
 
 #define SCRIPTLET_JS_KEYS(X)                                                                          \
@@ -28,18 +25,7 @@ class JsKeys {
   SCRIPTLET_JS_KEYS(SCRIPTLET_KEY_GETTER)
 #undef SCRIPTLET_KEY_GETTER
 
- // A string made once per run()/runBatch(): context keys (which V8 must
-  // hash and intern as property names) and reply texts recur across messages.
-  napi_value cachedString(const std::string& s) const {
-    auto it = strings_.find(s);
-    if (it != strings_.end()) return it->second;
-    napi_value v;
-    napi_create_string_utf8(env_, s.data(), s.size(), &v);
-    if (strings_.size() < kMaxCachedStrings) strings_.emplace(s, v);
-    return v;
-  }
-
-  private:
+ private:
   enum class Key {
 #define SCRIPTLET_KEY_ENUM(k) k,
     SCRIPTLET_JS_KEYS(SCRIPTLET_KEY_ENUM)
@@ -53,9 +39,7 @@ class JsKeys {
     return slot;
   }
 
-  static constexpr size_t kMaxCachedStrings = 256;
   napi_env env_;
-  mutable std::unordered_map<std::string, napi_value> strings_;
   mutable napi_value cache_[static_cast<int>(Key::Count)] = {};
 };
 

@@ -61,7 +61,6 @@ Napi::Function MasterObject::Define(Napi::Env env) {
                          InstanceMethod<&MasterObject::LoadScript>("loadScript"),
                          InstanceMethod<&MasterObject::Init>("init"),
                          InstanceMethod<&MasterObject::Run>("run"),
-                         InstanceMethod<&MasterObject::RunBatch>("runBatch"),
                          InstanceMethod<&MasterObject::Configure>("configure"),
                          InstanceMethod<&MasterObject::GcParams>("gcParams"),
                          InstanceMethod<&MasterObject::Memory>("memory"),
@@ -124,44 +123,52 @@ Napi::Value MasterObject::Init(const Napi::CallbackInfo& info) {
   return problemToJs(info.Env(), problem);
 }
 
-Napi::Value MasterObject::runOne(Napi::Env env, const JsKeys& keys, Phase phase, Napi::Value input) {
-  if (!input.IsObject()) throw Napi::TypeError::New(env, "a call input must be an object");
+void MasterObject::runOne(HostInput& host, Phase phase, Napi::Value message, int32_t* ints, Napi::Array values,
+                          BatchText& text) {
   MasterState& s = *state_;
   CallContext* call = s.acquireCall();
   call->phase = phase;
-  HostInput host{env, keys, input.As<Napi::Object>(), Napi::Value(), Napi::Value()};
-  Napi::Object verdict;
   try {
-    readCallInput(host, call);
+    readCallInput(host, message, call);
     s.run(call);
-    verdict = verdictToJs(env, keys, call);
+    encodeVerdict(host.env, host.keys, call, ints, values, host.index, text);
   } catch (...) {
     s.releaseCall(call);
     throw;
   }
   s.releaseCall(call);
-  return verdict;
 }
 
-// run(phaseIndex, input) -> verdict
+// run(phaseIndex, inputs[], messages[], ints: Int32Array) -> [text, values]:
+// one crossing for one call or many. On the way in ints[i*9] holds call i's
+// input flags; on the way out the verdicts come back encoded in ints, the
+// batch text and the values (see verdict_js.hpp).
 Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
-  state(info);
-  JsKeys keys(info.Env());
-  return runOne(info.Env(), keys, checkPhase(info.Env(), info[0]), info[1]);
-}
-
-// runBatch(phaseIndex, inputs[]) -> verdicts[]: one crossing for many calls.
-Napi::Value MasterObject::RunBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   state(info);
   Phase phase = checkPhase(env, info[0]);
-  if (!info[1].IsArray()) throw Napi::TypeError::New(env, "runBatch(phase, inputs: object[])");
+  if (!info[1].IsArray() || !info[2].IsArray() || !info[3].IsTypedArray() ||
+      info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw Napi::TypeError::New(env, "run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array)");
   auto inputs = info[1].As<Napi::Array>();
+  auto messages = info[2].As<Napi::Array>();
+  auto intsArray = info[3].As<Napi::Int32Array>();
   uint32_t n = inputs.Length();
   if (n > kMaxBatch) throw Napi::RangeError::New(env, "a batch holds at most " + std::to_string(kMaxBatch) + " calls");
-  Napi::Array out = Napi::Array::New(env, n);
+  if (messages.Length() != n) throw Napi::RangeError::New(env, "inputs and messages differ in length");
+  if (intsArray.ElementLength() < static_cast<size_t>(n) * kIntsPerVerdict)
+    throw Napi::RangeError::New(env, "ints holds fewer than 9 slots per call");
+  int32_t* ints = intsArray.Data();
+  Napi::Array values = Napi::Array::New(env, static_cast<size_t>(n) * kValuesPerVerdict);
   JsKeys keys(env);  // no HandleScope per message: see js_keys.hpp
-  for (uint32_t i = 0; i < n; i++) out.Set(i, runOne(env, keys, phase, inputs.Get(i)));
+  BatchText text;
+  for (uint32_t i = 0; i < n; i++) {
+    HostInput host{env, keys, inputs, i, ints[i * kIntsPerVerdict], Napi::Object()};
+    runOne(host, phase, messages.Get(i), ints, values, text);
+  }
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::String::New(env, text.utf8.data(), text.utf8.size()));
+  out.Set(1u, values);
   return out;
 }
 

@@ -6,7 +6,9 @@
 #include <memory>
 
 #include "../master_state.hpp"
+#include "call_input.hpp"
 #include "js_keys.hpp"
+#include "verdict_js.hpp"
 
 namespace scriptlet {
 
@@ -21,7 +23,6 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   Napi::Value LoadScript(const Napi::CallbackInfo& info);
   Napi::Value Init(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
-  Napi::Value RunBatch(const Napi::CallbackInfo& info);
   Napi::Value Configure(const Napi::CallbackInfo& info);
   Napi::Value GcParams(const Napi::CallbackInfo& info);
   Napi::Value Memory(const Napi::CallbackInfo& info);
@@ -30,7 +31,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   Napi::Value TakeLoadLogs(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
-  Napi::Value runOne(Napi::Env env, const JsKeys& keys, Phase phase, Napi::Value input);
+  void runOne(HostInput& host, Phase phase, Napi::Value message, int32_t* ints, Napi::Array values, BatchText& text);
 
   std::unique_ptr<MasterState> state_;
 };

@@ -15,10 +15,58 @@ const char* opName(HeaderEdit::Op op) {
   }
 }
 
-Napi::Object contextToJs(Napi::Env env, const JsKeys& k, ContextMap& map) {
-  Napi::Object obj = Napi::Object::New(env);
-  for (auto& e : map.entries()) obj.Set(k.cachedString(e.first), str(env, e.second));
-  return obj;
+// UTF-16 code units of s, or -1 when s is not valid UTF-8 or holds a NUL
+// (then JS could not slice it back out at the offsets counted here).
+int32_t utf16Units(const std::string& s) {
+  int32_t units = 0;
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (c == 0 || len == 0 || i + len > n) return -1;
+    for (size_t k = 1; k < len; k++)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return -1;
+    if (len == 2 && c < 0xc2) return -1;  // overlong
+    units += len == 4 ? 2 : 1;
+    i += len;
+  }
+  return units;
+}
+
+// "k\0v\0k\0v" for a context.
+std::string joinContext(ContextMap& map) {
+  std::string joined;
+  for (auto& e : map.entries()) {
+    if (&e != &map.entries().front()) joined.push_back('\0');
+    joined.append(e.first).push_back('\0');
+    joined.append(e.second);
+  }
+  return joined;
+}
+
+// The pieces one verdict adds to the batch text, checked before any is added.
+struct VerdictStrings {
+  const std::string* text = nullptr;
+  std::string conn, mess;
+  bool hasConn = false, hasMess = false;
+};
+
+// Appends s to the batch text and writes its [start, end) at slot.
+void appendPiece(BatchText& t, const std::string& s, int32_t units, int32_t* slot) {
+  slot[0] = t.units;
+  t.utf8.append(s);
+  t.units += units;
+  slot[1] = t.units;
+}
+
+Napi::Array pairsToJs(Napi::Env env, ContextMap& map) {
+  Napi::Array arr = Napi::Array::New(env, map.entries().size() * 2);
+  uint32_t i = 0;
+  for (auto& e : map.entries()) {
+    arr.Set(i++, str(env, e.first));
+    arr.Set(i++, str(env, e.second));
+  }
+  return arr;
 }
 
 Napi::Array errorsToJs(Napi::Env env, const JsKeys& k, const std::vector<ScriptError>& errors) {
@@ -59,20 +107,12 @@ Napi::Array logsToJs(Napi::Env env, const JsKeys& k, const std::vector<LogLine>&
   return arr;
 }
 
-}  // namespace
-
-Napi::Object verdictToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
+// The rare parts of a verdict, or undefined when there are none.
+Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
   Verdict& v = call->verdict;
+  if (v.headerEdits.empty() && !v.mailfromChanged && !v.rcpttoChanged && v.errors.empty() && v.logs.empty())
+    return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
-  const Disposition& d = v.disposition;
-  if (d.set || d.discard) {
-    out.Set(k.code(), Napi::Number::New(env, d.code));
-    out.Set(k.text(), Napi::Value(env, k.cachedString(d.text)));
-    if (d.disconnect) out.Set(k.disconnect(), Napi::Boolean::New(env, true));
-    if (d.discard) out.Set(k.discard(), Napi::Boolean::New(env, true));
-  }
-  if (v.done) out.Set(k.done(), Napi::Boolean::New(env, true));
-  if (v.tempfailed) out.Set(k.tempfailed(), Napi::Boolean::New(env, true));
   if (!v.headerEdits.empty()) {
     out.Set(k.headerEdits(), headerEditsToJs(env, k, v.headerEdits));
     if (call->message.present()) {
@@ -86,12 +126,59 @@ Napi::Object verdictToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
     for (size_t i = 0; i < call->rcptto.size(); i++) list.Set(static_cast<uint32_t>(i), str(env, call->rcptto[i]));
     out.Set(k.rcptto(), list);
   }
-  if (call->conn.dirty()) out.Set(k.conn(), contextToJs(env, k, call->conn));
-  if (call->mess.dirty()) out.Set(k.mess(), contextToJs(env, k, call->mess));
   if (!v.errors.empty()) out.Set(k.errors(), errorsToJs(env, k, v.errors));
   if (!v.logs.empty()) out.Set(k.logs(), logsToJs(env, k, v.logs));
-  out.Set(k.callouts(), Napi::Number::New(env, v.calloutsRun));
   return out;
+}
+
+}  // namespace
+
+void encodeVerdict(Napi::Env env, const JsKeys& k, CallContext* call, int32_t* ints, Napi::Array values,
+                   uint32_t index, BatchText& text) {
+  Verdict& v = call->verdict;
+  const Disposition& d = v.disposition;
+  int32_t flags = (d.set ? kFlagDisposition : 0) | (d.disconnect ? kFlagDisconnect : 0) |
+                  (d.discard ? kFlagDiscard : 0) | (v.done ? kFlagDone : 0) | (v.tempfailed ? kFlagTempfailed : 0);
+  int32_t* slot = ints + static_cast<size_t>(index) * kIntsPerVerdict;
+  slot[0] = d.set ? d.code : 0;
+  slot[2] = v.calloutsRun;
+  slot[3] = slot[4] = slot[5] = slot[6] = slot[7] = slot[8] = -1;
+
+  VerdictStrings s;
+  if (d.set || d.discard) s.text = &d.text;
+  if ((s.hasConn = call->conn.dirty())) s.conn = joinContext(call->conn);
+  if ((s.hasMess = call->mess.dirty())) s.mess = joinContext(call->mess);
+  int32_t textUnits = s.text ? utf16Units(*s.text) : 0;
+  // A context holds NULs as separators, so check its pieces, not the join.
+  int32_t connUnits = 0, messUnits = 0;
+  bool sliceable = textUnits >= 0;
+  for (auto* m : {s.hasConn ? &call->conn : nullptr, s.hasMess ? &call->mess : nullptr}) {
+    if (!m) continue;
+    int32_t units = static_cast<int32_t>(m->entries().size() * 2) - 1;
+    for (auto& e : m->entries()) {
+      int32_t a = utf16Units(e.first), b = utf16Units(e.second);
+      if (a < 0 || b < 0) sliceable = false;
+      units += a + b;
+    }
+    if (m->entries().empty()) units = 0;
+    (m == &call->conn ? connUnits : messUnits) = units;
+  }
+  uint32_t base = index * kValuesPerVerdict;
+  if (sliceable) {
+    if (s.text) appendPiece(text, *s.text, textUnits, slot + 3);
+    if (s.hasConn) appendPiece(text, s.conn, connUnits, slot + 5);
+    if (s.hasMess) appendPiece(text, s.mess, messUnits, slot + 7);
+  } else {
+    flags |= kFlagStringsInValues;
+    Napi::Array strings = Napi::Array::New(env, 3);
+    if (s.text) strings.Set(0u, str(env, *s.text));
+    if (s.hasConn) strings.Set(1u, pairsToJs(env, call->conn));
+    if (s.hasMess) strings.Set(2u, pairsToJs(env, call->mess));
+    values.Set(base, strings);
+  }
+  slot[1] = flags;
+  Napi::Value rest = restToJs(env, k, call);
+  if (!rest.IsUndefined()) values.Set(base + 1, rest);
 }
 
 }  // namespace scriptlet

@@ -1,15 +1,48 @@
-// The verdict of one call as a plain JS object. Only what the call produced
-// is set (no empty arrays, an untouched context is not copied back); the
-// TypeScript side fills in the rest from the input.
+// The verdicts of a batch, encoded for the TypeScript side to build its
+// Verdict objects from (src/engine/verdict.ts). Every Node-API call that
+// makes or sets a value costs about a thousand instructions, more than a
+// small policy's own work, so a verdict needs none in the common case:
+//
+//   ints[i*9 + 0]      reply code, 0 when the policy set none
+//   ints[i*9 + 1]      flags (kFlag* below)
+//   ints[i*9 + 2]      callouts run
+//   ints[i*9 + 3, 4]   reply text: [start, end) in the batch text, or -1
+//   ints[i*9 + 5, 6]   connection context as "k\0v\0k\0v", likewise, when changed
+//   ints[i*9 + 7, 8]   message context, likewise
+//
+// The batch text is one string for the whole batch (offsets in UTF-16 code
+// units, as JS slices). A verdict whose strings are not valid UTF-8 or hold
+// a NUL sets kFlagStringsInValues and puts them in values[i*2] as
+// [text, connPairs, messPairs] instead. values[i*2 + 1] holds the rare rest
+// { headerEdits, message, mailfrom, rcptto, errors, logs }, or nothing.
 #pragma once
 
 #include <napi.h>
+
+#include <cstdint>
+#include <string>
 
 #include "../call_context.hpp"
 #include "js_keys.hpp"
 
 namespace scriptlet {
 
-Napi::Object verdictToJs(Napi::Env env, const JsKeys& keys, CallContext* call);
+constexpr int kIntsPerVerdict = 9;
+constexpr int kValuesPerVerdict = 2;
+constexpr int32_t kFlagDisposition = 1;
+constexpr int32_t kFlagDisconnect = 2;
+constexpr int32_t kFlagDiscard = 4;
+constexpr int32_t kFlagDone = 8;
+constexpr int32_t kFlagTempfailed = 16;
+constexpr int32_t kFlagStringsInValues = 32;
+
+// The batch text being built, and its length in UTF-16 code units.
+struct BatchText {
+  std::string utf8;
+  int32_t units = 0;
+};
+
+void encodeVerdict(Napi::Env env, const JsKeys& keys, CallContext* call, int32_t* ints, Napi::Array values,
+                   uint32_t index, BatchText& text);
 
 }  // namespace scriptlet

@@ -11,7 +11,10 @@ import type { NativeMaster, NativeStats } from '../native/types.js';
 import { LoadError, UsageError } from './errors.js';
 import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
 import { PHASES, phaseIndex, type Phase } from './phases.js';
-import { Verdict, type CallInput, type LogLine } from './verdict.js';
+import { INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type LogLine } from './verdict.js';
+
+/** The most calls one runBatch takes (the addon's bound too). */
+export const MAX_BATCH = 4096;
 
 /** A script stanza: module NAME from a file, or from source text. */
 export type ScriptSpec = { name: string; path: string; source?: string } | { name: string; source: string; path?: string };
@@ -80,6 +83,8 @@ export class Policy {
   /** What the scripts printed while loading and in init(). */
   readonly loadLogs: LogLine[];
   #master: NativeMaster | null;
+  // Reused by every call: the addon writes each verdict's numbers here.
+  readonly #ints = new Int32Array(MAX_BATCH * INTS);
 
   constructor(options: PolicyOptions) {
     if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
@@ -120,18 +125,37 @@ export class Policy {
 
   /** Runs every module's callout for phase, in order, on one message. */
   run(phase: Phase, input: CallInput = {}): Verdict {
-    const raw = this.#live().run(this.#phase(phase), input);
-    return new Verdict(phase, raw, input, this.version);
+    const [text, values] = this.#crossing(this.#phase(phase), [input]);
+    return new Verdict(phase, this.#ints, text, values, 0, input, this.version);
   }
 
   /** The same for many messages, with one crossing into C++. */
   runBatch(phase: Phase, inputs: CallInput[]): Verdict[] {
     const index = this.#phase(phase);
     if (!Array.isArray(inputs)) throw new UsageError('runBatch needs an array of call inputs');
-    const raws = this.#live().runBatch(index, inputs);
-    const out = new Array<Verdict>(raws.length);
-    for (let i = 0; i < raws.length; i++) out[i] = new Verdict(phase, raws[i]!, inputs[i]!, this.version);
+    if (inputs.length > MAX_BATCH) throw new UsageError(`a batch holds at most ${MAX_BATCH} calls, got ${inputs.length}`);
+    const [text, values] = this.#crossing(index, inputs);
+    const out = new Array<Verdict>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) out[i] = new Verdict(phase, this.#ints, text, values, i, inputs[i]!, this.version);
     return out;
+  }
+
+  // The addon reads only the messages and these flags up front; the rest of
+  // an input is fetched if the script asks for it.
+  #crossing(phase: number, inputs: CallInput[]): [string, unknown[]] {
+    const master = this.#live();
+    const ints = this.#ints;
+    const messages = new Array<Buffer | undefined>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i];
+      if (typeof input !== 'object' || input === null) throw new UsageError(`call input ${i} must be an object`);
+      const message = input.message;
+      if (message !== undefined && !Buffer.isBuffer(message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
+      messages[i] = message;
+      const context = input.context;
+      ints[i * INTS] = context ? (context.conn ? INPUT_HAS_CONN : 0) | (context.mess ? INPUT_HAS_MESS : 0) : 0;
+    }
+    return master.run(phase, inputs, messages, ints);
   }
 
   /** Changes tuning at run time (the console's `config set`). */

@@ -4,7 +4,7 @@
 
 import { ScriptError } from './errors.js';
 import type { Phase } from './phases.js';
-import type { NativeVerdict } from '../native/types.js';
+import type { NativeVerdictRest } from '../native/types.js';
 
 export type Context = Record<string, string>;
 
@@ -68,23 +68,64 @@ export class Verdict {
   /** The hash of the scripts this call ran under. */
   readonly version: string;
 
-  constructor(phase: Phase, raw: NativeVerdict, input: CallInput, version: string) {
+  /** Decodes verdict i of a batch: see native/napi/verdict_js.hpp. */
+  constructor(phase: Phase, ints: Int32Array, text: string, values: unknown[], i: number, input: CallInput, version: string) {
+    const b = i * INTS;
+    const code = ints[b]!;
+    const flags = ints[b + 1]!;
+    const rest = (values[i * VALUES + 1] as NativeVerdictRest | undefined) ?? NO_REST;
+    let replyText: string | undefined;
+    let conn: Context | undefined;
+    let mess: Context | undefined;
+    if (flags & FLAG_STRINGS_IN_VALUES) {
+      const [t, c, m] = values[i * VALUES] as [string | undefined, string[] | undefined, string[] | undefined];
+      replyText = t;
+      conn = c && contextFrom(c);
+      mess = m && contextFrom(m);
+    } else {
+      if (ints[b + 3]! >= 0) replyText = text.slice(ints[b + 3], ints[b + 4]);
+      if (ints[b + 5]! >= 0) conn = contextFrom(text.slice(ints[b + 5], ints[b + 6]).split('\0'));
+      if (ints[b + 7]! >= 0) mess = contextFrom(text.slice(ints[b + 7], ints[b + 8]).split('\0'));
+    }
     this.phase = phase;
     this.disposition =
-      raw.code === undefined
-        ? null
-        : { code: raw.code, text: raw.text ?? '', phase, disconnect: raw.disconnect === true, discard: raw.discard === true };
-    this.action = raw.done ? 'done' : 'continue';
-    this.tempfailed = raw.tempfailed === true;
-    this.headerEdits = raw.headerEdits ?? [];
-    this.message = raw.message;
-    this.mailfrom = raw.mailfrom ?? input.mailfrom;
-    this.rcptto = raw.rcptto ?? input.rcptto;
-    this.envelopeChanged = { mailfrom: raw.mailfrom !== undefined, rcptto: raw.rcptto !== undefined };
-    this.context = { conn: raw.conn ?? input.context?.conn ?? {}, mess: raw.mess ?? input.context?.mess ?? {} };
-    this.errors = raw.errors ? raw.errors.map((e) => new ScriptError(e)) : [];
-    this.logs = raw.logs ?? [];
-    this.callouts = raw.callouts;
+      flags & (FLAG_DISPOSITION | FLAG_DISCARD)
+        ? { code, text: replyText ?? '', phase, disconnect: (flags & FLAG_DISCONNECT) !== 0, discard: (flags & FLAG_DISCARD) !== 0 }
+        : null;
+    this.action = flags & FLAG_DONE ? 'done' : 'continue';
+    this.tempfailed = (flags & FLAG_TEMPFAILED) !== 0;
+    this.headerEdits = rest.headerEdits ?? [];
+    this.message = rest.message;
+    this.mailfrom = rest.mailfrom ?? input.mailfrom;
+    this.rcptto = rest.rcptto ?? input.rcptto;
+    this.envelopeChanged = { mailfrom: rest.mailfrom !== undefined, rcptto: rest.rcptto !== undefined };
+    this.context = { conn: conn ?? input.context?.conn ?? {}, mess: mess ?? input.context?.mess ?? {} };
+    this.errors = rest.errors ? rest.errors.map((e) => new ScriptError(e)) : [];
+    this.logs = rest.logs ?? [];
+    this.callouts = ints[b + 2]!;
     this.version = version;
   }
+}
+
+/** Slots per verdict in the native encoding (native/napi/verdict_js.hpp). */
+export const INTS = 9;
+const VALUES = 2;
+const FLAG_DISPOSITION = 1;
+const FLAG_DISCONNECT = 2;
+const FLAG_DISCARD = 4;
+const FLAG_DONE = 8;
+const FLAG_TEMPFAILED = 16;
+const FLAG_STRINGS_IN_VALUES = 32;
+const NO_REST: NativeVerdictRest = {};
+
+/** Input flags the addon reads from ints[i*9] (native/napi/call_input.hpp). */
+export const INPUT_HAS_CONN = 1;
+export const INPUT_HAS_MESS = 2;
+
+/** A context from its pairs [k, v, k, v, ...]; [''] is the empty context. */
+function contextFrom(pairs: string[]): Context {
+  const out: Context = {};
+  if (pairs.length < 2) return out;
+  for (let i = 0; i < pairs.length; i += 2) out[pairs[i]!] = pairs[i + 1]!;
+  return out;
 }

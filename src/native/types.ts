@@ -17,23 +17,14 @@ export interface NativeProblem {
   traceback: string;
 }
 
-/** What the addon returns per call: only what the call produced. */
-export interface NativeVerdict {
-  code?: number;
-  text?: string;
-  disconnect?: true;
-  discard?: true;
-  done?: true;
-  tempfailed?: true;
+/** The rare parts of a verdict (values[i*2 + 1]); see native/napi/verdict_js.hpp. */
+export interface NativeVerdictRest {
   headerEdits?: { op: 'replace' | 'prepend' | 'append' | 'delete'; name: string; value: string }[];
   message?: Buffer;
   mailfrom?: string;
   rcptto?: string[];
-  conn?: Record<string, string>;
-  mess?: Record<string, string>;
   errors?: { module: string; callout: string; message: string; location: string; traceback: string }[];
   logs?: { module: string; text: string }[];
-  callouts: number;
 }
 
 export interface NativeStats {
@@ -51,8 +42,12 @@ export interface NativeStats {
 export interface NativeMaster {
   loadScript(name: string, source: string | Buffer, path: string): NativeProblem | null;
   init(): NativeProblem | null;
-  run(phase: number, input: object): NativeVerdict;
-  runBatch(phase: number, inputs: object[]): NativeVerdict[];
+  /**
+   * ints[i*9] carries call i's input flags in; the verdicts come back encoded
+   * in ints (9 per call), the batch text and the values (2 per call): see
+   * native/napi/verdict_js.hpp.
+   */
+  run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array): [string, unknown[]];
   configure(options: NativeMasterOptions): void;
   gcParams(): { pause: number; stepmul: number };
   memory(): number;

@@ -1,0 +1,51 @@
+// runBatch: many calls in one crossing into C++, each with its own message,
+// envelope and contexts, giving the same verdicts as one call at a time.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { openPolicy, type CallInput } from '../../src/index.js';
+import { eml } from '../helpers/lua-policy.js';
+
+const reference = { name: 'reference', path: 'bench/policies/reference.lua' };
+
+function inputs(n: number): CallInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `m${i}`,
+    message: eml([`Subject: ${i % 3 === 0 ? 'FREE MONEY' : 'hello'} ${i}`, `From: x${i}@example.${i % 2 ? 'net' : 'org'}`, `Message-ID: <${i}@x>`]),
+    mailfrom: `s${i}@example.org`,
+    rcptto: [`r${i}@example.com`],
+    context: { conn: { n: String(i) }, mess: { keep: 'me' } },
+  }));
+}
+
+describe('batched calls', () => {
+  it('gives the same verdicts as calls one at a time', () => {
+    const p = openPolicy({ scripts: [reference] });
+    const list = inputs(50);
+    const batched = p.runBatch('data', list);
+    const single = list.map((input) => p.run('data', input));
+    assert.equal(batched.length, 50);
+    assert.deepEqual(batched, single);
+    assert.equal(batched[0]?.disposition?.code, 550);
+    assert.equal(batched[1]?.disposition?.code, 250);
+    assert.deepEqual(batched[1]?.context.mess, { keep: 'me', policy: 'reference', sender_class: 'partner' });
+    assert.deepEqual(batched[2]?.context.mess, { keep: 'me', policy: 'reference' });
+    assert.equal(batched[1]?.context.conn, list[1]?.context?.conn, 'an untouched context is passed through, not copied');
+    p.close();
+  });
+
+  it('takes an empty batch and refuses a batch over the bound', () => {
+    const p = openPolicy({ scripts: [reference] });
+    assert.deepEqual(p.runBatch('data', []), []);
+    assert.throws(() => p.runBatch('data', inputs(4097)), /a batch holds at most 4096 calls/);
+    p.close();
+  });
+
+  it('runs the shipped reference policy as the benchmark does', () => {
+    const p = openPolicy({ scripts: [reference] });
+    const v = p.run('data', { message: fs.readFileSync('bench/messages/2k.eml') });
+    assert.equal(v.disposition?.code, 250);
+    assert.deepEqual(v.context.mess, { policy: 'reference', sender_class: 'partner' });
+    p.close();
+  });
+});
