@@ -45,8 +45,8 @@ void pushCallHandle(lua_State* L, CallContext* call, int metaRef);
 CallContext* checkCall(lua_State* L, int idx, const char* meta);
 // [-0, +0] For msg:context_* and vctx:get/set: the map a type number names.
 ContextMap* checkContext(lua_State* L, CallContext* call, int idx);
-// [-0, +0|1] msg:context_get / vctx:get: pushes ctx[key] (type at typeIdx,
-// key after it) and returns 1, or returns 0 when there is none.
+// [-0, +1] msg:context_get / vctx:get: pushes ctx[key] (type at typeIdx, key
+// after it), or nil when there is none; returns 1.
 int pushContextValue(lua_State* L, CallContext* call, int typeIdx);
 // [-0, +0] msg:context_set / vctx:set: ctx[key] = value (string or number);
 // a nil value removes the key. Type at typeIdx, key and value after it.

@@ -40,8 +40,8 @@ int pushContextValue(lua_State* L, CallContext* call, int typeIdx) {
   size_t len;
   const char* key = luaL_checklstring(L, typeIdx + 1, &len);
   const std::string* v = ctx->get(key, len);
-  if (!v) return 0;
-  lua_pushlstring(L, v->data(), v->size());
+  if (v) lua_pushlstring(L, v->data(), v->size());
+  else lua_pushnil(L);
   return 1;
 }
 

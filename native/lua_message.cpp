@@ -34,13 +34,20 @@ void checkHeaderName(lua_State* L, const char* name, size_t len) {
   if (!ok) luaL_argerror(L, 2, "header name must be printable ASCII without ':' or white space");
 }
 
-// A line break in a value must start a folded line, or it would inject a field.
+// A line break in a value must start a folded line that has text on it, or
+// it would inject a field (or, for a blank line, end the header early).
 void checkHeaderValue(lua_State* L, const char* v, size_t len) {
   for (size_t i = 0; i < len; i++) {
     if (v[i] != '\r' && v[i] != '\n') continue;
-    if (v[i] == '\r' && i + 1 < len && v[i + 1] == '\n') i++;
+    if (v[i] == '\r' && (i + 1 >= len || v[i + 1] != '\n'))
+      luaL_argerror(L, 3, "header value has a bare CR");
+    if (v[i] == '\r') i++;
     if (i + 1 >= len || (v[i + 1] != ' ' && v[i + 1] != '\t'))
       luaL_argerror(L, 3, "header value has a line break not followed by white space");
+    size_t k = i + 1;
+    while (k < len && (v[k] == ' ' || v[k] == '\t')) k++;
+    if (k >= len || v[k] == '\r' || v[k] == '\n')
+      luaL_argerror(L, 3, "header value has a folded line with nothing on it");
   }
 }
 
@@ -108,7 +115,10 @@ int msgRcptto(lua_State* L) {
   call->ensureFacts();
   int at = call->currentRcpt >= 0 && call->currentRcpt < static_cast<int>(call->rcptto.size()) ? call->currentRcpt : 0;
   if (lua_isnoneornil(L, 2)) {
-    if (call->rcptto.empty()) return 0;
+    if (call->rcptto.empty()) {
+      lua_pushnil(L);
+      return 1;
+    }
     const std::string& r = call->rcptto[at];
     lua_pushlstring(L, r.data(), r.size());
     return 1;
@@ -184,13 +194,17 @@ int msgAddressHeader(lua_State* L) {
               : std::strcmp(part, "local_part") == 0 ? 2
               : std::strcmp(part, "domain") == 0 ? 3 : -1;
   if (which < 0) luaL_argerror(L, 3, "part must be 'address', 'name', 'local_part' or 'domain'");
+  // Parsed as written, then display names decoded: a decoded "," or "<"
+  // inside an encoded-word is text, not address syntax.
   std::vector<Address> list;
+  call->message.forEachValue(name, nameLen, [&](const char* v, size_t n) { parseAddressList(v, n, list); });
   std::string decoded;
-  call->message.forEachValue(name, nameLen, [&](const char* v, size_t n) {
+  for (Address& a : list) {
+    if (!mayHaveEncodedWords(a.display.data(), a.display.size())) continue;
     decoded.clear();
-    decodeEncodedWords(v, n, decoded);
-    parseAddressList(decoded.data(), decoded.size(), list);
-  });
+    decodeEncodedWords(a.display.data(), a.display.size(), decoded);
+    a.display.swap(decoded);
+  }
   lua_createtable(L, static_cast<int>(list.size()), 0);
   int i = 0;
   for (const Address& a : list) {
@@ -219,11 +233,17 @@ int msgCode(lua_State* L) {
   return 2;
 }
 
-// msg:discard([text]): accept the message but deliver it nowhere.
+// msg:discard([text]): accept the message but deliver it nowhere; the reply
+// is 250 (with text, if given) unless the policy set another.
 int msgDiscard(lua_State* L) {
   CallContext* call = self(L);
   Disposition& d = call->verdict.disposition;
   d.discard = true;
+  if (!d.set) {  // the client is told the message was accepted
+    d.set = true;
+    d.code = 250;
+    d.text = "2.0.0 OK";
+  }
   if (!lua_isnoneornil(L, 2)) {
     size_t len;
     const char* text = luaL_checklstring(L, 2, &len);

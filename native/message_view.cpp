@@ -1,13 +1,30 @@
 #include "message_view.hpp"
 
+#include <cctype>
 #include <cstring>
-#include <strings.h>
 
 namespace scriptlet {
 
 namespace {
 
 bool isWsp(char c) { return c == ' ' || c == '\t'; }
+
+// Case-insensitive and length-bounded: a NUL is a byte like any other.
+bool sameName(const char* a, const char* b, size_t len) {
+  for (size_t i = 0; i < len; i++) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x != y && std::tolower(x) != std::tolower(y)) return false;
+  }
+  return true;
+}
+
+// An mbox "From sender date" line, not a "From:" (or "From :") field.
+bool isMboxFromLine(const char* d, size_t len) {
+  if (len < 5 || std::memcmp(d, "From ", 5) != 0) return false;
+  size_t i = 5;
+  while (i < len && isWsp(d[i])) i++;
+  return i < len && d[i] != ':';
+}
 
 // Offset of the next line feed at or after pos, or len.
 size_t findLf(const char* d, size_t pos, size_t len) {
@@ -47,8 +64,9 @@ void MessageView::index() {
   if (!d) return;
   size_t firstLf = findLf(d, 0, len_);
   crlf_ = firstLf < len_ ? (firstLf > 0 && d[firstLf - 1] == '\r') : true;
-  if (len_ >= 5 && std::memcmp(d, "From ", 5) == 0) pos = firstLf < len_ ? firstLf + 1 : len_;
+  if (isMboxFromLine(d, len_)) pos = firstLf < len_ ? firstLf + 1 : len_;
   bodyOff_ = len_;
+  bool inField = false;  // a continuation line extends only the field just read
   while (pos < len_) {
     size_t lf = findLf(d, pos, len_);
     size_t end = contentEnd(d, pos, lf);
@@ -58,11 +76,12 @@ void MessageView::index() {
       return;
     }
     if (isWsp(d[pos])) {
-      if (!fields_.empty()) {
+      if (inField) {
         Field& last = fields_.back();
         last.valueLen = end - last.valueOff;
       }
     } else {
+      inField = false;
       const void* colon = std::memchr(d + pos, ':', end - pos);
       if (colon) {
         size_t c = static_cast<const char*>(colon) - d;
@@ -75,6 +94,7 @@ void MessageView::index() {
           f.valueOff = c + 1;
           f.valueLen = end - (c + 1);
           fields_.push_back(std::move(f));
+          inField = true;
         }
       }
     }
@@ -88,8 +108,8 @@ size_t MessageView::headerCount() {
 }
 
 bool MessageView::nameIs(const Field& f, const char* name, size_t len) const {
-  if (f.owned) return f.ownName.size() == len && strncasecmp(f.ownName.data(), name, len) == 0;
-  return f.nameLen == len && strncasecmp(data_ + f.nameOff, name, len) == 0;
+  if (f.owned) return f.ownName.size() == len && sameName(f.ownName.data(), name, len);
+  return f.nameLen == len && sameName(data_ + f.nameOff, name, len);
 }
 
 // RFC 5322 unfolding (drop the line breaks, keep the white space that follows
@@ -173,7 +193,14 @@ std::string MessageView::render() {
   out.reserve(len_ + 256);
   for (const Field& f : fields_) {
     if (f.owned) {
-      out.append(f.ownName).append(": ").append(f.ownValue);
+      // A script's folds take the message's own line ending.
+      out.append(f.ownName).append(": ");
+      for (size_t i = 0; i < f.ownValue.size(); i++) {
+        char c = f.ownValue[i];
+        if (c == '\r') continue;  // always part of a CRLF: see checkHeaderValue
+        if (c == '\n') out.append(eol());
+        else out.push_back(c);
+      }
     } else {
       // An untouched field is written back byte for byte, folding included.
       size_t end = f.valueOff + f.valueLen;

@@ -116,32 +116,53 @@ struct EncodedWord {
   std::string bytes;    // decoded payload, still in charset
 };
 
+// Where an encoded-word cannot start: a failed parse that ran to the end of
+// its token proves that no word starting in [from, to) can end either. This
+// keeps the decoder linear on hostile values full of "=?" with no "?=".
+struct NoWordSpan {
+  size_t from = 0, to = 0;
+  bool covers(size_t pos) const { return pos >= from && pos < to; }
+};
+
 // Parses an encoded-word starting at s[pos] ("=?"); false if it is not one.
-bool parseWord(const char* s, size_t n, size_t pos, EncodedWord& w) {
+bool parseWord(const char* s, size_t n, size_t pos, EncodedWord& w, NoWordSpan& span) {
   size_t i = pos + 2;
   size_t csStart = i;
   while (i < n && s[i] != '?' && s[i] != ' ' && s[i] != '\t') i++;
-  if (i >= n || s[i] != '?' || i == csStart) return false;
+  if (i >= n || s[i] != '?') {
+    span = {pos, i};  // no '?' before the token ends: no start in here works
+    return false;
+  }
+  if (i == csStart) return false;
   w.charset.assign(s + csStart, i - csStart);
   size_t star = w.charset.find('*');
   if (star != std::string::npos) w.charset.resize(star);
   if (i + 2 >= n || s[i + 2] != '?') return false;
   char enc = s[i + 1];
   size_t textStart = i + 3;
-  const char* close = nullptr;
-  for (size_t j = textStart; j + 1 < n; j++) {
-    if (s[j] == ' ' || s[j] == '\t') return false;
-    if (s[j] == '?' && s[j + 1] == '=') { close = s + j; break; }
+  size_t j = textStart;
+  while (j + 1 < n && s[j] != ' ' && s[j] != '\t' && !(s[j] == '?' && s[j + 1] == '=')) j++;
+  if (j + 1 >= n || s[j] != '?') {
+    span = {textStart, j + 1};  // no "?=" before the token ends
+    return false;
   }
-  if (!close) return false;
-  size_t textLen = close - (s + textStart);
+  size_t textLen = j - textStart;
   w.bytes.clear();
   bool ok = (enc == 'B' || enc == 'b')   ? decodeB(s + textStart, textLen, w.bytes)
             : (enc == 'Q' || enc == 'q') ? decodeQ(s + textStart, textLen, w.bytes)
                                          : false;
-  w.end = (close - s) + 2;
+  w.end = j + 2;
   return ok;
 }
+
+// Adjacent encoded-words in one charset, decoded together so that a
+// character split across two of them survives; raw keeps them as written,
+// for a charset iconv does not know.
+struct WordGroup {
+  std::string charset, bytes, raw;
+  std::string gapBefore;  // white space between this group and the one before
+  bool empty() const { return raw.empty(); }
+};
 
 }  // namespace
 
@@ -156,38 +177,53 @@ bool mayHaveEncodedWords(const char* value, size_t len) {
 }
 
 void decodeEncodedWords(const char* s, size_t n, std::string& out) {
-  std::string pendingCharset, pendingBytes, pendingRaw;
+  WordGroup group;
+  bool prevDecoded = true;  // did the group before the current one decode?
+  std::string decoded;
+  // White space between two encoded-words goes (RFC 2047 §6.2), unless one
+  // of them is left as written: then the text stays as it was.
   auto flush = [&]() {
-    if (pendingBytes.empty() && pendingCharset.empty()) return;
-    if (!appendAsUtf8(pendingCharset, pendingBytes, out)) out.append(pendingRaw);
-    pendingCharset.clear();
-    pendingBytes.clear();
-    pendingRaw.clear();
+    if (group.empty()) return;
+    decoded.clear();
+    bool ok = appendAsUtf8(group.charset, group.bytes, decoded);
+    if (!ok || !prevDecoded) out.append(group.gapBefore);
+    out.append(ok ? decoded : group.raw);
+    prevDecoded = ok;
+    group = WordGroup();
+  };
+  auto isWord = [&](size_t at, EncodedWord& w, NoWordSpan& span) {
+    return s[at] == '=' && at + 1 < n && s[at + 1] == '?' && !span.covers(at) && parseWord(s, n, at, w, span);
   };
   EncodedWord w;
+  NoWordSpan span;
   size_t i = 0;
   size_t afterWord = std::string::npos;  // end of the last encoded-word
   while (i < n) {
-    if (s[i] == '=' && i + 1 < n && s[i + 1] == '?' && parseWord(s, n, i, w)) {
-      // Reached either straight after another word or across white space
-      // only (see below): in both cases the gap is not part of the text.
-      if (!pendingCharset.empty() && strcasecmp(pendingCharset.c_str(), w.charset.c_str()) != 0) flush();
-      pendingCharset = w.charset;
-      pendingBytes.append(w.bytes);
-      pendingRaw.append(s + i, w.end - i);
+    if (isWord(i, w, span)) {
+      std::string gap = afterWord != std::string::npos ? std::string(s + afterWord, i - afterWord) : std::string();
+      if (!group.empty() && strcasecmp(group.charset.c_str(), w.charset.c_str()) == 0) {
+        group.raw.append(gap);
+      } else {
+        flush();
+        group.charset = w.charset;
+        group.gapBefore = gap;
+      }
+      group.bytes.append(w.bytes);
+      group.raw.append(s + i, w.end - i);
       i = w.end;
       afterWord = i;
       continue;
     }
     if (afterWord != std::string::npos) {
-      // Only white space and then another encoded-word? Then the gap goes.
+      // Only white space and then another encoded-word? Then it is a gap.
       size_t k = i;
       while (k < n && (s[k] == ' ' || s[k] == '\t')) k++;
-      if (k > i && k + 1 < n && s[k] == '=' && s[k + 1] == '?' && parseWord(s, n, k, w)) {
+      if (k > i && k < n && isWord(k, w, span)) {
         i = k;
         continue;
       }
       flush();
+      prevDecoded = true;
       afterWord = std::string::npos;
     }
     out.push_back(s[i]);

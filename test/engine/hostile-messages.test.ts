@@ -98,7 +98,6 @@ describe('hostile messages', () => {
 
   it(
     'decodes a 128 KB header line full of "=?" that never close in linear time',
-    { todo: 'decodeEncodedWords (rfc2047.cpp) rescans to the end of the value from every "=?" that has no "?=" after it: quadratic, about 1.3 s at 128 KB and 80 s at 1 MB' },
     () => {
       const message = eml([`Subject: ${'=?a?B?x'.repeat((128 << 10) / 7)}`]);
       const start = performance.now();
@@ -133,7 +132,6 @@ describe('hostile messages', () => {
 
   it(
     'skips a continuation of a line without a colon along with that line',
-    { todo: 'MessageView::index (message_view.cpp) extends the last field over the skipped line when a continuation follows it: "A: 1\\r\\nbad line\\r\\n cont" reads A as "1bad line cont"' },
     () => {
       const message = eml(['Subject: 1', 'bad line', ' cont', 'X-After: 2']);
       assert.deepEqual(hostile(message).first, '1');
@@ -143,7 +141,6 @@ describe('hostile messages', () => {
 
   it(
     'does not match a field name with a NUL byte to a different name sharing the part before it',
-    { todo: 'MessageView::nameIs compares names with strncasecmp, which stops at the first NUL: msg:header("X-A\\0c") finds the field "X-A\\0b"' },
     () => {
       const message = Buffer.from('X-A\0b: 1\r\nSubject: s\r\n\r\nbody\r\n', 'latin1');
       assert.equal(hostile(message, 'X-A\0b').n, 1);
