@@ -167,7 +167,7 @@ int msgBody(lua_State* L) {
 int msgRaw(lua_State* L) {
   CallContext* call = self(L);
   if (call->message.edited()) {
-    std::string rendered = call->message.render();
+    const std::string& rendered = call->message.render();
     lua_pushlstring(L, rendered.data(), rendered.size());
     return 1;
   }

@@ -47,6 +47,7 @@ void MessageView::reset(const char* data, size_t len) {
   crlf_ = true;
   bodyOff_ = 0;
   fields_.clear();
+  renderedValid_ = false;
 }
 
 void MessageView::ensureIndexed() {
@@ -143,7 +144,10 @@ void MessageView::deleteHeader(const char* name, size_t nameLen) {
     if (kept != i) fields_[kept] = std::move(fields_[i]);
     kept++;
   }
-  if (kept != fields_.size()) edited_ = true;
+  if (kept != fields_.size()) {
+    edited_ = true;
+    renderedValid_ = false;
+  }
   fields_.resize(kept);
 }
 
@@ -155,6 +159,7 @@ void MessageView::setHeader(const char* name, size_t nameLen, const char* value,
   f.ownName.assign(name, nameLen);
   f.ownValue.assign(value, valueLen);
   edited_ = true;
+  renderedValid_ = false;
   if (mode == Mode::Prepend) {
     fields_.insert(fields_.begin(), std::move(f));
     return;
@@ -186,10 +191,16 @@ size_t MessageView::size() {
   return render().size();
 }
 
-std::string MessageView::render() {
+const std::string& MessageView::render() {
   ensureIndexed();
-  if (!edited_) return std::string(data_ ? data_ : "", len_);
-  std::string out;
+  if (renderedValid_) return rendered_;
+  renderedValid_ = true;
+  std::string& out = rendered_;
+  out.clear();
+  if (!edited_) {
+    out.assign(data_ ? data_ : "", len_);
+    return out;
+  }
   out.reserve(len_ + 256);
   for (const Field& f : fields_) {
     if (f.owned) {

@@ -36,7 +36,7 @@ class MessageView {
 
   const char* body(size_t* len);
   size_t size();                 // of the message as it stands, edits included
-  std::string render();          // the whole message, edits applied
+  const std::string& render();   // the whole message, edits applied (kept until the next edit)
   const char* raw(size_t* len) const { *len = len_; return data_; }
 
  private:
@@ -62,6 +62,8 @@ class MessageView {
   size_t bodyOff_ = 0;
   std::vector<Field> fields_;
   std::string scratch_;
+  std::string rendered_;
+  bool renderedValid_ = false;
 };
 
 template <typename Fn>

@@ -116,7 +116,7 @@ Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
   if (!v.headerEdits.empty()) {
     out.Set(k.headerEdits(), headerEditsToJs(env, k, v.headerEdits));
     if (call->message.present()) {
-      std::string rendered = call->message.render();
+      const std::string& rendered = call->message.render();
       out.Set(k.message(), Napi::Buffer<char>::Copy(env, rendered.data(), rendered.size()));
     }
   }
