@@ -131,7 +131,7 @@ void MasterObject::runOne(HostInput& host, Phase phase, Napi::Value message, int
   try {
     readCallInput(host, message, call);
     s.run(call);
-    encodeVerdict(host.env, host.keys, call, ints, values, host.index, text);
+    encodeVerdict(host.env, host.keys, contextKeys_, call, ints, values, host.index, text);
   } catch (...) {
     s.releaseCall(call);
     throw;
@@ -139,7 +139,7 @@ void MasterObject::runOne(HostInput& host, Phase phase, Napi::Value message, int
   s.releaseCall(call);
 }
 
-// run(phaseIndex, inputs[], messages[], ints: Int32Array) -> [text, values]:
+// run(phaseIndex, inputs[], messages[], ints: Int32Array) -> [text, values, freshKeys?]:
 // one crossing for one call or many. On the way in ints[i*9] holds call i's
 // input flags; on the way out the verdicts come back encoded in ints, the
 // batch text and the values (see verdict_js.hpp).
@@ -166,9 +166,15 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
     HostInput host{env, keys, inputs, i, ints[i * kIntsPerVerdict], Napi::Object()};
     runOne(host, phase, messages.Get(i), ints, values, text);
   }
-  Napi::Array out = Napi::Array::New(env, 2);
+  Napi::Array out = Napi::Array::New(env, 3);
   out.Set(0u, Napi::String::New(env, text.utf8.data(), text.utf8.size()));
   out.Set(1u, values);
+  if (!text.freshKeys.empty()) {
+    Napi::Array fresh = Napi::Array::New(env, text.freshKeys.size());
+    for (size_t i = 0; i < text.freshKeys.size(); i++)
+      fresh.Set(static_cast<uint32_t>(i), Napi::String::New(env, text.freshKeys[i]));
+    out.Set(2u, fresh);
+  }
   return out;
 }
 

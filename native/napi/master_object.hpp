@@ -34,6 +34,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   void runOne(HostInput& host, Phase phase, Napi::Value message, int32_t* ints, Napi::Array values, BatchText& text);
 
   std::unique_ptr<MasterState> state_;
+  ContextKeyTable contextKeys_;  // numbered as they first cross; see context_keys.hpp
 };
 
 }  // namespace scriptlet

@@ -33,23 +33,26 @@ int32_t utf16Units(const std::string& s) {
   return units;
 }
 
-// "k\0v\0k\0v" for a context.
-std::string joinContext(ContextMap& map) {
-  std::string joined;
+// A context as the batch text carries it (see verdict_js.hpp): its UTF-16
+// length, or -1 when it must travel in values instead.
+int32_t encodeContext(ContextMap& map, ContextKeyTable& keys, BatchText& text, std::string& out) {
+  out.clear();
+  int32_t units = 0;
   for (auto& e : map.entries()) {
-    if (&e != &map.entries().front()) joined.push_back('\0');
-    joined.append(e.first).push_back('\0');
-    joined.append(e.second);
+    int32_t valueUnits = utf16Units(e.second);
+    if (valueUnits < 0 || utf16Units(e.first) < 0) return -1;
+    int32_t id = keys.idFor(e.first, text.freshKeys);
+    if (id < 0) return -1;
+    if (units > 0) {
+      out.push_back('\0');
+      units++;
+    }
+    ContextKeyTable::appendId(out, id);
+    out.append(e.second);
+    units += 1 + valueUnits;
   }
-  return joined;
+  return units;
 }
-
-// The pieces one verdict adds to the batch text, checked before any is added.
-struct VerdictStrings {
-  const std::string* text = nullptr;
-  std::string conn, mess;
-  bool hasConn = false, hasMess = false;
-};
 
 // Appends s to the batch text and writes its [start, end) at slot.
 void appendPiece(BatchText& t, const std::string& s, int32_t units, int32_t* slot) {
@@ -133,8 +136,8 @@ Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
 
 }  // namespace
 
-void encodeVerdict(Napi::Env env, const JsKeys& k, CallContext* call, int32_t* ints, Napi::Array values,
-                   uint32_t index, BatchText& text) {
+void encodeVerdict(Napi::Env env, const JsKeys& k, ContextKeyTable& contextKeys, CallContext* call, int32_t* ints,
+                   Napi::Array values, uint32_t index, BatchText& text) {
   Verdict& v = call->verdict;
   const Disposition& d = v.disposition;
   int32_t flags = (d.set ? kFlagDisposition : 0) | (d.disconnect ? kFlagDisconnect : 0) |
@@ -144,36 +147,25 @@ void encodeVerdict(Napi::Env env, const JsKeys& k, CallContext* call, int32_t* i
   slot[2] = v.calloutsRun;
   slot[3] = slot[4] = slot[5] = slot[6] = slot[7] = slot[8] = -1;
 
-  VerdictStrings s;
-  if (d.set || d.discard) s.text = &d.text;
-  if ((s.hasConn = call->conn.dirty())) s.conn = joinContext(call->conn);
-  if ((s.hasMess = call->mess.dirty())) s.mess = joinContext(call->mess);
-  int32_t textUnits = s.text ? utf16Units(*s.text) : 0;
-  // A context holds NULs as separators, so check its pieces, not the join.
-  int32_t connUnits = 0, messUnits = 0;
-  bool sliceable = textUnits >= 0;
-  for (auto* m : {s.hasConn ? &call->conn : nullptr, s.hasMess ? &call->mess : nullptr}) {
-    if (!m) continue;
-    int32_t units = static_cast<int32_t>(m->entries().size() * 2) - 1;
-    for (auto& e : m->entries()) {
-      int32_t a = utf16Units(e.first), b = utf16Units(e.second);
-      if (a < 0 || b < 0) sliceable = false;
-      units += a + b;
-    }
-    if (m->entries().empty()) units = 0;
-    (m == &call->conn ? connUnits : messUnits) = units;
-  }
+  // Every piece is checked before any is added, so a verdict is either all
+  // in the batch text or all in values.
+  const std::string* reply = d.set ? &d.text : nullptr;
+  bool hasConn = call->conn.dirty(), hasMess = call->mess.dirty();
+  std::string conn, mess;
+  int32_t replyUnits = reply ? utf16Units(*reply) : 0;
+  int32_t connUnits = hasConn ? encodeContext(call->conn, contextKeys, text, conn) : 0;
+  int32_t messUnits = hasMess ? encodeContext(call->mess, contextKeys, text, mess) : 0;
   uint32_t base = index * kValuesPerVerdict;
-  if (sliceable) {
-    if (s.text) appendPiece(text, *s.text, textUnits, slot + 3);
-    if (s.hasConn) appendPiece(text, s.conn, connUnits, slot + 5);
-    if (s.hasMess) appendPiece(text, s.mess, messUnits, slot + 7);
+  if (replyUnits >= 0 && connUnits >= 0 && messUnits >= 0) {
+    if (reply) appendPiece(text, *reply, replyUnits, slot + 3);
+    if (hasConn) appendPiece(text, conn, connUnits, slot + 5);
+    if (hasMess) appendPiece(text, mess, messUnits, slot + 7);
   } else {
     flags |= kFlagStringsInValues;
     Napi::Array strings = Napi::Array::New(env, 3);
-    if (s.text) strings.Set(0u, str(env, *s.text));
-    if (s.hasConn) strings.Set(1u, pairsToJs(env, call->conn));
-    if (s.hasMess) strings.Set(2u, pairsToJs(env, call->mess));
+    if (reply) strings.Set(0u, str(env, *reply));
+    if (hasConn) strings.Set(1u, pairsToJs(env, call->conn));
+    if (hasMess) strings.Set(2u, pairsToJs(env, call->mess));
     values.Set(base, strings);
   }
   slot[1] = flags;

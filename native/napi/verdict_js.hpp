@@ -7,12 +7,16 @@
 //   ints[i*9 + 1]      flags (kFlag* below)
 //   ints[i*9 + 2]      callouts run
 //   ints[i*9 + 3, 4]   reply text: [start, end) in the batch text, or -1
-//   ints[i*9 + 5, 6]   connection context as "k\0v\0k\0v", likewise, when changed
+//   ints[i*9 + 5, 6]   connection context, likewise, when the call changed it:
+//                      for each entry the key's id as one character
+//                      (U+E000 + id, see context_keys.hpp) then the value,
+//                      entries separated by NUL
 //   ints[i*9 + 7, 8]   message context, likewise
 //
 // The batch text is one string for the whole batch (offsets in UTF-16 code
-// units, as JS slices). A verdict whose strings are not valid UTF-8 or hold
-// a NUL sets kFlagStringsInValues and puts them in values[i*2] as
+// units, as JS slices); keys first seen in the batch are returned beside it.
+// A verdict whose strings are not valid UTF-8 or hold a NUL (or whose keys no
+// longer fit the table) sets kFlagStringsInValues and puts them in values[i*2] as
 // [text, connPairs, messPairs] instead. values[i*2 + 1] holds the rare rest
 // { headerEdits, message, mailfrom, rcptto, errors, logs }, or nothing.
 #pragma once
@@ -23,6 +27,7 @@
 #include <string>
 
 #include "../call_context.hpp"
+#include "context_keys.hpp"
 #include "js_keys.hpp"
 
 namespace scriptlet {
@@ -36,13 +41,15 @@ constexpr int32_t kFlagDone = 8;
 constexpr int32_t kFlagTempfailed = 16;
 constexpr int32_t kFlagStringsInValues = 32;
 
-// The batch text being built, and its length in UTF-16 code units.
+// The batch text being built, its length in UTF-16 code units, and the
+// context keys numbered while building it.
 struct BatchText {
   std::string utf8;
   int32_t units = 0;
+  std::vector<std::string> freshKeys;
 };
 
-void encodeVerdict(Napi::Env env, const JsKeys& keys, CallContext* call, int32_t* ints, Napi::Array values,
-                   uint32_t index, BatchText& text);
+void encodeVerdict(Napi::Env env, const JsKeys& keys, ContextKeyTable& contextKeys, CallContext* call, int32_t* ints,
+                   Napi::Array values, uint32_t index, BatchText& text);
 
 }  // namespace scriptlet

@@ -85,6 +85,8 @@ export class Policy {
   #master: NativeMaster | null;
   // Reused by every call: the addon writes each verdict's numbers here.
   readonly #ints = new Int32Array(MAX_BATCH * INTS);
+  // The context keys the addon numbered, in id order.
+  readonly #contextKeys: string[] = [];
 
   constructor(options: PolicyOptions) {
     if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
@@ -126,7 +128,7 @@ export class Policy {
   /** Runs every module's callout for phase, in order, on one message. */
   run(phase: Phase, input: CallInput = {}): Verdict {
     const [text, values] = this.#crossing(this.#phase(phase), [input]);
-    return new Verdict(phase, this.#ints, text, values, 0, input, this.version);
+    return new Verdict(phase, this.#ints, text, values, this.#contextKeys, 0, input, this.version);
   }
 
   /** The same for many messages, with one crossing into C++. */
@@ -136,7 +138,8 @@ export class Policy {
     if (inputs.length > MAX_BATCH) throw new UsageError(`a batch holds at most ${MAX_BATCH} calls, got ${inputs.length}`);
     const [text, values] = this.#crossing(index, inputs);
     const out = new Array<Verdict>(inputs.length);
-    for (let i = 0; i < inputs.length; i++) out[i] = new Verdict(phase, this.#ints, text, values, i, inputs[i]!, this.version);
+    const keys = this.#contextKeys;
+    for (let i = 0; i < inputs.length; i++) out[i] = new Verdict(phase, this.#ints, text, values, keys, i, inputs[i]!, this.version);
     return out;
   }
 
@@ -155,7 +158,9 @@ export class Policy {
       const context = input.context;
       ints[i * INTS] = context ? (context.conn ? INPUT_HAS_CONN : 0) | (context.mess ? INPUT_HAS_MESS : 0) : 0;
     }
-    return master.run(phase, inputs, messages, ints);
+    const [text, values, freshKeys] = master.run(phase, inputs, messages, ints);
+    if (freshKeys) this.#contextKeys.push(...freshKeys);
+    return [text, values];
   }
 
   /** Changes tuning at run time (the console's `config set`). */

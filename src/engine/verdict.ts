@@ -68,8 +68,11 @@ export class Verdict {
   /** The hash of the scripts this call ran under. */
   readonly version: string;
 
-  /** Decodes verdict i of a batch: see native/napi/verdict_js.hpp. */
-  constructor(phase: Phase, ints: Int32Array, text: string, values: unknown[], i: number, input: CallInput, version: string) {
+  /**
+   * Decodes verdict i of a batch (native/napi/verdict_js.hpp); keys holds
+   * the policy's context keys in id order (native/napi/context_keys.hpp).
+   */
+  constructor(phase: Phase, ints: Int32Array, text: string, values: unknown[], keys: string[], i: number, input: CallInput, version: string) {
     const b = i * INTS;
     const code = ints[b]!;
     const flags = ints[b + 1]!;
@@ -80,12 +83,12 @@ export class Verdict {
     if (flags & FLAG_STRINGS_IN_VALUES) {
       const [t, c, m] = values[i * VALUES] as [string | undefined, string[] | undefined, string[] | undefined];
       replyText = t;
-      conn = c && contextFrom(c);
-      mess = m && contextFrom(m);
+      conn = c && contextFromPairs(c);
+      mess = m && contextFromPairs(m);
     } else {
       if (ints[b + 3]! >= 0) replyText = text.slice(ints[b + 3], ints[b + 4]);
-      if (ints[b + 5]! >= 0) conn = contextFrom(text.slice(ints[b + 5], ints[b + 6]).split('\0'));
-      if (ints[b + 7]! >= 0) mess = contextFrom(text.slice(ints[b + 7], ints[b + 8]).split('\0'));
+      if (ints[b + 5]! >= 0) conn = contextFromText(text, ints[b + 5]!, ints[b + 6]!, keys);
+      if (ints[b + 7]! >= 0) mess = contextFromText(text, ints[b + 7]!, ints[b + 8]!, keys);
     }
     this.phase = phase;
     this.disposition =
@@ -122,10 +125,30 @@ const NO_REST: NativeVerdictRest = {};
 export const INPUT_HAS_CONN = 1;
 export const INPUT_HAS_MESS = 2;
 
-/** A context from its pairs [k, v, k, v, ...]; [''] is the empty context. */
-function contextFrom(pairs: string[]): Context {
+/** A context from its pairs [k, v, k, v, ...]. */
+function contextFromPairs(pairs: string[]): Context {
   const out: Context = {};
-  if (pairs.length < 2) return out;
-  for (let i = 0; i < pairs.length; i += 2) out[pairs[i]!] = pairs[i + 1]!;
+  for (let i = 0; i + 1 < pairs.length; i += 2) out[pairs[i]!] = pairs[i + 1]!;
+  return out;
+}
+
+const FIRST_KEY_CODE = 0xe000;
+
+/**
+ * A context from text[start, end): entries separated by NUL, each the key's
+ * id as one character (U+E000 + id) and then the value. The keys come from
+ * the table, strings V8 has interned already: making them afresh for every
+ * verdict cost more than the rest of decoding.
+ */
+function contextFromText(text: string, start: number, end: number, keys: string[]): Context {
+  const out: Context = {};
+  let p = start;
+  while (p < end) {
+    const key = keys[text.charCodeAt(p) - FIRST_KEY_CODE]!;
+    let q = text.indexOf('\0', p + 1);
+    if (q < 0 || q > end) q = end;
+    out[key] = text.slice(p + 1, q);
+    p = q + 1;
+  }
   return out;
 }

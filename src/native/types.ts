@@ -44,10 +44,10 @@ export interface NativeMaster {
   init(): NativeProblem | null;
   /**
    * ints[i*9] carries call i's input flags in; the verdicts come back encoded
-   * in ints (9 per call), the batch text and the values (2 per call): see
-   * native/napi/verdict_js.hpp.
+   * in ints (9 per call), the batch text and the values (2 per call), with
+   * the context keys numbered in this batch: see native/napi/verdict_js.hpp.
    */
-  run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array): [string, unknown[]];
+  run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array): [string, unknown[], string[] | undefined];
   configure(options: NativeMasterOptions): void;
   gcParams(): { pause: number; stepmul: number };
   memory(): number;
