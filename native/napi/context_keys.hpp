@@ -14,9 +14,11 @@ namespace scriptlet {
 
 class ContextKeyTable {
  public:
-  // Ids fit one UTF-16 unit of the Private Use Area: U+E000 + id.
-  static constexpr int32_t kMaxKeys = 6400;
-  static constexpr uint32_t kFirstCodePoint = 0xE000;
+  // A key is named by one UTF-16 unit, U+0080 + id: with under 128 keys and
+  // ASCII values the batch text stays Latin-1, which V8 takes as a copy.
+  // Below the surrogates, so any id is one unit.
+  static constexpr int32_t kMaxKeys = 0xD800 - 0x80;
+  static constexpr char16_t kFirstUnit = 0x80;
 
   // The id of key, numbering it (and noting it in fresh) if it is new; -1
   // when the table is full.
@@ -30,13 +32,7 @@ class ContextKeyTable {
     return id;
   }
 
-  // Appends the UTF-8 form of the code point naming id.
-  static void appendId(std::string& out, int32_t id) {
-    uint32_t cp = kFirstCodePoint + static_cast<uint32_t>(id);
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
+  static char16_t unitFor(int32_t id) { return static_cast<char16_t>(kFirstUnit + id); }
 
  private:
   std::unordered_map<std::string, int32_t> ids_;

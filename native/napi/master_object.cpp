@@ -167,7 +167,7 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
     runOne(host, phase, messages.Get(i), ints, values, text);
   }
   Napi::Array out = Napi::Array::New(env, 3);
-  out.Set(0u, Napi::String::New(env, text.utf8.data(), text.utf8.size()));
+  out.Set(0u, text.toJs(env));
   out.Set(1u, values);
   if (!text.freshKeys.empty()) {
     Napi::Array fresh = Napi::Array::New(env, text.freshKeys.size());

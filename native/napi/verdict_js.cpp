@@ -24,42 +24,48 @@ int32_t utf16Units(const std::string& s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     if (c == 0 || len == 0 || i + len > n) return -1;
-    for (size_t k = 1; k < len; k++)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return -1;
-    if (len == 2 && c < 0xc2) return -1;  // overlong
+    uint32_t cp = len == 1 ? c : c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+    for (size_t k = 1; k < len; k++) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return -1;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF) return -1;  // overlong, or past Unicode
     units += len == 4 ? 2 : 1;
     i += len;
   }
   return units;
 }
 
-// A context as the batch text carries it (see verdict_js.hpp): its UTF-16
-// length, or -1 when it must travel in values instead.
-int32_t encodeContext(ContextMap& map, ContextKeyTable& keys, BatchText& text, std::string& out) {
-  out.clear();
-  int32_t units = 0;
+// Checks that a context can go in the batch text (keys and values valid
+// UTF-8 without NUL, keys numbered); false sends it in values instead.
+bool contextFits(ContextMap& map, ContextKeyTable& keys, BatchText& text) {
   for (auto& e : map.entries()) {
-    int32_t valueUnits = utf16Units(e.second);
-    if (valueUnits < 0 || utf16Units(e.first) < 0) return -1;
-    int32_t id = keys.idFor(e.first, text.freshKeys);
-    if (id < 0) return -1;
-    if (units > 0) {
-      out.push_back('\0');
-      units++;
-    }
-    ContextKeyTable::appendId(out, id);
-    out.append(e.second);
-    units += 1 + valueUnits;
+    if (utf16Units(e.first) < 0 || utf16Units(e.second) < 0) return false;
+    if (keys.idFor(e.first, text.freshKeys) < 0) return false;
   }
-  return units;
+  return true;
 }
 
-// Appends s to the batch text and writes its [start, end) at slot.
-void appendPiece(BatchText& t, const std::string& s, int32_t units, int32_t* slot) {
-  slot[0] = t.units;
-  t.utf8.append(s);
-  t.units += units;
-  slot[1] = t.units;
+// Appends a context to the batch text and writes its [start, end) at slot.
+void appendContext(ContextMap& map, ContextKeyTable& keys, BatchText& text, int32_t* slot) {
+  slot[0] = text.size();
+  bool first = true;
+  for (auto& e : map.entries()) {
+    if (!first) text.push(u'\0');
+    first = false;
+    text.push(ContextKeyTable::unitFor(keys.idFor(e.first, text.freshKeys)));
+    text.appendUtf8(e.second);
+  }
+  slot[1] = text.size();
+}
+
+// Appends s (checked) to the batch text and writes its [start, end) at slot.
+void appendPiece(BatchText& t, const std::string& s, int32_t* slot) {
+  slot[0] = t.size();
+  t.appendUtf8(s);
+  slot[1] = t.size();
 }
 
 Napi::Array pairsToJs(Napi::Env env, ContextMap& map) {
@@ -151,15 +157,13 @@ void encodeVerdict(Napi::Env env, const JsKeys& k, ContextKeyTable& contextKeys,
   // in the batch text or all in values.
   const std::string* reply = d.set ? &d.text : nullptr;
   bool hasConn = call->conn.dirty(), hasMess = call->mess.dirty();
-  std::string conn, mess;
-  int32_t replyUnits = reply ? utf16Units(*reply) : 0;
-  int32_t connUnits = hasConn ? encodeContext(call->conn, contextKeys, text, conn) : 0;
-  int32_t messUnits = hasMess ? encodeContext(call->mess, contextKeys, text, mess) : 0;
+  bool fits = (!reply || utf16Units(*reply) >= 0) && (!hasConn || contextFits(call->conn, contextKeys, text)) &&
+              (!hasMess || contextFits(call->mess, contextKeys, text));
   uint32_t base = index * kValuesPerVerdict;
-  if (replyUnits >= 0 && connUnits >= 0 && messUnits >= 0) {
-    if (reply) appendPiece(text, *reply, replyUnits, slot + 3);
-    if (hasConn) appendPiece(text, conn, connUnits, slot + 5);
-    if (hasMess) appendPiece(text, mess, messUnits, slot + 7);
+  if (fits) {
+    if (reply) appendPiece(text, *reply, slot + 3);
+    if (hasConn) appendContext(call->conn, contextKeys, text, slot + 5);
+    if (hasMess) appendContext(call->mess, contextKeys, text, slot + 7);
   } else {
     flags |= kFlagStringsInValues;
     Napi::Array strings = Napi::Array::New(env, 3);
@@ -171,6 +175,40 @@ void encodeVerdict(Napi::Env env, const JsKeys& k, ContextKeyTable& contextKeys,
   slot[1] = flags;
   Napi::Value rest = restToJs(env, k, call);
   if (!rest.IsUndefined()) values.Set(base + 1, rest);
+}
+
+void BatchText::appendUtf8(const std::string& s) {
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      push(c);
+      i++;
+      continue;
+    }
+    size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+    uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+    for (size_t k = 1; k < len; k++) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      push(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      push(static_cast<char16_t>(0xDC00 + (cp & 0x3ff)));
+    } else {
+      push(static_cast<char16_t>(cp));
+    }
+    i += len;
+  }
+}
+
+Napi::String BatchText::toJs(Napi::Env env) const {
+  napi_value out;
+  if (widest <= 0xff) {
+    std::string latin1(units.begin(), units.end());
+    napi_create_string_latin1(env, latin1.data(), latin1.size(), &out);
+  } else {
+    napi_create_string_utf16(env, units.data(), units.size(), &out);
+  }
+  return Napi::String(env, out);
 }
 
 }  // namespace scriptlet

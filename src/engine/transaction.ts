@@ -90,7 +90,7 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
     for (const log of v.logs) result.logs.push({ phase: step.phase, ...log });
     state.context = v.context;
     if (v.mailfrom !== undefined) state.mailfrom = v.mailfrom;
-    if (v.rcptto !== undefined) state.rcptto = v.rcptto;
+    if (v.rcptto !== undefined) state.rcptto = [...v.rcptto];
     if (v.message) state.message = v.message;
     const d = v.disposition;
     if (d && (d.code >= 400 || d.disconnect)) {

@@ -53,16 +53,16 @@ export class Verdict {
   readonly action: 'continue' | 'done';
   /** on_error = tempfail turned a script error into a 451. */
   readonly tempfailed: boolean;
-  readonly headerEdits: HeaderEdit[];
+  readonly headerEdits: readonly HeaderEdit[];
   /** The message with the header edits applied, when there were any. */
   readonly message: Buffer | undefined;
   /** The envelope after the call (changed only if the policy changed it). */
   readonly mailfrom: string | undefined;
-  readonly rcptto: string[] | undefined;
-  readonly envelopeChanged: { mailfrom: boolean; rcptto: boolean };
+  readonly rcptto: readonly string[] | undefined;
+  readonly envelopeChanged: { readonly mailfrom: boolean; readonly rcptto: boolean };
   readonly context: { conn: Context; mess: Context };
-  readonly errors: ScriptError[];
-  readonly logs: LogLine[];
+  readonly errors: readonly ScriptError[];
+  readonly logs: readonly LogLine[];
   /** How many callouts ran. */
   readonly callouts: number;
   /** The hash of the scripts this call ran under. */
@@ -97,14 +97,14 @@ export class Verdict {
         : null;
     this.action = flags & FLAG_DONE ? 'done' : 'continue';
     this.tempfailed = (flags & FLAG_TEMPFAILED) !== 0;
-    this.headerEdits = rest.headerEdits ?? [];
+    this.headerEdits = rest.headerEdits ?? NONE;
     this.message = rest.message;
     this.mailfrom = rest.mailfrom ?? input.mailfrom;
     this.rcptto = rest.rcptto ?? input.rcptto;
-    this.envelopeChanged = { mailfrom: rest.mailfrom !== undefined, rcptto: rest.rcptto !== undefined };
+    this.envelopeChanged = rest === NO_REST ? UNCHANGED : { mailfrom: rest.mailfrom !== undefined, rcptto: rest.rcptto !== undefined };
     this.context = { conn: conn ?? input.context?.conn ?? {}, mess: mess ?? input.context?.mess ?? {} };
-    this.errors = rest.errors ? rest.errors.map((e) => new ScriptError(e)) : [];
-    this.logs = rest.logs ?? [];
+    this.errors = rest.errors ? rest.errors.map((e) => new ScriptError(e)) : NONE;
+    this.logs = rest.logs ?? NONE;
     this.callouts = ints[b + 2]!;
     this.version = version;
   }
@@ -120,6 +120,9 @@ const FLAG_DONE = 8;
 const FLAG_TEMPFAILED = 16;
 const FLAG_STRINGS_IN_VALUES = 32;
 const NO_REST: NativeVerdictRest = {};
+// Shared by the verdicts that have none: a verdict is read-only data.
+const NONE: readonly never[] = Object.freeze([]);
+const UNCHANGED = Object.freeze({ mailfrom: false, rcptto: false });
 
 /** Input flags the addon reads from ints[i*9] (native/napi/call_input.hpp). */
 export const INPUT_HAS_CONN = 1;
@@ -132,11 +135,11 @@ function contextFromPairs(pairs: string[]): Context {
   return out;
 }
 
-const FIRST_KEY_CODE = 0xe000;
+const FIRST_KEY_CODE = 0x80;
 
 /**
  * A context from text[start, end): entries separated by NUL, each the key's
- * id as one character (U+E000 + id) and then the value. The keys come from
+ * id as one character (U+0080 + id) and then the value. The keys come from
  * the table, strings V8 has interned already: making them afresh for every
  * verdict cost more than the rest of decoding.
  */
