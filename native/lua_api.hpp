@@ -43,8 +43,9 @@ bool skipShebang(const char** source, size_t* len);
 void pushCallHandle(lua_State* L, CallContext* call, int metaRef);
 // [-0, +0] The live call behind the handle at idx, or raises a Lua error.
 CallContext* checkCall(lua_State* L, int idx, const char* meta);
-// [-0, +0] For msg:context_* and vctx:get/set: the map a type number names.
-ContextMap* checkContext(lua_State* L, CallContext* call, int idx);
+// [-0, +0] For msg:context_* and vctx:get/set: the map the type number at
+// typeIdx names, and the key (a string) just after it.
+ContextMap* checkContextKey(lua_State* L, CallContext* call, int typeIdx, const char** key, size_t* len);
 // [-0, +1] msg:context_get / vctx:get: pushes ctx[key] (type at typeIdx, key
 // after it), or nil when there is none; returns 1.
 int pushContextValue(lua_State* L, CallContext* call, int typeIdx);

@@ -27,18 +27,18 @@ CallContext* checkCall(lua_State* L, int idx, const char* meta) {
   return h->call;
 }
 
-ContextMap* checkContext(lua_State* L, CallContext* call, int idx) {
-  lua_Integer type = luaL_checkinteger(L, idx);
-  if (type == kContextMess) return &call->mess;
-  if (type == kContextConn) return &call->conn;
-  luaL_argerror(L, idx, "context type must be msys.core.VCTX_MESS or msys.core.VCTX_CONN");
-  return nullptr;
+ContextMap* checkContextKey(lua_State* L, CallContext* call, int typeIdx, const char** key, size_t* len) {
+  lua_Integer type = luaL_checkinteger(L, typeIdx);
+  if (type != kContextMess && type != kContextConn)
+    luaL_argerror(L, typeIdx, "context type must be msys.core.VCTX_MESS or msys.core.VCTX_CONN");
+  *key = luaL_checklstring(L, typeIdx + 1, len);
+  return type == kContextMess ? &call->mess : &call->conn;
 }
 
 int pushContextValue(lua_State* L, CallContext* call, int typeIdx) {
-  ContextMap* ctx = checkContext(L, call, typeIdx);
+  const char* key;
   size_t len;
-  const char* key = luaL_checklstring(L, typeIdx + 1, &len);
+  ContextMap* ctx = checkContextKey(L, call, typeIdx, &key, &len);
   const std::string* v = ctx->get(key, len);
   if (v) lua_pushlstring(L, v->data(), v->size());
   else lua_pushnil(L);
@@ -46,9 +46,9 @@ int pushContextValue(lua_State* L, CallContext* call, int typeIdx) {
 }
 
 void setContextValue(lua_State* L, CallContext* call, int typeIdx) {
-  ContextMap* ctx = checkContext(L, call, typeIdx);
+  const char* key;
   size_t klen;
-  const char* key = luaL_checklstring(L, typeIdx + 1, &klen);
+  ContextMap* ctx = checkContextKey(L, call, typeIdx, &key, &klen);
   if (lua_isnoneornil(L, typeIdx + 2)) {
     ctx->erase(key, klen);
     return;

@@ -139,19 +139,17 @@ int msgContextSet(lua_State* L) {
 }
 
 int msgContextExists(lua_State* L) {
-  CallContext* call = self(L);
-  ContextMap* ctx = checkContext(L, call, 2);
+  const char* key;
   size_t len;
-  const char* key = luaL_checklstring(L, 3, &len);
+  ContextMap* ctx = checkContextKey(L, self(L), 2, &key, &len);
   lua_pushboolean(L, ctx->get(key, len) != nullptr);
   return 1;
 }
 
 int msgContextDelete(lua_State* L) {
-  CallContext* call = self(L);
-  ContextMap* ctx = checkContext(L, call, 2);
+  const char* key;
   size_t len;
-  const char* key = luaL_checklstring(L, 3, &len);
+  ContextMap* ctx = checkContextKey(L, self(L), 2, &key, &len);
   lua_pushboolean(L, ctx->erase(key, len));
   return 1;
 }
