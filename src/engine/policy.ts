@@ -143,6 +143,19 @@ export class Policy {
     return out;
   }
 
+  /**
+   * Like run, for callouts that may suspend (msys.sleep, msys.dnsLookup):
+   * resolves once every module has run, Node having done the waiting.
+   */
+  async runAsync(phase: Phase, input: CallInput = {}): Promise<Verdict> {
+    return this.run(phase, input);
+  }
+
+  /** Like runBatch, for callouts that may suspend; verdicts in input order. */
+  async runBatchAsync(phase: Phase, inputs: CallInput[]): Promise<Verdict[]> {
+    return this.runBatch(phase, inputs);
+  }
+
   // The addon reads only the messages and these flags up front; the rest of
   // an input is fetched if the script asks for it.
   #crossing(phase: number, inputs: CallInput[]): [string, unknown[]] {
