@@ -53,6 +53,9 @@ void CallContext::reset() {
   conn.reset();
   mess.reset();
   verdict.clear();
+  allowSuspend = false;
+  suspension = Suspension();
+  run = RunState();
 }
 
 const std::string& CallContext::phaseArgument() {

@@ -12,6 +12,7 @@
 
 #include "context_map.hpp"
 #include "message_view.hpp"
+#include "spare_thread_cache.hpp"
 #include "verdict.hpp"
 
 namespace scriptlet {
@@ -32,6 +33,21 @@ const char* phaseName(Phase phase);     // "data_spool"
 const char* calloutName(Phase phase);   // "validate_data_spool"
 bool phaseFromName(const char* name, size_t len, Phase* out);
 
+// What a suspended call waits for: Node does it, then the call resumes.
+struct Suspension {
+  enum class Kind { None, Sleep, DnsLookup };
+  Kind kind = Kind::None;
+  double seconds = 0;       // Sleep
+  std::string name, type;   // DnsLookup: "example.com", "MX"
+};
+
+// Where a phase run stands, so that it can stop at a suspension and go on.
+struct RunState {
+  size_t module = 0;        // the module whose callout runs (or runs next)
+  LuaThread thread;
+  bool haveThread = false;
+};
+
 struct CallContext {
   uint64_t serial = 0;  // set by MasterState at the start of every call
   Phase phase = Phase::Connect;
@@ -51,6 +67,18 @@ struct CallContext {
 
   ContextMap conn, mess;
   Verdict verdict;
+
+  bool allowSuspend = false;  // false: msys.sleep/dnsLookup raise (sync callers)
+  Suspension suspension;      // set while suspended
+  RunState run;
+
+  // Before a suspension: nothing may stay behind a lazy loader, whose
+  // source (the host's input on its stack) will be gone when the call goes on.
+  void loadEverything() {
+    ensureFacts();
+    conn.entries();
+    mess.entries();
+  }
 
   void ensureFacts() {
     if (!factsLoader) return;

@@ -11,6 +11,11 @@ namespace scriptlet {
 
 class MasterState;
 
+// [-0, +1] What msys.sleep/dnsLookup yield: a light userdata no script can
+// make, so that the resumer knows a suspension from any other yield.
+int yieldSuspension(lua_State* L);
+bool isSuspensionYield(lua_State* co, int status);
+
 // msys.core values. Scripts use the names; the numbers are ours.
 enum ValidateCode : int { kValidateCont = 0, kValidateDone = 1, kValidateAgain = 2 };
 enum ContextType : int { kContextMess = 0, kContextConn = 1 };

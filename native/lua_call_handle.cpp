@@ -71,6 +71,19 @@ void setDisposition(lua_State* L, CallContext* call, int codeIdx, int textIdx) {
   d.text.assign(text, len);
 }
 
+namespace {
+const char kSuspensionMarker = 0;
+}  // namespace
+
+int yieldSuspension(lua_State* L) {
+  lua_pushlightuserdata(L, const_cast<char*>(&kSuspensionMarker));
+  return lua_yield(L, 1);
+}
+
+bool isSuspensionYield(lua_State* co, int status) {
+  return status == LUA_YIELD && lua_gettop(co) == 1 && lua_touserdata(co, 1) == &kSuspensionMarker;
+}
+
 bool skipShebang(const char** source, size_t* len) {
   const char* s = *source;
   size_t n = *len;

@@ -1,5 +1,7 @@
 // The msys table: msys.registerModule, msys.core constants, print to the
-// engine's log, and the package.loaded entries Momentum scripts require.
+// engine's log, msys.sleep and msys.dnsLookup (which suspend the call), and
+// the package.loaded entries Momentum scripts require.
+#include <cstring>
 #include <string>
 
 #include "lua_api.hpp"
@@ -41,6 +43,34 @@ int msysPrint(lua_State* L) {
   const char* text = lua_tolstring(L, -1, &len);
   masterOf(L)->log(text, len);
   return 0;
+}
+
+// msys.sleep(seconds): suspends the call; Node waits, then it goes on.
+int msysSleep(lua_State* L) {
+  lua_Number seconds = luaL_checknumber(L, 1);
+  if (!(seconds >= 0) || seconds > 86400) luaL_argerror(L, 1, "seconds must be from 0 to 86400");
+  CallContext* call = masterOf(L)->suspendingCall(L, "msys.sleep");
+  call->suspension.kind = Suspension::Kind::Sleep;
+  call->suspension.seconds = seconds;
+  return yieldSuspension(L);
+}
+
+// msys.dnsLookup(name [, type]) -> { answers } | nil, error. Suspends the
+// call while Node resolves. type: A (default), AAAA, MX, TXT, PTR, NS.
+int msysDnsLookup(lua_State* L) {
+  size_t len;
+  const char* name = luaL_checklstring(L, 1, &len);
+  const char* type = luaL_optstring(L, 2, "A");
+  static const char* const kTypes[] = {"A", "AAAA", "MX", "TXT", "PTR", "NS"};
+  bool known = false;
+  for (const char* t : kTypes) known = known || std::strcmp(t, type) == 0;
+  if (!known) luaL_argerror(L, 2, "type must be A, AAAA, MX, TXT, PTR or NS");
+  if (len == 0 || len > 253) luaL_argerror(L, 1, "name must be 1 to 253 bytes");
+  CallContext* call = masterOf(L)->suspendingCall(L, "msys.dnsLookup");
+  call->suspension.kind = Suspension::Kind::DnsLookup;
+  call->suspension.name.assign(name, len);
+  call->suspension.type = type;
+  return yieldSuspension(L);
 }
 
 // [-0, +0] t[name] = value for an integer constant; t at -1.
@@ -90,6 +120,13 @@ void installMsys(lua_State* L, MasterState* master) {
 
   lua_pushstring(L, kEngineName);
   lua_setfield(L, -2, "engine");
+
+  lua_pushlightuserdata(L, master);
+  lua_pushcclosure(L, msysSleep, 1);
+  lua_setfield(L, -2, "sleep");
+  lua_pushlightuserdata(L, master);
+  lua_pushcclosure(L, msysDnsLookup, 1);
+  lua_setfield(L, -2, "dnsLookup");
 
   lua_pushvalue(L, -1);
   setLoaded(L, "msys");

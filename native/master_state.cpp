@@ -211,20 +211,80 @@ void MasterState::releaseCall(CallContext* call) {
   freeCalls_.push_back(call);
 }
 
-void MasterState::run(CallContext* call) {
-  const char* callout = calloutName(call->phase);
-  activeCall_ = call;
-  LuaThread thread = threads_.take();
-  bool haveThread = true;
-  for (const Module& mod : modules_) {
-    if (!haveThread) {
-      thread = threads_.take();
-      haveThread = true;
+MasterState::RunStatus MasterState::run(CallContext* call) {
+  call->run = RunState();
+  return continueRun(call, -1);
+}
+
+// [-0, +0] Pushes value as a suspended msys.dnsLookup's results, or nothing
+// for msys.sleep, and goes on with the call.
+MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue& value) {
+  lua_State* co = call->run.thread.co;
+  int nargs = 0;
+  if (call->suspension.kind == Suspension::Kind::DnsLookup) {
+    if (value.error.empty()) {
+      lua_createtable(co, static_cast<int>(value.answers.size()), 0);
+      for (size_t i = 0; i < value.answers.size(); i++) {
+        lua_pushlstring(co, value.answers[i].data(), value.answers[i].size());
+        lua_rawseti(co, -2, static_cast<int>(i) + 1);
+      }
+      nargs = 1;
+    } else {
+      lua_pushnil(co);
+      lua_pushlstring(co, value.error.data(), value.error.size());
+      nargs = 2;
     }
+  }
+  call->suspension = Suspension();
+  return continueRun(call, nargs);
+}
+
+// Runs callouts from call->run.module on; resumeArgs >= 0 means the current
+// callout is suspended and gets that many values back first.
+MasterState::RunStatus MasterState::continueRun(CallContext* call, int resumeArgs) {
+  const char* callout = calloutName(call->phase);
+  RunState& rs = call->run;
+  activeCall_ = call;
+  for (; rs.module < modules_.size(); rs.module++) {
+    const Module& mod = modules_[rs.module];
+    if (!rs.haveThread) {
+      rs.thread = threads_.take();
+      rs.haveThread = true;
+    }
+    lua_State* co = rs.thread.co;
     size_t errorsBefore = call->verdict.errors.size();
-    if (!runCallout(thread, mod, call, callout)) {
-      threads_.discard(thread);
-      haveThread = false;
+    int status;
+    activeModule_ = &mod;
+    if (resumeArgs >= 0) {
+      status = lua_resume(co, resumeArgs);
+      resumeArgs = -1;
+    } else {
+      lua_rawgeti(co, LUA_REGISTRYINDEX, mod.ref);
+      lua_rawgeti(co, LUA_REGISTRYINDEX, calloutNameRefs_[static_cast<int>(call->phase)]);
+      lua_gettable(co, -2);
+      if (!lua_isfunction(co, -1)) {
+        lua_settop(co, 0);
+        activeModule_ = nullptr;
+        continue;
+      }
+      lua_insert(co, -2);  // callout, self
+      int nargs = 1 + pushCalloutArgs(co, call);
+      call->verdict.calloutsRun++;
+      status = lua_resume(co, nargs);
+    }
+    activeModule_ = nullptr;
+    if (isSuspensionYield(co, status) && call->suspension.kind != Suspension::Kind::None) {
+      lua_settop(co, 0);
+      activeCall_ = nullptr;
+      call->loadEverything();
+      return RunStatus::Suspended;
+    }
+    // A suspension whose yield failed (Lua 5.1 cannot yield across pcall)
+    // must not be taken for one later.
+    call->suspension = Suspension();
+    if (!afterResume(status, rs.thread, mod, call, callout)) {
+      threads_.discard(rs.thread);
+      rs.haveThread = false;
     }
     bool failed = call->verdict.errors.size() > errorsBefore;
     if (failed && options_.tempfailOnError) {
@@ -233,7 +293,19 @@ void MasterState::run(CallContext* call) {
     }
     if (call->verdict.done) break;
   }
-  if (haveThread) threads_.giveBack(thread);
+  finishRun(call);
+  return RunStatus::Done;
+}
+
+void MasterState::abandon(CallContext* call) {
+  if (call->run.haveThread) threads_.discard(call->run.thread);
+  call->run.haveThread = false;
+  releaseCall(call);
+}
+
+void MasterState::finishRun(CallContext* call) {
+  if (call->run.haveThread) threads_.giveBack(call->run.thread);
+  call->run.haveThread = false;
   activeCall_ = nullptr;
   stats_.calls++;
   if (options_.alwaysGc) {
@@ -242,22 +314,9 @@ void MasterState::run(CallContext* call) {
   }
 }
 
-// Returns false when the thread is dead (error or yield) and must go.
-bool MasterState::runCallout(LuaThread& thread, const Module& mod, CallContext* call, const char* callout) {
+bool MasterState::afterResume(int status, LuaThread& thread, const Module& mod, CallContext* call,
+                              const char* callout) {
   lua_State* co = thread.co;
-  lua_rawgeti(co, LUA_REGISTRYINDEX, mod.ref);
-  lua_rawgeti(co, LUA_REGISTRYINDEX, calloutNameRefs_[static_cast<int>(call->phase)]);
-  lua_gettable(co, -2);
-  if (!lua_isfunction(co, -1)) {
-    lua_settop(co, 0);
-    return true;
-  }
-  lua_insert(co, -2);  // callout, self
-  int nargs = 1 + pushCalloutArgs(co, call);
-  activeModule_ = &mod;
-  int status = lua_resume(co, nargs);
-  activeModule_ = nullptr;
-  call->verdict.calloutsRun++;
   if (status == 0) {
     int code = lua_gettop(co) >= 1 && lua_type(co, 1) == LUA_TNUMBER ? static_cast<int>(lua_tointeger(co, 1)) : -1;
     if (code == kValidateDone) {
@@ -274,6 +333,15 @@ bool MasterState::runCallout(LuaThread& thread, const Module& mod, CallContext* 
   }
   recordThreadError(co, mod, call, callout);
   return false;
+}
+
+CallContext* MasterState::suspendingCall(lua_State* L, const char* what) {
+  CallContext* call = activeCall_;
+  if (!call || !call->run.haveThread || call->run.thread.co != L)
+    luaL_error(L, "%s can only be called by a callout itself (not inside a coroutine of its own, nor while loading)", what);
+  if (!call->allowSuspend)
+    luaL_error(L, "%s suspends the call, which this caller cannot wait for (use Policy.runAsync)", what);
+  return call;
 }
 
 // [-0, +n] Pushes the arguments after self, as Momentum passes them.

@@ -62,8 +62,25 @@ class MasterState {
   // A pooled CallContext, reset, with a fresh serial.
   CallContext* acquireCall();
   void releaseCall(CallContext* call);
+
+  enum class RunStatus { Done, Suspended };
   // Runs the phase's callout of every module in order; fills call->verdict.
-  void run(CallContext* call);
+  // Suspended: a callout called msys.sleep or msys.dnsLookup (allowed only
+  // with call->allowSuspend); call->suspension says what it waits for, and
+  // resume() goes on once the host has done it.
+  RunStatus run(CallContext* call);
+  // What a suspended call gets back: msys.dnsLookup's answers, or its error.
+  struct ResumeValue {
+    std::vector<std::string> answers;
+    std::string error;  // non-empty: nil, error
+  };
+  RunStatus resume(CallContext* call, const ResumeValue& value);
+  // A suspended call that will never be resumed: its thread is discarded
+  // and the call released.
+  void abandon(CallContext* call);
+  // Called by msys.sleep/dnsLookup: the call L belongs to, if it may
+  // suspend there, else raises a Lua error saying why.
+  CallContext* suspendingCall(lua_State* L, const char* what);
 
   void setGcPause(int pause);
   void setGcStepmul(int stepmul);
@@ -98,7 +115,10 @@ class MasterState {
     int ref;  // the module table, in the registry
   };
 
-  bool runCallout(LuaThread& thread, const Module& mod, CallContext* call, const char* callout);
+  RunStatus continueRun(CallContext* call, int resumeArgs);
+  void finishRun(CallContext* call);
+  // After lua_resume returned status: false when the thread must go.
+  bool afterResume(int status, LuaThread& thread, const Module& mod, CallContext* call, const char* callout);
   int pushCalloutArgs(lua_State* co, CallContext* call);
   void recordThreadError(lua_State* co, const Module& mod, CallContext* call, const char* callout);
   void recordBadReturn(lua_State* co, const Module& mod, CallContext* call, const char* callout);

@@ -61,6 +61,8 @@ Napi::Function MasterObject::Define(Napi::Env env) {
                          InstanceMethod<&MasterObject::LoadScript>("loadScript"),
                          InstanceMethod<&MasterObject::Init>("init"),
                          InstanceMethod<&MasterObject::Run>("run"),
+                         InstanceMethod<&MasterObject::Resume>("resume"),
+                         InstanceMethod<&MasterObject::Abandon>("abandon"),
                          InstanceMethod<&MasterObject::Configure>("configure"),
                          InstanceMethod<&MasterObject::GcParams>("gcParams"),
                          InstanceMethod<&MasterObject::Memory>("memory"),
@@ -123,26 +125,59 @@ Napi::Value MasterObject::Init(const Napi::CallbackInfo& info) {
   return problemToJs(info.Env(), problem);
 }
 
-void MasterObject::runOne(HostInput& host, Phase phase, Napi::Value message, int32_t* ints, Napi::Array values,
-                          BatchText& text) {
+void MasterObject::runOne(HostInput& host, Phase phase, Napi::Value message, bool allowSuspend, int32_t* ints,
+                          Napi::Array values, BatchText& text) {
   MasterState& s = *state_;
   CallContext* call = s.acquireCall();
   call->phase = phase;
+  call->allowSuspend = allowSuspend;
+  MasterState::RunStatus status;
   try {
     readCallInput(host, message, call);
-    s.run(call);
-    encodeVerdict(host.env, host.keys, contextKeys_, call, ints, values, host.index, text);
+    status = s.run(call);
   } catch (...) {
     s.releaseCall(call);
     throw;
   }
-  s.releaseCall(call);
+  settle(host.env, host.keys, call, status, ints, values, host.index, text);
 }
 
-// run(phaseIndex, inputs[], messages[], ints: Int32Array) -> [text, values, freshKeys?]:
-// one crossing for one call or many. On the way in ints[i*9] holds call i's
-// input flags; on the way out the verdicts come back encoded in ints, the
-// batch text and the values (see verdict_js.hpp).
+void MasterObject::settle(Napi::Env env, const JsKeys& keys, CallContext* call, MasterState::RunStatus status,
+                          int32_t* ints, Napi::Array values, uint32_t index, BatchText& text) {
+  if (status == MasterState::RunStatus::Suspended) {
+    uint32_t id = nextSuspendId_++;
+    if (nextSuspendId_ > 0x7fffffff) nextSuspendId_ = 1;
+    suspended_[id] = call;
+    encodeSuspension(env, call, id, ints, values, index);
+    return;
+  }
+  try {
+    encodeVerdict(env, keys, contextKeys_, call, ints, values, index, text);
+  } catch (...) {
+    state_->releaseCall(call);
+    throw;
+  }
+  state_->releaseCall(call);
+}
+
+Napi::Value MasterObject::batchResult(Napi::Env env, BatchText& text, Napi::Array values) {
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, text.toJs(env));
+  out.Set(1u, values);
+  if (!text.freshKeys.empty()) {
+    Napi::Array fresh = Napi::Array::New(env, text.freshKeys.size());
+    for (size_t i = 0; i < text.freshKeys.size(); i++)
+      fresh.Set(static_cast<uint32_t>(i), Napi::String::New(env, text.freshKeys[i]));
+    out.Set(2u, fresh);
+  }
+  return out;
+}
+
+// run(phaseIndex, inputs[], messages[], ints: Int32Array, allowSuspend) ->
+// [text, values, freshKeys?]: one crossing for one call or many. On the way
+// in ints[i*9] holds call i's input flags; on the way out the verdicts come
+// back encoded in ints, the batch text and the values (see verdict_js.hpp).
+// With allowSuspend a call may come back suspended, to be resume()d.
 Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   state(info);
@@ -153,6 +188,7 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   auto inputs = info[1].As<Napi::Array>();
   auto messages = info[2].As<Napi::Array>();
   auto intsArray = info[3].As<Napi::Int32Array>();
+  bool allowSuspend = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
   uint32_t n = inputs.Length();
   if (n > kMaxBatch) throw Napi::RangeError::New(env, "a batch holds at most " + std::to_string(kMaxBatch) + " calls");
   if (messages.Length() != n) throw Napi::RangeError::New(env, "inputs and messages differ in length");
@@ -164,18 +200,58 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   BatchText text;
   for (uint32_t i = 0; i < n; i++) {
     HostInput host{env, keys, inputs, i, ints[i * kIntsPerVerdict], Napi::Object()};
-    runOne(host, phase, messages.Get(i), ints, values, text);
+    runOne(host, phase, messages.Get(i), allowSuspend, ints, values, text);
   }
-  Napi::Array out = Napi::Array::New(env, 3);
-  out.Set(0u, text.toJs(env));
-  out.Set(1u, values);
-  if (!text.freshKeys.empty()) {
-    Napi::Array fresh = Napi::Array::New(env, text.freshKeys.size());
-    for (size_t i = 0; i < text.freshKeys.size(); i++)
-      fresh.Set(static_cast<uint32_t>(i), Napi::String::New(env, text.freshKeys[i]));
-    out.Set(2u, fresh);
+  return batchResult(env, text, values);
+}
+
+// resume(id, result, ints) -> [text, values, freshKeys?] for that one call:
+// result is undefined (msys.sleep), an array of strings (msys.dnsLookup's
+// answers) or a string (its error). The call may suspend again.
+Napi::Value MasterObject::Resume(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MasterState& s = state(info);
+  if (!info[0].IsNumber() || !info[2].IsTypedArray() ||
+      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw Napi::TypeError::New(env, "resume(id: number, result: undefined | string[] | string, ints: Int32Array)");
+  uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+  auto it = suspended_.find(id);
+  if (it == suspended_.end()) throw Napi::Error::New(env, "no suspended call " + std::to_string(id));
+  CallContext* call = it->second;
+  suspended_.erase(it);
+  MasterState::ResumeValue value;
+  if (info[1].IsString()) {
+    value.error = info[1].As<Napi::String>().Utf8Value();
+    if (value.error.empty()) value.error = "error";
+  } else if (info[1].IsArray()) {
+    auto list = info[1].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) value.answers.push_back(list.Get(i).ToString().Utf8Value());
   }
-  return out;
+  MasterState::RunStatus status;
+  try {
+    status = s.resume(call, value);
+  } catch (...) {
+    s.releaseCall(call);
+    throw;
+  }
+  Napi::Array values = Napi::Array::New(env, kValuesPerVerdict);
+  JsKeys keys(env);
+  BatchText text;
+  settle(env, keys, call, status, info[2].As<Napi::Int32Array>().Data(), values, 0, text);
+  return batchResult(env, text, values);
+}
+
+// abandon(id): a suspended call that will not be resumed (shutdown). Its
+// thread is dropped, never reused.
+Napi::Value MasterObject::Abandon(const Napi::CallbackInfo& info) {
+  MasterState& s = state(info);
+  uint32_t id = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
+  auto it = suspended_.find(id);
+  if (it != suspended_.end()) {
+    s.abandon(it->second);
+    suspended_.erase(it);
+  }
+  return info.Env().Undefined();
 }
 
 Napi::Value MasterObject::Configure(const Napi::CallbackInfo& info) {
@@ -229,6 +305,7 @@ Napi::Value MasterObject::TakeLoadLogs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value MasterObject::Close(const Napi::CallbackInfo& info) {
+  suspended_.clear();  // their CallContexts die with the master
   state_.reset();
   return info.Env().Undefined();
 }

@@ -142,6 +142,25 @@ Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
 
 }  // namespace
 
+void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32_t* ints, Napi::Array values,
+                      uint32_t index) {
+  int32_t* slot = ints + static_cast<size_t>(index) * kIntsPerVerdict;
+  slot[0] = static_cast<int32_t>(id);
+  slot[1] = kFlagSuspended;
+  slot[2] = call->verdict.calloutsRun;
+  const Suspension& s = call->suspension;
+  Napi::Object request = Napi::Object::New(env);
+  if (s.kind == Suspension::Kind::Sleep) {
+    request.Set("kind", "sleep");
+    request.Set("seconds", s.seconds);
+  } else {
+    request.Set("kind", "dnsLookup");
+    request.Set("name", s.name);
+    request.Set("type", s.type);
+  }
+  values.Set(index * kValuesPerVerdict + 1, request);
+}
+
 void encodeVerdict(Napi::Env env, const JsKeys& k, ContextKeyTable& contextKeys, CallContext* call, int32_t* ints,
                    Napi::Array values, uint32_t index, BatchText& text) {
   Verdict& v = call->verdict;

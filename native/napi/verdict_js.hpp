@@ -41,6 +41,10 @@ constexpr int32_t kFlagDiscard = 4;
 constexpr int32_t kFlagDone = 8;
 constexpr int32_t kFlagTempfailed = 16;
 constexpr int32_t kFlagStringsInValues = 32;
+// The call is suspended, not done: ints[i*9] holds its id for resume(), and
+// values[i*2 + 1] what it waits for: { kind: 'sleep', seconds } or
+// { kind: 'dnsLookup', name, type }.
+constexpr int32_t kFlagSuspended = 64;
 
 // The batch text being built, as UTF-16 (V8's UTF-8 decoder cost 3000
 // instructions a verdict), and the context keys numbered while building it.
@@ -58,6 +62,9 @@ struct BatchText {
   // Latin-1 when every unit fits (a plain copy for V8), else UTF-16.
   Napi::String toJs(Napi::Env env) const;
 };
+
+void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32_t* ints, Napi::Array values,
+                      uint32_t index);
 
 void encodeVerdict(Napi::Env env, const JsKeys& keys, ContextKeyTable& contextKeys, CallContext* call, int32_t* ints,
                    Napi::Array values, uint32_t index, BatchText& text);

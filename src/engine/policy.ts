@@ -7,11 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageScriptletsDir } from '../config/package-root.js';
 import { loadAddon, type EngineName } from '../native/addon.js';
-import type { NativeMaster, NativeStats } from '../native/types.js';
+import type { NativeBatch, NativeMaster, NativeStats } from '../native/types.js';
 import { LoadError, UsageError } from './errors.js';
 import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
 import { PHASES, phaseIndex, type Phase } from './phases.js';
-import { INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type LogLine } from './verdict.js';
+import { SuspensionRunner, type SuspendRequest } from './suspension.js';
+import { FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type LogLine } from './verdict.js';
 
 /** The most calls one runBatch takes (the addon's bound too). */
 export const MAX_BATCH = 4096;
@@ -26,6 +27,8 @@ export interface PolicyOptions extends PolicyTuning {
   searchPath?: string[];
   /** 'luajit' or 'lua51'; default: SCRIPTLET_ENGINE, else the default build. */
   engine?: EngineName;
+  /** DNS servers for msys.dnsLookup ("ip" or "ip:port"); default: the system's. */
+  dnsServers?: string[];
 }
 
 export interface PolicyStats extends NativeStats {
@@ -87,10 +90,13 @@ export class Policy {
   readonly #ints = new Int32Array(MAX_BATCH * INTS);
   // The context keys the addon numbered, in id order.
   readonly #contextKeys: string[] = [];
+  // For resume(): one call at a time, decoded before the next await.
+  readonly #resumeInts = new Int32Array(INTS);
+  #suspensions!: SuspensionRunner;
 
   constructor(options: PolicyOptions) {
     if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
-    const { scripts: specs, searchPath, engine, ...rest } = options;
+    const { scripts: specs, searchPath, engine, dnsServers, ...rest } = options;
     for (const key of Object.keys(rest)) if (!TUNING_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
     const tuning = nativeTuning(rest as Record<string, unknown>);
     const scripts = readScripts(specs);
@@ -112,6 +118,11 @@ export class Policy {
     }
     this.loadLogs = master.takeLoadLogs();
     this.#master = master;
+    if (dnsServers !== undefined && (!Array.isArray(dnsServers) || dnsServers.some((s) => typeof s !== 'string'))) {
+      master.close();
+      throw new UsageError('options.dnsServers must be an array of "ip" or "ip:port" strings');
+    }
+    this.#suspensions = new SuspensionRunner(dnsServers);
   }
 
   #live(): NativeMaster {
@@ -148,17 +159,57 @@ export class Policy {
    * resolves once every module has run, Node having done the waiting.
    */
   async runAsync(phase: Phase, input: CallInput = {}): Promise<Verdict> {
-    return this.run(phase, input);
+    return (await this.runBatchAsync(phase, [input]))[0]!;
   }
 
-  /** Like runBatch, for callouts that may suspend; verdicts in input order. */
+  /**
+   * Like runBatch, for callouts that may suspend; verdicts in input order.
+   * The calls that suspend wait side by side, each resumed on its own.
+   */
   async runBatchAsync(phase: Phase, inputs: CallInput[]): Promise<Verdict[]> {
-    return this.runBatch(phase, inputs);
+    const index = this.#phase(phase);
+    if (!Array.isArray(inputs)) throw new UsageError('runBatchAsync needs an array of call inputs');
+    if (inputs.length > MAX_BATCH) throw new UsageError(`a batch holds at most ${MAX_BATCH} calls, got ${inputs.length}`);
+    const [text, values] = this.#crossing(index, inputs, true);
+    const out = new Array<Verdict>(inputs.length);
+    const waiting: Promise<void>[] = [];
+    const ints = this.#ints;
+    for (let i = 0; i < inputs.length; i++) {
+      if (ints[i * INTS + 1]! & FLAG_SUSPENDED) {
+        const request = values[i * 2 + 1] as SuspendRequest;
+        waiting.push(this.#finish(phase, ints[i * INTS]!, request, inputs[i]!).then((v) => void (out[i] = v)));
+      } else {
+        out[i] = new Verdict(phase, ints, text, values, this.#contextKeys, i, inputs[i]!, this.version);
+      }
+    }
+    await Promise.all(waiting);
+    return out;
+  }
+
+  // Does what a suspended call waits for and resumes it, until it is done.
+  // The input (and so its message Buffer, which the addon borrows) is held
+  // here until then.
+  async #finish(phase: Phase, id: number, request: SuspendRequest, input: CallInput): Promise<Verdict> {
+    for (;;) {
+      const result = await this.#suspensions.perform(request);
+      const master = this.#live();
+      const ints = this.#resumeInts;
+      const [text, values] = this.#keep(master.resume(id, result, ints));
+      if (!(ints[1]! & FLAG_SUSPENDED)) return new Verdict(phase, ints, text, values, this.#contextKeys, 0, input, this.version);
+      id = ints[0]!;
+      request = values[1] as SuspendRequest;
+    }
+  }
+
+  // Takes note of the context keys a crossing numbered.
+  #keep([text, values, freshKeys]: NativeBatch): [string, unknown[]] {
+    if (freshKeys) this.#contextKeys.push(...freshKeys);
+    return [text, values];
   }
 
   // The addon reads only the messages and these flags up front; the rest of
   // an input is fetched if the script asks for it.
-  #crossing(phase: number, inputs: CallInput[]): [string, unknown[]] {
+  #crossing(phase: number, inputs: CallInput[], allowSuspend = false): [string, unknown[]] {
     const master = this.#live();
     const ints = this.#ints;
     const messages = new Array<Buffer | undefined>(inputs.length);
@@ -171,9 +222,7 @@ export class Policy {
       const context = input.context;
       ints[i * INTS] = context ? (context.conn ? INPUT_HAS_CONN : 0) | (context.mess ? INPUT_HAS_MESS : 0) : 0;
     }
-    const [text, values, freshKeys] = master.run(phase, inputs, messages, ints);
-    if (freshKeys) this.#contextKeys.push(...freshKeys);
-    return [text, values];
+    return this.#keep(master.run(phase, inputs, messages, ints, allowSuspend));
   }
 
   /** Changes tuning at run time (the console's `config set`). */

@@ -119,6 +119,8 @@ const FLAG_DISCARD = 4;
 const FLAG_DONE = 8;
 const FLAG_TEMPFAILED = 16;
 const FLAG_STRINGS_IN_VALUES = 32;
+/** The call is suspended: ints[i*9] is its id, values[i*2 + 1] its request. */
+export const FLAG_SUSPENDED = 64;
 const NO_REST: NativeVerdictRest = {};
 // Shared by the verdicts that have none: a verdict is read-only data.
 const NONE: readonly never[] = Object.freeze([]);

@@ -27,6 +27,9 @@ export interface NativeVerdictRest {
   logs?: { module: string; text: string }[];
 }
 
+/** [batch text, values, context keys numbered in this crossing]. */
+export type NativeBatch = [string, unknown[], string[] | undefined];
+
 export interface NativeStats {
   calls: number;
   fullCollections: number;
@@ -47,7 +50,11 @@ export interface NativeMaster {
    * in ints (9 per call), the batch text and the values (2 per call), with
    * the context keys numbered in this batch: see native/napi/verdict_js.hpp.
    */
-  run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array): [string, unknown[], string[] | undefined];
+  run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array, allowSuspend?: boolean): NativeBatch;
+  /** Goes on with a suspended call (its id from ints); it may suspend again. */
+  resume(id: number, result: undefined | string[] | string, ints: Int32Array): NativeBatch;
+  /** A suspended call that will not be resumed: dropped. */
+  abandon(id: number): void;
   configure(options: NativeMasterOptions): void;
   gcParams(): { pause: number; stepmul: number };
   memory(): number;
