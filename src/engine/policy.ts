@@ -72,6 +72,18 @@ function searchPathFor(scripts: LoadedScript[], extra: unknown): string[] {
   return [...new Set(dirs)];
 }
 
+function suspensionRunner(dnsServers: unknown): SuspensionRunner {
+  const what = 'options.dnsServers must be an array of "ip" or "ip:port" strings';
+  if (dnsServers !== undefined && (!Array.isArray(dnsServers) || dnsServers.some((s) => typeof s !== 'string'))) {
+    throw new UsageError(what);
+  }
+  try {
+    return new SuspensionRunner(dnsServers as string[] | undefined);
+  } catch (err) {
+    throw new UsageError(`${what}: ${(err as Error).message}`);
+  }
+}
+
 /** The version of a set of scripts: a hash of their names and sources. */
 export function scriptsVersion(scripts: { name: string; source: string }[]): string {
   const hash = createHash('sha256');
@@ -92,13 +104,14 @@ export class Policy {
   readonly #contextKeys: string[] = [];
   // For resume(): one call at a time, decoded before the next await.
   readonly #resumeInts = new Int32Array(INTS);
-  #suspensions!: SuspensionRunner;
+  readonly #suspensions: SuspensionRunner;
 
   constructor(options: PolicyOptions) {
     if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
     const { scripts: specs, searchPath, engine, dnsServers, ...rest } = options;
     for (const key of Object.keys(rest)) if (!TUNING_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
     const tuning = nativeTuning(rest as Record<string, unknown>);
+    this.#suspensions = suspensionRunner(dnsServers);
     const scripts = readScripts(specs);
     const addon = loadAddon(engine);
     this.engine = addon.engine;
@@ -118,11 +131,6 @@ export class Policy {
     }
     this.loadLogs = master.takeLoadLogs();
     this.#master = master;
-    if (dnsServers !== undefined && (!Array.isArray(dnsServers) || dnsServers.some((s) => typeof s !== 'string'))) {
-      master.close();
-      throw new UsageError('options.dnsServers must be an array of "ip" or "ip:port" strings');
-    }
-    this.#suspensions = new SuspensionRunner(dnsServers);
   }
 
   #live(): NativeMaster {

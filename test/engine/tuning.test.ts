@@ -26,6 +26,8 @@ describe('policy options', () => {
     usage({ searchPath: 'lib' as unknown as string[] }, 'options.searchPath must be an array of directory paths');
     usage({ gc_pause: 100 } as Partial<PolicyOptions>, `unknown option 'gc_pause'`);
     usage({ engine: 'lua53' as 'lua51' }, `unknown engine 'lua53': expected one of luajit, lua51`);
+    usage({ dnsServers: '127.0.0.1' as unknown as string[] }, 'options.dnsServers must be an array of "ip" or "ip:port" strings');
+    assert.throws(() => openPolicy({ scripts, dnsServers: ['not an address'] }), (e: unknown) => e instanceof UsageError && e.message.startsWith('options.dnsServers must be an array of "ip" or "ip:port" strings: '));
     assert.throws(() => openPolicy({ scripts: [] }), /options\.scripts must be a non-empty array/);
     assert.throws(() => openPolicy({ scripts: [{ name: '', source: 'x' }] }), /options\.scripts\[0\]\.name must be a non-empty string/);
     assert.throws(() => openPolicy({ scripts: [...scripts, ...scripts] }), /options\.scripts\[1\]\.name 't' is used twice/);
