@@ -64,7 +64,7 @@ int runThroughMaster(MasterState& master, int, const std::string& raw) {
   call->message.reset(raw.data(), raw.size());
   call->mailfrom = "alice@example.net";
   call->rcptto.push_back("bob@example.com");
-  master.run(call);
+  master.run(call);  // the reference policy never suspends
   int code = call->verdict.disposition.code;
   master.releaseCall(call);
   return code;
