@@ -2,13 +2,12 @@
 // per message and phase. The building block of the worker pool, and what a
 // host that wants no threads uses directly.
 
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageScriptletsDir } from '../config/package-root.js';
 import { loadAddon, type EngineName } from '../native/addon.js';
 import type { NativeBatch, NativeMaster, NativeStats } from '../native/types.js';
 import { LoadError, UsageError } from './errors.js';
+import { readScripts, scriptsVersion, type LoadedScript, type ScriptSpec } from './script-set.js';
 import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
 import { PHASES, phaseIndex, type Phase } from './phases.js';
 import { SuspensionRunner, type SuspendRequest } from './suspension.js';
@@ -17,8 +16,8 @@ import { FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type Cal
 /** The most calls one runBatch takes (the addon's bound too). */
 export const MAX_BATCH = 4096;
 
-/** A script stanza: module NAME from a file, or from source text. */
-export type ScriptSpec = { name: string; path: string; source?: string } | { name: string; source: string; path?: string };
+export type { ScriptSpec } from './script-set.js';
+export { scriptsVersion } from './script-set.js';
 
 export interface PolicyOptions extends PolicyTuning {
   /** The modules, in the order their callouts run. */
@@ -34,32 +33,6 @@ export interface PolicyOptions extends PolicyTuning {
 export interface PolicyStats extends NativeStats {
   engine: EngineName;
   version: string;
-}
-
-interface LoadedScript {
-  name: string;
-  path: string;
-  source: string;
-}
-
-function readScripts(specs: unknown): LoadedScript[] {
-  if (!Array.isArray(specs) || specs.length === 0) {
-    throw new UsageError('options.scripts must be a non-empty array of { name, path } or { name, source }');
-  }
-  const seen = new Set<string>();
-  return specs.map((spec: Partial<ScriptSpec>, i) => {
-    const where = `options.scripts[${i}]`;
-    if (typeof spec?.name !== 'string' || spec.name === '') throw new UsageError(`${where}.name must be a non-empty string`);
-    if (seen.has(spec.name)) throw new UsageError(`${where}.name '${spec.name}' is used twice`);
-    seen.add(spec.name);
-    if (typeof spec.source === 'string') return { name: spec.name, path: spec.path ?? `=${spec.name}`, source: spec.source };
-    if (typeof spec.path !== 'string') throw new UsageError(`${where} needs a path or a source`);
-    try {
-      return { name: spec.name, path: path.resolve(spec.path), source: fs.readFileSync(spec.path, 'utf8') };
-    } catch (err) {
-      throw new LoadError({ script: spec.name, message: `cannot read ${spec.path}: ${(err as Error).message}`, location: '', traceback: '' });
-    }
-  });
 }
 
 function searchPathFor(scripts: LoadedScript[], extra: unknown): string[] {
@@ -82,13 +55,6 @@ function suspensionRunner(dnsServers: unknown): SuspensionRunner {
   } catch (err) {
     throw new UsageError(`${what}: ${(err as Error).message}`);
   }
-}
-
-/** The version of a set of scripts: a hash of their names and sources. */
-export function scriptsVersion(scripts: { name: string; source: string }[]): string {
-  const hash = createHash('sha256');
-  for (const s of scripts) hash.update(s.name).update('\0').update(s.source).update('\0');
-  return hash.digest('hex').slice(0, 16);
 }
 
 export class Policy {
