@@ -1,0 +1,180 @@
+// Calls made close together go to a worker as one task. A batch holds calls
+// of one phase; it is sent when it holds maxBatch calls, or when its delay
+// is up (the next turn of the event loop by default) — but while every
+// worker is busy, a batch whose delay is up keeps taking calls until a worker
+// frees, so that under load the batches grow instead of the queue.
+
+import type { Phase } from '../engine/phases.js';
+import type { CallInput } from '../engine/verdict.js';
+import type { PoolVerdict } from './pool-verdict.js';
+import type { MessageClaims } from './message-claims.js';
+import { InputWriter, type Echo } from './wire-inputs.js';
+
+export interface CallReply {
+  resolve(verdict: PoolVerdict): void;
+  reject(err: Error): void;
+}
+
+/** How a batch hands its outcomes (a verdict or an error per call) to its callers. */
+export type Delivery = (outcomes: (PoolVerdict | Error)[], batch: Batch) => void;
+
+export class Batch {
+  readonly phase: Phase;
+  readonly writer = new InputWriter();
+  readonly echoes: Echo[] = [];
+  readonly messages: (Buffer | undefined)[] = [];
+  readonly replies: CallReply[] = [];
+  /** Callers' ArrayBuffers this batch moves to its worker. */
+  transfer: Set<ArrayBuffer> | null = null;
+  /** Its delay is up: it goes as soon as a worker is free. */
+  due = false;
+  #delivery: Delivery;
+  #settled = false;
+
+  constructor(phase: Phase, delivery: Delivery) {
+    this.phase = phase;
+    this.#delivery = delivery;
+  }
+
+  get size(): number {
+    return this.echoes.length;
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /** Adds a checked call (its facts are read now); with claims, its message moves when it owns its memory. */
+  add(input: CallInput, claims: MessageClaims | null, reply?: CallReply): void {
+    let message = input.message;
+    if (message !== undefined && claims !== null) {
+      const how = claims.claim(message, this);
+      if (how === 'transfer') (this.transfer ??= new Set()).add(message.buffer as ArrayBuffer);
+      else if (how !== 'copy') message = how;
+    }
+    this.echoes.push(this.writer.add(input));
+    this.messages.push(message);
+    if (reply) this.replies.push(reply);
+  }
+
+  /** Answers every call of the batch, once: later outcomes (a worker finishing after the deadline) are dropped. */
+  settle(outcomes: (PoolVerdict | Error)[]): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    this.#delivery(outcomes, this);
+    return true;
+  }
+}
+
+/** Each call its own promise (engine.run). */
+export const deliverEach: Delivery = (outcomes, batch) => {
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    const reply = batch.replies[i]!;
+    if (o instanceof Error) reply.reject(o);
+    else reply.resolve(o);
+  }
+};
+
+export interface BatcherOptions {
+  maxBatch: number;
+  delayMs: number;
+  /** Sends a batch to the pool. */
+  dispatch: (batch: Batch) => void;
+  /** True while a worker can take another task. */
+  hasCapacity: () => boolean;
+}
+
+export class CallBatcher {
+  readonly #open = new Map<Phase, Batch>();
+  readonly #ready: Batch[] = [];
+  readonly #options: BatcherOptions;
+  #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+
+  constructor(options: BatcherOptions) {
+    this.#options = options;
+  }
+
+  /** Calls accepted and not yet sent. */
+  get waitingCalls(): number {
+    let n = 0;
+    for (const b of this.#open.values()) n += b.size;
+    for (const b of this.#ready) n += b.size;
+    return n;
+  }
+
+  /** The open batch of a phase, created (and its delay started) if none. */
+  batchFor(phase: Phase): Batch {
+    let batch = this.#open.get(phase);
+    if (!batch) {
+      batch = new Batch(phase, deliverEach);
+      this.#open.set(phase, batch);
+      this.#schedule();
+    }
+    return batch;
+  }
+
+  /** After a call was added to batchFor(phase): sends the batch if it is full. */
+  added(batch: Batch): void {
+    if (batch.size < this.#options.maxBatch) return;
+    this.#open.delete(batch.phase);
+    this.#ready.push(batch);
+    this.pump();
+  }
+
+  /** A batch made whole by the caller (engine.runBatch): sent as soon as a worker is free. */
+  enqueue(batch: Batch): void {
+    this.#ready.push(batch);
+    this.pump();
+  }
+
+  /** Sends what can go: full batches first, then those whose delay is up, while workers are free. */
+  pump(): void {
+    const { hasCapacity, dispatch } = this.#options;
+    while (hasCapacity()) {
+      let batch = this.#ready.shift();
+      if (!batch) {
+        for (const open of this.#open.values()) {
+          if (open.due) {
+            batch = open;
+            this.#open.delete(open.phase);
+            break;
+          }
+        }
+      }
+      if (!batch) return;
+      dispatch(batch);
+    }
+  }
+
+  /** Every batch not sent yet, taken out (shutdown's deadline answers them). */
+  takeAll(): Batch[] {
+    const all = [...this.#ready, ...this.#open.values()];
+    this.#ready.length = 0;
+    this.#open.clear();
+    this.#cancel();
+    return all;
+  }
+
+  /** Marks every open batch due at once (shutdown sends what it accepted). */
+  flushNow(): void {
+    for (const b of this.#open.values()) b.due = true;
+    this.pump();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    const fire = () => {
+      this.#timer = undefined;
+      this.flushNow();
+    };
+    this.#timer = this.#options.delayMs === 0 ? setImmediate(fire) : setTimeout(fire, this.#options.delayMs);
+  }
+
+  #cancel(): void {
+    if (this.#timer === undefined) return;
+    clearImmediate(this.#timer as NodeJS.Immediate);
+    clearTimeout(this.#timer as NodeJS.Timeout);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,124 @@
+// Options of the worker-pool engine: the options of an in-thread Policy
+// (scripts, search path, engine, tuning) plus how the pool runs. Checked here,
+// with exact messages, before any thread starts; the Policy options are
+// checked again by openPolicy on the calling thread.
+
+import * as os from 'node:os';
+import { UsageError } from '../engine/errors.js';
+import { nativeTuning, TUNING_KEYS, type PolicyTuning } from '../engine/options.js';
+import { MAX_BATCH, type PolicyOptions } from '../engine/policy.js';
+
+export interface EngineOptions extends PolicyOptions {
+  /** Worker threads; 0 or absent: os.availableParallelism(). */
+  threads?: number;
+  /** Seconds between sweeps of idle spare Lua threads in each worker. Default 120. */
+  reapInterval?: number;
+  /** The most calls sent to a worker as one task. Default 64. */
+  maxBatch?: number;
+  /** How long a batch waits for more calls, in ms; 0 (default): the next turn of the event loop. */
+  batchDelayMs?: number;
+  /** Batches a worker takes at once (while some wait on Node work). Default 1. */
+  tasksPerWorker?: number;
+  /**
+   * Hand message Buffers that own their memory to the workers by transfer
+   * instead of copying them: the caller's Buffer is then left empty, and the
+   * message comes back in verdict.message. Default false. See docs/threads.md.
+   */
+  transferMessages?: boolean;
+  /** Where the engine reports what it survived (a worker's death, a late call). Default: process.emitWarning. */
+  log?: (message: string) => void;
+}
+
+/** What the pool runs with, every default filled in. */
+export interface PoolSettings {
+  threads: number;
+  reapInterval: number;
+  maxBatch: number;
+  batchDelayMs: number;
+  tasksPerWorker: number;
+  transferMessages: boolean;
+  log: (message: string) => void;
+}
+
+export const POOL_KEYS = ['threads', 'reapInterval', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'transferMessages', 'log'];
+const POLICY_KEYS = ['scripts', 'searchPath', 'engine', ...TUNING_KEYS];
+
+export const DEFAULT_REAP_INTERVAL = 120;
+export const DEFAULT_MAX_BATCH = 64;
+/** setInterval and setTimeout take at most 2^31 - 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_REAP_INTERVAL = Math.floor(MAX_TIMER_MS / 1000);
+const MAX_THREADS = 1024;
+const MAX_TASKS_PER_WORKER = 256;
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? 'a function' : String(value);
+}
+
+function integerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function defaultLog(message: string): void {
+  process.emitWarning(message, 'ScriptletEngineWarning');
+}
+
+/** Splits engine options into the Policy's and the pool's, checking the pool's. */
+export function readEngineOptions(options: unknown): { policy: PolicyOptions; pool: PoolSettings } {
+  if (typeof options !== 'object' || options === null) throw new UsageError('openEngine needs an options object');
+  const given = options as Record<string, unknown>;
+  const policy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (POLICY_KEYS.includes(key)) policy[key] = value;
+    else if (!POOL_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
+  }
+  const { threads = 0, reapInterval = DEFAULT_REAP_INTERVAL, maxBatch = DEFAULT_MAX_BATCH, batchDelayMs = 0 } = given;
+  const { tasksPerWorker = 1, transferMessages = false, log = defaultLog } = given;
+  if (!integerIn(threads, 0, MAX_THREADS)) {
+    throw new UsageError(`options.threads must be an integer from 0 to ${MAX_THREADS} (0: one per CPU), got ${show(threads)}`);
+  }
+  if (typeof reapInterval !== 'number' || !(reapInterval > 0 && reapInterval <= MAX_REAP_INTERVAL)) {
+    throw new UsageError(`options.reapInterval must be a number of seconds above 0 and at most ${MAX_REAP_INTERVAL}, got ${show(reapInterval)}`);
+  }
+  if (!integerIn(maxBatch, 1, MAX_BATCH)) {
+    throw new UsageError(`options.maxBatch must be an integer from 1 to ${MAX_BATCH}, got ${show(maxBatch)}`);
+  }
+  if (typeof batchDelayMs !== 'number' || !(batchDelayMs >= 0 && batchDelayMs <= MAX_TIMER_MS)) {
+    throw new UsageError(`options.batchDelayMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${show(batchDelayMs)}`);
+  }
+  if (!integerIn(tasksPerWorker, 1, MAX_TASKS_PER_WORKER)) {
+    throw new UsageError(`options.tasksPerWorker must be an integer from 1 to ${MAX_TASKS_PER_WORKER}, got ${show(tasksPerWorker)}`);
+  }
+  if (typeof transferMessages !== 'boolean') throw new UsageError(`options.transferMessages must be a boolean, got ${show(transferMessages)}`);
+  if (typeof log !== 'function') throw new UsageError(`options.log must be a function, got ${show(log)}`);
+  return {
+    policy: policy as unknown as PolicyOptions,
+    pool: {
+      threads: threads === 0 ? os.availableParallelism() : threads,
+      reapInterval,
+      maxBatch,
+      batchDelayMs,
+      tasksPerWorker,
+      transferMessages,
+      log: log as (message: string) => void,
+    },
+  };
+}
+
+/** What engine.configure takes: the Policy's tuning, and the sweep interval. */
+export interface EngineTuning extends PolicyTuning {
+  reapInterval?: number;
+}
+
+/** Checks run-time tuning with the messages Policy.configure uses ("tuning.gcPause ..."). */
+export function checkEngineTuning(tuning: unknown): { tuning: PolicyTuning; reapInterval: number | undefined } {
+  if (typeof tuning !== 'object' || tuning === null) throw new UsageError('configure needs an object of tuning options');
+  const { reapInterval, ...rest } = tuning as Record<string, unknown>;
+  if (reapInterval !== undefined && (typeof reapInterval !== 'number' || !(reapInterval > 0 && reapInterval <= MAX_REAP_INTERVAL))) {
+    throw new UsageError(`tuning.reapInterval must be a number of seconds above 0 and at most ${MAX_REAP_INTERVAL}, got ${show(reapInterval)}`);
+  }
+  nativeTuning(rest, 'tuning');
+  const clean: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) clean[key] = value;
+  return { tuning: clean as PolicyTuning, reapInterval: reapInterval as number | undefined };
+}

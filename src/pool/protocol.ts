@@ -1,0 +1,131 @@
+// What travels between the engine (the calling thread) and its workers.
+// Tasks go through piscina; control messages (settings, stats, open) go
+// through one MessagePort per worker, which the worker hands over when it
+// starts. Nothing here holds a Lua state: only plain data crosses.
+
+import type { MessagePort } from 'node:worker_threads';
+import type { PolicyOptions, PolicyStats } from '../engine/policy.js';
+import type { PolicyTuning } from '../engine/options.js';
+import type { Phase } from '../engine/phases.js';
+import type { LogLine, HeaderEdit } from '../engine/verdict.js';
+import type { ScriptFailure } from '../engine/errors.js';
+
+/** The scripts and options a worker opens a Policy from; sources are read once, by the engine. */
+export type PolicySpec = Required<Pick<PolicyOptions, 'engine'>> & PolicyOptions & {
+  scripts: { name: string; path: string; source: string }[];
+};
+
+/** Run-time settings every worker applies; version 0 is the engine's options. */
+export interface WorkerSettings {
+  version: number;
+  tuning: PolicyTuning;
+  reapInterval: number;
+}
+
+/** A worker's workerData. */
+export interface WorkerSetup {
+  policies: { id: number; spec: PolicySpec }[];
+  settings: WorkerSettings;
+}
+
+/**
+ * One batch of calls of one phase (wire-inputs.ts), in as few objects as
+ * possible: each one cloned costs a postMessage about 1.5 us. `ints` holds a
+ * header (TASK_HEADER), then LAYOUT ints per call (where its facts start,
+ * where its text starts, and where its message is: buffer index, byte
+ * offset, byte length; -1: none), then the facts. buffers[0] holds the
+ * copies packed end to end; buffers[k > 0] are callers' own, moved.
+ */
+export interface BatchTask {
+  ints: Int32Array;
+  text: string;
+  buffers: ArrayBuffer[];
+}
+
+/** The header of a task's ints. */
+export const TASK_POLICY = 0;
+export const TASK_SETTINGS = 1;
+export const TASK_PHASE = 2;
+export const TASK_COUNT = 3;
+export const TASK_HEADER = 4;
+
+/** The rare parts of a verdict, sent only for the calls that have them. */
+export interface RestData {
+  headerEdits?: readonly HeaderEdit[];
+  message?: Uint8Array;
+  mailfrom?: string;
+  rcptto?: readonly string[];
+  errors?: ScriptFailure[];
+  logs?: readonly LogLine[];
+}
+
+/** An error thrown for one call, as data. */
+export interface ErrorData {
+  name: string;
+  code: string | undefined;
+  message: string;
+}
+
+/**
+ * The verdicts of a batch, encoded (wire-verdicts.ts): the context keys and
+ * then each verdict's numbers in `ints`, the strings end to end in `text`,
+ * and the rare parts by call index, only when there are any.
+ */
+export interface BatchResult {
+  ints: Int32Array;
+  text: string;
+  rest?: [number, RestData][];
+  failures?: [number, ErrorData][];
+  /** The task's buffers, handed back: the block to be used again, moved messages to their callers. */
+  returned: ArrayBuffer[];
+}
+
+/** Sent once by each worker through parentPort: its control port. */
+export interface ControlHello {
+  scriptletControl: MessagePort;
+  threadId: number;
+}
+
+export type ControlRequest =
+  | { kind: 'settings'; id: number; settings: WorkerSettings }
+  | { kind: 'policy'; id: number; policy: number; spec: PolicySpec }
+  | { kind: 'open'; id: number; policy: number }
+  | { kind: 'stats'; id: number };
+
+export type ControlReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorData };
+
+export interface WorkerPolicyStats {
+  id: number;
+  stats: PolicyStats;
+  gc: { pause: number; stepmul: number };
+}
+
+/** What one worker reports. */
+export interface WorkerStats {
+  threadId: number;
+  /** Batches and calls this worker ran. */
+  tasks: number;
+  calls: number;
+  /** Time spent in those batches (waits on Node inside a call included). */
+  busyMs: number;
+  /** Sweeps of idle spare Lua threads, and the threads they released. */
+  sweeps: number;
+  reaped: number;
+  reapInterval: number;
+  settingsVersion: number;
+  /** Policies this worker has opened (a worker opens one on its first task). */
+  policies: WorkerPolicyStats[];
+}
+
+export function errorData(err: unknown): ErrorData {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown };
+  return {
+    name: typeof e?.name === 'string' ? e.name : 'Error',
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    message: typeof e?.message === 'string' ? e.message : String(err),
+  };
+}
+
+export function isControlHello(message: unknown): message is ControlHello {
+  return typeof message === 'object' && message !== null && 'scriptletControl' in message && 'threadId' in message;
+}

@@ -1,0 +1,120 @@
+// The engine's line to each worker: the MessagePort a worker hands over when
+// it starts (piscina gives no way to address one worker with a task). Used
+// to broadcast settings, to read every worker's figures, and to open a policy
+// everywhere ahead of the first call. A worker that exits takes its port with
+// it; what was asked of it is answered with an error, never left waiting.
+
+import type { MessagePort } from 'node:worker_threads';
+import { ScriptletError } from '../engine/errors.js';
+import type { ControlHello, ControlReply, ControlRequest } from './protocol.js';
+import { errorFromData } from './wire-verdicts.js';
+
+type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+interface Controlled {
+  port: MessagePort;
+  pending: Map<number, Pending>;
+}
+
+export class WorkerControls {
+  readonly #workers = new Map<number, Controlled>();
+  readonly #countWaiters: { count: number; resolve: () => void }[] = [];
+  readonly #onJoin: (threadId: number) => void;
+  readonly #onLeave: (threadId: number) => void;
+  #nextId = 1;
+
+  /**
+   * onJoin runs when a worker's port arrives, before anything else is asked
+   * of it; onLeave when its port closes: the thread is gone (piscina knows it
+   * only as thread -1 by then).
+   */
+  constructor(onJoin: (threadId: number) => void, onLeave: (threadId: number) => void) {
+    this.#onJoin = onJoin;
+    this.#onLeave = onLeave;
+  }
+
+  get size(): number {
+    return this.#workers.size;
+  }
+
+  get threadIds(): number[] {
+    return [...this.#workers.keys()];
+  }
+
+  add(hello: ControlHello): void {
+    const { threadId, scriptletControl: port } = hello;
+    const worker: Controlled = { port, pending: new Map() };
+    this.#workers.set(threadId, worker);
+    port.on('message', (reply: ControlReply) => this.#answer(worker, reply));
+    port.on('close', () => {
+      if (this.#workers.get(threadId) !== worker) return;
+      this.remove(threadId);
+      this.#onLeave(threadId);
+    });
+    port.unref();
+    this.#onJoin(threadId);
+    const waiting = this.#countWaiters.filter((w) => w.count <= this.#workers.size);
+    for (const w of waiting) {
+      this.#countWaiters.splice(this.#countWaiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }
+
+  /** Forgets a worker that exited; what it still owed is answered with an error. */
+  remove(threadId: number): void {
+    const worker = this.#workers.get(threadId);
+    if (!worker) return;
+    this.#workers.delete(threadId);
+    worker.port.close();
+    for (const p of worker.pending.values()) p.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
+    worker.pending.clear();
+  }
+
+  /** Resolves once at least count workers have joined. */
+  untilCount(count: number): Promise<void> {
+    if (this.#workers.size >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#countWaiters.push({ count, resolve }));
+  }
+
+  request(threadId: number, ask: Ask): Promise<unknown> {
+    const worker = this.#workers.get(threadId);
+    if (!worker) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      worker.pending.set(id, { resolve, reject });
+      // Kept referenced while it owes an answer, so a process waiting for it stays up.
+      worker.port.ref();
+      worker.port.postMessage({ ...ask, id });
+    });
+  }
+
+  /** Asks every worker; each answer or error, by thread id. */
+  async broadcast(ask: Ask): Promise<Map<number, { ok: true; value: unknown } | { ok: false; error: Error }>> {
+    const ids = this.threadIds;
+    const settled = await Promise.allSettled(ids.map((id) => this.request(id, ask)));
+    const out = new Map<number, { ok: true; value: unknown } | { ok: false; error: Error }>();
+    ids.forEach((id, i) => {
+      const s = settled[i]!;
+      out.set(id, s.status === 'fulfilled' ? { ok: true, value: s.value } : { ok: false, error: s.reason as Error });
+    });
+    return out;
+  }
+
+  closeAll(): void {
+    for (const id of this.threadIds) this.remove(id);
+  }
+
+  #answer(worker: Controlled, reply: ControlReply): void {
+    const p = worker.pending.get(reply.id);
+    if (!p) return;
+    worker.pending.delete(reply.id);
+    if (worker.pending.size === 0) worker.port.unref();
+    if (reply.ok) p.resolve(reply.value);
+    else p.reject(errorFromData(reply.error));
+  }
+}

@@ -1,0 +1,182 @@
+// Everything one worker thread holds: its policies (each its own master Lua
+// state, opened on first use and touched by no other thread), the settings
+// in force, the sweep of idle spare Lua threads, and the answers to the
+// engine's control requests.
+
+import type { MessagePort } from 'node:worker_threads';
+import { openPolicy, type Policy } from '../engine/policy.js';
+import type { Phase } from '../engine/phases.js';
+import type { CallInput, Verdict } from '../engine/verdict.js';
+import {
+  errorData,
+  type BatchResult,
+  type BatchTask,
+  type ControlReply,
+  type ControlRequest,
+  type ErrorData,
+  type PolicySpec,
+  type WorkerSettings,
+  type WorkerSetup,
+  type WorkerStats,
+  TASK_POLICY,
+  TASK_SETTINGS,
+} from './protocol.js';
+import { unpackInputs } from './wire-inputs.js';
+import { VerdictEncoder } from './wire-verdicts.js';
+
+/** Resolves when a condition, rechecked on every change, holds. */
+class Waiters {
+  #waiting: { ready: () => boolean; resolve: () => void }[] = [];
+
+  until(ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push({ ready, resolve }));
+  }
+
+  changed(): void {
+    const still = [];
+    for (const w of this.#waiting) {
+      if (w.ready()) w.resolve();
+      else still.push(w);
+    }
+    this.#waiting = still;
+  }
+}
+
+/**
+ * Test hook, honoured only when the worker starts with
+ * SCRIPTLET_POOL_TEST_HOOKS=1 in its environment: a batch holding a call with
+ * this id ends the worker thread (process.exit(1)) before running, as a
+ * worker whose native state went bad would. test/pool/lifecycle.test.ts uses
+ * it to kill a worker that holds calls, outside any Lua call.
+ */
+export const TEST_EXIT_ID = '__scriptlet_test_exit_worker__';
+
+export class WorkerHost {
+  readonly #threadId: number;
+  readonly #specs = new Map<number, PolicySpec>();
+  readonly #policies = new Map<number, Policy>();
+  readonly #encoder = new VerdictEncoder();
+  readonly #waiters = new Waiters();
+  #settings: WorkerSettings;
+  #reaper: NodeJS.Timeout | undefined;
+  #tasks = 0;
+  #calls = 0;
+  #sweeps = 0;
+  #reaped = 0;
+  #busyNs = 0n;
+  readonly #testHooks = process.env.SCRIPTLET_POOL_TEST_HOOKS === '1';
+
+  constructor(setup: WorkerSetup, threadId: number) {
+    this.#threadId = threadId;
+    for (const { id, spec } of setup.policies) this.#specs.set(id, spec);
+    this.#settings = setup.settings;
+    this.#startReaper();
+  }
+
+  /** Runs one batch: waits for the settings and policy it names, then runs every call. */
+  async runTask(task: BatchTask): Promise<{ result: BatchResult; transferList: ArrayBuffer[] }> {
+    const id = task.ints[TASK_POLICY]!;
+    const version = task.ints[TASK_SETTINGS]!;
+    if (this.#settings.version < version || !this.#specs.has(id)) {
+      await this.#waiters.until(() => this.#settings.version >= version && this.#specs.has(id));
+    }
+    const start = process.hrtime.bigint();
+    const policy = this.#policy(id);
+    const { phase, inputs } = unpackInputs(task);
+    if (this.#testHooks && inputs.some((i) => i.id === TEST_EXIT_ID)) process.exit(1);
+    this.#tasks++;
+    this.#calls += inputs.length;
+    const outcomes = await runAll(policy, phase, inputs);
+    const encoded = this.#encoder.encode(outcomes, inputs, task.buffers);
+    this.#busyNs += process.hrtime.bigint() - start;
+    return encoded;
+  }
+
+  onControl(request: ControlRequest, port: MessagePort): void {
+    let reply: ControlReply;
+    try {
+      reply = { id: request.id, ok: true, value: this.#control(request) };
+    } catch (err) {
+      reply = { id: request.id, ok: false, error: errorData(err) };
+    }
+    port.postMessage(reply);
+  }
+
+  #control(request: ControlRequest): unknown {
+    switch (request.kind) {
+      case 'settings':
+        this.#apply(request.settings);
+        return this.#settings.version;
+      case 'policy':
+        this.#specs.set(request.policy, request.spec);
+        this.#waiters.changed();
+        return true;
+      case 'open':
+        this.#policy(request.policy);
+        return true;
+      case 'stats':
+        return this.stats();
+    }
+  }
+
+  stats(): WorkerStats {
+    return {
+      threadId: this.#threadId,
+      tasks: this.#tasks,
+      calls: this.#calls,
+      busyMs: Number(this.#busyNs) / 1e6,
+      sweeps: this.#sweeps,
+      reaped: this.#reaped,
+      reapInterval: this.#settings.reapInterval,
+      settingsVersion: this.#settings.version,
+      policies: [...this.#policies].map(([id, p]) => ({ id, stats: p.stats(), gc: p.gcParams() })),
+    };
+  }
+
+  /** The policy with this id, opened on first use with the settings in force. */
+  #policy(id: number): Policy {
+    const open = this.#policies.get(id);
+    if (open) return open;
+    const spec = this.#specs.get(id);
+    if (!spec) throw new Error(`worker ${this.#threadId} has no policy ${id}`);
+    const policy = openPolicy({ ...spec, ...this.#settings.tuning });
+    this.#policies.set(id, policy);
+    return policy;
+  }
+
+  /** Settings arrive in order of version; an older one (a late echo) is ignored. */
+  #apply(settings: WorkerSettings): void {
+    if (settings.version <= this.#settings.version) return;
+    const restart = settings.reapInterval !== this.#settings.reapInterval;
+    this.#settings = settings;
+    for (const policy of this.#policies.values()) policy.configure(settings.tuning);
+    if (restart) this.#startReaper();
+    this.#waiters.changed();
+  }
+
+  #startReaper(): void {
+    if (this.#reaper) clearInterval(this.#reaper);
+    this.#reaper = setInterval(() => this.#sweep(), this.#settings.reapInterval * 1000);
+    this.#reaper.unref();
+  }
+
+  #sweep(): void {
+    this.#sweeps++;
+    for (const policy of this.#policies.values()) this.#reaped += policy.reapSpareThreads();
+  }
+}
+
+/**
+ * Runs a batch. The addon reads a wrong-typed field as absent, so a batch
+ * throws only when something is wrong with the policy itself; then every call
+ * of the batch is answered with that error (and none runs twice).
+ */
+async function runAll(policy: Policy, phase: Phase, inputs: CallInput[]): Promise<(Verdict | ErrorData)[]> {
+  try {
+    return await policy.runBatchAsync(phase, inputs);
+  } catch (err) {
+    const data = errorData(err);
+    return inputs.map(() => data);
+  }
+}

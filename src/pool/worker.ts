@@ -1,0 +1,23 @@
+// The piscina worker: one per thread of the pool. Piscina loads this module
+// when the thread starts (before its first task), so the thread hands the
+// engine its control port at once. Each task is one batch of calls.
+
+import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import type { BatchTask, ControlHello, ControlRequest, WorkerSetup } from './protocol.js';
+import { WorkerHost } from './worker-host.js';
+
+const host = new WorkerHost(workerData as WorkerSetup, threadId);
+
+const control = new MessageChannel();
+control.port1.on('message', (request: ControlRequest) => host.onControl(request, control.port1));
+// The port must not keep a thread alive that piscina wants to end.
+control.port1.unref();
+const hello: ControlHello = { scriptletControl: control.port2, threadId };
+parentPort!.postMessage(hello, [control.port2]);
+
+/** Runs one batch; the result's buffers (handed-back and edited messages) move, not copy. */
+export default async function runBatchTask(task: BatchTask): Promise<unknown> {
+  const { result, transferList } = await host.runTask(task);
+  return move({ [transferableSymbol]: transferList, [valueSymbol]: result } as Parameters<typeof move>[0]);
+}
