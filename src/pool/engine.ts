@@ -4,14 +4,15 @@
 // and come back in the verdict), so any worker serves any call, and calls
 // made close together travel as one task. See docs/threads.md.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
 import { UsageError } from '../engine/errors.js';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.js';
-import { openPolicy, type PolicyOptions, type ScriptSpec } from '../engine/policy.js';
+import { TUNING_KEYS, type PolicyTuning } from '../engine/options.js';
+import { openPolicy } from '../engine/policy.js';
+import { readScripts } from '../engine/script-set.js';
 import type { CallInput, LogLine } from '../engine/verdict.js';
 import type { EngineName } from '../native/addon.js';
 import { Batch, CallBatcher, type CallReply } from './batcher.js';
@@ -70,20 +71,6 @@ function closedError(): UsageError {
   return new UsageError('this engine is closed', 'ERR_SCRIPTLET_CLOSED');
 }
 
-/** Reads each script's source once, here, so that every worker runs the same version. */
-function withSources(scripts: unknown): unknown {
-  if (!Array.isArray(scripts)) return scripts;
-  return scripts.map((spec: Partial<ScriptSpec>) => {
-    if (typeof spec !== 'object' || spec === null || typeof spec.source === 'string' || typeof spec.path !== 'string') return spec;
-    try {
-      return { ...spec, path: path.resolve(spec.path), source: fs.readFileSync(spec.path, 'utf8') };
-    } catch {
-      // Left as it was: openPolicy reads it again and throws its LoadError.
-      return spec;
-    }
-  });
-}
-
 export class Engine {
   readonly engine: EngineName;
   readonly engineVersion: string;
@@ -115,7 +102,9 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     const { policy: policyOptions, pool } = readEngineOptions(options);
-    const scripts = withSources(policyOptions.scripts) as PolicyOptions['scripts'];
+    // The sources are read once, here, and sent as text: every worker runs
+    // the very same version even if a file changes meanwhile.
+    const scripts = readScripts(policyOptions.scripts).map(({ name, path: file, source }) => (file.startsWith('=') ? { name, source } : { name, path: file, source }));
     // Compiled here first: a script that does not load fails openEngine, not every call.
     const probe = openPolicy({ ...policyOptions, scripts });
     this.engine = probe.engine;
@@ -123,11 +112,15 @@ export class Engine {
     this.version = probe.version;
     this.loadLogs = probe.loadLogs;
     probe.close();
-    const { scripts: _, searchPath, engine: __, ...tuning } = policyOptions;
-    const spec: PolicySpec = { scripts: scripts as PolicySpec['scripts'], engine: this.engine, ...(searchPath ? { searchPath } : {}) };
+    const tuning: Record<string, unknown> = {};
+    const spec: Record<string, unknown> = { ...policyOptions, scripts, engine: this.engine };
+    for (const key of TUNING_KEYS) {
+      if (spec[key] !== undefined) tuning[key] = spec[key];
+      delete spec[key];
+    }
     this.#settingsOf = pool;
     this.threads = pool.threads;
-    this.#settings = { version: 0, tuning, reapInterval: pool.reapInterval };
+    this.#settings = { version: 0, tuning: tuning as PolicyTuning, reapInterval: pool.reapInterval };
     this.#claims = pool.transferMessages ? new MessageClaims() : null;
     this.#capacity = pool.threads * pool.tasksPerWorker;
     this.#blocks = new BlockPool(this.#capacity + 2);
@@ -141,7 +134,7 @@ export class Engine {
       dispatch: (batch) => this.#dispatch(batch),
       hasCapacity: () => this.#state !== 'closed' && this.#inFlight.size < this.#capacity,
     });
-    const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec }], settings: this.#settings };
+    const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec: spec as unknown as PolicySpec }], settings: this.#settings };
     this.#pool = new Piscina({
       filename: WORKER_FILE,
       minThreads: pool.threads,

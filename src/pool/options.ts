@@ -5,7 +5,7 @@
 
 import * as os from 'node:os';
 import { UsageError } from '../engine/errors.js';
-import { nativeTuning, TUNING_KEYS, type PolicyTuning } from '../engine/options.js';
+import { nativeTuning, type PolicyTuning } from '../engine/options.js';
 import { MAX_BATCH, type PolicyOptions } from '../engine/policy.js';
 
 export interface EngineOptions extends PolicyOptions {
@@ -17,7 +17,11 @@ export interface EngineOptions extends PolicyOptions {
   maxBatch?: number;
   /** How long a batch waits for more calls, in ms; 0 (default): the next turn of the event loop. */
   batchDelayMs?: number;
-  /** Batches a worker takes at once (while some wait on Node work). Default 1. */
+  /**
+   * Batches a worker holds at once: the next is already there when one ends,
+   * and while calls of one wait on Node (msys.sleep, msys.dnsLookup) the
+   * worker runs another. Default 4.
+   */
   tasksPerWorker?: number;
   /**
    * Hand message Buffers that own their memory to the workers by transfer
@@ -41,7 +45,7 @@ export interface PoolSettings {
 }
 
 export const POOL_KEYS = ['threads', 'reapInterval', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'transferMessages', 'log'];
-const POLICY_KEYS = ['scripts', 'searchPath', 'engine', ...TUNING_KEYS];
+export const DEFAULT_TASKS_PER_WORKER = 4;
 
 export const DEFAULT_REAP_INTERVAL = 120;
 export const DEFAULT_MAX_BATCH = 64;
@@ -63,17 +67,18 @@ function defaultLog(message: string): void {
   process.emitWarning(message, 'ScriptletEngineWarning');
 }
 
-/** Splits engine options into the Policy's and the pool's, checking the pool's. */
+/**
+ * Splits engine options into the Policy's and the pool's, checking the
+ * pool's. The rest goes to openPolicy, which checks it (an unknown option
+ * included) with its own messages.
+ */
 export function readEngineOptions(options: unknown): { policy: PolicyOptions; pool: PoolSettings } {
   if (typeof options !== 'object' || options === null) throw new UsageError('openEngine needs an options object');
   const given = options as Record<string, unknown>;
   const policy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(given)) {
-    if (POLICY_KEYS.includes(key)) policy[key] = value;
-    else if (!POOL_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
-  }
+  for (const [key, value] of Object.entries(given)) if (!POOL_KEYS.includes(key)) policy[key] = value;
   const { threads = 0, reapInterval = DEFAULT_REAP_INTERVAL, maxBatch = DEFAULT_MAX_BATCH, batchDelayMs = 0 } = given;
-  const { tasksPerWorker = 1, transferMessages = false, log = defaultLog } = given;
+  const { tasksPerWorker = DEFAULT_TASKS_PER_WORKER, transferMessages = false, log = defaultLog } = given;
   if (!integerIn(threads, 0, MAX_THREADS)) {
     throw new UsageError(`options.threads must be an integer from 0 to ${MAX_THREADS} (0: one per CPU), got ${show(threads)}`);
   }

@@ -35,6 +35,7 @@ describe('engine options', () => {
     refused({ transferMessages: 'yes' as unknown as boolean }, 'options.transferMessages must be a boolean, got "yes"');
     refused({ log: 'stderr' as unknown as () => void }, 'options.log must be a function, got "stderr"');
     refused({ idleTimeout: 10 } as Partial<EngineOptions>, `unknown option 'idleTimeout'`);
+    refused({ minThreads: 1 } as Partial<EngineOptions>, `unknown option 'minThreads'`);
     assert.throws(() => openEngine(null as unknown as EngineOptions), /^UsageError: openEngine needs an options object$/);
   });
 
@@ -44,6 +45,8 @@ describe('engine options', () => {
     refused({ onError: 'panic' as 'tempfail' }, `options.onError must be 'continue' or 'tempfail', got "panic"`);
     refused({ engine: 'lua53' as 'lua51' }, `unknown engine 'lua53': expected one of luajit, lua51`);
     refused({ scripts: [] }, 'options.scripts must be a non-empty array of { name, path } or { name, source }');
+    refused({ dnsServers: '192.0.2.53' as unknown as string[] }, 'options.dnsServers must be an array of "ip" or "ip:port" strings');
+    refused({ gc_pause: 1 } as Partial<EngineOptions>, `unknown option 'gc_pause'`);
   });
 
   it('compiles the scripts on the calling thread: a script that does not load fails openEngine', () => {
