@@ -20,7 +20,8 @@ export type Delivery = (outcomes: (PoolVerdict | Error)[], batch: Batch) => void
 
 export class Batch {
   readonly phase: Phase;
-  readonly writer = new InputWriter();
+  /** Its calls' facts until it is sent (then the writer serves another batch). */
+  writer: InputWriter | null = InputWriter.take();
   readonly echoes: Echo[] = [];
   readonly messages: (Buffer | undefined)[] = [];
   readonly replies: CallReply[] = [];
@@ -52,7 +53,7 @@ export class Batch {
       if (how === 'transfer') (this.transfer ??= new Set()).add(message.buffer as ArrayBuffer);
       else if (how !== 'copy') message = how;
     }
-    this.echoes.push(this.writer.add(input));
+    this.echoes.push(this.writer!.add(input));
     this.messages.push(message);
     if (reply) this.replies.push(reply);
   }

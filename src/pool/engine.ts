@@ -161,7 +161,8 @@ export class Engine {
   /** Runs every module's callout for phase on one message, on some worker. */
   run(phase: Phase, input: CallInput = {}): Promise<PoolVerdict> {
     try {
-      this.#check(phase, input, 0);
+      this.#checkPhase(phase);
+      this.#check(input, 0);
       const batch = this.#batcher.batchFor(phase);
       let reply!: CallReply;
       const answer = new Promise<PoolVerdict>((resolve, reject) => (reply = { resolve, reject }));
@@ -177,8 +178,9 @@ export class Engine {
   /** Many calls of one phase, sent as batches of at most maxBatch; verdicts in input order. */
   runBatch(phase: Phase, inputs: CallInput[]): Promise<PoolVerdict[]> {
     try {
+      this.#checkPhase(phase);
       if (!Array.isArray(inputs)) throw new UsageError('runBatch needs an array of call inputs');
-      inputs.forEach((input, i) => this.#check(phase, input, i));
+      inputs.forEach((input, i) => this.#check(input, i));
       const chunks: Promise<PoolVerdict[]>[] = [];
       for (let start = 0; start < inputs.length; start += this.#settingsOf.maxBatch) {
         chunks.push(
@@ -304,9 +306,12 @@ export class Engine {
     this.#controls.closeAll();
   }
 
-  #check(phase: Phase, input: CallInput, i: number): void {
+  #checkPhase(phase: Phase): void {
     if (this.#state !== 'open') throw closedError();
     if (phaseIndex(phase) === undefined) throw new UsageError(`unknown phase '${String(phase)}': expected one of ${PHASES.join(', ')}`);
+  }
+
+  #check(input: CallInput, i: number): void {
     if (typeof input !== 'object' || input === null) throw new UsageError(`call input ${i} must be an object`);
     if (input.message !== undefined) {
       if (!Buffer.isBuffer(input.message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
@@ -315,7 +320,10 @@ export class Engine {
   }
 
   #dispatch(batch: Batch): void {
-    const { ints, text } = batch.writer.finish(this.#policyId, this.#settings.version, batch.phase);
+    const writer = batch.writer!;
+    const { ints, text } = writer.finish(this.#policyId, this.#settings.version, batch.phase);
+    writer.release();
+    batch.writer = null;
     const buffers = packMessages(ints, batch.messages, batch.transfer, this.#blocks);
     const task: BatchTask = { ints, text, buffers };
     if (batch.transfer) for (const memory of batch.transfer) this.#claims!.moved(memory);

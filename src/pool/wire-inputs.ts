@@ -18,6 +18,7 @@
 
 import type { CallInput, Context } from '../engine/verdict.js';
 import { PHASES, type Phase } from '../engine/phases.js';
+import { IntWriter } from './int-writer.js';
 import { TASK_COUNT, TASK_HEADER, TASK_PHASE, TASK_POLICY, TASK_SETTINGS, type BatchTask } from './protocol.js';
 
 const ID = 1;
@@ -45,18 +46,41 @@ export const LAYOUT = 5;
 /** Where call i's message slots are in a task's ints. */
 export const messageSlot = (i: number): number => TASK_HEADER + i * LAYOUT + 2;
 
-/** A batch's facts, written as calls are added. */
+/**
+ * A batch's facts, written as calls are added. Writers are kept for the
+ * next batch once their batch is sent (take / release): a batch's numbers
+ * and strings then cost no garbage but the arrays that cross.
+ */
 export class InputWriter {
-  readonly layout: number[] = [];
-  readonly facts: number[] = [];
-  readonly parts: string[] = [];
+  static readonly #free: InputWriter[] = [];
+  readonly #layout = new IntWriter(64 * LAYOUT);
+  readonly #facts = new IntWriter(64 * 8);
+  readonly #parts: string[] = [];
+  #partCount = 0;
   #textLength = 0;
+
+  static take(): InputWriter {
+    return InputWriter.#free.pop() ?? new InputWriter();
+  }
+
+  /** Back to the free list, empty; not to be used again by its batch. */
+  release(): void {
+    this.#layout.length = 0;
+    this.#facts.length = 0;
+    // #parts keeps its length (and memory): finish() trims it to the batch's.
+    this.#partCount = 0;
+    this.#textLength = 0;
+    if (InputWriter.#free.length < 64) InputWriter.#free.push(this);
+  }
 
   /** Writes input's facts; returns what the verdict will need of the input. */
   add(input: CallInput): Echo {
-    const facts = this.facts;
+    const facts = this.#facts;
     const maskAt = facts.length;
-    this.layout.push(maskAt, this.#textLength, -1, 0, 0);
+    this.#layout.push(maskAt);
+    this.#layout.push(this.#textLength);
+    this.#layout.push(-1);
+    this.#layout.push2(0, 0);
     facts.push(0);
     let mask = 0;
     if (this.#string(input.id)) mask |= ID;
@@ -84,34 +108,35 @@ export class InputWriter {
     const mess = typeof context === 'object' && context !== null ? context.mess : undefined;
     if (this.#context(conn)) mask |= CONN;
     if (this.#context(mess)) mask |= MESS;
-    facts[maskAt] = mask;
+    facts.set(maskAt, mask);
     return { mailfrom: input.mailfrom, rcptto: input.rcptto, conn, mess };
   }
 
   /** The task's ints and text: header, layout (message slots filled by packMessages), facts. */
   finish(policy: number, settings: number, phase: Phase): { ints: Int32Array; text: string } {
-    const count = this.layout.length / LAYOUT;
-    const ints = new Int32Array(TASK_HEADER + this.layout.length + this.facts.length);
+    const layout = this.#layout.length;
+    const ints = new Int32Array(TASK_HEADER + layout + this.#facts.length);
     ints[TASK_POLICY] = policy;
     ints[TASK_SETTINGS] = settings;
     ints[TASK_PHASE] = PHASES.indexOf(phase);
-    ints[TASK_COUNT] = count;
-    ints.set(this.layout, TASK_HEADER);
-    ints.set(this.facts, TASK_HEADER + this.layout.length);
-    return { ints, text: this.parts.join('') };
+    ints[TASK_COUNT] = layout / LAYOUT;
+    this.#layout.copyInto(ints, TASK_HEADER);
+    this.#facts.copyInto(ints, TASK_HEADER + layout);
+    if (this.#parts.length !== this.#partCount) this.#parts.length = this.#partCount;
+    return { ints, text: this.#parts.join('') };
   }
 
   #string(value: unknown): boolean {
     if (typeof value !== 'string') return false;
-    this.facts.push(value.length);
-    this.parts.push(value);
+    this.#facts.push(value.length);
+    this.#parts[this.#partCount++] = value;
     this.#textLength += value.length;
     return true;
   }
 
   #context(context: unknown): boolean {
     if (typeof context !== 'object' || context === null) return false;
-    const facts = this.facts;
+    const facts = this.#facts;
     const countAt = facts.length;
     facts.push(0);
     let n = 0;
@@ -119,12 +144,13 @@ export class InputWriter {
       const raw = (context as Record<string, unknown>)[key];
       if (typeof raw !== 'string' && typeof raw !== 'number') continue;
       const value = String(raw);
-      facts.push(key.length, value.length);
-      this.parts.push(key, value);
+      facts.push2(key.length, value.length);
+      this.#parts[this.#partCount++] = key;
+      this.#parts[this.#partCount++] = value;
       this.#textLength += key.length + value.length;
       n++;
     }
-    facts[countAt] = n;
+    facts.set(countAt, n);
     return true;
   }
 }

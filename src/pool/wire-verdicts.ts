@@ -18,6 +18,7 @@ import type { Phase } from '../engine/phases.js';
 import type { CallInput, Context, Verdict } from '../engine/verdict.js';
 import type { PoolVerdict } from './pool-verdict.js';
 import type { BatchResult, ErrorData, RestData } from './protocol.js';
+import { IntWriter } from './int-writer.js';
 import { ownsItsMemory } from './message-claims.js';
 import type { Echo } from './wire-inputs.js';
 
@@ -29,31 +30,6 @@ const FLAG_TEMPFAILED = 16;
 const FLAG_FAILED = 32;
 const FIXED = 6;
 const SAME = -1;
-
-/** A growable Int32Array, reused across batches by one worker. */
-class IntWriter {
-  #ints = new Int32Array(1024);
-  length = 0;
-
-  push(value: number): void {
-    if (this.length === this.#ints.length) {
-      const bigger = new Int32Array(this.#ints.length * 2);
-      bigger.set(this.#ints);
-      this.#ints = bigger;
-    }
-    this.#ints[this.length++] = value;
-  }
-
-  set(at: number, value: number): void {
-    this.#ints[at] = value;
-  }
-
-  take(): Int32Array {
-    const out = this.#ints.slice(0, this.length);
-    this.length = 0;
-    return out;
-  }
-}
 
 /** Encodes a batch's outcomes in a worker; `outcomes[i]` is a Verdict or the error call i threw. */
 export class VerdictEncoder {
@@ -81,8 +57,7 @@ export class VerdictEncoder {
           keyIndex.set(key, k);
         }
         const value = context[key]!;
-        ints.push(k);
-        ints.push(value.length);
+        ints.push2(k, value.length);
         text.push(value);
         n++;
       }

@@ -1,0 +1,196 @@
+// The reference policy through the worker pool, next to the same policy in
+// this thread, in one run: in-thread policy.runBatch, and the pool with 1
+// and with 2 workers fed batches of the same size (engine.runBatch, enough
+// batches in flight to keep every worker busy), at batches of 64 and 256;
+// then the pool fed one call at a time (engine.run: the engine makes the
+// batches). Rounds are interleaved so that a noisy machine affects all
+// alike; the median round is reported, with the CPU time each thread of the
+// process spent per message (from /proc/self/task), which says where the
+// pool's cost goes.
+//
+//   node --import tsx bench/pool-throughput.ts [--messages N --rounds R --engine luajit|lua51]
+//
+// Every call gets its own copy of the message, as in an MTA (each a slice of
+// Node's Buffer pool, as most small Buffers are): the pool copies them into
+// the block it sends, in this thread the policy borrows them.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { openPolicy, type CallInput, type EngineName, type Policy } from '../src/index.js';
+import { openEngine, type Engine } from '../src/pool/index.js';
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '64000' },
+    rounds: { type: 'string', default: '7' },
+    engine: { type: 'string', default: 'luajit' },
+    'tasks-per-worker': { type: 'string', default: '4' },
+  },
+});
+const TASKS_PER_WORKER = Number(values['tasks-per-worker']);
+const N = Number(values.messages);
+const ROUNDS = Number(values.rounds);
+const ENGINE = values.engine as EngineName;
+const POLICY = 'bench/policies/reference.lua';
+const MESSAGE = 'bench/messages/2k.eml';
+const SIZES = [64, 256];
+const scripts = [{ name: 'reference', path: POLICY }];
+
+const raw = fs.readFileSync(MESSAGE);
+const inputs: CallInput[] = Array.from({ length: 4096 }, () => ({
+  message: Buffer.from(raw),
+  mailfrom: 'alice@example.net',
+  rcptto: ['bob@example.com'],
+  remoteAddr: '192.0.2.7',
+}));
+const batchesOf = (size: number) => Array.from({ length: inputs.length / size }, (_, i) => inputs.slice(i * size, (i + 1) * size));
+const batches = new Map(SIZES.map((s) => [s, batchesOf(s)]));
+
+/** CPU ticks per thread of this process (Linux). */
+function threadTicks(): Map<string, { name: string; ticks: number }> {
+  const out = new Map<string, { name: string; ticks: number }>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, { name: fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The thread ended between the listing and the read: it is not counted.
+    }
+  }
+  return out;
+}
+
+const TICK_NS = 1e9 / 100;
+const MAIN_TID = String(process.pid);
+
+/** Runs fn over `messages` messages: wall ns per message, and CPU ns per message of this thread and of the others. */
+async function measure(messages: number, fn: () => Promise<void> | void): Promise<{ ns: number; mainCpu: number; otherCpu: number }> {
+  const before = threadTicks();
+  const start = process.hrtime.bigint();
+  await fn();
+  const ns = Number(process.hrtime.bigint() - start) / messages;
+  const after = threadTicks();
+  let main = 0;
+  let other = 0;
+  for (const [tid, t] of after) {
+    const d = t.ticks - (before.get(tid)?.ticks ?? 0);
+    if (tid === MAIN_TID) main += d;
+    else other += d;
+  }
+  return { ns, mainCpu: (main * TICK_NS) / messages, otherCpu: (other * TICK_NS) / messages };
+}
+
+function inThread(policy: Policy, size: number) {
+  const list = batches.get(size)!;
+  const rounds = Math.ceil(N / size);
+  return measure(rounds * size, () => {
+    for (let i = 0; i < rounds; i++) policy.runBatch('data', list[i % list.length]!);
+  });
+}
+
+/** engine.runBatch with `window` batches in flight: the pool's throughput at this batch size. */
+function poolBatches(engine: Engine, size: number, window: number) {
+  const list = batches.get(size)!;
+  const rounds = Math.ceil(N / size);
+  let sent = 0;
+  const lane = async () => {
+    while (sent < rounds) await engine.runBatch('data', list[sent++ % list.length]!);
+  };
+  return measure(rounds * size, () => Promise.all(Array.from({ length: window }, lane)).then(() => {}));
+}
+
+/** engine.run, `wave` calls at a time: the batches are the engine's. */
+function poolCalls(engine: Engine, wave: number) {
+  const waves = Math.ceil(N / wave);
+  return measure(waves * wave, async () => {
+    for (let w = 0; w < waves; w++) {
+      const calls = new Array<Promise<unknown>>(wave);
+      for (let i = 0; i < wave; i++) calls[i] = engine.run('data', inputs[(w * wave + i) % inputs.length]!);
+      await Promise.all(calls);
+    }
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const samples: Record<string, { ns: number; mainCpu: number; otherCpu: number }[]> = {};
+const add = (k: string, v: { ns: number; mainCpu: number; otherCpu: number }) => (samples[k] ??= []).push(v);
+
+const policy = openPolicy({ engine: ENGINE, scripts });
+const one = openEngine({ engine: ENGINE, scripts, threads: 1, maxBatch: 4096, tasksPerWorker: TASKS_PER_WORKER, log: () => {} });
+const two = openEngine({ engine: ENGINE, scripts, threads: 2, maxBatch: 4096, tasksPerWorker: TASKS_PER_WORKER, log: () => {} });
+const twoRun = openEngine({ engine: ENGINE, scripts, threads: 2, tasksPerWorker: TASKS_PER_WORKER, log: () => {} });
+await Promise.all([one.ready(), two.ready(), twoRun.ready()]);
+// Warm every path (JIT, spare threads, block pools) before the first round.
+for (const size of SIZES) {
+  await inThread(policy, size);
+  await poolBatches(one, size, 2 * TASKS_PER_WORKER);
+  await poolBatches(two, size, 4 * TASKS_PER_WORKER);
+}
+await poolCalls(twoRun, 4096);
+
+for (let r = 0; r < ROUNDS; r++) {
+  for (const size of SIZES) {
+    add(`inThread.${size}`, await inThread(policy, size));
+    add(`pool1.${size}`, await poolBatches(one, size, 2 * TASKS_PER_WORKER));
+    add(`pool2.${size}`, await poolBatches(two, size, 4 * TASKS_PER_WORKER));
+  }
+  add('pool2.run', await poolCalls(twoRun, 4096));
+  process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
+}
+const runStats = await twoRun.stats();
+policy.close();
+await Promise.all([one.close(), two.close(), twoRun.close()]);
+
+const med = (k: string) => {
+  const s = samples[k]!;
+  return { ns: median(s.map((x) => x.ns)), mainCpu: median(s.map((x) => x.mainCpu)), otherCpu: median(s.map((x) => x.otherCpu)) };
+};
+const rows = [
+  ...SIZES.flatMap((size) => [
+    { name: `in-thread policy.runBatch (${size})`, key: `inThread.${size}` },
+    { name: `pool, 1 worker, engine.runBatch (${size})`, key: `pool1.${size}` },
+    { name: `pool, 2 workers, engine.runBatch (${size})`, key: `pool2.${size}` },
+  ]),
+  { name: 'pool, 2 workers, engine.run (engine batches)', key: 'pool2.run' },
+].map((r) => ({ ...r, ...med(r.key) }));
+const speedup = Object.fromEntries(SIZES.map((s) => [s, med(`pool1.${s}`).ns / med(`pool2.${s}`).ns]));
+const added = Object.fromEntries(SIZES.map((s) => [s, med(`pool1.${s}`).ns - med(`inThread.${s}`).ns]));
+
+console.log(`reference policy, ${MESSAGE}, ${ENGINE}, ${N} messages x ${ROUNDS} rounds, median round; ${os.cpus().length} CPUs; ${TASKS_PER_WORKER} batches per worker`);
+console.log('                                                 wall ns/msg    msg/s   CPU ns/msg: this thread, others');
+for (const r of rows) {
+  console.log(
+    `${r.name.padEnd(48)} ${r.ns.toFixed(0).padStart(7)} ${(1e9 / r.ns).toFixed(0).padStart(9)}   ${r.mainCpu.toFixed(0).padStart(6)} ${r.otherCpu.toFixed(0).padStart(6)}`,
+  );
+}
+for (const s of SIZES) {
+  console.log(`batch ${s}: 2 workers / 1 worker ${speedup[s]!.toFixed(2)}x (target >= 1.6x: ${speedup[s]! >= 1.6 ? 'met' : 'not met'}); pool adds ${added[s]!.toFixed(0)} ns/msg over in-thread (target <= 1000: ${added[s]! <= 1000 ? 'met' : 'not met'})`);
+}
+console.log(`engine.run: ${(runStats.calls / runStats.tasks).toFixed(1)} calls per task`);
+
+const date = new Date().toISOString().slice(0, 10);
+const file = path.join('bench', 'results', `${date}-pool.json`);
+fs.writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      date,
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+      engine: ENGINE,
+      tasksPerWorker: TASKS_PER_WORKER,
+      messages: N,
+      rounds: ROUNDS,
+      rows,
+      speedup2over1: speedup,
+      addedNsPerMessage: added,
+      engineRunCallsPerTask: runStats.calls / runStats.tasks,
+      samples,
+    },
+    null,
+    2,
+  ) + '\n',
+);
+console.log(`written ${file}`);
