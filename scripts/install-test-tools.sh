@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The Debian packages some tests use against the real thing: Prometheus and
+# promtool (metrics), swaks (an SMTP client). Without them those tests skip,
+# naming the package; under CI=true they fail. Run as root (CI does).
+set -euo pipefail
+packages=()
+command -v promtool >/dev/null || packages+=(prometheus)
+command -v swaks >/dev/null || packages+=(swaks)
+[ ${#packages[@]} -eq 0 ] && exit 0
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}"
+# The package starts a Prometheus service where an init system runs; tests start their own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+  systemctl disable --now prometheus || true
+fi
