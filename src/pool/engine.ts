@@ -4,23 +4,23 @@
 // and come back in the verdict), so any worker serves any call, and calls
 // made close together travel as one task. See docs/threads.md.
 
+import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
 import { UsageError } from '../engine/errors.js';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.js';
-import { TUNING_KEYS, type PolicyTuning } from '../engine/options.js';
-import { openPolicy } from '../engine/policy.js';
-import { readScripts } from '../engine/script-set.js';
 import type { CallInput, LogLine } from '../engine/verdict.js';
 import type { EngineName } from '../native/addon.js';
 import { Batch, CallBatcher, type CallReply } from './batcher.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
-import { isControlHello, type BatchResult, type BatchTask, type PolicySpec, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
+import { isControlHello, type BatchResult, type BatchTask, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
 import { WorkerControls } from './worker-controls.js';
 import { MessageClaims } from './message-claims.js';
+import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
+import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
 import { BlockPool, messageSlot, packMessages } from './wire-inputs.js';
 import { decodeVerdicts } from './wire-verdicts.js';
 
@@ -71,14 +71,19 @@ function closedError(): UsageError {
   return new UsageError('this engine is closed', 'ERR_SCRIPTLET_CLOSED');
 }
 
-export class Engine {
+/**
+ * Events: 'reload' (a ReloadResult, after each reload, good or bad) and
+ * 'alert' (an Alert: something an operator must hear of, such as a reload
+ * that failed while the old policy keeps serving). Alerts are logged too.
+ */
+export class Engine extends EventEmitter {
   readonly engine: EngineName;
   readonly engineVersion: string;
-  /** The hash of the scripts every call runs under. */
-  readonly version: string;
-  /** What the scripts printed while loading and in init() (on the calling thread). */
-  readonly loadLogs: LogLine[];
   readonly threads: number;
+  readonly #policyOptions: EngineOptions;
+  readonly #versions: PolicyVersions;
+  #reloading: Promise<ReloadResult> | undefined;
+  #ttlTimer: NodeJS.Timeout | undefined;
   readonly #settingsOf: PoolSettings;
   readonly #pool: Piscina;
   readonly #controls: WorkerControls;
@@ -89,7 +94,6 @@ export class Engine {
   /** Every task a worker may still be running, answered or not. */
   readonly #running = new Set<Promise<unknown>>();
   readonly #capacity: number;
-  readonly #policyId = FIRST_POLICY;
   #settings: WorkerSettings;
   #state: 'open' | 'closing' | 'closed' = 'open';
   #closing: Promise<void> | undefined;
@@ -101,26 +105,18 @@ export class Engine {
   #poolErrors = 0;
 
   constructor(options: EngineOptions) {
+    super();
     const { policy: policyOptions, pool } = readEngineOptions(options);
-    // The sources are read once, here, and sent as text: every worker runs
-    // the very same version even if a file changes meanwhile.
-    const scripts = readScripts(policyOptions.scripts).map(({ name, path: file, source }) => (file.startsWith('=') ? { name, source } : { name, path: file, source }));
-    // Compiled here first: a script that does not load fails openEngine, not every call.
-    const probe = openPolicy({ ...policyOptions, scripts });
-    this.engine = probe.engine;
-    this.engineVersion = probe.engineVersion;
-    this.version = probe.version;
-    this.loadLogs = probe.loadLogs;
-    probe.close();
-    const tuning: Record<string, unknown> = {};
-    const spec: Record<string, unknown> = { ...policyOptions, scripts, engine: this.engine };
-    for (const key of TUNING_KEYS) {
-      if (spec[key] !== undefined) tuning[key] = spec[key];
-      delete spec[key];
-    }
+    this.#policyOptions = policyOptions;
+    const tuning = tuningOf(policyOptions);
+    // Built here first: a script that does not load fails openEngine, not every call.
+    const first = buildVersion(policyOptions, tuning);
+    this.engine = first.spec.engine;
+    this.engineVersion = first.engineVersion;
+    this.#versions = new PolicyVersions({ id: FIRST_POLICY, ...first });
     this.#settingsOf = pool;
     this.threads = pool.threads;
-    this.#settings = { version: 0, tuning: tuning as PolicyTuning, reapInterval: pool.reapInterval };
+    this.#settings = { version: 0, tuning, reapInterval: pool.reapInterval };
     this.#claims = pool.transferMessages ? new MessageClaims() : null;
     this.#capacity = pool.threads * pool.tasksPerWorker;
     this.#blocks = new BlockPool(this.#capacity + 2);
@@ -134,7 +130,7 @@ export class Engine {
       dispatch: (batch) => this.#dispatch(batch),
       hasCapacity: () => this.#state !== 'closed' && this.#inFlight.size < this.#capacity,
     });
-    const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec: spec as unknown as PolicySpec }], settings: this.#settings };
+    const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec: first.spec }], settings: this.#settings };
     this.#pool = new Piscina({
       filename: WORKER_FILE,
       minThreads: pool.threads,
@@ -156,6 +152,40 @@ export class Engine {
       this.#poolErrors++;
       this.#log(`scriptlet: worker pool error: ${err.message}`);
     });
+    this.#armScriptTtl();
+  }
+
+  /** The hash of the scripts new calls run under (each verdict says its own). */
+  get version(): string {
+    return this.#versions.current.version;
+  }
+
+  /** What the serving version's scripts printed while loading and in init() (on the calling thread). */
+  get loadLogs(): LogLine[] {
+    return this.#versions.current.loadLogs;
+  }
+
+  /** Master Lua states open on workers: the serving version's, and older ones' still finishing calls. */
+  get masters(): { live: number; retiring: number } {
+    return this.#versions.masters;
+  }
+
+  /**
+   * Rebuilds the policy from the current sources: the scripts are read and
+   * loaded (init() run) here, then on every worker; only when all of that
+   * works do new calls go to the new version. Calls already sent finish on
+   * the old one, whose masters close when its last call ends. On failure the
+   * old version keeps serving, and an alert is raised. Never rejects for a
+   * bad script: the result says what happened. One reload at a time; a
+   * reload asked for during another shares its result.
+   */
+  reload(): Promise<ReloadResult> {
+    if (this.#state !== 'open') return Promise.reject(closedError());
+    this.#reloading ??= this.#rebuild().finally(() => {
+      this.#reloading = undefined;
+      this.#armScriptTtl();
+    });
+    return this.#reloading;
   }
 
   /** Runs every module's callout for phase on one message, on some worker. */
@@ -211,8 +241,12 @@ export class Engine {
   async ready(): Promise<void> {
     if (this.#state !== 'open') throw closedError();
     await this.#controls.untilCount(this.threads);
-    const answers = await this.#controls.broadcast({ kind: 'open', policy: this.#policyId });
-    for (const [threadId, a] of answers) if (!a.ok) this.#log(`scriptlet: worker ${threadId} could not open the policy: ${a.error.message}`);
+    const current = this.#versions.current;
+    const answers = await this.#controls.broadcast({ kind: 'open', policy: current.id });
+    for (const [threadId, a] of answers) {
+      if (a.ok) current.openOn.add(threadId);
+      else this.#log(`scriptlet: worker ${threadId} could not open the policy: ${a.error.message}`);
+    }
   }
 
   /**
@@ -280,6 +314,7 @@ export class Engine {
 
   async #shutdown(ms: number): Promise<void> {
     this.#state = 'closing';
+    clearTimeout(this.#ttlTimer);
     this.#batcher.flushNow();
     let timer: NodeJS.Timeout | undefined;
     if (!this.#idle()) {
@@ -321,7 +356,8 @@ export class Engine {
 
   #dispatch(batch: Batch): void {
     const writer = batch.writer!;
-    const { ints, text } = writer.finish(this.#policyId, this.#settings.version, batch.phase);
+    const version = this.#versions.current;
+    const { ints, text } = writer.finish(version.id, this.#settings.version, batch.phase);
     writer.release();
     batch.writer = null;
     const buffers = packMessages(ints, batch.messages, batch.transfer, this.#blocks);
@@ -329,15 +365,20 @@ export class Engine {
     if (batch.transfer) for (const memory of batch.transfer) this.#claims!.moved(memory);
     this.#inFlight.add(batch);
     this.#tasks++;
+    this.#versions.taskSent(version);
     const running: Promise<unknown> = this.#pool.run(task, { transferList: buffers }).then(
-      (result: BatchResult) => this.#finished(batch, result, ints),
-      (err: Error) => this.#failed(batch, err),
+      (result: BatchResult) => this.#finished(batch, result, ints, version.version),
+      (err: Error) => this.#failed(batch, err, version.version),
     );
     this.#running.add(running);
-    void running.finally(() => this.#running.delete(running));
+    void running.finally(() => {
+      this.#running.delete(running);
+      const done = this.#versions.taskEnded(version);
+      if (done) void this.#retire(done);
+    });
   }
 
-  #finished(batch: Batch, result: BatchResult, ints: Int32Array): void {
+  #finished(batch: Batch, result: BatchResult, ints: Int32Array, version: string): void {
     const returned = result.returned;
     this.#blocks.give(returned[0]);
     if (batch.settled) return;
@@ -351,20 +392,20 @@ export class Engine {
             const index = ints[at]!;
             return index > 0 ? Buffer.from(returned[index]!, ints[at + 1], ints[at + 2]) : undefined;
           };
-    batch.settle(decodeVerdicts(result, batch.phase, this.version, batch.echoes, handedBack));
+    batch.settle(decodeVerdicts(result, batch.phase, version, batch.echoes, handedBack));
     this.#next();
   }
 
-  #failed(batch: Batch, err: Error): void {
+  #failed(batch: Batch, err: Error, version: string): void {
     if (batch.settled) return;
     this.#inFlight.delete(batch);
     this.#log(`scriptlet: a worker failed a batch of ${batch.size} ${batch.phase} calls (${err.message}); they are answered with 451`);
-    this.#tempfail(batch, 'worker');
+    this.#tempfail(batch, 'worker', version);
     this.#next();
   }
 
-  #tempfail(batch: Batch, reason: TempfailReason): void {
-    const verdicts = batch.echoes.map((echo) => tempfailVerdict(batch.phase, echo, this.version));
+  #tempfail(batch: Batch, reason: TempfailReason, version = this.version): void {
+    const verdicts = batch.echoes.map((echo) => tempfailVerdict(batch.phase, echo, version));
     if (batch.settle(verdicts)) this.#tempfailed[reason] += batch.size;
   }
 
@@ -377,19 +418,81 @@ export class Engine {
     return this.#inFlight.size === 0 && this.#batcher.waitingCalls === 0;
   }
 
-  /** A worker started (or replaced one): it gets the settings in force before anything else. */
+  /**
+   * A worker started (or replaced one): it gets the settings in force and the
+   * versions built since the pool started, before anything else (its
+   * workerData holds only the first).
+   */
   #joined(threadId: number): void {
-    if (this.#settings.version === 0) return;
-    this.#controls.request(threadId, { kind: 'settings', settings: this.#settings }).catch((err: Error) => {
-      this.#log(`scriptlet: worker ${threadId} did not take the settings: ${err.message}`);
-    });
+    const warn = (what: string) => (err: Error) => this.#log(`scriptlet: worker ${threadId} did not take ${what}: ${err.message}`);
+    if (this.#settings.version > 0) this.#controls.request(threadId, { kind: 'settings', settings: this.#settings }).catch(warn('the settings'));
+    for (const v of this.#versions.live) {
+      if (v.id !== FIRST_POLICY) this.#controls.request(threadId, { kind: 'policy', policy: v.id, spec: v.spec }).catch(warn(`policy ${v.id}`));
+    }
   }
 
   /** A worker's thread ended. Unasked (the engine is open), piscina starts another. */
   #left(threadId: number): void {
+    this.#versions.workerLeft(threadId);
     if (this.#state !== 'open') return;
     this.#workerExits++;
     this.#log(`scriptlet: worker ${threadId} exited; the pool starts another`);
+  }
+
+  async #rebuild(): Promise<ReloadResult> {
+    const previous = this.#versions.current;
+    let candidate: PolicyVersion;
+    try {
+      candidate = this.#versions.add(buildVersion(this.#policyOptions, this.#settings.tuning, this.engine));
+    } catch (err) {
+      return this.#reloadFailed(previous, 'the scripts did not load', err as Error);
+    }
+    // Every worker builds its master (init() included) before any call is sent to it.
+    const answers = await this.#controls.broadcast({ kind: 'policy', policy: candidate.id, spec: candidate.spec, open: true });
+    let failure: Error | undefined;
+    for (const [threadId, a] of answers) {
+      if (a.ok) candidate.openOn.add(threadId);
+      // A worker that exited meanwhile is no reason to refuse the version; its replacement gets it on joining.
+      else if ((a.error as { code?: string }).code !== 'ERR_SCRIPTLET_WORKER_EXIT') failure ??= a.error;
+    }
+    if (failure || this.#state !== 'open') {
+      await this.#retire(candidate);
+      return this.#reloadFailed(previous, failure ? 'a worker could not build it' : 'the engine closed meanwhile', failure ?? closedError());
+    }
+    const idle = this.#versions.serve(candidate);
+    if (idle) await this.#retire(idle);
+    const result: ReloadResult = { ok: true, version: candidate.version, previous: previous.version };
+    this.emit('reload', result);
+    return result;
+  }
+
+  #reloadFailed(previous: PolicyVersion, why: string, error: Error): ReloadResult {
+    const result: ReloadResult = { ok: false, version: previous.version, previous: previous.version, error };
+    this.emit('reload', result);
+    this.#alert({ kind: 'reload', message: `scriptlet: reload failed (${why}): ${error.message}; version ${previous.version} keeps serving` });
+    return result;
+  }
+
+  /** Closes a version's masters everywhere: a failed candidate, or an old version whose last task ended. */
+  async #retire(v: PolicyVersion): Promise<void> {
+    this.#versions.close(v);
+    if (this.#state === 'closed') return;
+    const answers = await this.#controls.broadcast({ kind: 'retire', policy: v.id });
+    for (const [threadId, a] of answers) if (!a.ok) this.#log(`scriptlet: worker ${threadId} did not close policy ${v.id}: ${a.error.message}`);
+  }
+
+  /** A reload when the serving version is script_ttl seconds old (0: never). */
+  #armScriptTtl(): void {
+    clearTimeout(this.#ttlTimer);
+    const ttl = this.#settingsOf.scriptTtl;
+    if (ttl === 0 || this.#state !== 'open') return;
+    this.#ttlTimer = setTimeout(() => void this.reload().catch(() => undefined), ttl * 1000);
+    this.#ttlTimer.unref();
+  }
+
+  #alert(alert: Alert): void {
+    this.#log(alert.message);
+    this.emit('alert', alert);
   }
 
   #log(message: string): void {
@@ -416,6 +519,7 @@ export function engineFromConfig(config: ScriptletConfig, options: { engine?: En
     onError: o.onError,
     threads: o.threads,
     reapInterval: o.reapInterval,
+    scriptTtl: o.scriptTtl,
     ...options,
   });
 }

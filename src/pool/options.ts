@@ -13,6 +13,11 @@ export interface EngineOptions extends PolicyOptions {
   threads?: number;
   /** Seconds between sweeps of idle spare Lua threads in each worker. Default 120. */
   reapInterval?: number;
+  /**
+   * Seconds a version of the scripts serves before it is re-read and rebuilt
+   * (as engine.reload() does); 0: only on reload(). Default 300.
+   */
+  scriptTtl?: number;
   /** The most calls sent to a worker as one task. Default 64. */
   maxBatch?: number;
   /** How long a batch waits for more calls, in ms; 0 (default): the next turn of the event loop. */
@@ -37,6 +42,7 @@ export interface EngineOptions extends PolicyOptions {
 export interface PoolSettings {
   threads: number;
   reapInterval: number;
+  scriptTtl: number;
   maxBatch: number;
   batchDelayMs: number;
   tasksPerWorker: number;
@@ -44,10 +50,11 @@ export interface PoolSettings {
   log: (message: string) => void;
 }
 
-export const POOL_KEYS = ['threads', 'reapInterval', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'transferMessages', 'log'];
+export const POOL_KEYS = ['threads', 'reapInterval', 'scriptTtl', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'transferMessages', 'log'];
 export const DEFAULT_TASKS_PER_WORKER = 4;
 
 export const DEFAULT_REAP_INTERVAL = 120;
+export const DEFAULT_SCRIPT_TTL = 300;
 export const DEFAULT_MAX_BATCH = 64;
 /** setInterval and setTimeout take at most 2^31 - 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -77,13 +84,16 @@ export function readEngineOptions(options: unknown): { policy: PolicyOptions; po
   const given = options as Record<string, unknown>;
   const policy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(given)) if (!POOL_KEYS.includes(key)) policy[key] = value;
-  const { threads = 0, reapInterval = DEFAULT_REAP_INTERVAL, maxBatch = DEFAULT_MAX_BATCH, batchDelayMs = 0 } = given;
+  const { threads = 0, reapInterval = DEFAULT_REAP_INTERVAL, scriptTtl = DEFAULT_SCRIPT_TTL, maxBatch = DEFAULT_MAX_BATCH, batchDelayMs = 0 } = given;
   const { tasksPerWorker = DEFAULT_TASKS_PER_WORKER, transferMessages = false, log = defaultLog } = given;
   if (!integerIn(threads, 0, MAX_THREADS)) {
     throw new UsageError(`options.threads must be an integer from 0 to ${MAX_THREADS} (0: one per CPU), got ${show(threads)}`);
   }
   if (typeof reapInterval !== 'number' || !(reapInterval > 0 && reapInterval <= MAX_REAP_INTERVAL)) {
     throw new UsageError(`options.reapInterval must be a number of seconds above 0 and at most ${MAX_REAP_INTERVAL}, got ${show(reapInterval)}`);
+  }
+  if (typeof scriptTtl !== 'number' || !(scriptTtl >= 0 && scriptTtl <= MAX_REAP_INTERVAL)) {
+    throw new UsageError(`options.scriptTtl must be a number of seconds from 0 (never) to ${MAX_REAP_INTERVAL}, got ${show(scriptTtl)}`);
   }
   if (!integerIn(maxBatch, 1, MAX_BATCH)) {
     throw new UsageError(`options.maxBatch must be an integer from 1 to ${MAX_BATCH}, got ${show(maxBatch)}`);
@@ -101,6 +111,7 @@ export function readEngineOptions(options: unknown): { policy: PolicyOptions; po
     pool: {
       threads: threads === 0 ? os.availableParallelism() : threads,
       reapInterval,
+      scriptTtl,
       maxBatch,
       batchDelayMs,
       tasksPerWorker,

@@ -6,7 +6,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { PolicyOptions, PolicyStats } from '../engine/policy.js';
 import type { PolicyTuning } from '../engine/options.js';
-import type { Phase } from '../engine/phases.js';
 import type { LogLine, HeaderEdit } from '../engine/verdict.js';
 import type { ScriptFailure } from '../engine/errors.js';
 
@@ -88,8 +87,11 @@ export interface ControlHello {
 
 export type ControlRequest =
   | { kind: 'settings'; id: number; settings: WorkerSettings }
-  | { kind: 'policy'; id: number; policy: number; spec: PolicySpec }
+  /** A version of the policy; with open, its master is built (init() run) before the answer. */
+  | { kind: 'policy'; id: number; policy: number; spec: PolicySpec; open?: boolean }
   | { kind: 'open'; id: number; policy: number }
+  /** A version no task will name again: its master is closed. */
+  | { kind: 'retire'; id: number; policy: number }
   | { kind: 'stats'; id: number };
 
 export type ControlReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorData };

@@ -111,6 +111,10 @@ export class WorkerHost {
       case 'policy':
         this.#specs.set(request.policy, request.spec);
         this.#waiters.changed();
+        if (request.open) this.#policy(request.policy);
+        return true;
+      case 'retire':
+        this.#retire(request.policy);
         return true;
       case 'open':
         this.#policy(request.policy);
@@ -143,6 +147,13 @@ export class WorkerHost {
     const policy = openPolicy({ ...spec, ...this.#settings.tuning });
     this.#policies.set(id, policy);
     return policy;
+  }
+
+  /** Closes a version's master (the engine sends no task for it any more) and forgets its scripts. */
+  #retire(id: number): void {
+    this.#policies.get(id)?.close();
+    this.#policies.delete(id);
+    this.#specs.delete(id);
   }
 
   /** Settings arrive in order of version; an older one (a late echo) is ignored. */

@@ -54,4 +54,19 @@ describe('a call that waits on Node', () => {
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(answers, 1);
   });
+
+  it('holds hundreds of suspended calls in one worker, then keeps spares only up to maxSparePerMaster', async () => {
+    const { engine } = engineFrom(SLEEPY, { threads: 1, maxSparePerMaster: 5, tasksPerWorker: 8 });
+    try {
+      const started = Date.now();
+      const verdicts = await Promise.all(Array.from({ length: 400 }, () => engine.run('connect', { remoteAddr: '192.0.2.99' })));
+      assert.ok(Date.now() - started < 3000, 'the 0.3 s waits overlapped');
+      for (const v of verdicts) assert.equal(v.context.conn.after, '1');
+      const p = (await engine.stats()).workers[0]!.policies[0]!.stats;
+      assert.ok(p.threadsCreated >= 400, `one Lua thread per suspended call: ${p.threadsCreated}`);
+      assert.equal(p.spareThreads, 5, 'spares grow to the bound, no further');
+    } finally {
+      await engine.close();
+    }
+  });
 });
