@@ -15,3 +15,4 @@ export * from './config/index.js';
 export { runTransaction } from './engine/transaction.js';
 export type { Transaction, TransactionResult } from './engine/transaction.js';
 export { policyFromConfig } from './engine/from-config.js';
+export * from './pool/index.js';

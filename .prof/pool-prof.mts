@@ -1,0 +1,11 @@
+import * as fs from 'node:fs';
+import { openEngine } from '/work/main/src/pool/index.js';
+const raw = fs.readFileSync('/work/main/bench/messages/2k.eml');
+const inputs = Array.from({ length: 256 }, () => ({ message: Buffer.from(raw), mailfrom: 'alice@example.net', rcptto: ['bob@example.com'], remoteAddr: '192.0.2.7' }));
+const e = openEngine({ scripts: [{ name: 'reference', path: '/work/main/bench/policies/reference.lua' }], threads: 1, maxBatch: 4096, log: () => {} });
+await e.ready();
+const t0 = Date.now(); let sent = 0; const rounds = 800;
+const lane = async () => { while (sent < rounds) { sent++; await e.runBatch('data', inputs); } };
+await Promise.all(Array.from({ length: 8 }, lane));
+console.log('ns/msg', (Date.now() - t0) * 1e6 / (rounds * 256));
+await e.close();
