@@ -14,11 +14,11 @@
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openPolicy, type CallInput, type EngineName, type Policy } from '../src/index.js';
 import { openEngine, type Engine } from '../src/pool/index.js';
 import { corpusMessages } from '../test/corpus/load.js';
+import { writeResults } from './results-file.js';
 
 const { values } = parseArgs({
   options: {
@@ -127,24 +127,13 @@ for (const r of rows) {
   console.log(`${r.policy.padEnd(10)} ${r.runner.padEnd(16)} ${r.corpus.toFixed(0).padStart(13)} ${r.generated.toFixed(0).padStart(16)} ${r.ratio.toFixed(2).padStart(17)}`);
 }
 
-const date = new Date().toISOString().slice(0, 10);
-const file = path.join('bench', 'results', `${date}-corpus-${ENGINE}.json`);
-fs.writeFileSync(
-  file,
-  JSON.stringify(
-    {
-      date,
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      engine: ENGINE,
-      batch: BATCH,
-      rounds: ROUNDS,
-      corpus: { messages: corpus.length, bytes: bytesOf(corpus) },
-      generated: { messages: generated.length, bytes: bytesOf(generated), file: 'bench/messages/2k.eml' },
-      rows,
-      samples,
-    },
-    null,
-    2,
-  ) + '\n',
-);
+const file = writeResults(`corpus-${ENGINE}`, {
+  engine: ENGINE,
+  batch: BATCH,
+  rounds: ROUNDS,
+  corpus: { messages: corpus.length, bytes: bytesOf(corpus) },
+  generated: { messages: generated.length, bytes: bytesOf(generated), file: 'bench/messages/2k.eml' },
+  rows,
+  samples,
+});
 console.log(`written ${file}`);
