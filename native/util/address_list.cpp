@@ -24,9 +24,27 @@ void trimInto(std::string& s) {
   s.swap(t);
 }
 
-// One mailbox being read: the words outside <>, the inside of <>, comments.
+// Drops white space outside quoted-strings: inside one it is part of the address.
+void compactAddress(std::string& s) {
+  std::string t;
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); i++) {
+    char c = s[i];
+    if (quoted && c == '\\' && i + 1 < s.size()) {
+      t.push_back(c);
+      t.push_back(s[++i]);
+      continue;
+    }
+    if (c == '"') quoted = !quoted;
+    if (quoted || !isSpace(c)) t.push_back(c);
+  }
+  s.swap(t);
+}
+
+// One mailbox being read: the words outside <> (unquoted for a display
+// name; as written for a bare address), the inside of <>, comments.
 struct Mailbox {
-  std::string phrase, angle, comment;
+  std::string phrase, phraseAsWritten, angle, comment;
   bool hasAngle = false;
 
   void finish(std::vector<Address>& out) {
@@ -35,16 +53,13 @@ struct Mailbox {
       a.address = angle;
       a.display = phrase;
     } else {
-      a.address = phrase;
+      a.address = phraseAsWritten;
       a.display = comment;
     }
     // An obsolete source route ("@a,@b:user@x") is not part of the address.
     size_t colon = a.address.find(':');
     if (!a.address.empty() && a.address[0] == '@' && colon != std::string::npos) a.address.erase(0, colon + 1);
-    std::string compact;
-    for (char c : a.address)
-      if (!isSpace(c)) compact.push_back(c);
-    a.address.swap(compact);
+    compactAddress(a.address);
     trimInto(a.display);
     if (!a.address.empty()) out.push_back(std::move(a));
     *this = Mailbox();
@@ -59,10 +74,22 @@ void parseAddressList(const char* s, size_t n, std::vector<Address>& out) {
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
     std::string& field = inAngle ? mb.angle : mb.phrase;
-    if (c == '"') {  // quoted-string: commas and colons inside do not count
+    if (c == '"') {
+      // A quoted-string: commas and colons inside do not count. In an address
+      // it keeps its quotes (RFC 5321 4.1.2: "a b"@x is not a b@x); in a
+      // display name it is unquoted.
+      size_t start = i;
+      std::string unquoted;
       for (i++; i < n && s[i] != '"'; i++) {
         if (s[i] == '\\' && i + 1 < n) i++;
-        field.push_back(s[i]);
+        unquoted.push_back(s[i]);
+      }
+      std::string asWritten(s + start, (i < n ? i + 1 : n) - start);
+      if (inAngle) {
+        mb.angle += asWritten;
+      } else {
+        mb.phrase += unquoted;
+        mb.phraseAsWritten += asWritten;
       }
     } else if (c == '(') {  // comment, nested
       int depth = 1;
@@ -74,7 +101,10 @@ void parseAddressList(const char* s, size_t n, std::vector<Address>& out) {
         text.push_back(s[i]);
       }
       if (mb.comment.empty()) mb.comment = text;
-      if (!inAngle) mb.phrase.push_back(' ');
+      if (!inAngle) {
+        mb.phrase.push_back(' ');
+        mb.phraseAsWritten.push_back(' ');
+      }
     } else if (c == '<' && !inAngle) {
       inAngle = true;
       mb.hasAngle = true;
@@ -86,6 +116,7 @@ void parseAddressList(const char* s, size_t n, std::vector<Address>& out) {
       mb = Mailbox();  // "Group name:" starts a group; its name is not an address
     } else {
       field.push_back(c);
+      if (!inAngle) mb.phraseAsWritten.push_back(c);
     }
   }
   mb.finish(out);
