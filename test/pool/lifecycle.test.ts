@@ -56,7 +56,8 @@ describe('closing the engine', () => {
       const { engine, logs } = engineFrom(BUSY, { threads: 2, maxBatch: 4 });
       await engine.ready();
       const { answers, all } = tracked(engine, 200);
-      await new Promise((r) => setTimeout(r, 30));
+      // Closed once some calls are answered (a loaded machine may take a while to start them): ~1 s of work is left.
+      while (!answers.some((n) => n > 0)) await new Promise((r) => setTimeout(r, 5));
       const closing = engine.close({ deadline: 20 });
       await assert.rejects(engine.run('data', {}), (e: unknown) => e instanceof UsageError && e.code === 'ERR_SCRIPTLET_CLOSED' && e.message === 'this engine is closed');
       await closing;
