@@ -245,8 +245,11 @@ export class PolicySmtpServer {
     if (r.tempfailed || (r.code >= 400 && r.code < 500)) this.counters.tempfailed++;
     else this.counters.rejected++;
     if (r.disconnect) {
+      // Answered and closed here, before smtp-server reads a command the client pipelined after this one;
+      // the reply smtp-server then sends for the error goes nowhere (the socket is no longer writable).
       const connection = this.#connections().find((c) => c.session === session);
-      setImmediate(() => connection?.close());
+      connection?.send(r.code, r.text);
+      connection?.close();
     }
     return smtpError(r.code, r.text);
   }
