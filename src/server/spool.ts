@@ -33,6 +33,8 @@ export class Spool {
   readonly #prefix: string;
   #sequence = 0;
   #written = 0;
+  #runningSync: Promise<void> | undefined;
+  #queuedSync: Promise<void> | undefined;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -69,27 +71,53 @@ export class Spool {
   async store(envelope: SpoolEnvelope, message: Buffer): Promise<void> {
     const id = envelope.id;
     if (!/^[A-Z0-9-]+$/.test(id)) throw new Error(`bad spool id ${JSON.stringify(id)}`);
-    await this.#durable(`${id}.json`, Buffer.from(JSON.stringify(envelope) + '\n'));
-    await this.#durable(`${id}.eml`, message);
-    const dir = await fs.open(this.#new, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    const json = `${id}.json`;
+    const eml = `${id}.eml`;
+    await Promise.all([this.#writeSynced(json, Buffer.from(JSON.stringify(envelope) + '\n')), this.#writeSynced(eml, message)]);
+    await fs.rename(path.join(this.#tmp, json), path.join(this.#new, json));
+    // The commit point: from here the message is in the spool.
+    await fs.rename(path.join(this.#tmp, eml), path.join(this.#new, eml));
+    await this.#syncNew();
     this.#written++;
   }
 
-  /** tmp/NAME written and flushed, then renamed to new/NAME. */
-  async #durable(name: string, data: Buffer): Promise<void> {
-    const tmp = path.join(this.#tmp, name);
-    const file = await fs.open(tmp, 'wx', 0o640);
+  /** tmp/NAME written and flushed to disk. */
+  async #writeSynced(name: string, data: Buffer): Promise<void> {
+    const file = await fs.open(path.join(this.#tmp, name), 'wx', 0o640);
     try {
       await file.writeFile(data);
       await file.sync();
     } finally {
       await file.close();
     }
-    await fs.rename(tmp, path.join(this.#new, name));
+  }
+
+  /**
+   * Flushes new/ so that the renames in it are durable. Group commit: one
+   * fsync serves every rename done before it started, so a caller that
+   * arrives while one runs waits for the next, which all such callers share.
+   */
+  #syncNew(): Promise<void> {
+    if (this.#queuedSync) return this.#queuedSync;
+    if (!this.#runningSync) {
+      this.#runningSync = fsyncDirectory(this.#new).finally(() => (this.#runningSync = undefined));
+      return this.#runningSync;
+    }
+    this.#queuedSync = this.#runningSync
+      .catch(() => undefined)
+      .then(() => {
+        this.#queuedSync = undefined;
+        return this.#syncNew();
+      });
+    return this.#queuedSync;
+  }
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
