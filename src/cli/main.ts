@@ -9,11 +9,13 @@ import { findPackageRoot } from '../config/package-root.js';
 import { checkCommand } from './check.js';
 import { compileScript } from './compile-script.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
+import { consoleCommand } from './console.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CliHooks, type Command } from './command.js';
 import { processIo, type CliIo } from './io.js';
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [checkCommand, runCommand];
+export const COMMANDS: readonly Command[] = [checkCommand, runCommand, serveCommand, consoleCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));

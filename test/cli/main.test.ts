@@ -16,7 +16,7 @@ describe('scriptlet command line', () => {
       const io = memoryIo(REPO);
       assert.equal(await main([flag], io), 0);
       assert.match(io.out(), /^usage: scriptlet <command> \[options\]/);
-      assert.match(io.out(), /^ {2}check {2}validate a configuration and its scripts$/m);
+      assert.match(io.out(), /^ {2}check +validate a configuration and its scripts$/m);
       assert.equal(io.err(), '');
     }
   });

@@ -1,0 +1,111 @@
+// The policy inside Haraka: what haraka/scriptlet.js (the plugin Haraka
+// loads) calls from its hooks. Each Haraka connection gets a PolicySession,
+// the same one `scriptlet serve` uses, so both give the same verdicts:
+//
+//   hook_connect    connect
+//   hook_helo/ehlo  ehlo (at the HELO/EHLO command itself)
+//   hook_mail       mailfrom (the transaction's uuid is msg.id)
+//   hook_rcpt       rcptto
+//   hook_data_post  data, data_spool, then data_spool_each_rcpt and
+//                   set_binding per recipient; the header edits are applied
+//                   to Haraka's transaction
+//
+// A hook answers null (go on: next()) or the Rejection to map to DENY,
+// DENYSOFT, DENYDISCONNECT or DENYSOFTDISCONNECT.
+
+import { loadScriptletConfig } from '../config/scriptlet-config.js';
+import type { HeaderEdit } from '../engine/verdict.js';
+import { engineFromConfig, type Engine } from '../pool/index.js';
+import { PolicySession, type PhaseOutcome, type Rejection } from '../server/policy-session.js';
+
+/** The parts of Haraka's connection and transaction used here. */
+export interface HarakaConnection {
+  uuid: string;
+  remote: { ip: string; port?: number };
+  local: { ip?: string; port?: number };
+  transaction?: HarakaTransaction | null;
+}
+
+export interface HarakaTransaction {
+  uuid: string;
+  message_stream: { get_data(cb: (data: Buffer) => void): void };
+  add_header(name: string, value: string): void;
+  add_leading_header(name: string, value: string): void;
+  remove_header(name: string): void;
+}
+
+export class HarakaPolicy {
+  readonly engine: Engine;
+  readonly #sessions = new WeakMap<HarakaConnection, PolicySession>();
+  readonly #log: (line: string) => void;
+
+  private constructor(engine: Engine, log: (line: string) => void) {
+    this.engine = engine;
+    this.#log = log;
+  }
+
+  /** Loads the configuration file's scriptlet scope and starts the engine's workers. */
+  static async open(confFile: string, log: (line: string) => void): Promise<HarakaPolicy> {
+    const engine = engineFromConfig(loadScriptletConfig(confFile), { log });
+    await engine.ready();
+    return new HarakaPolicy(engine, log);
+  }
+
+  async connect(c: HarakaConnection): Promise<Rejection | null> {
+    const session = new PolicySession(this.engine.run.bind(this.engine), { id: c.uuid, remoteAddr: c.remote.ip, remotePort: c.remote.port, localAddr: c.local.ip, localPort: c.local.port }, {
+      onErrors: (phase, errors) => errors.forEach((e) => this.#log(`${c.uuid} ${phase}: ${e.module}: ${e.message}`)),
+      onLogs: (phase, logs) => logs.forEach((l) => this.#log(`${c.uuid} ${phase}: [${l.module}] ${l.text}`)),
+    });
+    this.#sessions.set(c, session);
+    return rejection(await session.connect());
+  }
+
+  async ehlo(c: HarakaConnection, name: string): Promise<Rejection | null> {
+    return rejection(await this.#session(c).ehlo(name));
+  }
+
+  async mailfrom(c: HarakaConnection, address: string): Promise<Rejection | null> {
+    return rejection(await this.#session(c).mailfrom(address, c.transaction?.uuid ?? c.uuid));
+  }
+
+  async rcptto(c: HarakaConnection, address: string): Promise<Rejection | null> {
+    return rejection(await this.#session(c).rcptto(address));
+  }
+
+  async dataPost(c: HarakaConnection): Promise<Rejection | null> {
+    const t = c.transaction;
+    if (!t) return null;
+    const raw = await new Promise<Buffer>((resolve) => t.message_stream.get_data(resolve));
+    const outcome = await this.#session(c).message(raw);
+    if (outcome.rejected) return outcome.rejected;
+    applyHeaderEdits(t, outcome.headerEdits);
+    return null;
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+
+  #session(c: HarakaConnection): PolicySession {
+    let session = this.#sessions.get(c);
+    if (!session) {
+      // A connection the connect hook never saw (the plugin was loaded late): start its session now.
+      session = new PolicySession(this.engine.run.bind(this.engine), { id: c.uuid, remoteAddr: c.remote.ip });
+      this.#sessions.set(c, session);
+    }
+    return session;
+  }
+}
+
+function rejection(outcome: PhaseOutcome): Rejection | null {
+  return outcome.rejected;
+}
+
+/** The policy's header edits, in order, on Haraka's transaction. */
+export function applyHeaderEdits(t: HarakaTransaction, edits: readonly HeaderEdit[]): void {
+  for (const e of edits) {
+    if (e.op === 'delete' || e.op === 'replace') t.remove_header(e.name);
+    if (e.op === 'replace' || e.op === 'append') t.add_header(e.name, e.value);
+    else if (e.op === 'prepend') t.add_leading_header(e.name, e.value);
+  }
+}

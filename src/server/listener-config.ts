@@ -1,0 +1,124 @@
+// What `scriptlet serve` reads from the configuration besides the scriptlet
+// scope: where to listen for SMTP (`esmtp_listener`), where to spool, and
+// where the console's control socket is (`control_listener`), in Momentum's
+// shape:
+//
+//   ESMTP_Listener {
+//     Listen "127.0.0.1:2525" { }      # one scope per address (or listen = ( ... ))
+//     spool_dir = "spool"              # relative to the file that sets it
+//   }
+//   Control_Listener { Listen "/tmp/scriptlet.sock" { } }
+//
+// Every problem is reported with its position, like the rest of the config.
+
+import * as path from 'node:path';
+import { ProblemList } from '../config/errors.js';
+import { describeValue, findScopes, getOption, sameName, scalarText, type ConfigScope, type ConfigValue, type Origin } from '../config/tree.js';
+
+export interface ListenAddress {
+  /** undefined: every address (`:25`). */
+  host: string | undefined;
+  port: number;
+  /** Where it was set, or 'flag'. */
+  origin: Origin | 'flag';
+}
+
+export interface ServeSettings {
+  listen: ListenAddress[];
+  spoolDir: string | undefined;
+  controlSocket: string | undefined;
+  /** The name the server greets with and writes in Received headers. */
+  hostname: string | undefined;
+  maxMessageSize: number;
+}
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024;
+const SIZE = /^([0-9]+)([kmg]?)$/i;
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** `127.0.0.1:25`, `[::1]:25`, `:25` (every address), `mx.example.org:25`; or a reason it is none. */
+export function parseListenAddress(text: string): { host: string | undefined; port: number } | string {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]*)):([0-9]{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) return `expected an address such as "127.0.0.1:2525", "[::1]:2525" or ":2525", found ${JSON.stringify(text)}`;
+  const host = m[1] ?? m[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
+/** The listener, spool and control settings of a parsed configuration (all optional there). */
+export function readServeSettings(tree: ConfigScope): ServeSettings {
+  const problems = new ProblemList();
+  const settings: ServeSettings = { listen: [], spoolDir: undefined, controlSocket: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE };
+  // Momentum's global spool directory; esmtp_listener's spool_dir wins.
+  const spoolBase = getOption(tree, 'spool_base');
+  if (spoolBase) settings.spoolDir = directory(spoolBase.value, problems);
+  for (const scope of findScopes(tree, 'esmtp_listener')) readEsmtpListener(scope, settings, problems);
+  for (const scope of findScopes(tree, 'control_listener')) readControlListener(scope, settings, problems);
+  problems.throwIfAny();
+  return settings;
+}
+
+function readEsmtpListener(scope: ConfigScope, settings: ServeSettings, problems: ProblemList): void {
+  for (const node of scope.body) {
+    if (node.kind === 'scope') {
+      if (!sameName(node.name, 'listen')) problems.add(node.origin, `unexpected scope '${node.name}' in 'esmtp_listener': only Listen "ADDRESS:PORT" { } belongs here`);
+      else addListen(node.instance ?? '', node.origin, settings, problems, node.body.length > 0 ? node.body[0]!.origin : undefined);
+      continue;
+    }
+    const name = node.name.toLowerCase();
+    if (name === 'listen') {
+      const items = node.value.kind === 'list' ? node.value.items : [node.value];
+      for (const item of items) addListen(scalarText(item) ?? describeValue(item), item.origin, settings, problems);
+    } else if (name === 'spool_dir') {
+      settings.spoolDir = directory(node.value, problems);
+    } else if (name === 'hostname') {
+      const text = scalarText(node.value);
+      if (text === undefined || !/^[A-Za-z0-9.-]+$/.test(text)) problems.add(node.value.origin, `option '${node.name}' expects a host name, found ${describeValue(node.value)}`);
+      else settings.hostname = text;
+    } else if (name === 'max_message_size') {
+      const size = parseSize(node.value);
+      if (size === undefined) problems.add(node.value.origin, `option '${node.name}' expects a size in bytes > 0, optionally with suffix K, M or G, found ${describeValue(node.value)}`);
+      else settings.maxMessageSize = size;
+    } else {
+      problems.add(node.origin, `invalid configuration option '${node.name}' in 'esmtp_listener' (scriptlet serve reads Listen, spool_dir, hostname, max_message_size)`);
+    }
+  }
+}
+
+function readControlListener(scope: ConfigScope, settings: ServeSettings, problems: ProblemList): void {
+  for (const node of scope.body) {
+    const isListen = sameName(node.name, 'listen');
+    const text = node.kind === 'scope' ? (node.instance ?? '') : isListen ? scalarText(node.value) : undefined;
+    const origin = node.kind === 'scope' ? node.origin : node.value.origin;
+    if (!isListen) {
+      problems.add(node.origin, `invalid configuration option '${node.name}' in 'control_listener' (scriptlet serve reads Listen "/path/to/socket")`);
+    } else if (text === undefined || !text.startsWith('/')) {
+      problems.add(origin, `the control listener must be a Unix socket path starting with '/', found ${text === undefined ? 'a list' : JSON.stringify(text)}`);
+    } else {
+      settings.controlSocket = text;
+    }
+  }
+}
+
+function addListen(text: string, origin: Origin, settings: ServeSettings, problems: ProblemList, inner?: Origin): void {
+  if (inner) problems.add(inner, `scriptlet serve takes no options inside a Listen scope`);
+  const parsed = parseListenAddress(text);
+  if (typeof parsed === 'string') problems.add(origin, `Listen: ${parsed}`);
+  else settings.listen.push({ ...parsed, origin });
+}
+
+function directory(value: ConfigValue, problems: ProblemList): string | undefined {
+  const text = scalarText(value);
+  if (text === undefined || text === '') {
+    problems.add(value.origin, `expected a directory, found ${describeValue(value)}`);
+    return undefined;
+  }
+  return path.resolve(path.dirname(value.origin.file), text);
+}
+
+function parseSize(value: ConfigValue): number | undefined {
+  const m = SIZE.exec(scalarText(value) ?? '');
+  if (!m) return undefined;
+  const n = Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}

@@ -1,0 +1,195 @@
+// One SMTP session seen by the policy: the facts of the connection, the
+// connection and message contexts the verdicts hand back (calls are
+// stateless, so the host keeps them), and the transaction's envelope. Each
+// method runs one phase (the message phases run in a row, as
+// `scriptlet run` does) and says what to answer. Shared by `scriptlet serve`
+// and the Haraka plugin, so both give the same verdicts.
+
+import type { Phase } from '../engine/phases.js';
+import type { CallInput, Context, HeaderEdit, LogLine } from '../engine/verdict.js';
+import type { ScriptError } from '../engine/errors.js';
+import { TEMPFAIL_CODE, TEMPFAIL_TEXT, type PoolVerdict } from '../pool/pool-verdict.js';
+
+/** What runs a phase: engine.run of the pool Engine, or anything shaped like it. */
+export type RunPhase = (phase: Phase, input: CallInput) => Promise<PoolVerdict>;
+
+/** A refusal: answer code and text, then close the connection if disconnect. */
+export interface Rejection {
+  code: number;
+  text: string;
+  phase: Phase;
+  disconnect: boolean;
+  /** The engine answered 451 for a script error (on_error = tempfail) or could not run the call. */
+  tempfailed: boolean;
+}
+
+/** A phase's outcome: a rejection, or go on (with the 2xx text a policy set, if any). */
+export type PhaseOutcome = { rejected: Rejection } | { rejected: null; text: string | undefined };
+
+export interface MessageOutcome {
+  rejected: Rejection | null;
+  /** The message with every header edit of the message phases applied. */
+  message: Buffer;
+  /** Every header edit, in order (for a host that edits headers in place, like Haraka). */
+  headerEdits: HeaderEdit[];
+  mailfrom: string;
+  rcptto: string[];
+  /** msg:discard(): answer 250 and deliver nowhere. */
+  discard: boolean;
+  /** A 2xx text a policy set. */
+  text: string | undefined;
+  version: string;
+}
+
+export interface SessionFacts {
+  id: string;
+  remoteAddr: string;
+  remotePort?: number;
+  localAddr?: string;
+  localPort?: number;
+}
+
+export interface SessionHooks {
+  /** Script errors and print() lines, tagged with the phase. */
+  onErrors?: (phase: Phase, errors: readonly ScriptError[]) => void;
+  onLogs?: (phase: Phase, logs: readonly LogLine[]) => void;
+}
+
+export class PolicySession {
+  readonly #run: RunPhase;
+  readonly #facts: SessionFacts;
+  readonly #hooks: SessionHooks;
+  #conn: Context = {};
+  #mess: Context = {};
+  #helo = '';
+  #mailfrom = '';
+  #rcptto: string[] = [];
+  #messageId = '';
+
+  constructor(run: RunPhase, facts: SessionFacts, hooks: SessionHooks = {}) {
+    this.#run = run;
+    this.#facts = facts;
+    this.#hooks = hooks;
+  }
+
+  get helo(): string {
+    return this.#helo;
+  }
+
+  /** The id of the transaction in progress (msg.id), given at MAIL FROM. */
+  get messageId(): string {
+    return this.#messageId;
+  }
+
+  get recipients(): readonly string[] {
+    return this.#rcptto;
+  }
+
+  connect(): Promise<PhaseOutcome> {
+    return this.#phase('connect', {});
+  }
+
+  ehlo(name: string): Promise<PhaseOutcome> {
+    this.#helo = name;
+    return this.#phase('ehlo', {});
+  }
+
+  /** Starts a transaction with its message id (a new message context), then runs mailfrom. */
+  async mailfrom(address: string, messageId: string): Promise<PhaseOutcome> {
+    this.#mess = {};
+    this.#rcptto = [];
+    this.#mailfrom = address;
+    this.#messageId = messageId;
+    return this.#phase('mailfrom', {});
+  }
+
+  /** Runs rcptto for one recipient, who joins the envelope if accepted. */
+  async rcptto(address: string): Promise<PhaseOutcome> {
+    const outcome = await this.#phase('rcptto', { rcpt: address, rcptto: [...this.#rcptto, address] });
+    if (!outcome.rejected) this.#rcptto.push(address);
+    return outcome;
+  }
+
+  /**
+   * data, data_spool, then data_spool_each_rcpt and set_binding once per
+   * recipient, carrying each verdict's message, envelope and contexts into
+   * the next; stops at the first rejection.
+   */
+  async message(raw: Buffer): Promise<MessageOutcome> {
+    const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '' };
+    const steps: { phase: Phase; rcpt?: string }[] = [{ phase: 'data' }, { phase: 'data_spool' }];
+    for (const phase of ['data_spool_each_rcpt', 'set_binding'] as const) for (const rcpt of out.rcptto) steps.push({ phase, rcpt });
+    for (const step of steps) {
+      const v = await this.#call(step.phase, { message: out.message, mailfrom: out.mailfrom, rcptto: out.rcptto, ...(step.rcpt !== undefined ? { rcpt: step.rcpt } : {}) });
+      out.version = v.version;
+      out.headerEdits.push(...v.headerEdits);
+      if (v.message) out.message = v.message;
+      if (v.envelopeChanged.mailfrom && v.mailfrom !== undefined) out.mailfrom = v.mailfrom;
+      if (v.envelopeChanged.rcptto && v.rcptto !== undefined) out.rcptto = [...v.rcptto];
+      const outcome = outcomeOf(v);
+      if (outcome.rejected) {
+        out.rejected = outcome.rejected;
+        return out;
+      }
+      if (v.disposition?.discard) out.discard = true;
+      out.text = outcome.text ?? out.text;
+    }
+    return out;
+  }
+
+  async #phase(phase: Phase, extra: Partial<CallInput>): Promise<PhaseOutcome> {
+    return outcomeOf(await this.#call(phase, { mailfrom: this.#mailfrom, rcptto: this.#rcptto, ...extra }));
+  }
+
+  /** One call with the session's facts and contexts; keeps the contexts it returns. */
+  async #call(phase: Phase, input: CallInput): Promise<PoolVerdict> {
+    const f = this.#facts;
+    const id = phase === 'connect' || phase === 'ehlo' ? f.id : this.#messageId;
+    const full: CallInput = { ...input, id, helo: this.#helo, remoteAddr: f.remoteAddr, remotePort: f.remotePort, localAddr: f.localAddr, localPort: f.localPort, context: { conn: this.#conn, mess: this.#mess } };
+    let v: PoolVerdict;
+    try {
+      v = await this.#run(phase, full);
+    } catch (err) {
+      // The engine refused the call (closed for shutdown, a bad input): a temporary failure, never a crash.
+      v = unrunVerdict(phase, full, (err as Error).message);
+    }
+    this.#conn = v.context.conn;
+    this.#mess = v.context.mess;
+    if (v.errors.length > 0) this.#hooks.onErrors?.(phase, v.errors);
+    if (v.logs.length > 0) this.#hooks.onLogs?.(phase, v.logs);
+    return v;
+  }
+}
+
+/** A verdict's meaning for the host: a 4xx/5xx or a disconnect rejects; anything else goes on. */
+export function outcomeOf(v: PoolVerdict): PhaseOutcome {
+  const d = v.disposition;
+  if (d && (d.code >= 400 || d.disconnect)) {
+    const code = d.code >= 400 && d.code < 600 ? d.code : TEMPFAIL_CODE;
+    return { rejected: { code, text: d.text || defaultText(code), phase: v.phase, disconnect: d.disconnect, tempfailed: v.tempfailed } };
+  }
+  return { rejected: null, text: d && d.code >= 200 && d.code < 300 && d.text ? d.text : undefined };
+}
+
+function defaultText(code: number): string {
+  return code >= 500 ? '5.7.1 Rejected by policy' : '4.7.1 Temporarily rejected by policy';
+}
+
+function unrunVerdict(phase: Phase, input: CallInput, why: string): PoolVerdict {
+  return {
+    phase,
+    disposition: { code: TEMPFAIL_CODE, text: TEMPFAIL_TEXT, phase, disconnect: false, discard: false },
+    action: 'done',
+    tempfailed: true,
+    headerEdits: [],
+    message: undefined,
+    mailfrom: input.mailfrom,
+    rcptto: input.rcptto,
+    envelopeChanged: { mailfrom: false, rcptto: false },
+    context: { conn: input.context?.conn ?? {}, mess: input.context?.mess ?? {} },
+    errors: [],
+    logs: [{ module: 'scriptlet', text: `phase ${phase} not run: ${why}` }],
+    callouts: 0,
+    version: '',
+  };
+}

@@ -1,0 +1,256 @@
+// The reference SMTP server (`scriptlet serve`): smtp-server, with the policy
+// run at each phase and accepted mail spooled before the 250.
+//
+// Where each phase runs (smtp-server has no EHLO hook):
+//   connect       when the client connects, before the greeting
+//   ehlo          at the first MAIL FROM after each HELO/EHLO: a refusal is
+//                 the answer to that MAIL FROM
+//   mailfrom      MAIL FROM;  rcptto: each RCPT TO
+//   data, data_spool, data_spool_each_rcpt and set_binding (once per
+//                 recipient): in a row, once the message is read, before it
+//                 is spooled; the first refusal is the answer to DATA.
+//
+// Shutdown drains: no new connection or transaction is taken, transactions
+// in progress may finish until the deadline, idle connections are answered
+// 421; at the deadline the policy calls still running answer 451, messages
+// being spooled are finished and answered, and what is left gets 421.
+
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { PolicySession, type MessageOutcome, type Rejection, type RunPhase } from './policy-session.js';
+import { receivedHeader } from './received-header.js';
+import type { Spool } from './spool.js';
+
+export interface PolicyServerOptions {
+  run: RunPhase;
+  spool: Spool;
+  /** The name in the greeting and in Received headers. */
+  hostname: string;
+  maxMessageSize: number;
+  log: (line: string) => void;
+  /** Figures to count into (shared by the servers of every listen address). */
+  counters?: ServerCounters;
+}
+
+export interface ServerCounters {
+  connections: number;
+  connectionsTotal: number;
+  accepted: number;
+  rejected: number;
+  tempfailed: number;
+  discarded: number;
+  spoolErrors: number;
+}
+
+interface SessionState {
+  policy: PolicySession;
+  /** The HELO/EHLO name the ehlo phase accepted, if it did. */
+  ehloAccepted: string | null;
+  /** Policy calls or a spool write in progress on this connection. */
+  busy: number;
+}
+
+/** What smtp-server's connection objects offer (not in its public types). */
+interface Connection {
+  session: SMTPServerSession;
+  send(code: number, text: string): void;
+  close(): void;
+}
+
+const SHUTDOWN_TEXT = '4.3.2 Service shutting down, try again later';
+const POLL_MS = 20;
+
+function smtpError(code: number, text: string): Error & { responseCode: number } {
+  return Object.assign(new Error(text), { responseCode: code });
+}
+
+export class PolicySmtpServer {
+  readonly #o: PolicyServerOptions;
+  readonly #smtp: SMTPServer;
+  readonly #sessions = new WeakMap<SMTPServerSession, SessionState>();
+  readonly #spooling = new Set<Promise<unknown>>();
+  readonly counters: ServerCounters;
+  #draining = false;
+
+  constructor(options: PolicyServerOptions) {
+    this.#o = options;
+    this.counters = options.counters ?? { connections: 0, connectionsTotal: 0, accepted: 0, rejected: 0, tempfailed: 0, discarded: 0, spoolErrors: 0 };
+    this.#smtp = new SMTPServer({
+      name: options.hostname,
+      banner: 'scriptlet',
+      size: options.maxMessageSize,
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      // Policies write their own enhanced codes ("5.7.1 ..."), as in Momentum.
+      hideENHANCEDSTATUSCODES: true,
+      logger: false,
+      onConnect: (session, cb) => void this.#onConnect(session).then(() => cb(), cb),
+      onMailFrom: (address, session, cb) => void this.#onMailFrom(address, session).then(() => cb(), cb),
+      onRcptTo: (address, session, cb) => void this.#onRcptTo(address, session).then(() => cb(), cb),
+      onData: (stream, session, cb) => void this.#onData(stream, session).then((text) => cb(null, text), cb),
+      onClose: (session) => {
+        if (this.#sessions.delete(session)) this.counters.connections--;
+      },
+    });
+    this.#smtp.on('error', (err: Error) => options.log(`smtp: ${err.message}`));
+  }
+
+  /** Starts listening; resolves with the address bound (port 0 picks a free one). */
+  listen(port: number, host: string | undefined): Promise<{ address: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      const server = this.#smtp.server;
+      const onError = (err: Error): void => reject(err);
+      server.once('error', onError);
+      this.#smtp.listen(port, host, () => {
+        server.off('error', onError);
+        const a = server.address();
+        resolve(typeof a === 'object' && a ? { address: a.address, port: a.port } : { address: String(a), port });
+      });
+    });
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Drains and stops: see the top of this file. atDeadline runs when the
+   * transactions are done or the deadline came, and should end the policy
+   * calls still running (engine.close).
+   */
+  async shutdown(deadlineMs: number, atDeadline: () => Promise<void>): Promise<void> {
+    this.#draining = true;
+    const stopped = new Promise<void>((resolve) => this.#smtp.server.close(() => resolve()));
+    const until = Date.now() + deadlineMs;
+    while (this.#smtp.connections.size > 0 && Date.now() < until) {
+      for (const c of this.#connections()) if (this.#idle(c.session)) c.send(421, SHUTDOWN_TEXT);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    await atDeadline();
+    // Messages being spooled are answered (250, or 451 from the policy) before their connection goes.
+    while (this.#spooling.size > 0) await Promise.allSettled([...this.#spooling]);
+    for (const c of this.#connections()) c.send(421, SHUTDOWN_TEXT);
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise((r) => (grace = setTimeout(r, 2000)))]);
+    clearTimeout(grace);
+  }
+
+  #connections(): Connection[] {
+    return [...(this.#smtp.connections as unknown as Set<Connection>)];
+  }
+
+  /** Nothing in progress: no transaction open, no call or write running. */
+  #idle(session: SMTPServerSession): boolean {
+    const state = this.#sessions.get(session);
+    return !session.envelope.mailFrom && (state === undefined || state.busy === 0);
+  }
+
+  async #onConnect(session: SMTPServerSession): Promise<void> {
+    if (this.#draining) throw smtpError(421, SHUTDOWN_TEXT);
+    const policy = new PolicySession(this.#o.run, { id: session.id, remoteAddr: session.remoteAddress, remotePort: session.remotePort, localAddr: session.localAddress, localPort: session.localPort }, {
+      onErrors: (phase, errors) => {
+        for (const e of errors) this.#o.log(`${session.id} ${phase}: ${e.module}: ${e.message}${e.location ? ` (${e.location})` : ''}`);
+      },
+      onLogs: (phase, logs) => {
+        for (const l of logs) this.#o.log(`${session.id} ${phase}: [${l.module}] ${l.text}`);
+      },
+    });
+    const state: SessionState = { policy, ehloAccepted: null, busy: 0 };
+    this.#sessions.set(session, state);
+    this.counters.connections++;
+    this.counters.connectionsTotal++;
+    const outcome = await this.#busy(state, () => policy.connect());
+    if (outcome.rejected) throw this.#refuse(outcome.rejected, session);
+  }
+
+  async #onMailFrom(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
+    if (this.#draining) throw smtpError(421, SHUTDOWN_TEXT);
+    const state = this.#state(session);
+    const helo = session.hostNameAppearsAs || '';
+    if (state.ehloAccepted !== helo) {
+      const ehlo = await this.#busy(state, () => state.policy.ehlo(helo));
+      if (ehlo.rejected) throw this.#refuse(ehlo.rejected, session);
+      state.ehloAccepted = helo;
+    }
+    const outcome = await this.#busy(state, () => state.policy.mailfrom(address.address, this.#o.spool.newId()));
+    if (outcome.rejected) throw this.#refuse(outcome.rejected, session);
+  }
+
+  async #onRcptTo(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
+    const state = this.#state(session);
+    const outcome = await this.#busy(state, () => state.policy.rcptto(address.address));
+    if (outcome.rejected) throw this.#refuse(outcome.rejected, session);
+  }
+
+  async #onData(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
+    const state = this.#state(session);
+    state.busy++;
+    const work = this.#receive(stream, session, state);
+    this.#spooling.add(work);
+    try {
+      return await work;
+    } finally {
+      this.#spooling.delete(work);
+      state.busy--;
+    }
+  }
+
+  async #receive(stream: SMTPServerDataStream, session: SMTPServerSession, state: SessionState): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    if (stream.sizeExceeded) throw smtpError(552, `5.3.4 Message exceeds the maximum size of ${this.#o.maxMessageSize} bytes`);
+    const policy = state.policy;
+    const outcome = await policy.message(Buffer.concat(chunks));
+    if (outcome.rejected) throw this.#refuse(outcome.rejected, session);
+    if (outcome.discard) {
+      this.counters.discarded++;
+      return outcome.text ?? '2.0.0 OK (discarded by policy)';
+    }
+    await this.#store(outcome, session, state);
+    this.counters.accepted++;
+    return outcome.text ?? `2.0.0 OK queued as ${policy.messageId}`;
+  }
+
+  async #store(outcome: MessageOutcome, session: SMTPServerSession, state: SessionState): Promise<void> {
+    const id = state.policy.messageId;
+    const received = receivedHeader({ helo: state.policy.helo, clientHostname: session.clientHostname, remoteAddr: session.remoteAddress, hostname: this.#o.hostname, protocol: session.transmissionType, id });
+    try {
+      await this.#o.spool.store(
+        { id, mailfrom: outcome.mailfrom, rcptto: outcome.rcptto, remoteAddr: session.remoteAddress, helo: state.policy.helo, receivedAt: new Date().toISOString(), version: outcome.version },
+        Buffer.concat([received, outcome.message]),
+      );
+    } catch (err) {
+      this.counters.spoolErrors++;
+      this.#o.log(`${session.id}: could not spool message ${id}: ${(err as Error).message}`);
+      throw smtpError(451, '4.3.0 Could not spool the message, try again later');
+    }
+  }
+
+  #state(session: SMTPServerSession): SessionState {
+    const state = this.#sessions.get(session);
+    if (!state) throw smtpError(421, '4.3.0 Session lost, try again later');
+    return state;
+  }
+
+  async #busy<T>(state: SessionState, work: () => Promise<T>): Promise<T> {
+    state.busy++;
+    try {
+      return await work();
+    } finally {
+      state.busy--;
+    }
+  }
+
+  /** The error smtp-server answers with; a disconnect closes the connection after the reply. */
+  #refuse(r: Rejection, session: SMTPServerSession): Error {
+    if (r.tempfailed || (r.code >= 400 && r.code < 500)) this.counters.tempfailed++;
+    else this.counters.rejected++;
+    if (r.disconnect) {
+      // Answered and closed here, before smtp-server reads a command the client pipelined after this one;
+      // the reply smtp-server then sends for the error goes nowhere (the socket is no longer writable).
+      const connection = this.#connections().find((c) => c.session === session);
+      connection?.send(r.code, r.text);
+      connection?.close();
+    }
+    return smtpError(r.code, r.text);
+  }
+}

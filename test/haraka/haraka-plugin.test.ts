@@ -1,0 +1,130 @@
+// The Haraka plugin in a real Haraka (the npm package, started here on
+// loopback with haraka/scriptlet.js linked into its plugins/): the same
+// messages get the same verdicts as from `scriptlet serve`, and the headers
+// the policy set are in what Haraka queues.
+
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { policyDir, send, startServer, type Mail, type Reply } from '../server/helpers.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HARAKA_BIN = path.join(path.dirname(createRequire(import.meta.url).resolve('Haraka/package.json')), 'bin', 'haraka');
+
+/** Accepts every recipient and queues each message to queued/UUID.eml, so that verdicts are the policy's alone. */
+const TEST_QUEUE_PLUGIN = `
+const fs = require('fs')
+const path = require('path')
+exports.hook_rcpt = function (next) { next(OK) }
+exports.hook_queue = function (next, connection) {
+    const t = connection.transaction
+    t.message_stream.get_data((data) => {
+        fs.writeFileSync(path.join(process.env.HARAKA, 'queued', t.uuid + '.eml'), data)
+        next(OK, '2.0.0 OK queued as ' + t.uuid)
+    })
+}
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function accepting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('data', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.once('close', () => resolve(false));
+  });
+}
+
+/** A Haraka directory in policyDir, with our plugin linked in; Haraka started on a free port. */
+async function startHaraka(t: TestContext, dir: string): Promise<{ port: number; queue: string; output: () => string }> {
+  const home = path.join(dir, 'haraka');
+  const port = await freePort();
+  // Haraka's own defaults first (connection.ini and the rest), as `haraka -i` would copy them; ours over them.
+  fs.cpSync(path.join(path.dirname(HARAKA_BIN), '..', 'config'), path.join(home, 'config'), { recursive: true });
+  fs.mkdirSync(path.join(home, 'plugins'));
+  fs.mkdirSync(path.join(home, 'queued'));
+  fs.symlinkSync(path.join(REPO, 'haraka', 'scriptlet.js'), path.join(home, 'plugins', 'scriptlet.js'));
+  fs.writeFileSync(path.join(home, 'plugins', 'test_queue.js'), TEST_QUEUE_PLUGIN);
+  fs.writeFileSync(path.join(home, 'config', 'plugins'), 'scriptlet\ntest_queue\n');
+  fs.writeFileSync(path.join(home, 'config', 'smtp.ini'), `[main]\nlisten=127.0.0.1:${port}\nnodes=0\n`);
+  fs.writeFileSync(path.join(home, 'config', 'scriptlet.ini'), '[main]\nconfig=../../ecelerity.conf\n');
+  fs.writeFileSync(path.join(home, 'config', 'me'), 'haraka.test\n');
+  fs.writeFileSync(path.join(home, 'config', 'log.ini'), '[main]\nlevel=notice\n');
+  let output = "";
+  const child = spawn(process.execPath, [HARAKA_BIN, '-c', home], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  t.after(async () => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  });
+  for (let i = 0; i < 150 && !(await accepting(port)); i++) {
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(await accepting(port), `Haraka did not start:\n${output}`);
+  return { port, queue: path.join(home, 'queued'), output: () => output };
+}
+
+const CASES: [string, Mail][] = [
+  ['a clean message', { from: 'alice@example.org', to: ['bob@example.net'] }],
+  ['a refused sender', { from: 'reject@example.org', to: ['bob@example.net'] }],
+  ['a sender told to come back later', { from: 'soft@example.org', to: ['bob@example.net'] }],
+  ['an unknown recipient', { from: 'alice@example.org', to: ['nobody@example.net'] }],
+  ['a message refused at data', { from: 'alice@example.org', to: ['bob@example.net'], headers: { 'X-Reject-At': 'data' } }],
+  ['a message refused at data_spool', { from: 'alice@example.org', to: ['bob@example.net'], headers: { 'X-Reject-At': 'data_spool' } }],
+  ['a message refused at data_spool_each_rcpt', { from: 'alice@example.org', to: ['bob@example.net'], headers: { 'X-Reject-At': 'data_spool_each_rcpt' } }],
+  ['a message refused at set_binding', { from: 'alice@example.org', to: ['bob@example.net'], headers: { 'X-Reject-At': 'set_binding' } }],
+  ['a message whose script fails (on_error = tempfail)', { from: 'alice@example.org', to: ['bob@example.net'], subject: 'boom' }],
+  ['a refused HELO name', { from: 'alice@example.org', to: ['bob@example.net'], helo: 'bad.example' }],
+];
+
+/** Code and text; queue ids are left out (Haraka also appends its transaction's id to a 250). */
+function verdict(r: Reply): string {
+  return `${r.code} ${r.response.replace(/^\d{3}[ -]/, '').replace(/queued as \S+( \([0-9A-F.-]+\))?$/, 'queued as ID')}`;
+}
+
+describe('the Haraka plugin in a real Haraka', () => {
+  it('gives the same verdicts as scriptlet serve on the same messages', { timeout: 60_000 }, async (t) => {
+    const dir = policyDir(t);
+    const haraka = await startHaraka(t, dir);
+    const { port } = await startServer(t, dir);
+    for (const [what, mail] of CASES) {
+      const fromServe = await send(port, mail);
+      const fromHaraka = await send(haraka.port, mail);
+      assert.equal(verdict(fromHaraka), verdict(fromServe), `${what}\n${haraka.output()}`);
+    }
+  });
+
+  it('applies the headers the policy set to the message Haraka queues, with the contexts kept per connection', { timeout: 60_000 }, async (t) => {
+    const dir = policyDir(t);
+    const haraka = await startHaraka(t, dir);
+    for (let round = 0; round < 2; round++) {
+      const reply = await send(haraka.port, { from: 'alice@example.org', to: ['bob@example.net'], helo: 'client.test' });
+      assert.equal(reply.code, 250, `${reply.response}\n${haraka.output()}`);
+      const uuid = /queued as (\S+)/.exec(reply.response)![1]!;
+      const queued = fs.readFileSync(path.join(haraka.queue, `${uuid}.eml`), 'latin1');
+      assert.match(queued, /\r\nX-Policy: checked 127\.0\.0\.1 client\.test\r\n/);
+      assert.match(queued, /\r\nX-Spool: data\r\n/);
+    }
+  });
+});
