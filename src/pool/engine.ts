@@ -142,7 +142,8 @@ export class Engine extends EventEmitter {
       // that waits on Node (DNS, a timer) is resumed from it.
       atomics: 'disabled',
       workerData: setup,
-      ...(WORKER_FILE.endsWith('.ts') ? { execArgv: ['--import', 'tsx'] } : {}),
+      // Under tsx, the workers load it from where this package found it, whatever the working directory.
+      ...(WORKER_FILE.endsWith('.ts') ? { execArgv: ['--import', import.meta.resolve('tsx')] } : {}),
     });
     POOLS.set(this, this.#pool);
     this.#pool.on('message', (message: unknown) => {
