@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # The Debian packages some tests use against the real thing: Prometheus and
-# promtool (metrics), swaks (an SMTP client). Without them those tests skip,
-# naming the package; under CI=true they fail. Run as root (CI does).
+# promtool (metrics). Without them those tests skip, naming the package;
+# under CI=true they fail. Run as root (CI does).
 set -euo pipefail
 packages=()
 command -v promtool >/dev/null || packages+=(prometheus)
-command -v swaks >/dev/null || packages+=(swaks)
 [ ${#packages[@]} -eq 0 ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
