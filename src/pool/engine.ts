@@ -23,6 +23,7 @@ import { WorkerControls } from './worker-controls.js';
 import { MessageClaims } from './message-claims.js';
 import { BlockPool, messageSlot, packMessages } from './wire-inputs.js';
 import { decodeVerdicts } from './wire-verdicts.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 
 /** Milliseconds close() waits for calls in flight by default. */
 export const DEFAULT_CLOSE_DEADLINE_MS = 10_000;
@@ -79,6 +80,8 @@ export class Engine {
   /** What the scripts printed while loading and in init() (on the calling thread). */
   readonly loadLogs: LogLine[];
   readonly threads: number;
+  /** Prometheus metrics (src/metrics), or null when opened with metrics: false. */
+  readonly metrics: EngineMetrics | null;
   readonly #settingsOf: PoolSettings;
   readonly #pool: Piscina;
   readonly #controls: WorkerControls;
@@ -134,7 +137,17 @@ export class Engine {
       dispatch: (batch) => this.#dispatch(batch),
       hasCapacity: () => this.#state !== 'closed' && this.#inFlight.size < this.#capacity,
     });
+    this.metrics = pool.metrics
+      ? new EngineMetrics(pool.metrics, scripts.map((s) => s.name), pool.threads, this, () => ({
+          queuedCalls: this.#batcher.waitingCalls,
+          tasksInFlight: this.#inFlight.size,
+          taskCapacity: this.#capacity,
+          workerExits: this.#workerExits,
+          tempfailed: this.#tempfailed,
+        }))
+      : null;
     const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec: spec as unknown as PolicySpec }], settings: this.#settings };
+    if (this.metrics) setup.metrics = this.metrics.share;
     this.#pool = new Piscina({
       filename: WORKER_FILE,
       minThreads: pool.threads,
@@ -387,6 +400,7 @@ export class Engine {
 
   /** A worker's thread ended. Unasked (the engine is open), piscina starts another. */
   #left(threadId: number): void {
+    this.metrics?.workerLeft(threadId);
     if (this.#state !== 'open') return;
     this.#workerExits++;
     this.#log(`scriptlet: worker ${threadId} exited; the pool starts another`);
