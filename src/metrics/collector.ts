@@ -54,12 +54,17 @@ export class BlockReader {
     return total;
   }
 
-  /** A gauge of each slot a live worker owns, by slot index. */
+  /** A gauge of each slot a live worker with an open Lua state owns, by slot index. */
   gauges(name: GaugeName): [number, number][] {
     const { owners, figures } = this.#views;
     const at = this.layout.gaugeOf(name);
     const out: [number, number][] = [];
-    for (let s = 0; s < this.layout.slots; s++) if (Atomics.load(owners, s) !== 0) out.push([s, figures[s * this.layout.stride + at]!]);
+    const masters = this.layout.gaugeOf('masters');
+    for (let s = 0; s < this.layout.slots; s++) {
+      const base = s * this.layout.stride;
+      // A worker that has not opened its Lua state yet has nothing to report.
+      if (Atomics.load(owners, s) !== 0 && figures[base + masters]! > 0) out.push([s, figures[base + at]!]);
+    }
     return out;
   }
 }

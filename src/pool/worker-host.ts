@@ -148,6 +148,7 @@ export class WorkerHost {
     if (!spec) throw new Error(`worker ${this.#threadId} has no policy ${id}`);
     const policy = openPolicy({ ...spec, ...this.#settings.tuning });
     this.#policies.set(id, policy);
+    this.#recorder?.sample();
     return policy;
   }
 

@@ -1,5 +1,6 @@
 // Reading metrics back in tests: a registry's figures by name and labels,
 // and a policy whose data callout ends each way a call can end.
+import { spawnSync } from 'node:child_process';
 import type { Registry } from 'prom-client';
 import { module } from '../pool/helpers.js';
 
@@ -58,3 +59,17 @@ export const OUTCOMES_MODULE = module({
 export const SECOND_MODULE = `local mod = {}
 function mod:validate_data(msg, accept, vctx) return msys.core.VALIDATE_CONT end
 msys.registerModule("second", mod)`;
+
+/**
+ * The path of a Debian tool a test needs, or undefined after marking the
+ * test skipped (naming the package); under CI=true a missing tool fails.
+ */
+export function debianTool(t: { skip: (reason: string) => void }, tool: string, pkg: string): string | undefined {
+  const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
+  const path = found.status === 0 ? found.stdout.trim() : '';
+  if (path) return path;
+  const reason = `${tool} is not installed (Debian package ${pkg})`;
+  if (process.env.CI === 'true') throw new Error(reason);
+  t.skip(reason);
+  return undefined;
+}
