@@ -1,7 +1,7 @@
 // Prometheus metrics of the worker-pool engine (prom-client): workers add up
 // their figures in shared memory, read at scrape time. See README "Metrics".
 
-export { EngineMetrics } from './engine-metrics.js';
+export type { EngineMetrics } from './engine-metrics.js';
 export type { MetricsOptions } from './engine-metrics.js';
 export { startMetricsServer, DEFAULT_METRICS_PORT } from './server.js';
 export type { MetricsServer, MetricsServerOptions } from './server.js';

@@ -1,6 +1,7 @@
 // End to end: a real Prometheus server on loopback scrapes the engine's
 // /metrics endpoint every second, and a scriptlet series is read back
-// through Prometheus's HTTP query API with the value the engine counted.
+// through Prometheus's HTTP query API with the value the engine counted;
+// the Grafana dashboard's queries are valid PromQL for that server.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -101,5 +102,15 @@ describe('scraped by a real Prometheus', () => {
     assert.equal(result[0]!.value[1], '2');
     const count = await queryUntilFound(`http://127.0.0.1:${port}`, 'scriptlet_call_duration_seconds_count{phase="data"}', () => log);
     assert.equal(count[0]!.value[1], '3');
+
+    // Every query of the Grafana dashboard is PromQL this Prometheus accepts.
+    const dashboard = JSON.parse(fs.readFileSync('docs/grafana-dashboard.json', 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr.replaceAll('$__rate_interval', '1m').replaceAll('$job', '.*') })));
+    assert.ok(queries.length >= 15);
+    for (const { panel, expr } of queries) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await res.json()) as { status: string; error?: string };
+      assert.equal(body.status, 'success', `panel "${panel}": ${expr}: ${body.error}`);
+    }
   });
 });
