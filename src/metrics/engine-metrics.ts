@@ -24,7 +24,20 @@ export interface WatchedEngine {
   readonly threads: number;
   readonly closed: boolean;
   readonly masters?: { live: number; retiring: number };
-  on?: (event: string, listener: (arg: never) => void) => unknown;
+  on?(event: 'reload', listener: (e: ReloadEvent) => void): unknown;
+  on?(event: 'alert', listener: (a: AlertEvent) => void): unknown;
+}
+
+/** What the engine emits after a reload (ok: the new scripts serve; else the old ones still do). */
+export interface ReloadEvent {
+  ok: boolean;
+  version: string;
+  error?: Error;
+}
+
+export interface AlertEvent {
+  kind: string;
+  message: string;
 }
 
 /** Alert kinds become label values; past this many distinct ones, the rest count as "other". */
@@ -76,8 +89,8 @@ export class EngineMetrics {
     this.#reloads.inc({ result: 'failed' }, 0);
     this.#alerts = new Counter({ name: 'scriptlet_alerts_total', help: 'Alerts the engine raised, by kind.', labelNames: ['kind'], registers: [this.registry] });
     if (typeof engine.on === 'function') {
-      engine.on('reload', (e: { ok: boolean }) => this.#reloads.inc({ result: e.ok ? 'ok' : 'failed' }));
-      engine.on('alert', (a: { kind: string }) => this.#alerts.inc({ kind: this.#alertKind(a.kind) }));
+      engine.on('reload', (e) => this.#reloads.inc({ result: e.ok ? 'ok' : 'failed' }));
+      engine.on('alert', (a) => this.#alerts.inc({ kind: this.#alertKind(a.kind) }));
     }
   }
 
