@@ -27,7 +27,15 @@ describe('metrics when a worker dies', () => {
 
       const fatal = await engine.runBatch('data', [{ id: TEST_EXIT_ID }, { id: 'with-it' }]);
       assert.ok(fatal.every((v) => v.disposition?.code === 451));
-      await engine.ready(); // the pool's replacement has started and opened the policy
+      // Until the pool's replacement has started and opened the policy (the
+      // dead worker's port may still be counted for a moment).
+      for (const end = Date.now() + 10_000; ; ) {
+        await engine.ready();
+        const s = await engine.stats();
+        if (s.workers.length === 2 && s.workers.every((w) => w.policies.length > 0)) break;
+        assert.ok(Date.now() < end, `no second worker with an open policy: ${JSON.stringify(s.workers.map((w) => w.threadId))}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await engine.runBatch('data', accepted(20));
       await new Promise((r) => setTimeout(r, 250));
 
