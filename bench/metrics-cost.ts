@@ -120,7 +120,7 @@ function recorderAlone(): { recordNs: number; runBatchNs: number } {
   const run: number[] = [];
   for (let round = 0; round < 15; round++) {
     let start = process.hrtime.bigint();
-    for (let i = 0; i < 2000; i++) recorder.record('data', verdicts, 300_000n);
+    for (let i = 0; i < 2000; i++) recorder.record(policy, 'data', verdicts, 300_000n);
     record.push(Number(process.hrtime.bigint() - start) / (2000 * BATCH));
     start = process.hrtime.bigint();
     for (let i = 0; i < 40; i++) policy.runBatch('data', batches[i % batches.length]!);

@@ -7,6 +7,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { PHASES } from '../engine/phases.js';
 import {
+  CALLOUT_RESULTS,
   DURATION_BUCKETS,
   ERROR_KINDS,
   LIMIT_KINDS,
@@ -132,8 +133,6 @@ class SharedHistogram {
 /** Registers every metric read from the block or the engine; returns nothing to update by hand. */
 export function registerCollectedMetrics(registry: Registry, block: BlockReader, figures: () => EngineFigures): void {
   const L = block.layout;
-  const phaseRows = (offsetOf: (p: number) => number, extra: (p: number) => Labels = () => ({})): Rows =>
-    PHASES.map((phase, p) => [{ phase, ...extra(p) }, block.sum(offsetOf(p))]);
 
   readOnScrape('counter', registry, 'scriptlet_calls_total', 'Phase calls (every module\'s callout for one message), by phase and result: none (no module set a reply), accept (2xx/3xx), tempfail (4xx, on_error = tempfail included), reject (5xx), discard, failed (the call threw).', ['phase', 'result'], () => {
     const rows: Rows = [];
@@ -143,7 +142,16 @@ export function registerCollectedMetrics(registry: Registry, block: BlockReader,
     });
     return rows;
   });
-  readOnScrape('counter', registry, 'scriptlet_callouts_total', 'Module callouts run, by phase.', ['phase'], () => phaseRows((p) => L.callouts + p));
+  readOnScrape('counter', registry, 'scriptlet_callouts_total', 'Module callouts run, by phase, module and result: ok, error (raised an error, returned no VALIDATE_* code, or hit a limit).', ['phase', 'module', 'result'], () => {
+    const rows: Rows = [];
+    PHASES.forEach((phase, p) =>
+      L.modules.forEach((module, m) => {
+        const counts = CALLOUT_RESULTS.map((_, r) => block.sum(L.calloutOf(p, m, r)));
+        if (counts.some((c) => c > 0)) CALLOUT_RESULTS.forEach((result, r) => rows.push([{ phase, module, result }, counts[r]!]));
+      }),
+    );
+    return rows;
+  });
   const errorRows = (kinds: readonly string[]) => (): Rows => {
     const rows: Rows = [];
     PHASES.forEach((phase, p) =>

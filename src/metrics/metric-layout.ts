@@ -23,6 +23,11 @@ export const RESULT_REJECT = 3;
 export const RESULT_DISCARD = 4;
 export const RESULT_FAILED = 5;
 
+/** How one module's callout ended. */
+export const CALLOUT_RESULTS = ['ok', 'error'] as const;
+export const CALLOUT_OK = 0;
+export const CALLOUT_ERROR = 1;
+
 /** Script errors by kind: the first two are the script's own, the rest are guard-rail limits. */
 export const ERROR_KINDS = ['error', 'bad_return', 'instructions', 'wall_time', 'memory'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -57,7 +62,7 @@ export class MetricLayout {
   readonly slots: number;
   /** Per phase, per result. */
   readonly calls: number;
-  /** Per phase: callouts run. */
+  /** Per phase, per module (modules then _other), per callout result. */
   readonly callouts: number;
   /** Per phase: one count per bucket (not cumulative), then count, then sum. */
   readonly duration: number;
@@ -85,7 +90,7 @@ export class MetricLayout {
       return start;
     };
     this.calls = take(PHASES.length * RESULTS.length);
-    this.callouts = take(PHASES.length);
+    this.callouts = take(PHASES.length * this.modules.length * CALLOUT_RESULTS.length);
     this.duration = take(PHASES.length * (DURATION_BUCKETS.length + 2));
     this.errors = take(PHASES.length * this.modules.length * ERROR_KINDS.length);
     this.threadEvents = take(THREAD_EVENTS.length);
@@ -110,7 +115,7 @@ export class MetricLayout {
     return new SharedArrayBuffer(this.byteLength);
   }
 
-  /** Index of a module in the error table; unknown modules share the last row. */
+  /** Index of a module in the per-module tables; unknown modules share the last row. */
   moduleIndex(name: string): number {
     return this.#moduleIndex.get(name) ?? this.modules.length - 1;
   }
@@ -118,6 +123,10 @@ export class MetricLayout {
   /** Offset of phase p's histogram inside a slot. */
   durationOf(p: number): number {
     return this.duration + p * (DURATION_BUCKETS.length + 2);
+  }
+
+  calloutOf(p: number, module: number, result: number): number {
+    return this.callouts + (p * this.modules.length + module) * CALLOUT_RESULTS.length + result;
   }
 
   errorOf(p: number, module: number, kind: number): number {

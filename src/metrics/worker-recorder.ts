@@ -16,6 +16,8 @@ import type { Verdict } from '../engine/verdict.js';
 import type { NativeStats } from '../native/types.js';
 import {
   bucketOf,
+  CALLOUT_ERROR,
+  CALLOUT_OK,
   DURATION_BUCKETS,
   ERROR_KINDS,
   MetricLayout,
@@ -62,6 +64,8 @@ export class WorkerRecorder {
   readonly #base: number;
   /** Each open policy's native counters when last read, to add only what changed. */
   readonly #seen = new Map<Policy, number[]>();
+  /** Per policy and phase, the layout's indices of the modules that define the callout, in run order. */
+  readonly #calloutModules = new Map<Policy, (Int32Array | undefined)[]>();
   readonly #policies: () => Iterable<Policy>;
   #sampledAt = 0;
   /** A sample put off by the SAMPLE_MS bound, so the last batches' figures are written too. */
@@ -84,26 +88,32 @@ export class WorkerRecorder {
     return null;
   }
 
-  /** Adds a batch: its outcomes (a Verdict, or the error the call threw) and the ns it took. */
-  record(phase: Phase, outcomes: readonly (Verdict | object)[], ns: bigint): void {
+  /** Adds a batch policy ran: its outcomes (a Verdict, or the error the call threw) and the ns it took. */
+  record(policy: Policy, phase: Phase, outcomes: readonly (Verdict | object)[], ns: bigint): void {
     const L = this.#layout;
     const f = this.#f;
     const base = this.#base;
     const p = phaseIndex(phase)!;
     const calls = base + L.calls + p * RESULTS.length;
-    let callouts = 0;
+    const ran = this.#modulesOf(policy, phase, p);
     for (const outcome of outcomes) {
       const v = outcome as Verdict;
       if (typeof v.callouts !== 'number') {
         add(f, calls + RESULT_FAILED, 1);
         continue;
       }
-      callouts += v.callouts;
       const d = v.disposition;
       add(f, calls + (d === null ? RESULT_NONE : d.discard ? RESULT_DISCARD : d.code >= 500 ? RESULT_REJECT : d.code >= 400 ? RESULT_TEMPFAIL : RESULT_ACCEPT), 1);
-      if (v.errors.length > 0) for (const e of v.errors) add(f, base + L.errorOf(p, L.moduleIndex(e.module), ERROR_KINDS.indexOf(failureKind(e))), 1);
+      // The first v.callouts modules that define the callout ran.
+      const n = Math.min(v.callouts, ran.length);
+      if (v.errors.length === 0) {
+        for (let j = 0; j < n; j++) add(f, base + L.calloutOf(p, ran[j]!, CALLOUT_OK), 1);
+        continue;
+      }
+      const failed = v.errors.map((e) => L.moduleIndex(e.module));
+      for (let j = 0; j < n; j++) add(f, base + L.calloutOf(p, ran[j]!, failed.includes(ran[j]!) ? CALLOUT_ERROR : CALLOUT_OK), 1);
+      for (let e = 0; e < failed.length; e++) add(f, base + L.errorOf(p, failed[e]!, ERROR_KINDS.indexOf(failureKind(v.errors[e]!))), 1);
     }
-    add(f, base + L.callouts + p, callouts);
     const n = outcomes.length;
     const seconds = Number(ns) / 1e9;
     if (n > 0) {
@@ -121,6 +131,12 @@ export class WorkerRecorder {
       this.#trailing = setTimeout(() => this.sample(), SAMPLE_MS - since);
       this.#trailing.unref();
     }
+  }
+
+  #modulesOf(policy: Policy, phase: Phase, p: number): Int32Array {
+    let perPhase = this.#calloutModules.get(policy);
+    if (!perPhase) this.#calloutModules.set(policy, (perPhase = []));
+    return (perPhase[p] ??= Int32Array.from(policy.calloutModules(phase), (name) => this.#layout.moduleIndex(name)));
   }
 
   /** Writes what the Lua states report: gauges as they are, native counters by what they gained. */
@@ -151,6 +167,7 @@ export class WorkerRecorder {
       this.#seen.set(policy, counts);
     }
     for (const policy of this.#seen.keys()) if (!open.has(policy)) this.#seen.delete(policy);
+    for (const policy of this.#calloutModules.keys()) if (!open.has(policy)) this.#calloutModules.delete(policy);
     f[base + L.gaugeOf('memoryBytes')] = memory;
     f[base + L.gaugeOf('spareThreads')] = spare;
     f[base + L.gaugeOf('masters')] = masters;

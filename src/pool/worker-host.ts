@@ -93,7 +93,7 @@ export class WorkerHost {
     this.#calls += inputs.length;
     const ran = process.hrtime.bigint();
     const outcomes = await runAll(policy, phase, inputs);
-    this.#recorder?.record(phase, outcomes, process.hrtime.bigint() - ran);
+    this.#recorder?.record(policy, phase, outcomes, process.hrtime.bigint() - ran);
     const encoded = this.#encoder.encode(outcomes, inputs, task.buffers);
     this.#busyNs += process.hrtime.bigint() - start;
     return encoded;

@@ -72,11 +72,16 @@ describe('metrics summed across workers', () => {
     assert.equal(series(all, 'scriptlet_calls_total').filter((s) => s.labels.phase === 'connect').length, 0, 'a phase never called has no series');
   });
 
-  it('counts callouts per phase: a VALIDATE_DONE skips the modules after it', async () => {
+  it('counts callouts by phase, module and result: a VALIDATE_DONE skips the modules after it', async () => {
     const all = await samples(registry);
-    assert.equal(value(all, 'scriptlet_callouts_total', { phase: 'data' }), DATA_CALLS * 2 - SUBJECTS.reject!);
-    assert.equal(value(all, 'scriptlet_callouts_total', { phase: 'rcptto' }), RCPT_CALLS);
-    assert.equal(value(all, 'scriptlet_callouts_total', { phase: 'connect' }), 0);
+    const callouts = (phase: string, module: string, result: string) => value(all, 'scriptlet_callouts_total', { phase, module, result });
+    const failing = SUBJECTS.fail! + SUBJECTS.nothing!;
+    assert.equal(callouts('data', 't', 'ok'), DATA_CALLS - failing);
+    assert.equal(callouts('data', 't', 'error'), failing);
+    assert.equal(callouts('data', 'second', 'ok'), DATA_CALLS - SUBJECTS.reject!);
+    assert.equal(callouts('data', 'second', 'error'), 0);
+    assert.equal(callouts('rcptto', 't', 'ok'), RCPT_CALLS);
+    assert.equal(series(all, 'scriptlet_callouts_total').filter((s) => s.labels.module === 'second' && s.labels.phase === 'rcptto').length, 0, 'second has no rcptto callout');
   });
 
   it('counts script errors by phase, module and kind', async () => {
