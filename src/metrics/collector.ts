@@ -84,11 +84,6 @@ function readOnScrape(kind: 'counter' | 'gauge', registry: Registry, name: strin
   else new Gauge(config);
 }
 
-/**
- * The call duration histogram, read from the block. prom-client's Histogram
- * takes observations one at a time; this one exposes bucket counts the
- * workers already added up, in the shape the registry serialises.
- */
 interface HistogramRow {
   labels: Labels;
   /** Per bucket, not cumulative. */
@@ -97,6 +92,13 @@ interface HistogramRow {
   sum: number;
 }
 
+/**
+ * The call duration histogram, read from the block. prom-client's Histogram
+ * takes observations one at a time; this one exposes bucket counts the
+ * workers already added up, in the shape the registry serialises (it has
+ * the Metric interface the registry uses: name, help, type, aggregator,
+ * get, reset).
+ */
 class SharedHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
@@ -116,7 +118,9 @@ class SharedHistogram {
       let cumulative = 0;
       DURATION_BUCKETS.forEach((le, i) => {
         cumulative += buckets[i]!;
-        values.push({ labels: { ...labels, le: String(le) }, value: cumulative, metricName: `${this.name}_bucket` });
+        // A batch being added as this is read: its count is written first, so
+        // no bucket may show it before the count does.
+        values.push({ labels: { ...labels, le: String(le) }, value: Math.min(cumulative, count), metricName: `${this.name}_bucket` });
       });
       values.push({ labels: { ...labels, le: '+Inf' }, value: count, metricName: `${this.name}_bucket` });
       values.push({ labels, value: sum, metricName: `${this.name}_sum` });
@@ -177,7 +181,7 @@ export function registerCollectedMetrics(registry: Registry, block: BlockReader,
           sum: block.sum(h + DURATION_BUCKETS.length + 1),
         };
       }).filter((row) => row.count > 0),
-    ) as unknown as Counter,
+    ) as unknown as Counter, // the registry's type names prom-client's classes only
   );
 
   const perWorker = (name: GaugeName) => (): Rows => block.gauges(name).map(([slot, v]) => [{ worker: String(slot) }, v]);

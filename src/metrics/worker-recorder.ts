@@ -119,9 +119,10 @@ export class WorkerRecorder {
     if (n > 0) {
       const h = base + L.durationOf(p);
       const bucket = bucketOf(seconds / n);
-      if (bucket < DURATION_BUCKETS.length) add(f, h + bucket, n);
+      // The count before the bucket: a scrape reads the buckets first, and must not see a bucket above the count.
       add(f, h + DURATION_BUCKETS.length, n);
       add(f, h + DURATION_BUCKETS.length + 1, seconds);
+      if (bucket < DURATION_BUCKETS.length) add(f, h + bucket, n);
     }
     add(f, base + L.tasks, 1);
     add(f, base + L.busySeconds, seconds);
