@@ -443,6 +443,19 @@ int MasterState::moduleRef(const std::string& name) const {
   return LUA_NOREF;
 }
 
+// [-0, +0] Looks the callout up as continueRun does (lua_getfield on the module).
+std::vector<std::string> MasterState::calloutModules(Phase phase) {
+  std::vector<std::string> names;
+  const char* callout = calloutName(phase);
+  for (const Module& m : modules_) {
+    lua_rawgeti(L_, LUA_REGISTRYINDEX, m.ref);
+    lua_getfield(L_, -1, callout);
+    if (lua_isfunction(L_, -1)) names.push_back(m.name);
+    lua_pop(L_, 2);
+  }
+  return names;
+}
+
 MasterStats MasterState::stats() const {
   MasterStats s = stats_;
   s.threads = threads_.stats();

@@ -100,6 +100,9 @@ class MasterState {
 
   // The registry ref of a loaded module's table, or LUA_NOREF (C driver).
   int moduleRef(const std::string& name) const;
+  // The modules whose table has the phase's callout, in the order they run:
+  // the first calloutsRun of them ran in a call (the metrics name them so).
+  std::vector<std::string> calloutModules(Phase phase);
 
   // Used by the Lua API functions.
   lua_State* L() const { return L_; }

@@ -16,3 +16,5 @@ export { runTransaction } from './engine/transaction.js';
 export type { Transaction, TransactionResult } from './engine/transaction.js';
 export { policyFromConfig } from './engine/from-config.js';
 export * from './pool/index.js';
+export { startMetricsServer, DEFAULT_METRICS_PORT } from './metrics/index.js';
+export type { EngineMetrics, MetricsOptions, MetricsServer, MetricsServerOptions } from './metrics/index.js';

@@ -68,6 +68,7 @@ Napi::Function MasterObject::Define(Napi::Env env) {
                          InstanceMethod<&MasterObject::Memory>("memory"),
                          InstanceMethod<&MasterObject::Reap>("reap"),
                          InstanceMethod<&MasterObject::Stats>("stats"),
+                         InstanceMethod<&MasterObject::CalloutModules>("calloutModules"),
                          InstanceMethod<&MasterObject::TakeLoadLogs>("takeLoadLogs"),
                          InstanceMethod<&MasterObject::Close>("close"),
                      });
@@ -290,6 +291,16 @@ Napi::Value MasterObject::Stats(const Napi::CallbackInfo& info) {
   o.Set("threadsRetired", static_cast<double>(st.threads.retired));
   o.Set("memoryBytes", static_cast<double>(state_->memoryBytes()));
   return o;
+}
+
+// calloutModules(phaseIndex) -> the names of the modules that define its callout, in run order.
+Napi::Value MasterObject::CalloutModules(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Phase phase = checkPhase(env, info[0]);
+  std::vector<std::string> names = state(info).calloutModules(phase);
+  Napi::Array out = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); i++) out.Set(static_cast<uint32_t>(i), names[i]);
+  return out;
 }
 
 Napi::Value MasterObject::TakeLoadLogs(const Napi::CallbackInfo& info) {

@@ -31,6 +31,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   Napi::Value Memory(const Napi::CallbackInfo& info);
   Napi::Value Reap(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value CalloutModules(const Napi::CallbackInfo& info);
   Napi::Value TakeLoadLogs(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 

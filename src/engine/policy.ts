@@ -219,6 +219,11 @@ export class Policy {
     return this.#live().reap();
   }
 
+  /** The modules that define phase's callout, in the order they run (a verdict's `callouts` counts from the first). */
+  calloutModules(phase: Phase): string[] {
+    return this.#live().calloutModules(this.#phase(phase));
+  }
+
   stats(): PolicyStats {
     return { ...this.#live().stats(), engine: this.engine, version: this.version };
   }

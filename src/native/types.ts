@@ -60,6 +60,8 @@ export interface NativeMaster {
   memory(): number;
   reap(): number;
   stats(): NativeStats;
+  /** The modules that define the phase's callout, in the order they run. */
+  calloutModules(phase: number): string[];
   takeLoadLogs(): { module: string; text: string }[];
   close(): void;
 }

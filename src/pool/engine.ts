@@ -23,6 +23,7 @@ import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
 import { BlockPool, messageSlot, packMessages } from './wire-inputs.js';
 import { decodeVerdicts } from './wire-verdicts.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 
 /** Milliseconds close() waits for calls in flight by default. */
 export const DEFAULT_CLOSE_DEADLINE_MS = 10_000;
@@ -84,6 +85,8 @@ export class Engine extends EventEmitter {
   readonly #versions: PolicyVersions;
   #reloading: Promise<ReloadResult> | undefined;
   #ttlTimer: NodeJS.Timeout | undefined;
+  /** Prometheus metrics (src/metrics), or null when opened with metrics: false. */
+  readonly metrics: EngineMetrics | null;
   readonly #settingsOf: PoolSettings;
   readonly #pool: Piscina;
   readonly #controls: WorkerControls;
@@ -130,7 +133,17 @@ export class Engine extends EventEmitter {
       dispatch: (batch) => this.#dispatch(batch),
       hasCapacity: () => this.#state !== 'closed' && this.#inFlight.size < this.#capacity,
     });
+    this.metrics = pool.metrics
+      ? new EngineMetrics(pool.metrics, first.spec.scripts.map((s) => s.name), pool.threads, this, () => ({
+          queuedCalls: this.#batcher.waitingCalls,
+          tasksInFlight: this.#inFlight.size,
+          taskCapacity: this.#capacity,
+          workerExits: this.#workerExits,
+          tempfailed: this.#tempfailed,
+        }))
+      : null;
     const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec: first.spec }], settings: this.#settings };
+    if (this.metrics) setup.metrics = this.metrics.share;
     this.#pool = new Piscina({
       filename: WORKER_FILE,
       minThreads: pool.threads,
@@ -435,6 +448,7 @@ export class Engine extends EventEmitter {
   /** A worker's thread ended. Unasked (the engine is open), piscina starts another. */
   #left(threadId: number): void {
     this.#versions.workerLeft(threadId);
+    this.metrics?.workerLeft(threadId);
     if (this.#state !== 'open') return;
     this.#workerExits++;
     this.#log(`scriptlet: worker ${threadId} exited; the pool starts another`);

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { UsageError } from '../engine/errors.js';
 import { nativeTuning, type PolicyTuning } from '../engine/options.js';
 import { MAX_BATCH, type PolicyOptions } from '../engine/policy.js';
+import { checkMetricsOption, type MetricsOptions } from '../metrics/engine-metrics.js';
 
 export interface EngineOptions extends PolicyOptions {
   /** Worker threads; 0 or absent: os.availableParallelism(). */
@@ -36,6 +37,8 @@ export interface EngineOptions extends PolicyOptions {
   transferMessages?: boolean;
   /** Where the engine reports what it survived (a worker's death, a late call). Default: process.emitWarning. */
   log?: (message: string) => void;
+  /** Prometheus metrics (engine.metrics), on a registry given here or a fresh one; false: none. */
+  metrics?: MetricsOptions | false;
 }
 
 /** What the pool runs with, every default filled in. */
@@ -48,9 +51,10 @@ export interface PoolSettings {
   tasksPerWorker: number;
   transferMessages: boolean;
   log: (message: string) => void;
+  metrics: MetricsOptions | false;
 }
 
-export const POOL_KEYS = ['threads', 'reapInterval', 'scriptTtl', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'transferMessages', 'log'];
+export const POOL_KEYS = ['threads', 'reapInterval', 'scriptTtl', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'transferMessages', 'log', 'metrics'];
 export const DEFAULT_TASKS_PER_WORKER = 4;
 
 export const DEFAULT_REAP_INTERVAL = 120;
@@ -117,6 +121,7 @@ export function readEngineOptions(options: unknown): { policy: PolicyOptions; po
       tasksPerWorker,
       transferMessages,
       log: log as (message: string) => void,
+      metrics: checkMetricsOption(given.metrics),
     },
   };
 }

@@ -8,6 +8,7 @@ import type { PolicyOptions, PolicyStats } from '../engine/policy.js';
 import type { PolicyTuning } from '../engine/options.js';
 import type { LogLine, HeaderEdit } from '../engine/verdict.js';
 import type { ScriptFailure } from '../engine/errors.js';
+import type { MetricsShare } from '../metrics/metric-layout.js';
 
 /** The scripts and options a worker opens a Policy from; sources are read once, by the engine. */
 export type PolicySpec = Required<Pick<PolicyOptions, 'engine'>> & PolicyOptions & {
@@ -25,6 +26,8 @@ export interface WorkerSettings {
 export interface WorkerSetup {
   policies: { id: number; spec: PolicySpec }[];
   settings: WorkerSettings;
+  /** The shared block the worker adds its metrics to (src/metrics); absent with metrics: false. */
+  metrics?: MetricsShare;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 } from './protocol.js';
 import { unpackInputs } from './wire-inputs.js';
 import { VerdictEncoder } from './wire-verdicts.js';
+import { WorkerRecorder } from '../metrics/worker-recorder.js';
 
 /** Resolves when a condition, rechecked on every change, holds. */
 class Waiters {
@@ -66,11 +67,14 @@ export class WorkerHost {
   #reaped = 0;
   #busyNs = 0n;
   readonly #testHooks = process.env.SCRIPTLET_POOL_TEST_HOOKS === '1';
+  /** Adds this worker's figures to the engine's shared metrics block (src/metrics). */
+  readonly #recorder: WorkerRecorder | null;
 
   constructor(setup: WorkerSetup, threadId: number) {
     this.#threadId = threadId;
     for (const { id, spec } of setup.policies) this.#specs.set(id, spec);
     this.#settings = setup.settings;
+    this.#recorder = setup.metrics ? WorkerRecorder.claim(setup.metrics, threadId, () => this.#policies.values()) : null;
     this.#startReaper();
   }
 
@@ -87,7 +91,9 @@ export class WorkerHost {
     if (this.#testHooks && inputs.some((i) => i.id === TEST_EXIT_ID)) process.exit(1);
     this.#tasks++;
     this.#calls += inputs.length;
+    const ran = process.hrtime.bigint();
     const outcomes = await runAll(policy, phase, inputs);
+    this.#recorder?.record(policy, phase, outcomes, process.hrtime.bigint() - ran);
     const encoded = this.#encoder.encode(outcomes, inputs, task.buffers);
     this.#busyNs += process.hrtime.bigint() - start;
     return encoded;
@@ -146,6 +152,7 @@ export class WorkerHost {
     if (!spec) throw new Error(`worker ${this.#threadId} has no policy ${id}`);
     const policy = openPolicy({ ...spec, ...this.#settings.tuning });
     this.#policies.set(id, policy);
+    this.#recorder?.sample();
     return policy;
   }
 
@@ -175,6 +182,7 @@ export class WorkerHost {
   #sweep(): void {
     this.#sweeps++;
     for (const policy of this.#policies.values()) this.#reaped += policy.reapSpareThreads();
+    this.#recorder?.sample();
   }
 }
 
