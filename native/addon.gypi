@@ -83,9 +83,11 @@
         'lua_message.cpp',
         'lua_vctx.cpp',
         'lua_loaders.cpp',
+        'lua_sandbox.cpp',
         'util/rfc2047.cpp',
         'util/address_list.cpp',
         'util/lua_errors.cpp',
+        'guard_rails.cpp',
       ],
     },
     {
