@@ -1,6 +1,7 @@
 #include "guard_rails.hpp"
 
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace scriptlet {
@@ -16,6 +17,28 @@ constexpr const char* kGuardedXpcall =
     "return function(f, handler, ...)\n"
     "  return xpcall(f, function(e) if hit() then return e end return handler(e) end, ...)\n"
     "end";
+
+// [-0, +0] coroutine.resume and coroutine.wrap, counting how deep resumes
+// nest: LuaJIT has no bound of its own and a coroutine that resumes a new one
+// recursively runs the C stack out (a crash); Lua 5.1 stops at 200 C calls.
+constexpr const char* kGuardedCoroutines = R"lua(
+local co, enter, leave, leaveWrap = ...
+local resume, create = co.resume, co.create
+co.resume = function(c, ...)
+  enter()
+  return leave(resume(c, ...))
+end
+co.wrap = function(f)
+  local c = create(f)
+  return function(...)
+    enter()
+    return leaveWrap(resume(c, ...))
+  end
+end
+)lua";
+
+// Coroutines a call may have resuming one another.
+constexpr int kMaxCoroutineDepth = 100;
 
 // Instructions between two looks at the budget: the clock is read this
 // often, so a limit is seen at most this many instructions late.
@@ -40,6 +63,53 @@ void GuardRails::attach(lua_State* L) {
   lua_setallocf(L, allocate, this);
   armHook(L, hookInterval());
   installGuardedXpcall(L);
+  installCoroutineDepthGuard(L);
+}
+
+// [-0, +0] Before a nested resume.
+int GuardRails::enterCoroutine(lua_State* L) {
+  GuardRails* g = of(L);
+  if (g->coroutineDepth_ >= kMaxCoroutineDepth) {
+    luaL_where(L, 2);  // the script's line, not the wrapper's
+    lua_pushfstring(L, "C stack overflow (coroutines nested more than %d deep)", kMaxCoroutineDepth);
+    lua_concat(L, 2);
+    return lua_error(L);
+  }
+  g->coroutineDepth_++;
+  return 0;
+}
+
+// [-0, +0] After it: returns what coroutine.resume returned.
+int GuardRails::leaveCoroutine(lua_State* L) {
+  GuardRails* g = of(L);
+  if (g->coroutineDepth_ > 0) g->coroutineDepth_--;
+  return lua_gettop(L);
+}
+
+// [-0, +0] After a resume by a wrap function: its results, or its error raised
+// again as it is (what coroutine.wrap does).
+int GuardRails::leaveWrappedCoroutine(lua_State* L) {
+  leaveCoroutine(L);
+  if (!lua_toboolean(L, 1)) {
+    lua_settop(L, 2);
+    return lua_error(L);
+  }
+  return lua_gettop(L) - 1;
+}
+
+GuardRails* GuardRails::of(lua_State* L) {
+  void* ud;
+  lua_getallocf(L, &ud);
+  return static_cast<GuardRails*>(ud);
+}
+
+void GuardRails::installCoroutineDepthGuard(lua_State* L) {
+  if (luaL_loadbuffer(L, kGuardedCoroutines, std::strlen(kGuardedCoroutines), "=coroutine") != 0) throw std::runtime_error(lua_tostring(L, -1));
+  lua_getglobal(L, "coroutine");
+  lua_pushcfunction(L, enterCoroutine);
+  lua_pushcfunction(L, leaveCoroutine);
+  lua_pushcfunction(L, leaveWrappedCoroutine);
+  lua_call(L, 4, 0);
 }
 
 bool GuardRails::limitHit(lua_State* L) {
@@ -56,7 +126,7 @@ int GuardRails::pushLimitHit(lua_State* L) {
 }
 
 void GuardRails::installGuardedXpcall(lua_State* L) {
-  if (luaL_loadstring(L, kGuardedXpcall) != 0) throw std::runtime_error(lua_tostring(L, -1));
+  if (luaL_loadbuffer(L, kGuardedXpcall, std::strlen(kGuardedXpcall), "=xpcall") != 0) throw std::runtime_error(lua_tostring(L, -1));
   lua_getglobal(L, "xpcall");
   lua_pushcfunction(L, pushLimitHit);
   lua_call(L, 2, 1);

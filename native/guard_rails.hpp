@@ -68,6 +68,7 @@ class GuardRails {
     budget_ = budget;
     enforceMemory_ = enforceMemory;
     hit_ = LimitKind::None;
+    coroutineDepth_ = 0;  // Lua code is entered only from its outermost thread
   }
   // The limit that ended the Lua code, if any; puts the hook back to its
   // normal interval if it was re-armed.
@@ -86,6 +87,11 @@ class GuardRails {
   static void countHook(lua_State* L, lua_Debug* ar);
   static int pushLimitHit(lua_State* L);
   void installGuardedXpcall(lua_State* L);
+  static GuardRails* of(lua_State* L);
+  static int enterCoroutine(lua_State* L);
+  static int leaveCoroutine(lua_State* L);
+  static int leaveWrappedCoroutine(lua_State* L);
+  void installCoroutineDepthGuard(lua_State* L);
   void armHook(lua_State* L, int count);
   int hookInterval() const;
 
@@ -97,6 +103,7 @@ class GuardRails {
   CallBudget* budget_ = nullptr;  // non-null while script code runs
   bool enforceMemory_ = false;
   bool rearmed_ = false;  // the hook fires on every instruction
+  int coroutineDepth_ = 0;
   LimitKind hit_ = LimitKind::None;
 };
 
