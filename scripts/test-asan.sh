@@ -1,0 +1,25 @@
+#!/bin/sh
+# The test suite against an AddressSanitizer + UBSan build of both addons
+# (`npm run test:asan`). The addons are built as the Debug configuration
+# with -fsanitize=address,undefined (Lua 5.1 included; LuaJIT keeps its own
+# allocator), loaded with SCRIPTLET_BUILD=Debug, and the sanitizer runtimes
+# are preloaded, as node itself is not built with them. Any report fails the
+# run (halt_on_error, no recovery). Leak checking is off: node keeps much
+# alive at exit by design. `npm run build:debug` puts a plain Debug build back.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+export SCRIPTLET_SANITIZE=1
+npx node-gyp configure >/dev/null && npx node-gyp build --debug -j max >/dev/null
+(cd engines/lua51 && npx node-gyp configure >/dev/null && npx node-gyp build --debug -j max >/dev/null)
+asan=$(gcc -print-file-name=libasan.so)
+ubsan=$(gcc -print-file-name=libubsan.so)
+export LD_PRELOAD="$asan:$ubsan"
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_odr_violation=0"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export SCRIPTLET_BUILD=Debug
+files=${*:-test/engine/*.test.ts test/pool/*.test.ts test/cli/*.test.ts test/config/*.test.ts}
+for engine in luajit lua51; do
+  echo "== $engine (AddressSanitizer + UBSan)"
+  SCRIPTLET_ENGINE=$engine node --import tsx --test --test-concurrency=2 --test-reporter=dot $files
+done
