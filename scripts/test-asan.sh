@@ -5,13 +5,20 @@
 # allocator), loaded with SCRIPTLET_BUILD=Debug, and the sanitizer runtimes
 # are preloaded, as node itself is not built with them. Any report fails the
 # run (halt_on_error, no recovery). Leak checking is off: node keeps much
-# alive at exit by design. `npm run build:debug` puts a plain Debug build back.
+# alive at exit by design. The build files are configured back without the
+# sanitizers at the end; `npm run build:debug` puts a plain Debug build back.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
+reconfigure() {
+  npx node-gyp configure >/dev/null 2>&1
+  (cd engines/lua51 && npx node-gyp configure >/dev/null 2>&1)
+}
+trap 'SCRIPTLET_SANITIZE=0 reconfigure' EXIT
 export SCRIPTLET_SANITIZE=1
-npx node-gyp configure >/dev/null && npx node-gyp build --debug -j max >/dev/null
-(cd engines/lua51 && npx node-gyp configure >/dev/null && npx node-gyp build --debug -j max >/dev/null)
+reconfigure
+npx node-gyp build --debug -j max >/dev/null
+(cd engines/lua51 && npx node-gyp build --debug -j max >/dev/null)
 asan=$(gcc -print-file-name=libasan.so)
 ubsan=$(gcc -print-file-name=libubsan.so)
 export LD_PRELOAD="$asan:$ubsan"
@@ -19,7 +26,9 @@ export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_odr_
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export SCRIPTLET_BUILD=Debug
 files=${*:-test/engine/*.test.ts test/pool/*.test.ts test/cli/*.test.ts test/config/*.test.ts}
+status=0
 for engine in luajit lua51; do
   echo "== $engine (AddressSanitizer + UBSan)"
-  SCRIPTLET_ENGINE=$engine node --import tsx --test --test-concurrency=2 --test-reporter=dot $files
+  SCRIPTLET_ENGINE=$engine node --import tsx --test --test-concurrency=2 --test-reporter=dot $files || status=1
 done
+exit $status
