@@ -95,6 +95,7 @@
         'util/address_list.cpp',
         'util/lua_errors.cpp',
         'guard_rails.cpp',
+        'hook_watchdog.cpp',
       ],
     },
     {

@@ -61,7 +61,11 @@ void GuardRails::attach(lua_State* L) {
   // What the state holds already (its libraries) counts against the cap.
   used_ = static_cast<size_t>(lua_gc(L, LUA_GCCOUNT, 0)) * 1024 + static_cast<size_t>(lua_gc(L, LUA_GCCOUNTB, 0));
   lua_setallocf(L, allocate, this);
+#if defined(SCRIPTLET_LUAJIT)
+  startWatchdog();
+#else
   armHook(L, hookInterval());
+#endif
   installGuardedXpcall(L);
   installCoroutineDepthGuard(L);
 }
@@ -155,7 +159,40 @@ void GuardRails::armHook(lua_State* L, int count) {
 
 void GuardRails::setLimits(const GuardLimits& limits) {
   limits_ = limits;
+#if defined(SCRIPTLET_LUAJIT)
+  startWatchdog();
+#else
   armHook(master_, hookInterval());
+#endif
+}
+
+// Calls shorter than this run with no hook on LuaJIT (see hook_watchdog.hpp).
+constexpr std::chrono::microseconds kHookGrace{1000};
+
+void GuardRails::startWatchdog() {
+  if (hookInterval() == 0) {
+    watchdog_.reset();
+  } else if (!watchdog_) {
+    watchdog_ = std::make_unique<HookWatchdog>(kHookGrace, [this] { armHook(master_, hookInterval()); });
+  }
+}
+
+void GuardRails::detach(lua_State* L) {
+  watchdog_.reset();  // before the state goes
+  lua_setallocf(L, inner_, innerUd_);
+}
+
+void GuardRails::setHook(lua_State* L, int count) {
+  if (watchdog_) watchdog_->exclusive([&] { armHook(L, count); });
+  else armHook(L, count);
+}
+
+void GuardRails::enter(CallBudget* budget, bool enforceMemory) {
+  budget_ = budget;
+  enforceMemory_ = enforceMemory;
+  hit_ = LimitKind::None;
+  coroutineDepth_ = 0;  // Lua code is entered only from its outermost thread
+  if (watchdog_) watchdog_->started();
 }
 
 CallBudget GuardRails::newBudget() const {
@@ -172,6 +209,10 @@ double GuardRails::secondsLeft(const CallBudget& b) const {
 }
 
 LimitKind GuardRails::leave(lua_State* co) {
+  if (watchdog_) {
+    watchdog_->ended([this] { armHook(master_, 0); });
+    rearmed_ = false;
+  }
   budget_ = nullptr;
   enforceMemory_ = false;
   if (rearmed_) {
@@ -239,7 +280,7 @@ void GuardRails::countHook(lua_State* L, lua_Debug*) {
   }
   if (!g->rearmed_ || L != g->master_) {
     g->rearmed_ = true;
-    g->armHook(L, 1);
+    g->setHook(L, 1);
   }
   // Nothing that owns memory lives in this frame when the error leaves it.
   // Level 0 is the running Lua function on both engines (a hook has no frame).

@@ -11,8 +11,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "hook_watchdog.hpp"
 #include "util/lua_headers.hpp"
 
 namespace scriptlet {
@@ -49,7 +51,7 @@ class GuardRails {
   void attach(lua_State* L);
   // Puts the engine's own allocator back, before lua_close: LuaJIT frees its
   // arena whole only when it sees its own allocator there.
-  void detach(lua_State* L) { lua_setallocf(L, inner_, innerUd_); }
+  void detach(lua_State* L);
   // True while script code runs past a limit it hit.
   static bool limitHit(lua_State* L);
   // Lua 5.1 keeps hooks per thread: a spare thread made before a change of
@@ -64,12 +66,7 @@ class GuardRails {
   // Around each lua_resume/lua_pcall of script code. The memory cap is only
   // enforced in there (enforceMemory), so that an allocation the host makes
   // unprotected never fails and never reaches the panic handler.
-  void enter(CallBudget* budget, bool enforceMemory = true) {
-    budget_ = budget;
-    enforceMemory_ = enforceMemory;
-    hit_ = LimitKind::None;
-    coroutineDepth_ = 0;  // Lua code is entered only from its outermost thread
-  }
+  void enter(CallBudget* budget, bool enforceMemory = true);
   // The limit that ended the Lua code, if any; puts the hook back to its
   // normal interval if it was re-armed.
   LimitKind leave(lua_State* co);
@@ -93,6 +90,9 @@ class GuardRails {
   static int leaveWrappedCoroutine(lua_State* L);
   void installCoroutineDepthGuard(lua_State* L);
   void armHook(lua_State* L, int count);
+  // armHook, ordered with the watchdog's (LuaJIT).
+  void setHook(lua_State* L, int count);
+  void startWatchdog();
   int hookInterval() const;
 
   GuardLimits limits_;
@@ -104,6 +104,7 @@ class GuardRails {
   bool enforceMemory_ = false;
   bool rearmed_ = false;  // the hook fires on every instruction
   int coroutineDepth_ = 0;
+  std::unique_ptr<HookWatchdog> watchdog_;  // LuaJIT: arms the hook of long calls
   LimitKind hit_ = LimitKind::None;
 };
 

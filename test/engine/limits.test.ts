@@ -105,12 +105,15 @@ describe('the instruction limit', () => {
   });
 
   it('is off at 0, and can be changed at run time', () => {
-    const p = guarded('    local n = 0 for i = 1, 200000 do n = n + i end', { instructionLimit: 0 });
+    const p = guarded('    local n = 0 for i = 1, 200000 do n = n + i end if n < 0 then while true do end end', { instructionLimit: 0 });
     assertNormal(p.run('data', { message: HOSTILE }));
-    p.configure({ instructionLimit: 100_000 });
-    assertEnded(p.run('data', { message: HOSTILE }), 'instructions', INSTRUCTIONS);
-    assertNormal(p.run('data', { message: NORMAL }));
     p.close();
+    const q = guarded('    local n = 0 for i = 1, 200000 do n = n + i end if n > 0 then while true do end end', { instructionLimit: 0, callTimeout: 0.2 });
+    assertEnded(q.run('data', { message: HOSTILE }), 'wall_time', 'call timeout exceeded (0.2 s)');
+    q.configure({ instructionLimit: 100_000 });
+    assertEnded(q.run('data', { message: HOSTILE }), 'instructions', INSTRUCTIONS);
+    assertNormal(q.run('data', { message: NORMAL }));
+    q.close();
   });
 
   it('ends a script that loops while loading, or in init(), with a load error', () => {
