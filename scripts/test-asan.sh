@@ -17,8 +17,8 @@ reconfigure() {
 trap 'SCRIPTLET_SANITIZE=0 reconfigure' EXIT
 export SCRIPTLET_SANITIZE=1
 reconfigure
-npx node-gyp build --debug -j max >/dev/null
-(cd engines/lua51 && npx node-gyp build --debug -j max >/dev/null)
+npx node-gyp build --debug -j max >/dev/null 2>&1
+(cd engines/lua51 && npx node-gyp build --debug -j max >/dev/null 2>&1)
 asan=$(gcc -print-file-name=libasan.so)
 ubsan=$(gcc -print-file-name=libubsan.so)
 export LD_PRELOAD="$asan:$ubsan"

@@ -3,7 +3,8 @@
 // is rebuilt from the same scripts, back to the memory it had after loading.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Policy, Verdict } from '../../src/index.js';
+import { LoadError, openPolicy, type Policy, type Verdict } from '../../src/index.js';
+import { engineFrom } from '../pool/helpers.js';
 import { failureKind } from '../../src/metrics/worker-recorder.js';
 import { eml, policyFrom } from '../helpers/lua-policy.js';
 
@@ -96,6 +97,30 @@ describe('the memory cap', () => {
     for (let i = 1; i <= 3; i++) assert.deepEqual(p.run('data', { message: HOSTILE }).context.mess, { calls: String(i) });
     assert.equal(p.stats().masterRebuilds, 0);
     p.close();
+  });
+
+  it('refuses a script that cannot even load under the cap, with a load error (never a panic)', () => {
+    const source = 'local big = string.rep("x", 1e6) local m = {} function m:validate_data() return msys.core.VALIDATE_CONT end msys.registerModule("t", m)';
+    assert.throws(
+      () => openPolicy({ scripts: [{ name: 't', source }], memoryLimit: 256 << 10 }),
+      (err: unknown) => err instanceof LoadError && err.message === "cannot load script 't': memory limit exceeded (262144 bytes)",
+    );
+  });
+
+  it('ends a runaway call in the worker pool, whose worker rebuilds its master and serves on', async () => {
+    const source = `local t = { calls = 0 } function t:validate_data(msg, a, vctx)
+      if msg:header("X-Run")[1] then local s = "x" while true do s = s .. s end end
+      t.calls = t.calls + 1 vctx:set(msys.core.VCTX_MESS, "calls", t.calls) return msys.core.VALIDATE_CONT end
+      msys.registerModule("t", t)`;
+    const { engine } = engineFrom(source, { threads: 1, memoryLimit: LIMIT });
+    try {
+      assert.deepEqual((await engine.run('data', { message: NORMAL })).context.mess, { calls: '1' });
+      const v = await engine.run('data', { message: HOSTILE });
+      assert.deepEqual([v.disposition, v.errors.map((e) => [e.kind, e.message])], [TEMPFAIL, [['memory', MESSAGE]]]);
+      assert.deepEqual((await engine.run('data', { message: NORMAL })).context.mess, { calls: '1' }, 'a fresh master');
+    } finally {
+      await engine.close();
+    }
   });
 
   it('is checked in the options with an exact message', () => {
