@@ -17,8 +17,14 @@ reconfigure() {
 trap 'SCRIPTLET_SANITIZE=0 reconfigure' EXIT
 export SCRIPTLET_SANITIZE=1
 reconfigure
-npx node-gyp build --debug -j max >/dev/null 2>&1
-(cd engines/lua51 && npx node-gyp build --debug -j max >/dev/null 2>&1)
+build() {
+  (cd "$1" && npx node-gyp build --debug -j max >build/asan-build.log 2>&1) || {
+    tail -30 "$1/build/asan-build.log" >&2
+    exit 1
+  }
+}
+build .
+build engines/lua51
 asan=$(gcc -print-file-name=libasan.so)
 ubsan=$(gcc -print-file-name=libubsan.so)
 export LD_PRELOAD="$asan:$ubsan"
