@@ -1,12 +1,14 @@
-// A Policy from a loaded `scriptlet` configuration scope.
+// A Policy from a loaded `scriptlet` configuration scope, and the options a
+// configuration gives any engine (the pool's engineFromConfig adds its own).
 
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
 import type { EngineName } from '../native/addon.js';
-import { openPolicy, type Policy } from './policy.js';
+import { openPolicy, type Policy, type PolicyOptions } from './policy.js';
 
-export function policyFromConfig(config: ScriptletConfig, engine?: EngineName): Policy {
+/** The scripts, search path, tuning and guard rails a configuration sets. */
+export function policyOptionsFromConfig(config: ScriptletConfig): PolicyOptions {
   const o = config.options;
-  return openPolicy({
+  return {
     scripts: config.scripts.map((s) => ({ name: s.name, path: s.path })),
     searchPath: config.searchPath,
     gcPause: o.gcPause,
@@ -19,6 +21,9 @@ export function policyFromConfig(config: ScriptletConfig, engine?: EngineName): 
     callTimeout: o.callTimeout,
     memoryLimit: o.memoryLimit,
     sandbox: o.sandbox,
-    ...(engine ? { engine } : {}),
-  });
+  };
+}
+
+export function policyFromConfig(config: ScriptletConfig, engine?: EngineName): Policy {
+  return openPolicy({ ...policyOptionsFromConfig(config), ...(engine ? { engine } : {}) });
 }

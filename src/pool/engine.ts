@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
 import { UsageError } from '../engine/errors.js';
+import { policyOptionsFromConfig } from '../engine/from-config.js';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.js';
 import type { CallInput, LogLine } from '../engine/verdict.js';
 import type { EngineName } from '../native/addon.js';
@@ -524,18 +525,7 @@ export function openEngine(options: EngineOptions): Engine {
 export function engineFromConfig(config: ScriptletConfig, options: { engine?: EngineName; log?: (message: string) => void } = {}): Engine {
   const o = config.options;
   return openEngine({
-    scripts: config.scripts.map((s) => ({ name: s.name, path: s.path })),
-    searchPath: config.searchPath,
-    gcPause: o.gcPause,
-    gcStepmul: o.gcStepmul,
-    alwaysGc: o.alwaysGc,
-    maxSparePerMaster: o.maxSparePerMaster,
-    maxUsesPerThread: o.maxUsesPerThread,
-    onError: o.onError,
-    instructionLimit: o.instructionLimit,
-    callTimeout: o.callTimeout,
-    memoryLimit: o.memoryLimit,
-    sandbox: o.sandbox,
+    ...policyOptionsFromConfig(config),
     threads: o.threads,
     reapInterval: o.reapInterval,
     scriptTtl: o.scriptTtl,
