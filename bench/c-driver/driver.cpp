@@ -4,9 +4,12 @@
 //
 //   c_driver POLICY.lua MODULE MESSAGE.eml [ITERATIONS]
 //
-// Prints one JSON line: engine, iterations, ns per message, the last code.
+// Prints one JSON line: engine, iterations, ns per message, the last code,
+// the process's peak RSS in KB.
 // With SCRIPTLET_DRIVER_PATH=run it goes through MasterState::run instead
 // (spare thread, lua_resume, verdict), to split the core's cost from Node's.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -96,7 +99,9 @@ int main(int argc, char** argv) {
   auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < iterations; i++) code = once(master, ref, raw);
   auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-  std::printf("{\"engine\":\"%s\",\"iterations\":%ld,\"nsPerMessage\":%.1f,\"code\":%d}\n", scriptlet::kEngineId,
-              iterations, ns / static_cast<double>(iterations), code);
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("{\"engine\":\"%s\",\"iterations\":%ld,\"nsPerMessage\":%.1f,\"code\":%d,\"maxRssKb\":%ld}\n",
+              scriptlet::kEngineId, iterations, ns / static_cast<double>(iterations), code, usage.ru_maxrss);
   return 0;
 }

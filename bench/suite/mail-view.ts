@@ -9,8 +9,31 @@
 const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^ \t]*?)\?=/g;
 const GAP = /^[ \t]+$/;
 
-function decodeQ(text: string): string {
-  return text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+function hex(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** Q encoding; null when an '=' is not followed by two hex digits (the word then stays as written). */
+function decodeQ(text: string): string | null {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5f) {
+      out += ' ';
+    } else if (c === 0x3d) {
+      const hi = i + 2 < text.length ? hex(text.charCodeAt(i + 1)) : -1;
+      const lo = hi < 0 ? -1 : hex(text.charCodeAt(i + 2));
+      if (lo < 0) return null;
+      out += String.fromCharCode(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
 }
 
 /** Bytes (binary string) of a charset's text, as UTF-8 bytes; null if the charset is unknown. */
@@ -32,12 +55,13 @@ export function decodeEncodedWords(value: string): string {
   let out = '';
   let last = 0;
   let afterWord = -1;
-  for (const m of value.matchAll(ENCODED_WORD)) {
-    const at = m.index!;
+  ENCODED_WORD.lastIndex = 0;
+  for (let m = ENCODED_WORD.exec(value); m; m = ENCODED_WORD.exec(value)) {
+    const at = m.index;
     const gap = value.slice(last, at);
     const charset = m[1]!.split('*')[0]!;
     const bytes = m[2] === 'B' || m[2] === 'b' ? Buffer.from(m[3]!, 'base64').toString('latin1') : decodeQ(m[3]!);
-    const decoded = toUtf8(charset, bytes);
+    const decoded = bytes === null ? null : toUtf8(charset, bytes);
     if (!(afterWord === last && GAP.test(gap) && decoded !== null)) out += gap;
     out += decoded ?? m[0];
     last = at + m[0].length;
@@ -46,9 +70,15 @@ export function decodeEncodedWords(value: string): string {
   return out + value.slice(last);
 }
 
+const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+
 /** Unfolds (drops the line breaks, keeps the white space after them) and trims. */
 function unfold(raw: string): string {
-  const v = raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  let start = 0;
+  let end = raw.length;
+  while (start < end && isSpace(raw.charCodeAt(start))) start++;
+  while (end > start && isSpace(raw.charCodeAt(end - 1))) end--;
+  const v = start === 0 && end === raw.length ? raw : raw.slice(start, end);
   return v.includes('\n') ? v.replace(/\r?\n/g, '') : v;
 }
 
@@ -76,7 +106,7 @@ export class MailView {
   /** The body as a binary string. */
   body(): string {
     this.#index();
-    return this.raw.latin1Slice(this.#bodyOffset, this.raw.length);
+    return this.raw.toString('latin1', this.#bodyOffset);
   }
 
   // One pass over the header section, as lenient as the native one: bare
@@ -85,7 +115,7 @@ export class MailView {
     if (this.#fields) return this.#fields;
     const fields = new Map<string, string[]>();
     const end = this.#headerEnd();
-    const text = this.raw.latin1Slice(0, end.header);
+    const text = this.raw.toString('latin1', 0, end.header);
     this.#bodyOffset = end.body;
     let list: string[] | undefined;
     let at = -1;
@@ -108,11 +138,12 @@ export class MailView {
     return (this.#fields = fields);
   }
 
+  // The blank line, in the line ending of the first line (as the native view decides it).
   #headerEnd(): { header: number; body: number } {
-    const crlf = this.raw.indexOf('\r\n\r\n');
-    const lf = this.raw.indexOf('\n\n');
-    if (crlf >= 0 && (lf < 0 || crlf < lf)) return { header: crlf, body: crlf + 4 };
-    if (lf >= 0) return { header: lf, body: lf + 2 };
-    return { header: this.raw.length, body: this.raw.length };
+    const lf = this.raw.indexOf(0x0a);
+    const crlf = lf > 0 && this.raw[lf - 1] === 0x0d;
+    const at = lf < 0 ? -1 : this.raw.indexOf(crlf ? '\r\n\r\n' : '\n\n', lf - (crlf ? 1 : 0));
+    if (at < 0) return { header: this.raw.length, body: this.raw.length };
+    return crlf ? { header: at, body: at + 4 } : { header: at, body: at + 2 };
   }
 }
