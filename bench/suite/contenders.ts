@@ -74,10 +74,6 @@ function inThread(engine: EngineName, batched: boolean): Contender {
 }
 
 function pool(engine: EngineName, threads: number): Contender {
-  // Enough batches in flight to keep every worker busy, and a few rounds
-  // of them per operation so that draining at its end costs little.
-  const lanes = 2 * threads * TASKS_PER_WORKER;
-  const rounds = 2;
   return {
     name: `scriptlet ${ENGINE_LABEL[engine]}, pool, ${threads} thread${threads > 1 ? 's' : ''}`,
     limit: engine,
@@ -85,16 +81,18 @@ function pool(engine: EngineName, threads: number): Contender {
       const e = openEngine({ engine, threads, maxBatch: BATCH, tasksPerWorker: TASKS_PER_WORKER, scripts: [{ name: policy, path: policyFile(policy) }], log: () => {} });
       await e.ready();
       return {
-        operation: (m) => ({
-          messages: lanes * rounds * BATCH,
-          async: true,
-          fn: async () => {
-            const lane = async () => {
-              for (let r = 0; r < rounds; r++) await e.runBatch('data', m.inputs);
-            };
-            await Promise.all(Array.from({ length: lanes }, lane));
-          },
-        }),
+        operation: (m) => {
+          // Enough batches in flight to keep every worker busy, and (but for
+          // large messages, where one operation would take seconds) two
+          // rounds of them, so that draining at the end costs little.
+          const big = m.raw.length >= 100_000;
+          const lanes = threads * TASKS_PER_WORKER * (big ? 1 : 2);
+          const rounds = big ? 1 : 2;
+          const lane = async () => {
+            for (let r = 0; r < rounds; r++) await e.runBatch('data', m.inputs);
+          };
+          return { messages: lanes * rounds * BATCH, async: true, fn: async () => void (await Promise.all(Array.from({ length: lanes }, lane))) };
+        },
         outcome: async (m) => outcomeOf(await e.run('data', m.inputs[0]!)),
         close: () => e.close(),
       };
