@@ -1,8 +1,8 @@
 // The benchmark suite (issue 6): every reference policy on every generated
 // message, through every contender, in one run, timed by benchmark.js.
 //
-//   npm run bench          3 rounds, 1 s per measurement   (~15 min on 2 CPUs)
-//   npm run bench:quick    1 round, 0.25 s per measurement (~2 min)
+//   npm run bench          3 rounds, 0.75 s per measurement (~12 min on 2 CPUs)
+//   npm run bench:quick    1 round, 0.2 s per measurement   (~2.5 min)
 //   node --import tsx bench/suite/run.ts [--rounds R --max-time S --policies a,b --sizes 2k,20k --engines luajit]
 //
 // Each round opens the contenders of one policy, times them on each message
@@ -36,7 +36,7 @@ const { values } = parseArgs({
 });
 const QUICK = values.quick;
 const ROUNDS = Number(values.rounds ?? (QUICK ? 1 : 3));
-const MAX_TIME = Number(values['max-time'] ?? (QUICK ? 0.25 : 1));
+const MAX_TIME = Number(values['max-time'] ?? (QUICK ? 0.2 : 0.75));
 const MIN_SAMPLES = QUICK ? 3 : 5;
 const policies = values.policies.split(',') as PolicyName[];
 const sizes = values.sizes.split(',') as SizeName[];

@@ -50,7 +50,7 @@ export function renderSvg(rows: Row[], title: string): string {
   }
   const grid: string[] = [];
   for (let v = lo; v <= hi; v *= 10) {
-    grid.push(`<line x1="${x(v)}" y1="34" x2="${x(v)}" y2="${y}" stroke="#ddd"/>`, `<text x="${x(v)}" y="30" text-anchor="middle" fill="#666">${v >= 1e6 ? `${v / 1e6} ms` : v >= 1e3 ? `${v / 1e3} µs` : `${v} ns`}</text>`);
+    grid.push(`<line x1="${x(v).toFixed(1)}" y1="34" x2="${x(v).toFixed(1)}" y2="${y}" stroke="#ddd"/>`, `<text x="${x(v).toFixed(1)}" y="30" text-anchor="middle" fill="#666">${v >= 1e6 ? `${v / 1e6} ms` : v >= 1e3 ? `${v / 1e3} µs` : `${v} ns`}</text>`);
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" font-family="sans-serif" font-size="10">`,
