@@ -18,13 +18,14 @@ it answers 250, and takes console commands on a control socket
 Addresses and directories come from the configuration:
   ESMTP_Listener { Listen "127.0.0.1:2525" { }  spool_dir = "spool" }
   Control_Listener { Listen "/path/to/control.sock" { } }
+  Metrics_Listener { Listen "127.0.0.1:9464" { } }
 
   --listen ADDR             SMTP address, repeatable ("127.0.0.1:2525", "[::1]:25", ":25";
                             port 0 picks a free one); replaces the configuration's
   --spool-dir DIR           spool directory (default: esmtp_listener's spool_dir)
   --control-socket PATH     console socket (default: Control_Listener, else SPOOL/control.sock)
   --drain-deadline SECONDS  how long shutdown lets transactions finish (default 10)
-  --metrics-listen ADDR     the /metrics endpoint (not in this build yet)
+  --metrics-listen ADDR     serve /metrics for Prometheus there (default: Metrics_Listener, else none)
   --engine NAME             luajit or lua51 (default: the default build)
   -h, --help
 
@@ -38,6 +39,7 @@ interface ServeArgs {
   listen?: ListenAddress[];
   spoolDir?: string;
   controlSocket?: string;
+  metricsListen?: ListenAddress;
   drainDeadlineMs?: number;
   engine?: string;
 }
@@ -64,8 +66,6 @@ function parse(args: string[], io: CliIo): ServeArgs | string {
   const v = parsed.values;
   if (v.help) return 'help';
   if (parsed.positionals.length !== 1) return 'expected one configuration file';
-  // METRICS: wire --metrics-listen (and its configuration key) to src/metrics once merged.
-  if (v['metrics-listen'] !== undefined) return '--metrics-listen: the metrics endpoint is not in this build yet';
   const out: ServeArgs = { conf: path.resolve(io.cwd, parsed.positionals[0]!) };
   if (v.listen) {
     out.listen = [];
@@ -74,6 +74,11 @@ function parse(args: string[], io: CliIo): ServeArgs | string {
       if (typeof a === 'string') return `--listen: ${a}`;
       out.listen.push({ ...a, origin: 'flag' });
     }
+  }
+  if (v['metrics-listen'] !== undefined) {
+    const a = parseListenAddress(v['metrics-listen']);
+    if (typeof a === 'string') return `--metrics-listen: ${a}`;
+    out.metricsListen = { ...a, origin: 'flag' };
   }
   if (v['spool-dir'] !== undefined) out.spoolDir = path.resolve(io.cwd, v['spool-dir']);
   if (v['control-socket'] !== undefined) out.controlSocket = path.resolve(io.cwd, v['control-socket']);
@@ -120,6 +125,7 @@ export const serveCommand: Command = {
     try {
       for (const addr of server.addresses) io.stdout.write(`listening on ${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}\n`);
       io.stdout.write(`spool ${displayPath(server.spool.dir, io.cwd)}\ncontrol socket ${displayPath(server.controlSocket, io.cwd)}\n`);
+      if (server.metricsUrl) io.stdout.write(`metrics ${server.metricsUrl}\n`);
       await server.stopped;
     } finally {
       process.off('SIGTERM', onSignal);

@@ -8,6 +8,7 @@
 //     spool_dir = "spool"              # relative to the file that sets it
 //   }
 //   Control_Listener { Listen "/tmp/scriptlet.sock" { } }
+//   Metrics_Listener { Listen "127.0.0.1:9464" { } }   # GET /metrics for Prometheus
 //
 // Every problem is reported with its position, like the rest of the config.
 
@@ -27,6 +28,8 @@ export interface ServeSettings {
   listen: ListenAddress[];
   spoolDir: string | undefined;
   controlSocket: string | undefined;
+  /** Where /metrics is served; undefined: not served. */
+  metricsListen: ListenAddress | undefined;
   /** The name the server greets with and writes in Received headers. */
   hostname: string | undefined;
   maxMessageSize: number;
@@ -48,12 +51,13 @@ export function parseListenAddress(text: string): { host: string | undefined; po
 /** The listener, spool and control settings of a parsed configuration (all optional there). */
 export function readServeSettings(tree: ConfigScope): ServeSettings {
   const problems = new ProblemList();
-  const settings: ServeSettings = { listen: [], spoolDir: undefined, controlSocket: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE };
+  const settings: ServeSettings = { listen: [], spoolDir: undefined, controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE };
   // Momentum's global spool directory; esmtp_listener's spool_dir wins.
   const spoolBase = getOption(tree, 'spool_base');
   if (spoolBase) settings.spoolDir = directory(spoolBase.value, problems);
   for (const scope of findScopes(tree, 'esmtp_listener')) readEsmtpListener(scope, settings, problems);
   for (const scope of findScopes(tree, 'control_listener')) readControlListener(scope, settings, problems);
+  for (const scope of findScopes(tree, 'metrics_listener')) readMetricsListener(scope, settings, problems);
   problems.throwIfAny();
   return settings;
 }
@@ -98,6 +102,18 @@ function readControlListener(scope: ConfigScope, settings: ServeSettings, proble
       settings.controlSocket = text;
     }
   }
+}
+
+function readMetricsListener(scope: ConfigScope, settings: ServeSettings, problems: ProblemList): void {
+  const found: ServeSettings = { ...settings, listen: [] };
+  for (const node of scope.body) {
+    if (!sameName(node.name, 'listen')) problems.add(node.origin, `invalid configuration option '${node.name}' in 'metrics_listener' (scriptlet serve reads Listen "ADDRESS:PORT")`);
+    else if (node.kind === 'scope') addListen(node.instance ?? '', node.origin, found, problems, node.body.length > 0 ? node.body[0]!.origin : undefined);
+    else addListen(scalarText(node.value) ?? describeValue(node.value), node.value.origin, found, problems);
+  }
+  // One endpoint: a second address would serve the same figures twice to the same Prometheus.
+  if (found.listen.length > 1) problems.add(found.listen[1]!.origin as Origin, `metrics_listener takes one Listen address, found ${found.listen.length}`);
+  if (found.listen.length > 0) settings.metricsListen = found.listen[0];
 }
 
 function addListen(text: string, origin: Origin, settings: ServeSettings, problems: ProblemList, inner?: Origin): void {

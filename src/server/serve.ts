@@ -9,6 +9,7 @@ import { parseConfigFile } from '../config/read.js';
 import { scriptletConfigFromTree, type ScriptletConfig } from '../config/scriptlet-config.js';
 import { engineFromConfig, type Engine } from '../pool/index.js';
 import type { EngineName } from '../native/addon.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import { runConsoleCommand } from './console-commands.js';
 import { listenControlSocket, type ControlSocket } from './control-socket.js';
 import { readServeSettings, type ListenAddress } from './listener-config.js';
@@ -21,6 +22,8 @@ export interface ServeOptions {
   listen?: ListenAddress[];
   spoolDir?: string;
   controlSocket?: string;
+  /** Where to serve /metrics; replaces the configuration's metrics_listener. */
+  metricsListen?: ListenAddress;
   engine?: EngineName;
   /** How long shutdown lets transactions in progress finish, in ms. Default 10 s. */
   drainDeadlineMs?: number;
@@ -34,6 +37,8 @@ export interface RunningServer {
   /** Where SMTP is served (ports resolved). */
   addresses: { address: string; port: number }[];
   controlSocket: string;
+  /** Where Prometheus scrapes (http://host:port/metrics), when a metrics listener is set. */
+  metricsUrl: string | undefined;
   counters(): ServerCounters & { spooled: number };
   /** Drains and stops everything; the same promise when asked again. */
   shutdown(): Promise<void>;
@@ -59,6 +64,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const counters: ServerCounters = { connections: 0, connectionsTotal: 0, accepted: 0, rejected: 0, tempfailed: 0, discarded: 0, spoolErrors: 0 };
   const servers: PolicySmtpServer[] = [];
   let control: ControlSocket | undefined;
+  let metrics: MetricsServer | undefined;
   let stopping: Promise<void> | undefined;
   let markStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
@@ -73,6 +79,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       await Promise.all(servers.map((s) => s.shutdown(deadline, closeEngine)));
       await closeEngine();
       await control?.close();
+      await metrics?.close();
       const c = snapshot();
       o.log(`stopped: ${c.accepted} messages accepted, ${c.spooled} spooled`);
       markStopped();
@@ -91,14 +98,14 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       addresses.push(await server.listen(l.port, l.host));
     }
     control = await listenControlSocket(controlPath, (line) => runConsoleCommand(line, { engine, config, counters: snapshot, shutdown: () => void shutdown() }), o.log);
-    // METRICS: the /metrics endpoint (src/metrics, on another branch) is started here, from
-    // --metrics-listen host:port or the configuration, on a registry this server owns, and
-    // closed in shutdown() above. Until then serve refuses --metrics-listen (src/cli/serve.ts).
-    return { config, engine, spool, addresses, controlSocket: controlPath, counters: snapshot, shutdown, stopped };
+    const metricsListen = o.metricsListen ?? settings.metricsListen;
+    if (metricsListen) metrics = await startMetricsServer({ registry: engine.metrics!.registry, host: metricsListen.host ?? '::', port: metricsListen.port, log: o.log });
+    return { config, engine, spool, addresses, controlSocket: controlPath, metricsUrl: metrics?.url, counters: snapshot, shutdown, stopped };
   } catch (err) {
     await Promise.all(servers.map((s) => s.shutdown(0, async () => undefined)));
     await engine.close({ deadline: 0 });
     await control?.close();
+    await metrics?.close();
     throw err;
   }
 }

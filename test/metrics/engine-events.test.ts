@@ -1,8 +1,9 @@
 // What the calling thread counts: reloads by result and alerts by kind, from
 // the engine's 'reload' and 'alert' events, and masters from engine.masters.
-// The pool engine gains those events with reload; until then these tests
-// drive EngineMetrics from an EventEmitter with the same interface
-// ({ ok, version, error? } and { kind, message }). Also: how a script
+// engine-reloads.test.ts counts them on a real engine; here an EventEmitter
+// with the same interface ({ ok, version, error? } and { kind, message })
+// drives EngineMetrics through cases a real engine is slow to reach (many
+// alert kinds). Also: how a script
 // failure is classified, and which bucket a duration falls in.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -20,14 +20,16 @@ describe('serve settings from the configuration', () => {
   max_message_size = 10M
 }
 Control_Listener { Listen "/run/scriptlet.sock" { } }
+Metrics_Listener { Listen "127.0.0.1:9464" { } }
 `);
     assert.deepEqual(s.listen.map((l) => [l.host, l.port]), [[undefined, 25], ['::1', 2525], ['127.0.0.1', 2526]]);
+    assert.deepEqual([s.metricsListen?.host, s.metricsListen?.port], ['127.0.0.1', 9464]);
     assert.deepEqual([s.spoolDir, s.hostname, s.maxMessageSize, s.controlSocket], ['/etc/mta/spool', 'mx.example.org', 10 * 1024 * 1024, '/run/scriptlet.sock']);
   });
 
   it("takes Momentum's top-level Spool_Base when the listener sets no spool_dir, and has defaults for the rest", () => {
     const s = settingsOf('Spool_Base = "/var/spool/ecelerity"\n');
-    assert.deepEqual(s, { listen: [], spoolDir: '/var/spool/ecelerity', controlSocket: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE });
+    assert.deepEqual(s, { listen: [], spoolDir: '/var/spool/ecelerity', controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE });
   });
 
   it('reports every problem with its position', () => {
@@ -42,6 +44,7 @@ Control_Listener { Listen "/run/scriptlet.sock" { } }
   pool { }
 }
 Control_Listener { Listen "127.0.0.1:2025" { } }
+Metrics_Listener { Listen "127.0.0.1:9464" { }  Listen "[::1]:9464" { }  port = 1 }
 `;
     assert.deepEqual(problemsOf(() => settingsOf(text), '/etc/mta'), [
       'ecelerity.conf:2:3: Listen: expected an address such as "127.0.0.1:2525", "[::1]:2525" or ":2525", found "localhost"',
@@ -53,6 +56,8 @@ Control_Listener { Listen "127.0.0.1:2025" { } }
       "ecelerity.conf:8:3: invalid configuration option 'relay_hosts' in 'esmtp_listener' (scriptlet serve reads Listen, spool_dir, hostname, max_message_size)",
       "ecelerity.conf:9:3: unexpected scope 'pool' in 'esmtp_listener': only Listen \"ADDRESS:PORT\" { } belongs here",
       `ecelerity.conf:11:20: the control listener must be a Unix socket path starting with '/', found "127.0.0.1:2025"`,
+      "ecelerity.conf:12:74: invalid configuration option 'port' in 'metrics_listener' (scriptlet serve reads Listen \"ADDRESS:PORT\")",
+      'ecelerity.conf:12:49: metrics_listener takes one Listen address, found 2',
     ]);
   });
 
