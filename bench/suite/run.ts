@@ -22,7 +22,7 @@ import { disagreements } from './gate.js';
 import { markdownMemory, memoryOfEngines } from './memory.js';
 import { messageFile, SIZE_NAMES, type SizeName } from './messages.js';
 import { renderSvg } from './svg.js';
-import { markdownTable, markdownTargets, PEERS, targets, type Row } from './table.js';
+import { markdownSummary, markdownTable, markdownTargets, PEERS, targets, type Row } from './table.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +38,7 @@ const QUICK = values.quick;
 const ROUNDS = Number(values.rounds ?? (QUICK ? 1 : 3));
 const MAX_TIME = Number(values['max-time'] ?? (QUICK ? 0.2 : 0.75));
 const MIN_SAMPLES = QUICK ? 3 : 5;
+const WARM_MS = QUICK ? 50 : 150;
 const policies = values.policies.split(',') as PolicyName[];
 const sizes = values.sizes.split(',') as SizeName[];
 const engines = values.engines.split(',') as EngineName[];
@@ -75,6 +76,13 @@ function time(name: string, op: Operation): Promise<Sample> {
   });
 }
 
+/** Runs the operation for about ms first: V8 and LuaJIT compile what is hot, caches fill. */
+async function warm(op: Operation, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  do await op.fn();
+  while (performance.now() < end);
+}
+
 const driverIterations = new Map<string, number>();
 function timeDriver(engine: EngineName, policy: PolicyName, size: SizeName): Sample {
   const k = `${engine}|${policy}|${size}`;
@@ -95,7 +103,9 @@ async function round(r: number): Promise<void> {
         progress(`[round ${r + 1}/${ROUNDS}] ${policy} ${size} | ${limitName(e)}: ${s.ns.toFixed(0)} ns/msg`);
       }
       for (const { c, open } of order) {
-        const s = await time(c.name, open.operation(messages.get(size)!));
+        const op = open.operation(messages.get(size)!);
+        await warm(op, WARM_MS);
+        const s = await time(c.name, op);
         record(key(policy, size, c.name), s);
         progress(`[round ${r + 1}/${ROUNDS}] ${policy} ${size} | ${c.name}: ${s.ns.toFixed(0)} ns/msg ±${s.rme.toFixed(1)}%`);
       }
@@ -148,7 +158,7 @@ const table = rows();
 const goals = targets(table);
 
 console.log(`\n${machine}; ${ROUNDS} round(s), median; messages: ${sizes.map((s) => `${s} = ${messages.get(s)!.raw.length} B`).join(', ')}\n`);
-console.log(markdownTable(table));
+console.log(`ns per message, median round:\n\n${markdownSummary(table)}\n\nEvery row, with the ratios:\n\n${markdownTable(table)}`);
 console.log(`\nTargets (against scriptlet LuaJIT, in-thread, batched):\n\n${markdownTargets(goals)}`);
 console.log(`\nMemory (reference policy; each engine in a fresh process):\n\n${markdownMemory(memory)}`);
 

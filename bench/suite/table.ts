@@ -62,3 +62,16 @@ export function markdownTargets(list: Target[]): string {
   for (const t of list) lines.push(`| ${t.what} | ${t.workload} | ${t.figure} | ${t.met ? 'met' : '**not met**'} |`);
   return lines.join('\n');
 }
+
+/** One line per workload, ns per message of each contender: the table to read first. */
+export function markdownSummary(rows: Row[]): string {
+  const contenders = [...new Set(rows.map((r) => r.contender))];
+  const short = (c: string) => c.replace('scriptlet ', '').replace(' (lua_pcall, no Node)', '').replace(/ \(.*\)$/, '');
+  const lines = [`| workload | ${contenders.map(short).join(' | ')} |`, `|---|${contenders.map(() => '---:|').join('')}`];
+  const workloads = [...new Set(rows.map((r) => `${r.policy} ${r.size}`))];
+  for (const w of workloads) {
+    const ns = contenders.map((c) => rows.find((r) => `${r.policy} ${r.size}` === w && r.contender === c));
+    lines.push(`| ${w} | ${ns.map((r) => (r ? fmt(r.nsPerMessage) : '')).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
