@@ -121,7 +121,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function rows(): Row[] {
   const names = [...engines.map(limitName), ...contenders.map((c) => c.name)];
-  const limitOf = (c: Contender | undefined) => limitName(c ? (engines.includes(c.limit) ? c.limit : engines[0]!) : engines[0]!);
+  // A contender's C limit is its engine's; the peers' is the first engine's (LuaJIT by default).
+  const limitOf = (c: Contender) => limitName(engines.includes(c.limit) ? c.limit : engines[0]!);
   const out: Row[] = [];
   for (const policy of policies) {
     for (const size of sizes) {
@@ -161,7 +162,7 @@ const table = rows();
 const goals = targets(table);
 
 console.log(`\n${machine}; ${ROUNDS} round(s), median; messages: ${sizes.map((s) => `${s} = ${messages.get(s)!.raw.length} B`).join(', ')}\n`);
-console.log(`ns per message, median round:\n\n${markdownSummary(table)}\n\nEvery row, with the ratios:\n\n${markdownTable(table)}`);
+console.log(`ns per message, median of the rounds:\n\n${markdownSummary(table)}\n\nEvery row, with the ratios:\n\n${markdownTable(table)}`);
 console.log(`\nTargets (against scriptlet LuaJIT, in-thread, batched):\n\n${markdownTargets(goals)}`);
 console.log(`\nMemory (reference policy; each engine in a fresh process):\n\n${markdownMemory(memory)}`);
 
