@@ -7,7 +7,7 @@
 //
 // Each round opens the contenders of one policy, times them on each message
 // (the C driver first, then the others, in an order that flips every round)
-// and closes them; the median round is reported. A noisy machine thus
+// and closes them; the median of the rounds is reported. A noisy machine thus
 // disturbs every contender alike, and ratios within a run are what to read.
 
 import * as fs from 'node:fs';
