@@ -57,10 +57,19 @@ export function targets(rows: Row[]): Target[] {
   return out;
 }
 
+/** A line per workload, a column per target: the figure, and whether it is met. */
 export function markdownTargets(list: Target[]): string {
-  const lines = ['| target | workload | figure | met |', '|---|---|---:|---|'];
-  for (const t of list) lines.push(`| ${t.what} | ${t.workload} | ${t.figure} | ${t.met ? 'met' : '**not met**'} |`);
-  return lines.join('\n');
+  const whats = [...new Set(list.map((t) => t.what))];
+  const lines = [`| workload | ${whats.join(' | ')} |`, `|---|${whats.map(() => '---:|').join('')}`];
+  for (const w of new Set(list.map((t) => t.workload))) {
+    const cells = whats.map((what) => {
+      const t = list.find((x) => x.workload === w && x.what === what);
+      return t ? `${t.figure} ${t.met ? 'met' : '**not met**'}` : '';
+    });
+    lines.push(`| ${w} | ${cells.join(' | ')} |`);
+  }
+  const met = list.filter((t) => t.met).length;
+  return `${lines.join('\n')}\n\n${met} of ${list.length} met.`;
 }
 
 /** One line per workload, ns per message of each contender: the table to read first. */
