@@ -166,8 +166,10 @@ console.log(`ns per message, median of the rounds:\n\n${markdownSummary(table)}\
 console.log(`\nTargets (against scriptlet LuaJIT, in-thread, batched):\n\n${markdownTargets(goals)}`);
 console.log(`\nMemory (reference policy; each engine in a fresh process):\n\n${markdownMemory(memory)}`);
 
-const name = QUICK ? 'quick' : '';
-const svg = `bench/results/latest${QUICK ? '-quick' : ''}.svg`;
+// Only a full run is "the" results; a quick or partial one is kept apart.
+const partial = policies.length < POLICIES.length || sizes.length < SIZE_NAMES.length || engines.length < 2;
+const name = [QUICK ? 'quick' : '', partial ? 'partial' : ''].filter(Boolean).join('-');
+const svg = `bench/results/latest${name ? `-${name}` : ''}.svg`;
 fs.writeFileSync(svg, renderSvg(table, `scriptlet benchmark, ns per message (log scale; shorter is faster) — ${new Date().toISOString().slice(0, 10)}, ${machine}`));
 const file = writeResults(name, {
   rounds: ROUNDS,
