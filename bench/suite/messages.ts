@@ -71,7 +71,7 @@ function header(rand: () => number, boundary: string, hops: number): string {
 
 function textPart(rand: () => number, boundary: string, lines: number): string {
   let text = '';
-  for (let i = 0; i < lines; i++) text += `${words(rand, 11)} =E2=80=93 ${words(rand, 3)}\r\n`;
+  for (let i = 0; i < lines; i++) text += `${words(rand, 7)} =E2=80=93 ${words(rand, 2)}\r\n`; // QP lines stay under 76
   return `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${text}\r\n`;
 }
 
