@@ -32,7 +32,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 const ratio = (n: number | null | undefined) => (n == null ? '' : n >= 100 ? fmt(n) : fmt(n, n >= 10 ? 1 : 2));
 
 export function markdownTable(rows: Row[]): string {
-  const head = `| policy | message | contender | ns/msg | msg/s | × C limit | ${PEERS.map((p) => `faster than ${p.split(' ')[0]}`).join(' | ')} | peak RSS MB |`;
+  const head = `| policy | message | contender | ns/msg | msg/s | × C limit | ${PEERS.map((p) => `faster than ${p.replace(/ \(.*\)$/, '')}`).join(' | ')} | peak RSS MB |`;
   const lines = [head, `|---|---|---|---:|---:|---:|${PEERS.map(() => '---:|').join('')}---:|`];
   for (const r of rows) {
     const peers = PEERS.map((p) => (p === r.contender ? '—' : ratio(r.fasterThan[p])));
