@@ -14,6 +14,9 @@
     'luajit_build_script_path': '../scripts/build-luajit.sh',
     'vendor_luajit_dir': '../vendor/luajit/src',
     'vendor_lua51_dir': '../vendor/lua51/src',
+    # SCRIPTLET_SANITIZE=1: AddressSanitizer and UBSan in the addon and in
+    # Lua 5.1 (scripts/test-asan.sh); LuaJIT keeps its own allocator.
+    'scriptlet_sanitize%': '<!(node -p "process.env.SCRIPTLET_SANITIZE || \'0\'")',
   },
   'target_defaults': {
     'cflags!': ['-fno-exceptions'],
@@ -32,6 +35,10 @@
       },
     },
     'conditions': [
+      ['scriptlet_sanitize=="1"', {
+        'cflags': ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'],
+        'ldflags': ['-fsanitize=address,undefined'],
+      }],
       ['scriptlet_lua=="luajit"', {
         'defines': ['SCRIPTLET_LUAJIT=1'],
         'include_dirs': ['<(PRODUCT_DIR)/luajit/src'],
@@ -83,9 +90,12 @@
         'lua_message.cpp',
         'lua_vctx.cpp',
         'lua_loaders.cpp',
+        'lua_sandbox.cpp',
         'util/rfc2047.cpp',
         'util/address_list.cpp',
         'util/lua_errors.cpp',
+        'guard_rails.cpp',
+        'hook_watchdog.cpp',
       ],
     },
     {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "context_map.hpp"
+#include "guard_rails.hpp"
 #include "message_view.hpp"
 #include "spare_thread_cache.hpp"
 #include "verdict.hpp"
@@ -39,6 +40,7 @@ struct Suspension {
   Kind kind = Kind::None;
   double seconds = 0;       // Sleep
   std::string name, type;   // DnsLookup: "example.com", "MX"
+  double timeLeft = -1;     // seconds before the call's deadline; -1: none
 };
 
 // Where a phase run stands, so that it can stop at a suspension and go on.
@@ -46,6 +48,7 @@ struct RunState {
   size_t module = 0;        // the module whose callout runs (or runs next)
   LuaThread thread;
   bool haveThread = false;
+  CallBudget budget;        // spans the call's suspensions
 };
 
 struct CallContext {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "call_context.hpp"
 #include "util/lua_headers.hpp"
@@ -37,6 +38,14 @@ void installMsys(lua_State* L, MasterState* master);
 void installMessageApi(lua_State* L);
 void installVctxApi(lua_State* L);
 void installLoaders(lua_State* L, MasterState* master);
+
+// [-0, +0] The sandbox (lua_sandbox.cpp): installed on a fresh state before
+// any script loads (throws std::runtime_error if it cannot be); sealed after
+// init(), when the scripts' own globals join the base; and the globals calls
+// set cleared once no call is in progress.
+void installSandbox(lua_State* L);
+bool sealSandbox(lua_State* L, std::string* error);
+void clearCallGlobals(lua_State* L);
 
 // Skips a leading "#..." line (keeping its line break, so line numbers
 // hold) and returns false when what follows is bytecode (starts with ESC).

@@ -2,7 +2,9 @@
 // refused on all of them (neither engine verifies bytecode): load,
 // loadstring, loadfile, dofile and require. require searches the script
 // search path for "a/b.lua" and "a/b/init.lua"; C modules are not loadable.
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -99,15 +101,47 @@ int safeLoadstring(lua_State* L) {
   return loadText(L, s, n, name) ? 1 : 2;
 }
 
+// Under the sandbox a file is read only from inside the search path (after
+// resolving "..", and links); one that does not exist fails as "cannot open".
+bool mayRead(MasterState* master, const char* path) {
+  if (!master->options().sandbox) return true;
+  char* real = realpath(path, nullptr);
+  if (!real) return true;
+  bool inside = false;
+  for (const std::string& dir : master->searchPath()) {
+    char* realDir = realpath(dir.c_str(), nullptr);
+    if (!realDir) continue;
+    size_t n = std::strlen(realDir);
+    inside = std::strncmp(real, realDir, n) == 0 && real[n] == '/';
+    std::free(realDir);
+    if (inside) break;
+  }
+  std::free(real);
+  return inside;
+}
+
+// [-0, +2] nil and why a file is out of reach.
+int pushOutsidePath(lua_State* L, const char* path) {
+  lua_pushnil(L);
+  lua_pushfstring(L, "cannot open %s: outside the script search path (sandbox)", path);
+  return 2;
+}
+
 // loadfile(path): no standard input here, a path is required.
 int safeLoadfile(lua_State* L) {
-  return loadFileAt(L, luaL_checkstring(L, 1));
+  const char* path = luaL_checkstring(L, 1);
+  if (!mayRead(masterOf(L), path)) return pushOutsidePath(L, path);
+  return loadFileAt(L, path);
 }
 
 // dofile(path): runs it and returns what it returns; errors propagate.
 int safeDofile(lua_State* L) {
   const char* path = luaL_checkstring(L, 1);
   lua_settop(L, 1);
+  if (!mayRead(masterOf(L), path)) {
+    pushOutsidePath(L, path);
+    return lua_error(L);
+  }
   if (loadFileAt(L, path) != 1) return lua_error(L);
   lua_call(L, 0, LUA_MULTRET);
   return lua_gettop(L) - 1;

@@ -52,10 +52,12 @@ void readErrorTable(lua_State* L, LoadProblem* problem) {
 
 MasterState::MasterState(const MasterOptions& options)
     : options_(options),
+      guard_(options.limits),
       L_(newState()),
       threads_(L_, options.maxSparePerMaster, options.maxUsesPerThread) {
   // Without a state nothing works; this is the one unrecoverable failure.
   if (!L_) throw std::bad_alloc();
+  guard_.attach(L_);
   lua_getglobal(L_, "debug");
   lua_getfield(L_, -1, "traceback");
   tracebackRef_ = luaL_ref(L_, LUA_REGISTRYINDEX);
@@ -75,10 +77,13 @@ MasterState::MasterState(const MasterOptions& options)
   }
   setGcPause(options.gcPause);
   setGcStepmul(options.gcStepmul);
+  if (options.sandbox) installSandbox(L_);
 }
 
 MasterState::~MasterState() {
-  if (L_) lua_close(L_);
+  if (!L_) return;
+  guard_.detach(L_);
+  lua_close(L_);
 }
 
 bool MasterState::loadScript(const std::string& name, const char* source, size_t len,
@@ -90,7 +95,11 @@ bool MasterState::loadScript(const std::string& name, const char* source, size_t
   }
   std::string chunkname = "@" + path;
   int top = lua_gettop(L_);
-  if (luaL_loadbuffer(L_, source, len, chunkname.c_str()) != 0) {
+  CallBudget compileBudget = guard_.newBudget();
+  guard_.enter(&compileBudget);
+  int compiled = luaL_loadbuffer(L_, source, len, chunkname.c_str());
+  guard_.leave(L_);
+  if (compiled != 0) {
     problem->message = errorText(L_, -1);
     problem->location = locationFromMessage(problem->message);
     lua_settop(L_, top);
@@ -101,16 +110,26 @@ bool MasterState::loadScript(const std::string& name, const char* source, size_t
   lua_insert(L_, -2);
   registeredDuringLoad_.clear();
   loadingScript_ = name;
-  int status = lua_pcall(L_, 0, 0, top + 1);
+  LimitKind hit;
+  int status = guardedPcall(0, top + 1, &hit);
   loadingScript_.clear();
-  if (status != 0) {
-    readErrorTable(L_, problem);
+  if (status != 0 || hit != LimitKind::None) {
+    if (status != 0) readErrorTable(L_, problem);
+    if (hit != LimitKind::None) problem->message = guard_.message(hit);
     lua_settop(L_, top);
     dropPendingRegistrations();
     return false;
   }
   lua_settop(L_, top);
   return checkRegistration(name, path, problem);
+}
+
+int MasterState::guardedPcall(int nargs, int handlerIdx, LimitKind* hit) {
+  CallBudget budget = guard_.newBudget();
+  guard_.enter(&budget);
+  int status = lua_pcall(L_, nargs, 0, handlerIdx);
+  *hit = guard_.leave(L_);
+  return status;
 }
 
 void MasterState::dropPendingRegistrations() {
@@ -178,16 +197,23 @@ bool MasterState::initModules(LoadProblem* problem) {
     }
     lua_insert(L_, -2);  // handler, init, mod
     loadingScript_ = m.name;
-    int status = lua_pcall(L_, 1, 0, top + 1);
+    LimitKind hit;
+    int status = guardedPcall(1, top + 1, &hit);
     loadingScript_.clear();
-    if (status != 0) {
+    if (status != 0 || hit != LimitKind::None) {
       problem->script = m.name;
-      readErrorTable(L_, problem);
+      if (status != 0) readErrorTable(L_, problem);
+      if (hit != LimitKind::None) problem->message = guard_.message(hit);
       problem->message = "init() of module '" + m.name + "' failed: " + problem->message;
       lua_settop(L_, top);
       return false;
     }
     lua_settop(L_, top);
+  }
+  std::string error;
+  if (!sealSandbox(L_, &error)) {
+    problem->message = error;
+    return false;
   }
   return true;
 }
@@ -213,6 +239,8 @@ void MasterState::releaseCall(CallContext* call) {
 
 MasterState::RunStatus MasterState::run(CallContext* call) {
   call->run = RunState();
+  call->run.budget = guard_.newBudget();
+  callsInFlight_++;
   return continueRun(call, -1);
 }
 
@@ -220,6 +248,13 @@ MasterState::RunStatus MasterState::run(CallContext* call) {
 // for msys.sleep, and goes on with the call.
 MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue& value) {
   lua_State* co = call->run.thread.co;
+  if (value.deadline || guard_.pastDeadline(call->run.budget)) {  // it slept, or waited on DNS, past its deadline
+    call->suspension = Suspension();
+    activeCall_ = call;
+    endOnLimit(LimitKind::WallTime, modules_[call->run.module], call, calloutName(call->phase));
+    finishRun(call);
+    return RunStatus::Done;
+  }
   int nargs = 0;
   if (call->suspension.kind == Suspension::Kind::DnsLookup) {
     if (value.error.empty()) {
@@ -250,12 +285,14 @@ MasterState::RunStatus MasterState::continueRun(CallContext* call, int resumeArg
     if (!rs.haveThread) {
       rs.thread = threads_.take();
       rs.haveThread = true;
+      guard_.prepareThread(rs.thread.co);
     }
     lua_State* co = rs.thread.co;
     size_t errorsBefore = call->verdict.errors.size();
     int status;
     activeModule_ = &mod;
     if (resumeArgs >= 0) {
+      guard_.enter(&rs.budget);
       status = lua_resume(co, resumeArgs);
       resumeArgs = -1;
     } else {
@@ -270,12 +307,19 @@ MasterState::RunStatus MasterState::continueRun(CallContext* call, int resumeArg
       lua_insert(co, -2);  // callout, self
       int nargs = 1 + pushCalloutArgs(co, call);
       call->verdict.calloutsRun++;
+      guard_.enter(&rs.budget);
       status = lua_resume(co, nargs);
     }
+    LimitKind hit = guard_.leave(co);
     activeModule_ = nullptr;
+    if (hit != LimitKind::None) {
+      endOnLimit(hit, mod, call, callout);
+      break;
+    }
     if (isSuspensionYield(co, status) && call->suspension.kind != Suspension::Kind::None) {
       lua_settop(co, 0);
       activeCall_ = nullptr;
+      call->suspension.timeLeft = guard_.secondsLeft(rs.budget);
       call->loadEverything();
       return RunStatus::Suspended;
     }
@@ -300,6 +344,7 @@ MasterState::RunStatus MasterState::continueRun(CallContext* call, int resumeArg
 void MasterState::abandon(CallContext* call) {
   if (call->run.haveThread) threads_.discard(call->run.thread);
   call->run.haveThread = false;
+  callEnded();
   releaseCall(call);
 }
 
@@ -308,6 +353,7 @@ void MasterState::finishRun(CallContext* call) {
   call->run.haveThread = false;
   activeCall_ = nullptr;
   stats_.calls++;
+  callEnded();
   if (options_.alwaysGc) {
     lua_gc(L_, LUA_GCCOLLECT, 0);
     stats_.fullCollections++;
@@ -383,7 +429,12 @@ void MasterState::recordThreadError(lua_State* co, const Module& mod, CallContex
   err.module = mod.name;
   err.callout = callout;
   lua_xmove(co, L_, 1);  // the error value; the dead thread keeps its frames
+  // Its __tostring is script code: under a budget (memory not capped here,
+  // where an allocation is not protected).
+  CallBudget budget = guard_.newBudget();
+  guard_.enter(&budget, false);
   err.message = errorText(L_, -1);
+  guard_.leave(L_);
   lua_pop(L_, 1);
   err.location = innermostLocation(co, 0);
   if (err.location.empty()) err.location = locationFromMessage(err.message);
@@ -401,6 +452,37 @@ void MasterState::recordBadReturn(lua_State* co, const Module& mod, CallContext*
                 "; expected msys.core.VALIDATE_CONT or msys.core.VALIDATE_DONE";
   err.location = mod.path;
   call->verdict.errors.push_back(std::move(err));
+}
+
+void MasterState::endOnLimit(LimitKind kind, const Module& mod, CallContext* call, const char* callout) {
+  lua_State* co = call->run.thread.co;
+  ScriptError err;
+  err.module = mod.name;
+  err.callout = callout;
+  err.kind = limitKindName(kind);
+  err.message = guard_.message(kind);
+  err.location = innermostLocation(co, 0);
+  if (err.location.empty() && lua_type(co, -1) == LUA_TSTRING) err.location = locationFromMessage(lua_tostring(co, -1));
+  if (err.location.empty()) err.location = mod.path;
+  err.traceback = threadTraceback(L_, tracebackRef_, co, err.message);
+  call->verdict.errors.push_back(std::move(err));
+  lua_settop(co, 0);
+  threads_.discard(call->run.thread);
+  call->run.haveThread = false;
+  tempfail(call);
+  if (kind == LimitKind::Memory) needsRebuild_ = true;
+}
+
+// A global set by a call is gone for the next message. While another call
+// is suspended its globals are kept: they are cleared when the last ends.
+void MasterState::callEnded() {
+  if (callsInFlight_ > 0) callsInFlight_--;
+  if (callsInFlight_ == 0 && options_.sandbox) clearCallGlobals(L_);
+}
+
+void MasterState::setLimits(const GuardLimits& limits) {
+  options_.limits = limits;
+  guard_.setLimits(limits);
 }
 
 void MasterState::tempfail(CallContext* call) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "call_context.hpp"
+#include "guard_rails.hpp"
 #include "spare_thread_cache.hpp"
 #include "util/lua_headers.hpp"
 
@@ -24,6 +25,8 @@ struct MasterOptions {
   uint32_t maxUsesPerThread = 5000;
   bool tempfailOnError = false;           // on_error = tempfail
   std::vector<std::string> searchPath;    // for require, loadfile, dofile
+  GuardLimits limits;                     // instructions, wall time, memory
+  bool sandbox = true;                    // see lua_sandbox.cpp
 };
 
 // What went wrong while loading a script or running init().
@@ -73,6 +76,7 @@ class MasterState {
   struct ResumeValue {
     std::vector<std::string> answers;
     std::string error;  // non-empty: nil, error
+    bool deadline = false;  // the host stopped waiting at the call's deadline
   };
   RunStatus resume(CallContext* call, const ResumeValue& value);
   // A suspended call that will never be resumed: its thread is discarded
@@ -88,6 +92,11 @@ class MasterState {
   void setMaxSparePerMaster(size_t n) { threads_.setMaxSpare(n); }
   void setMaxUsesPerThread(uint32_t n) { threads_.setMaxUses(n); }
   void setTempfailOnError(bool on) { options_.tempfailOnError = on; }
+  void setLimits(const GuardLimits& limits);
+  // A call ran out of memory: this state may hold what filled it (a global
+  // table, say), so the host builds a fresh master from the same scripts.
+  bool needsRebuild() const { return needsRebuild_; }
+  void keepDespiteRebuild() { needsRebuild_ = false; }  // the rebuild failed
   GcParams gcParams();
   size_t memoryBytes();
   size_t reapSpares() { return threads_.reap(); }
@@ -125,12 +134,20 @@ class MasterState {
   int pushCalloutArgs(lua_State* co, CallContext* call);
   void recordThreadError(lua_State* co, const Module& mod, CallContext* call, const char* callout);
   void recordBadReturn(lua_State* co, const Module& mod, CallContext* call, const char* callout);
+  // Ends the call on a limit: the error (kind set), a 451, the thread dropped.
+  void endOnLimit(LimitKind kind, const Module& mod, CallContext* call, const char* callout);
+  // lua_pcall of the function below handler and nargs arguments, under a budget.
+  int guardedPcall(int nargs, int handlerIdx, LimitKind* hit);
   void tempfail(CallContext* call);
+  void callEnded();
   bool checkRegistration(const std::string& name, const std::string& path, LoadProblem* problem);
   void dropPendingRegistrations();
 
   MasterOptions options_;
+  GuardRails guard_;
   lua_State* L_ = nullptr;
+  bool needsRebuild_ = false;
+  size_t callsInFlight_ = 0;  // run, and not yet finished or abandoned
   SpareThreadCache threads_;
   std::vector<Module> modules_;
   std::vector<std::pair<std::string, int>> registeredDuringLoad_;  // name, registry ref

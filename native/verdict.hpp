@@ -31,6 +31,7 @@ struct ScriptError {
   std::string message;
   std::string location;
   std::string traceback;
+  std::string kind;  // "" (the script's own error), or the limit: instructions, wall_time, memory
 };
 
 struct LogLine {
@@ -41,7 +42,7 @@ struct LogLine {
 struct Verdict {
   Disposition disposition;
   bool done = false;       // a callout returned VALIDATE_DONE
-  bool tempfailed = false; // on_error = tempfail turned a script error into 451
+  bool tempfailed = false; // on_error = tempfail, or a limit, turned a failure into 451
   std::vector<HeaderEdit> headerEdits;
   bool mailfromChanged = false;
   bool rcpttoChanged = false;

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The Debian packages some tests use against the real thing: Prometheus and
-# promtool (metrics). Without them those tests skip, naming the package;
-# under CI=true they fail. Run as root (CI does).
+# promtool (metrics), and clang with its libFuzzer runtime (`npm run fuzz`,
+# the coverage-guided fuzzer of the message parser). Without them those tests
+# skip, naming the package; under CI=true they fail. Run as root (CI does).
 set -euo pipefail
 packages=()
 command -v promtool >/dev/null || packages+=(prometheus)
+# clang-14 is bookworm's; libclang-rt-14-dev holds libFuzzer and the sanitizers' runtimes.
+if ! command -v clang++ >/dev/null || ! compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 [ ${#packages[@]} -eq 0 ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -9,6 +9,7 @@ export { PHASES } from './engine/phases.js';
 export type { Phase } from './engine/phases.js';
 export { ScriptletError, UsageError, ScriptError, LoadError } from './engine/errors.js';
 export type { ScriptFailure, LoadFailure } from './engine/errors.js';
+export type { LimitKind } from './native/types.js';
 export { ENGINES, loadAddon } from './native/addon.js';
 export type { EngineName } from './native/addon.js';
 export * from './config/index.js';

@@ -31,6 +31,16 @@ bool flag(Napi::Object o, const char* key, bool fallback) {
   return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : fallback;
 }
 
+// The limits in o, over cur: instructionLimit (count, 0: none), callTimeout
+// (seconds, 0: none), memoryLimit (bytes, 0: none).
+GuardLimits readLimits(Napi::Env env, Napi::Object o, const GuardLimits& cur) {
+  GuardLimits l = cur;
+  l.instructions = static_cast<uint64_t>(nonNegative(env, o, "instructionLimit", static_cast<double>(cur.instructions)));
+  l.callTimeout = nonNegative(env, o, "callTimeout", cur.callTimeout);
+  l.memory = static_cast<size_t>(nonNegative(env, o, "memoryLimit", static_cast<double>(cur.memory)));
+  return l;
+}
+
 Napi::Value problemToJs(Napi::Env env, const LoadProblem& p) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("script", p.script);
@@ -51,6 +61,8 @@ void applyOptions(Napi::Env env, Napi::Object o, MasterState& s) {
     s.setMaxSparePerMaster(static_cast<size_t>(nonNegative(env, o, "maxSparePerMaster", 0)));
   if (o.Has("maxUsesPerThread"))
     s.setMaxUsesPerThread(static_cast<uint32_t>(positiveInt(env, o, "maxUsesPerThread", 1)));
+  if (o.Has("instructionLimit") || o.Has("callTimeout") || o.Has("memoryLimit"))
+    s.setLimits(readLimits(env, o, cur.limits));
 }
 
 }  // namespace
@@ -75,7 +87,8 @@ Napi::Function MasterObject::Define(Napi::Env env) {
 }
 
 // new Master({ gcPause, gcStepmul, alwaysGc, maxSparePerMaster,
-//              maxUsesPerThread, tempfailOnError, searchPath })
+//              maxUsesPerThread, tempfailOnError, searchPath,
+//              instructionLimit, callTimeout, memoryLimit, sandbox })
 MasterObject::MasterObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MasterObject>(info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
@@ -86,12 +99,14 @@ MasterObject::MasterObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ma
   opts.tempfailOnError = flag(o, "tempfailOnError", opts.tempfailOnError);
   opts.maxSparePerMaster = static_cast<size_t>(nonNegative(env, o, "maxSparePerMaster", 5000));
   opts.maxUsesPerThread = static_cast<uint32_t>(positiveInt(env, o, "maxUsesPerThread", 5000));
+  opts.limits = readLimits(env, o, opts.limits);
+  opts.sandbox = flag(o, "sandbox", opts.sandbox);
   Napi::Value path = o.Get("searchPath");
   if (path.IsArray()) {
     auto list = path.As<Napi::Array>();
     for (uint32_t i = 0; i < list.Length(); i++) opts.searchPath.push_back(list.Get(i).ToString().Utf8Value());
   }
-  state_ = std::make_unique<MasterState>(opts);
+  state_ = std::make_shared<MasterState>(opts);
 }
 
 MasterState& MasterObject::state(const Napi::CallbackInfo& info) {
@@ -115,20 +130,41 @@ Napi::Value MasterObject::LoadScript(const Napi::CallbackInfo& info) {
     text = info[1].As<Napi::String>().Utf8Value();
   }
   LoadProblem problem;
-  if (s.loadScript(name, text.data(), text.size(), path, &problem)) return env.Null();
-  return problemToJs(env, problem);
+  if (!s.loadScript(name, text.data(), text.size(), path, &problem)) return problemToJs(env, problem);
+  scripts_.push_back(LoadedScript{std::move(name), std::move(text), std::move(path)});
+  return env.Null();
 }
 
 // init() -> null | problem
 Napi::Value MasterObject::Init(const Napi::CallbackInfo& info) {
   LoadProblem problem;
-  if (state(info).initModules(&problem)) return info.Env().Null();
-  return problemToJs(info.Env(), problem);
+  if (!state(info).initModules(&problem)) return problemToJs(info.Env(), problem);
+  initialized_ = true;
+  return info.Env().Null();
+}
+
+void MasterObject::rebuildIfNeeded() {
+  if (!state_->needsRebuild()) return;
+  auto fresh = std::make_shared<MasterState>(state_->options());
+  LoadProblem problem;
+  bool ok = true;
+  for (const LoadedScript& s : scripts_)
+    if (ok) ok = fresh->loadScript(s.name, s.text.data(), s.text.size(), s.path, &problem);
+  if (ok && initialized_) ok = fresh->initModules(&problem);
+  if (!ok) {  // cannot happen with the scripts that loaded before, short of memory
+    failedRebuilds_++;
+    state_->keepDespiteRebuild();
+    return;
+  }
+  fresh->takeLoadLogs();
+  state_ = std::move(fresh);
+  rebuilds_++;
 }
 
 void MasterObject::runOne(HostInput& host, Phase phase, Napi::Value message, bool allowSuspend, int32_t* ints,
                           Napi::Array values, BatchText& text) {
-  MasterState& s = *state_;
+  std::shared_ptr<MasterState> master = state_;
+  MasterState& s = *master;
   CallContext* call = s.acquireCall();
   call->phase = phase;
   call->allowSuspend = allowSuspend;
@@ -140,25 +176,26 @@ void MasterObject::runOne(HostInput& host, Phase phase, Napi::Value message, boo
     s.releaseCall(call);
     throw;
   }
-  settle(host.env, host.keys, call, status, ints, values, host.index, text);
+  settle(host.env, host.keys, master, call, status, ints, values, host.index, text);
 }
 
-void MasterObject::settle(Napi::Env env, const JsKeys& keys, CallContext* call, MasterState::RunStatus status,
-                          int32_t* ints, Napi::Array values, uint32_t index, BatchText& text) {
+void MasterObject::settle(Napi::Env env, const JsKeys& keys, const std::shared_ptr<MasterState>& master,
+                          CallContext* call, MasterState::RunStatus status, int32_t* ints, Napi::Array values,
+                          uint32_t index, BatchText& text) {
   if (status == MasterState::RunStatus::Suspended) {
     uint32_t id = nextSuspendId_++;
     if (nextSuspendId_ > 0x7fffffff) nextSuspendId_ = 1;
-    suspended_[id] = call;
+    suspended_[id] = SuspendedCall{call, master};
     encodeSuspension(env, call, id, ints, values, index);
     return;
   }
   try {
     encodeVerdict(env, keys, contextKeys_, call, ints, values, index, text);
   } catch (...) {
-    state_->releaseCall(call);
+    master->releaseCall(call);
     throw;
   }
-  state_->releaseCall(call);
+  master->releaseCall(call);
 }
 
 Napi::Value MasterObject::batchResult(Napi::Env env, BatchText& text, Napi::Array values) {
@@ -202,25 +239,31 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < n; i++) {
     HostInput host{env, keys, inputs, i, ints[i * kIntsPerVerdict], Napi::Object()};
     runOne(host, phase, messages.Get(i), allowSuspend, ints, values, text);
+    rebuildIfNeeded();  // before the next call, which must not find the state full
   }
   return batchResult(env, text, values);
 }
 
-// resume(id, result, ints) -> [text, values, freshKeys?] for that one call:
-// result is undefined (msys.sleep), an array of strings (msys.dnsLookup's
-// answers) or a string (its error). The call may suspend again.
+// resume(id, result, ints, deadline) -> [text, values, freshKeys?] for that
+// one call: result is undefined (msys.sleep), an array of strings
+// (msys.dnsLookup's answers) or a string (its error). The call may suspend
+// again. deadline: the host stopped waiting at the call's deadline (its timer
+// may fire a little before the clock here says so), and the call is ended.
 Napi::Value MasterObject::Resume(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MasterState& s = state(info);
+  state(info);
   if (!info[0].IsNumber() || !info[2].IsTypedArray() ||
       info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
     throw Napi::TypeError::New(env, "resume(id: number, result: undefined | string[] | string, ints: Int32Array)");
   uint32_t id = info[0].As<Napi::Number>().Uint32Value();
   auto it = suspended_.find(id);
   if (it == suspended_.end()) throw Napi::Error::New(env, "no suspended call " + std::to_string(id));
-  CallContext* call = it->second;
+  CallContext* call = it->second.call;
+  std::shared_ptr<MasterState> master = std::move(it->second.master);
+  MasterState& s = *master;
   suspended_.erase(it);
   MasterState::ResumeValue value;
+  value.deadline = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
   if (info[1].IsString()) {
     value.error = info[1].As<Napi::String>().Utf8Value();
     if (value.error.empty()) value.error = "error";
@@ -238,18 +281,19 @@ Napi::Value MasterObject::Resume(const Napi::CallbackInfo& info) {
   Napi::Array values = Napi::Array::New(env, kValuesPerVerdict);
   JsKeys keys(env);
   BatchText text;
-  settle(env, keys, call, status, info[2].As<Napi::Int32Array>().Data(), values, 0, text);
+  settle(env, keys, master, call, status, info[2].As<Napi::Int32Array>().Data(), values, 0, text);
+  rebuildIfNeeded();
   return batchResult(env, text, values);
 }
 
 // abandon(id): a suspended call that will not be resumed (shutdown). Its
 // thread is dropped, never reused.
 Napi::Value MasterObject::Abandon(const Napi::CallbackInfo& info) {
-  MasterState& s = state(info);
+  state(info);
   uint32_t id = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
   auto it = suspended_.find(id);
   if (it != suspended_.end()) {
-    s.abandon(it->second);
+    it->second.master->abandon(it->second.call);
     suspended_.erase(it);
   }
   return info.Env().Undefined();
@@ -290,6 +334,8 @@ Napi::Value MasterObject::Stats(const Napi::CallbackInfo& info) {
   o.Set("threadsDiscarded", static_cast<double>(st.threads.discarded));
   o.Set("threadsRetired", static_cast<double>(st.threads.retired));
   o.Set("memoryBytes", static_cast<double>(state_->memoryBytes()));
+  o.Set("masterRebuilds", static_cast<double>(rebuilds_));
+  o.Set("failedRebuilds", static_cast<double>(failedRebuilds_));
   return o;
 }
 

@@ -4,7 +4,9 @@
 #include <napi.h>
 
 #include <memory>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "../master_state.hpp"
 #include "call_input.hpp"
@@ -38,13 +40,28 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   void runOne(HostInput& host, Phase phase, Napi::Value message, bool allowSuspend, int32_t* ints, Napi::Array values,
               BatchText& text);
   // Encodes the call's verdict (and releases it), or parks it if suspended.
-  void settle(Napi::Env env, const JsKeys& keys, CallContext* call, MasterState::RunStatus status, int32_t* ints,
-              Napi::Array values, uint32_t index, BatchText& text);
+  void settle(Napi::Env env, const JsKeys& keys, const std::shared_ptr<MasterState>& master, CallContext* call,
+              MasterState::RunStatus status, int32_t* ints, Napi::Array values, uint32_t index, BatchText& text);
+  // After a call ran out of memory: a fresh state from the same scripts
+  // replaces this one (which lives on while calls suspended on it remain).
+  void rebuildIfNeeded();
   static Napi::Value batchResult(Napi::Env env, BatchText& text, Napi::Array values);
 
-  std::unique_ptr<MasterState> state_;
+  struct LoadedScript {
+    std::string name, text, path;
+  };
+  struct SuspendedCall {
+    CallContext* call;
+    std::shared_ptr<MasterState> master;  // the state it runs on, perhaps no longer state_
+  };
+
+  std::shared_ptr<MasterState> state_;
+  std::vector<LoadedScript> scripts_;  // what a rebuild loads again
+  bool initialized_ = false;
+  uint64_t rebuilds_ = 0;
+  uint64_t failedRebuilds_ = 0;
   ContextKeyTable contextKeys_;  // numbered as they first cross; see context_keys.hpp
-  std::unordered_map<uint32_t, CallContext*> suspended_;  // by id, until resumed to the end
+  std::unordered_map<uint32_t, SuspendedCall> suspended_;  // by id, until resumed to the end
   uint32_t nextSuspendId_ = 1;
 };
 

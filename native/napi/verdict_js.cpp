@@ -88,6 +88,7 @@ Napi::Array errorsToJs(Napi::Env env, const JsKeys& k, const std::vector<ScriptE
     o.Set(k.message(), str(env, e.message));
     o.Set(k.location(), str(env, e.location));
     o.Set(k.traceback(), str(env, e.traceback));
+    if (!e.kind.empty()) o.Set("kind", str(env, e.kind));
     arr.Set(static_cast<uint32_t>(i), o);
   }
   return arr;
@@ -158,6 +159,7 @@ void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32
     request.Set("name", s.name);
     request.Set("type", s.type);
   }
+  if (s.timeLeft >= 0) request.Set("timeLeft", s.timeLeft);
   values.Set(index * kValuesPerVerdict + 1, request);
 }
 

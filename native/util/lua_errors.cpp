@@ -61,6 +61,8 @@ std::string locationFromMessage(const std::string& message) {
 }
 
 std::string threadTraceback(lua_State* L, int tracebackRef, lua_State* co, const std::string& message) {
+  // co may have died at the end of its stack (a limit, a stack overflow).
+  if (!lua_checkstack(co, 1) || !lua_checkstack(L, 4)) return message;
   lua_rawgeti(L, LUA_REGISTRYINDEX, tracebackRef);
   lua_pushthread(co);
   lua_xmove(co, L, 1);

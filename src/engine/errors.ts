@@ -3,6 +3,8 @@
 // the Lua traceback. Across a thread boundary they travel as plain data
 // (toJSON) and are rebuilt with fromData.
 
+import type { LimitKind } from '../native/types.js';
+
 export class ScriptletError extends Error {
   readonly code: string;
 
@@ -28,6 +30,8 @@ export interface ScriptFailure {
   /** "source:line" of the innermost Lua frame, or "" when unknown. */
   location: string;
   traceback: string;
+  /** Set when a guard rail ended the call: the limit it hit (the metric's `kind` label). */
+  kind?: LimitKind;
 }
 
 /** A callout that raised an error or returned no VALIDATE_* code. */
@@ -36,18 +40,20 @@ export class ScriptError extends ScriptletError implements ScriptFailure {
   readonly callout: string;
   readonly location: string;
   readonly traceback: string;
+  readonly kind?: LimitKind;
 
   constructor(failure: ScriptFailure) {
-    super('ERR_SCRIPTLET_SCRIPT', failure.message);
+    super(failure.kind ? 'ERR_SCRIPTLET_LIMIT' : 'ERR_SCRIPTLET_SCRIPT', failure.message);
     this.module = failure.module;
     this.callout = failure.callout;
     this.location = failure.location;
     this.traceback = failure.traceback;
+    if (failure.kind) this.kind = failure.kind;
   }
 
   toJSON(): ScriptFailure {
-    const { module, callout, message, location, traceback } = this;
-    return { module, callout, message, location, traceback };
+    const { module, callout, message, location, traceback, kind } = this;
+    return kind ? { module, callout, message, location, traceback, kind } : { module, callout, message, location, traceback };
   }
 
   static fromData(data: ScriptFailure): ScriptError {

@@ -15,6 +15,10 @@ export function policyFromConfig(config: ScriptletConfig, engine?: EngineName): 
     maxSparePerMaster: o.maxSparePerMaster,
     maxUsesPerThread: o.maxUsesPerThread,
     onError: o.onError,
+    instructionLimit: o.instructionLimit,
+    callTimeout: o.callTimeout,
+    memoryLimit: o.memoryLimit,
+    sandbox: o.sandbox,
     ...(engine ? { engine } : {}),
   });
 }

@@ -17,7 +17,16 @@ export interface PolicyTuning {
   maxUsesPerThread?: number;
   /** What a phase does when a callout fails: go on, or answer 451. */
   onError?: 'continue' | 'tempfail';
+  /** Lua instructions one call may run; 0: no limit. Default 10 000 000. */
+  instructionLimit?: number;
+  /** Seconds one call may take, its suspensions included; 0: no limit. Default 5. */
+  callTimeout?: number;
+  /** Bytes the master Lua state may hold; 0: no limit. Default 256 MiB. */
+  memoryLimit?: number;
 }
+
+/** The guard rails' defaults, the same as the configuration's (src/config/scriptlet-options.ts). */
+export const DEFAULT_LIMITS = { instructionLimit: 10_000_000, callTimeout: 5, memoryLimit: 268_435_456 } as const;
 
 const INTEGER_OPTIONS: Record<string, { min: number; what: string }> = {
   gcPause: { min: 1, what: 'a positive integer' },
@@ -26,7 +35,23 @@ const INTEGER_OPTIONS: Record<string, { min: number; what: string }> = {
   maxUsesPerThread: { min: 1, what: 'a positive integer' },
 };
 
-export const TUNING_KEYS = ['gcPause', 'gcStepmul', 'alwaysGc', 'maxSparePerMaster', 'maxUsesPerThread', 'onError'];
+/** Up to 2^53: a budget or a size is no 32-bit quantity. */
+const LIMIT_OPTIONS: Record<string, string> = {
+  instructionLimit: 'a non-negative integer (0: no limit)',
+  memoryLimit: 'a non-negative integer of bytes (0: no limit)',
+};
+
+export const TUNING_KEYS = [
+  'gcPause',
+  'gcStepmul',
+  'alwaysGc',
+  'maxSparePerMaster',
+  'maxUsesPerThread',
+  'onError',
+  'instructionLimit',
+  'callTimeout',
+  'memoryLimit',
+];
 
 function show(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -43,6 +68,16 @@ export function nativeTuning(tuning: Record<string, unknown>, prefix = 'options'
         throw new UsageError(`${prefix}.${key} must be ${int.what}, got ${show(value)}`);
       }
       (out as Record<string, number>)[key] = value;
+    } else if (LIMIT_OPTIONS[key]) {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+        throw new UsageError(`${prefix}.${key} must be ${LIMIT_OPTIONS[key]}, got ${show(value)}`);
+      }
+      (out as Record<string, number>)[key] = value;
+    } else if (key === 'callTimeout') {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new UsageError(`${prefix}.callTimeout must be a non-negative number of seconds (0: no limit), got ${show(value)}`);
+      }
+      out.callTimeout = value;
     } else if (key === 'alwaysGc') {
       if (typeof value !== 'boolean') throw new UsageError(`${prefix}.alwaysGc must be a boolean, got ${show(value)}`);
       out.alwaysGc = value;

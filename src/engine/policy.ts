@@ -10,7 +10,7 @@ import { LoadError, UsageError } from './errors.js';
 import { readScripts, scriptsVersion, type LoadedScript, type ScriptSpec } from './script-set.js';
 import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
 import { PHASES, phaseIndex, type Phase } from './phases.js';
-import { SuspensionRunner, type SuspendRequest } from './suspension.js';
+import { DEADLINE, SuspensionRunner, type ResumeResult, type SuspendRequest } from './suspension.js';
 import { FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type LogLine } from './verdict.js';
 
 /** The most calls one runBatch takes (the addon's bound too). */
@@ -28,6 +28,13 @@ export interface PolicyOptions extends PolicyTuning {
   engine?: EngineName;
   /** DNS servers for msys.dnsLookup ("ip" or "ip:port"); default: the system's. */
   dnsServers?: string[];
+  /**
+   * The sandbox (default true): no io, debug, ffi, jit, os.execute/exit/
+   * remove/rename, package.loadlib; loadfile/dofile only inside the search
+   * path; a read-only base library; a call's globals gone when it ends.
+   * false: for trusted scripts only. See docs/guard-rails.md.
+   */
+  sandbox?: boolean;
 }
 
 export interface PolicyStats extends NativeStats {
@@ -74,7 +81,8 @@ export class Policy {
 
   constructor(options: PolicyOptions) {
     if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
-    const { scripts: specs, searchPath, engine, dnsServers, ...rest } = options;
+    const { scripts: specs, searchPath, engine, dnsServers, sandbox = true, ...rest } = options;
+    if (typeof sandbox !== 'boolean') throw new UsageError(`options.sandbox must be a boolean, got ${String(sandbox)}`);
     for (const key of Object.keys(rest)) if (!TUNING_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
     const tuning = nativeTuning(rest as Record<string, unknown>);
     this.#suspensions = suspensionRunner(dnsServers);
@@ -83,7 +91,7 @@ export class Policy {
     this.engine = addon.engine;
     this.engineVersion = addon.engineVersion;
     this.version = scriptsVersion(scripts);
-    const master = new addon.Master({ ...tuning, searchPath: searchPathFor(scripts, searchPath) });
+    const master = new addon.Master({ ...tuning, sandbox, searchPath: searchPathFor(scripts, searchPath) });
     try {
       for (const s of scripts) {
         const problem = master.loadScript(s.name, s.source, s.path);
@@ -168,7 +176,8 @@ export class Policy {
       const result = await this.#suspensions.perform(request);
       const master = this.#live();
       const ints = this.#resumeInts;
-      const [text, values] = this.#keep(master.resume(id, result, ints));
+      const late = result === DEADLINE;
+      const [text, values] = this.#keep(master.resume(id, late ? undefined : (result as ResumeResult), ints, late));
       if (!(ints[1]! & FLAG_SUSPENDED)) return new Verdict(phase, ints, text, values, this.#contextKeys, 0, input, this.version);
       id = ints[0]!;
       request = values[1] as SuspendRequest;

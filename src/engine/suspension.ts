@@ -6,10 +6,14 @@ import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export type SuspendRequest = { kind: 'sleep'; seconds: number } | { kind: 'dnsLookup'; name: string; type: string };
+/** timeLeft: seconds before the call's deadline (absent: none); the wait ends then. */
+export type SuspendRequest = ({ kind: 'sleep'; seconds: number } | { kind: 'dnsLookup'; name: string; type: string }) & { timeLeft?: number };
 
 /** undefined (sleep), the answers, or the error for msys.dnsLookup's nil, err. */
 export type ResumeResult = undefined | string[] | string;
+
+/** What perform() gives when the call's deadline came first: the call is then ended. */
+export const DEADLINE: { readonly deadline: true } = Object.freeze({ deadline: true });
 
 export class SuspensionRunner {
   readonly #resolver: dns.Resolver;
@@ -20,9 +24,28 @@ export class SuspensionRunner {
     if (servers && servers.length > 0) this.#resolver.setServers(servers);
   }
 
-  async perform(request: SuspendRequest): Promise<ResumeResult> {
+  /**
+   * Does what the call waits for, but no longer than its time left: at the
+   * deadline it resolves to DEADLINE, and the call is ended there.
+   */
+  async perform(request: SuspendRequest): Promise<ResumeResult | typeof DEADLINE> {
+    const done = new AbortController();
+    const work = this.#perform(request, done.signal);
+    if (request.timeLeft === undefined) return work;
+    const late = sleep(request.timeLeft * 1000, undefined, { signal: done.signal }).then(
+      () => DEADLINE,
+      () => DEADLINE,
+    );
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      done.abort(); // the other timer, so that nothing keeps the loop alive
+    }
+  }
+
+  async #perform(request: SuspendRequest, signal: AbortSignal): Promise<ResumeResult> {
     if (request.kind === 'sleep') {
-      await sleep(request.seconds * 1000);
+      await sleep(request.seconds * 1000, undefined, { signal }).catch(() => undefined);
       return undefined;
     }
     try {

@@ -53,7 +53,7 @@ export class HarakaPolicy {
 
   async connect(c: HarakaConnection): Promise<Rejection | null> {
     const session = new PolicySession(this.engine.run.bind(this.engine), { id: c.uuid, remoteAddr: c.remote.ip, remotePort: c.remote.port, localAddr: c.local.ip, localPort: c.local.port }, {
-      onErrors: (phase, errors) => errors.forEach((e) => this.#log(`${c.uuid} ${phase}: ${e.module}: ${e.message}`)),
+      onErrors: (phase, errors) => errors.forEach((e) => this.#log(`${c.uuid} ${phase}: ${e.module}: ${e.message}${e.kind ? ` [limit ${e.kind}]` : ''}`)),
       onLogs: (phase, logs) => logs.forEach((l) => this.#log(`${c.uuid} ${phase}: [${l.module}] ${l.text}`)),
     });
     this.#sessions.set(c, session);

@@ -45,7 +45,7 @@ const OUT_OF_MEMORY = /not enough memory/;
  * field naming a limit); otherwise a bad return value, an allocation refused
  * (the memory cap), or an error the script raised.
  */
-export function failureKind(failure: ScriptFailure & { kind?: unknown }): ErrorKind {
+export function failureKind(failure: Omit<ScriptFailure, 'kind'> & { kind?: unknown }): ErrorKind {
   if (typeof failure.kind === 'string' && (ERROR_KINDS as readonly string[]).includes(failure.kind)) return failure.kind as ErrorKind;
   if (BAD_RETURN.test(failure.message)) return 'bad_return';
   if (OUT_OF_MEMORY.test(failure.message)) return 'memory';

@@ -1,5 +1,8 @@
 // The shape of the native addon (native/napi/*), as TypeScript sees it.
 
+/** The guard rail that ended a call (native/guard_rails.hpp). */
+export type LimitKind = 'instructions' | 'wall_time' | 'memory';
+
 export interface NativeMasterOptions {
   gcPause?: number;
   gcStepmul?: number;
@@ -8,6 +11,10 @@ export interface NativeMasterOptions {
   maxUsesPerThread?: number;
   tempfailOnError?: boolean;
   searchPath?: string[];
+  instructionLimit?: number;
+  callTimeout?: number;
+  memoryLimit?: number;
+  sandbox?: boolean;
 }
 
 export interface NativeProblem {
@@ -23,7 +30,7 @@ export interface NativeVerdictRest {
   message?: Buffer;
   mailfrom?: string;
   rcptto?: string[];
-  errors?: { module: string; callout: string; message: string; location: string; traceback: string }[];
+  errors?: { module: string; callout: string; message: string; location: string; traceback: string; kind?: LimitKind }[];
   logs?: { module: string; text: string }[];
 }
 
@@ -40,6 +47,10 @@ export interface NativeStats {
   threadsDiscarded: number;
   threadsRetired: number;
   memoryBytes: number;
+  /** Fresh master states built from the same scripts after a call ran out of memory. */
+  masterRebuilds: number;
+  /** Rebuilds that failed (the full state kept serving). */
+  failedRebuilds: number;
 }
 
 export interface NativeMaster {
@@ -52,7 +63,7 @@ export interface NativeMaster {
    */
   run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array, allowSuspend?: boolean): NativeBatch;
   /** Goes on with a suspended call (its id from ints); it may suspend again. */
-  resume(id: number, result: undefined | string[] | string, ints: Int32Array): NativeBatch;
+  resume(id: number, result: undefined | string[] | string, ints: Int32Array, deadline?: boolean): NativeBatch;
   /** A suspended call that will not be resumed: dropped. */
   abandon(id: number): void;
   configure(options: NativeMasterOptions): void;

@@ -148,7 +148,7 @@ export class PolicySmtpServer {
     if (this.#draining) throw smtpError(421, SHUTDOWN_TEXT);
     const policy = new PolicySession(this.#o.run, { id: session.id, remoteAddr: session.remoteAddress, remotePort: session.remotePort, localAddr: session.localAddress, localPort: session.localPort }, {
       onErrors: (phase, errors) => {
-        for (const e of errors) this.#o.log(`${session.id} ${phase}: ${e.module}: ${e.message}${e.location ? ` (${e.location})` : ''}`);
+        for (const e of errors) this.#o.log(`${session.id} ${phase}: ${e.module}: ${e.message}${e.location ? ` (${e.location})` : ''}${e.kind ? ` [limit ${e.kind}]` : ''}`);
       },
       onLogs: (phase, logs) => {
         for (const l of logs) this.#o.log(`${session.id} ${phase}: [${l.module}] ${l.text}`);

@@ -17,7 +17,7 @@ function bytecodeFile(name: string): string {
   const p = dataPolicy(`
     local f = io.open(${JSON.stringify(file)}, "wb")
     f:write(string.dump(function() return 1 end))
-    f:close()`);
+    f:close()`, { sandbox: false }); // io is outside the sandbox
   p.run('data', { message: eml(['Subject: x']) });
   p.close();
   return file;

@@ -179,4 +179,33 @@ describe('hostile messages', () => {
     assert.deepEqual(hostile(message), { n: 1, lens: [3], first: 'one', body: 6, size: message.length, missing: 0 });
     assert.deepEqual(hostile(message, 'X-A').first, 'two\tfolded');
   });
+
+  it('reads a 10 KB header line whole', () => {
+    const value = 'k'.repeat(10 << 10);
+    const message = eml([`Subject: ${value}`]);
+    assert.deepEqual(hostile(message), { n: 1, lens: [10 << 10], body: 6, size: message.length, missing: 0 });
+  });
+
+  it('reads a message with only bare LF line endings', () => {
+    const message = Buffer.from('From: a@example.com\nSubject: lf\n\tfolded\n\nbody\n');
+    assert.deepEqual(hostile(message), { n: 1, lens: [9], first: 'lf\tfolded', body: 5, size: message.length, missing: 0 });
+  });
+
+  it('reads a message with no blank line as all header and no body', () => {
+    const message = Buffer.from('From: a@example.com\r\nSubject: no separator\r\n');
+    assert.deepEqual(hostile(message), { n: 1, lens: [12], first: 'no separator', body: 0, size: message.length, missing: 0 });
+  });
+
+  it('reads the header of a 100 MB message, and its size, without copying the body', () => {
+    const message = Buffer.concat([eml(['Subject: huge'], ''), Buffer.alloc(100 << 20, 'h')]);
+    const q = dataPolicy(`vctx:set(msys.core.VCTX_MESS, "s", msg:header("Subject")[1] .. "/" .. msg:get_message_size())`);
+    twice(() => {
+      const start = performance.now();
+      const v = q.run('data', { message });
+      assert.deepEqual([v.errors, v.context.mess.s], [[], `huge/${message.length}`]);
+      assert.ok(performance.now() - start < 1000, 'the body is never copied');
+      assert.deepEqual(probe(NORMAL).first, 'normal');
+    });
+    q.close();
+  });
 });

@@ -9,8 +9,8 @@ import { dataPolicy, eml, policyFrom, twice } from '../helpers/lua-policy.js';
 const MESS = 'msys.core.ECMESS_CTX_MESS';
 const CONN = 'msys.core.ECMESS_CTX_CONN';
 
-function data(t: TestContext, body: string): Policy {
-  const p = dataPolicy(body);
+function data(t: TestContext, body: string, opts: Parameters<typeof dataPolicy>[1] = {}): Policy {
+  const p = dataPolicy(body, opts);
   t.after(() => p.close());
   return p;
 }
@@ -397,6 +397,7 @@ describe('msg id, reply and lifetime', () => {
          if what == "direct" then KEPT.msg:body() end
        end
        KEPT = { msg = msg, vctx = vctx, accept = accept }`,
+      { sandbox: false }, // the sandbox would clear the global KEPT between calls
     );
     const message = eml(['Subject: s']);
     p.run('data', { message });
