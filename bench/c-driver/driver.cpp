@@ -4,7 +4,8 @@
 //
 //   c_driver POLICY.lua MODULE MESSAGE.eml [ITERATIONS]
 //
-// Prints one JSON line: engine, iterations, ns per message, the last code.
+// Prints one JSON line: engine, iterations, ns per message, the last code,
+// the process's peak RSS in KB.
 // With SCRIPTLET_DRIVER_PATH=run it goes through MasterState::run instead
 // (spare thread, lua_resume, verdict), to split the core's cost from Node's.
 #include <chrono>
@@ -70,6 +71,16 @@ int runThroughMaster(MasterState& master, int, const std::string& raw) {
   return code;
 }
 
+// The process's peak RSS in KB (VmHWM): unlike getrusage's ru_maxrss, it
+// starts afresh at exec, so a large parent (Node) does not show through.
+long peakRssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,7 +107,7 @@ int main(int argc, char** argv) {
   auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < iterations; i++) code = once(master, ref, raw);
   auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-  std::printf("{\"engine\":\"%s\",\"iterations\":%ld,\"nsPerMessage\":%.1f,\"code\":%d}\n", scriptlet::kEngineId,
-              iterations, ns / static_cast<double>(iterations), code);
+  std::printf("{\"engine\":\"%s\",\"iterations\":%ld,\"nsPerMessage\":%.1f,\"code\":%d,\"maxRssKb\":%ld}\n",
+              scriptlet::kEngineId, iterations, ns / static_cast<double>(iterations), code, peakRssKb());
   return 0;
 }

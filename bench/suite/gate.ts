@@ -1,0 +1,36 @@
+// The correctness gate: every contender must leave the same outcome (reply,
+// action, message context) on every workload, or its timings mean nothing.
+// Run by the suite before it times anything, and by test/bench/ in npm test.
+
+import type { Outcome } from './js-policies.js';
+import { messageOf, type Contender, type Message, type OpenContender, type PolicyName } from './contenders.js';
+import { generateMessage, type SizeName } from './messages.js';
+
+/** The outcome as one comparable string (context keys sorted). */
+export function describe(o: Outcome): string {
+  const mess = Object.fromEntries(Object.entries(o.mess).sort(([a], [b]) => a.localeCompare(b)));
+  return JSON.stringify({ code: o.code, text: o.text, action: o.action, mess });
+}
+
+/** Each disagreement with the first contender, as one line; none when all agree. */
+export async function disagreements(contenders: Contender[], policies: readonly PolicyName[], sizes: readonly SizeName[]): Promise<string[]> {
+  const messages = new Map<SizeName, Message>(sizes.map((s) => [s, messageOf(generateMessage(s))]));
+  const problems: string[] = [];
+  for (const policy of policies) {
+    const expected = new Map<SizeName, string>();
+    for (const c of contenders) {
+      const open: OpenContender = await c.open(policy);
+      try {
+        for (const size of sizes) {
+          const got = describe(await open.outcome(messages.get(size)!));
+          const want = expected.get(size);
+          if (want === undefined) expected.set(size, got);
+          else if (got !== want) problems.push(`${policy} on ${size}: ${c.name} gives ${got}, ${contenders[0]!.name} gives ${want}`);
+        }
+      } finally {
+        await open.close();
+      }
+    }
+  }
+  return problems;
+}
