@@ -164,12 +164,23 @@ export class InputWriter {
  */
 export class BlockPool {
   static readonly MIN_BYTES = 64 * 1024;
-  static readonly MAX_KEPT_BYTES = 8 * 1024 * 1024;
+  /**
+   * What the free blocks may hold in all. A budget of bytes, not a size per
+   * block: batches of large messages (64 x 200 KB wants a 16 MB block) must
+   * find their block again too, or each one pays for a fresh one.
+   */
+  static readonly KEPT_BYTES = 64 * 1024 * 1024;
   readonly #free: ArrayBuffer[] = [];
   readonly #keep: number;
+  #keptBytes = 0;
 
   constructor(keep: number) {
     this.#keep = keep;
+  }
+
+  /** Bytes held by the free blocks. */
+  get keptBytes(): number {
+    return this.#keptBytes;
   }
 
   take(bytes: number): ArrayBuffer {
@@ -177,6 +188,7 @@ export class BlockPool {
       const block = this.#free[i]!;
       if (block.byteLength >= bytes) {
         this.#free.splice(i, 1);
+        this.#keptBytes -= block.byteLength;
         return block;
       }
     }
@@ -187,8 +199,10 @@ export class BlockPool {
   }
 
   give(block: ArrayBuffer | undefined): void {
-    if (!block || block.byteLength < BlockPool.MIN_BYTES || block.byteLength > BlockPool.MAX_KEPT_BYTES) return;
-    if (this.#free.length < this.#keep) this.#free.push(block);
+    if (!block || block.byteLength < BlockPool.MIN_BYTES || this.#free.length >= this.#keep) return;
+    if (this.#keptBytes + block.byteLength > BlockPool.KEPT_BYTES) return;
+    this.#free.push(block);
+    this.#keptBytes += block.byteLength;
   }
 }
 
