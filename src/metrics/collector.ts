@@ -189,6 +189,7 @@ export function registerCollectedMetrics(registry: Registry, block: BlockReader,
   readOnScrape('gauge', registry, 'scriptlet_lua_spare_threads', 'Idle Lua threads kept for reuse, per worker.', ['worker'], perWorker('spareThreads'));
   readOnScrape('gauge', registry, 'scriptlet_lua_gc_pause', 'The Lua collector\'s pause (gc_pause), read from each worker\'s state.', ['worker'], perWorker('gcPause'));
   readOnScrape('gauge', registry, 'scriptlet_lua_gc_stepmul', 'The Lua collector\'s step multiplier (gc_stepmul), read from each worker\'s state.', ['worker'], perWorker('gcStepmul'));
+  readOnScrape('counter', registry, 'scriptlet_master_rebuilds_total', 'Master Lua states rebuilt from their scripts after a call ran out of memory (memory_limit).', [], () => [[{}, block.sum(L.masterRebuilds)]]);
   readOnScrape('counter', registry, 'scriptlet_lua_full_collections_total', 'Full Lua collections run after a call (always_gc).', [], () => [[{}, block.sum(L.fullCollections)]]);
   readOnScrape('counter', registry, 'scriptlet_lua_threads_total', 'Lua threads by event: created, reused (taken from the spare cache), reaped (idle at a sweep), discarded (after an error), retired (max_uses_per_thread).', ['event'], () =>
     THREAD_EVENTS.map((event, i) => [{ event }, block.sum(L.threadEvents + i)]),

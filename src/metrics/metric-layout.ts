@@ -70,6 +70,7 @@ export class MetricLayout {
   readonly errors: number;
   readonly threadEvents: number;
   readonly fullCollections: number;
+  readonly masterRebuilds: number;
   readonly tasks: number;
   readonly busySeconds: number;
   readonly gauges: number;
@@ -95,6 +96,7 @@ export class MetricLayout {
     this.errors = take(PHASES.length * this.modules.length * ERROR_KINDS.length);
     this.threadEvents = take(THREAD_EVENTS.length);
     this.fullCollections = take(1);
+    this.masterRebuilds = take(1);
     this.tasks = take(1);
     this.busySeconds = take(1);
     this.gauges = take(GAUGES.length);

@@ -161,10 +161,12 @@ export class WorkerRecorder {
       memory += s.memoryBytes;
       spare += s.spareThreads;
       gc ??= policy.gcParams();
-      const counts = [...THREAD_STATS.map((k) => s[k] as number), s.fullCollections];
+      const counts = [...THREAD_STATS.map((k) => s[k] as number), s.fullCollections, s.masterRebuilds];
       const before = this.#seen.get(policy);
-      for (let i = 0; i < THREAD_STATS.length; i++) add(f, base + L.threadEvents + i, counts[i]! - (before?.[i] ?? 0));
-      add(f, base + L.fullCollections, counts[THREAD_STATS.length]! - (before?.[THREAD_STATS.length] ?? 0));
+      const n = THREAD_STATS.length;
+      for (let i = 0; i < n; i++) add(f, base + L.threadEvents + i, counts[i]! - (before?.[i] ?? 0));
+      add(f, base + L.fullCollections, counts[n]! - (before?.[n] ?? 0));
+      add(f, base + L.masterRebuilds, counts[n + 1]! - (before?.[n + 1] ?? 0));
       this.#seen.set(policy, counts);
     }
     for (const policy of this.#seen.keys()) if (!open.has(policy)) this.#seen.delete(policy);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { LoadError, openPolicy, type Policy, type Verdict } from '../../src/index.js';
 import { engineFrom } from '../pool/helpers.js';
 import { failureKind } from '../../src/metrics/worker-recorder.js';
+import { samples, value } from '../metrics/helpers.js';
 import { eml, policyFrom } from '../helpers/lua-policy.js';
 
 const LIMIT = 16 << 20;
@@ -118,6 +119,14 @@ describe('the memory cap', () => {
       const v = await engine.run('data', { message: HOSTILE });
       assert.deepEqual([v.disposition, v.errors.map((e) => [e.kind, e.message])], [TEMPFAIL, [['memory', MESSAGE]]]);
       assert.deepEqual((await engine.run('data', { message: NORMAL })).context.mess, { calls: '1' }, 'a fresh master');
+      // The worker writes its Lua states' counters at most every 100 ms: wait for them.
+      let all = await samples(engine.metrics!.registry);
+      for (let i = 0; i < 50 && value(all, 'scriptlet_master_rebuilds_total') === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        all = await samples(engine.metrics!.registry);
+      }
+      assert.equal(value(all, 'scriptlet_master_rebuilds_total'), 1);
+      assert.equal(value(all, 'scriptlet_limit_hits_total', { phase: 'data', module: 't', kind: 'memory' }), 1);
     } finally {
       await engine.close();
     }
