@@ -25,9 +25,6 @@ export interface PolicyTuning {
   memoryLimit?: number;
 }
 
-/** The guard rails' defaults, the same as the configuration's (src/config/scriptlet-options.ts). */
-export const DEFAULT_LIMITS = { instructionLimit: 10_000_000, callTimeout: 5, memoryLimit: 268_435_456 } as const;
-
 const INTEGER_OPTIONS: Record<string, { min: number; what: string }> = {
   gcPause: { min: 1, what: 'a positive integer' },
   gcStepmul: { min: 1, what: 'a positive integer' },

@@ -66,13 +66,13 @@ function readEsmtpListener(scope: ConfigScope, settings: ServeSettings, problems
   for (const node of scope.body) {
     if (node.kind === 'scope') {
       if (!sameName(node.name, 'listen')) problems.add(node.origin, `unexpected scope '${node.name}' in 'esmtp_listener': only Listen "ADDRESS:PORT" { } belongs here`);
-      else addListen(node.instance ?? '', node.origin, settings, problems, node.body.length > 0 ? node.body[0]!.origin : undefined);
+      else addListen(node.instance ?? '', node.origin, settings.listen, problems, node.body.length > 0 ? node.body[0]!.origin : undefined);
       continue;
     }
     const name = node.name.toLowerCase();
     if (name === 'listen') {
       const items = node.value.kind === 'list' ? node.value.items : [node.value];
-      for (const item of items) addListen(scalarText(item) ?? describeValue(item), item.origin, settings, problems);
+      for (const item of items) addListen(scalarText(item) ?? describeValue(item), item.origin, settings.listen, problems);
     } else if (name === 'spool_dir') {
       settings.spoolDir = directory(node.value, problems);
     } else if (name === 'hostname') {
@@ -105,22 +105,22 @@ function readControlListener(scope: ConfigScope, settings: ServeSettings, proble
 }
 
 function readMetricsListener(scope: ConfigScope, settings: ServeSettings, problems: ProblemList): void {
-  const found: ServeSettings = { ...settings, listen: [] };
+  const found: ListenAddress[] = [];
   for (const node of scope.body) {
     if (!sameName(node.name, 'listen')) problems.add(node.origin, `invalid configuration option '${node.name}' in 'metrics_listener' (scriptlet serve reads Listen "ADDRESS:PORT")`);
     else if (node.kind === 'scope') addListen(node.instance ?? '', node.origin, found, problems, node.body.length > 0 ? node.body[0]!.origin : undefined);
     else addListen(scalarText(node.value) ?? describeValue(node.value), node.value.origin, found, problems);
   }
   // One endpoint: a second address would serve the same figures twice to the same Prometheus.
-  if (found.listen.length > 1) problems.add(found.listen[1]!.origin as Origin, `metrics_listener takes one Listen address, found ${found.listen.length}`);
-  if (found.listen.length > 0) settings.metricsListen = found.listen[0];
+  if (found.length > 1) problems.add(found[1]!.origin as Origin, `metrics_listener takes one Listen address, found ${found.length}`);
+  if (found.length > 0) settings.metricsListen = found[0];
 }
 
-function addListen(text: string, origin: Origin, settings: ServeSettings, problems: ProblemList, inner?: Origin): void {
+function addListen(text: string, origin: Origin, into: ListenAddress[], problems: ProblemList, inner?: Origin): void {
   if (inner) problems.add(inner, `scriptlet serve takes no options inside a Listen scope`);
   const parsed = parseListenAddress(text);
   if (typeof parsed === 'string') problems.add(origin, `Listen: ${parsed}`);
-  else settings.listen.push({ ...parsed, origin });
+  else into.push({ ...parsed, origin });
 }
 
 function directory(value: ConfigValue, problems: ProblemList): string | undefined {
