@@ -20,6 +20,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openPolicy, type CallInput, type EngineName } from '../src/index.js';
+import { loadAddon } from '../src/native/addon.js';
+import { InputWriter, LAYOUT, messageSlot, packedCalls } from '../src/pool/wire-inputs.js';
 import { MetricLayout } from '../src/metrics/metric-layout.js';
 import { WorkerRecorder } from '../src/metrics/worker-recorder.js';
 import { openEngine, type Engine } from '../src/pool/index.js';
@@ -111,16 +113,21 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * real verdicts, in this thread; beside what the worker spends on the call
  * itself (policy.runBatch, same batch), measured alternately.
  */
-function recorderAlone(): { recordNs: number; runBatchNs: number } {
+async function recorderAlone(): Promise<{ recordNs: number; runBatchNs: number }> {
   const policy = openPolicy({ engine: ENGINE, scripts });
-  const verdicts = policy.runBatch('data', batches[0]!);
+  // The batch as a worker gets it, and its verdicts as a worker records them.
+  const writer = InputWriter.take();
+  for (const input of batches[0]!) writer.add(input);
+  const task = writer.finish(1, 0, 'data');
+  loadAddon(ENGINE).messageAddresses(batches[0]!.map((i) => i.message), task.ints, messageSlot(0), LAYOUT);
+  const verdicts = await policy.runPackedAsync('data', packedCalls(task));
   const layout = new MetricLayout(['reference'], 1);
   const recorder = WorkerRecorder.claim({ buffer: layout.allocate(), modules: ['reference'], slots: 1 }, 1, () => [policy])!;
   const record: number[] = [];
   const run: number[] = [];
   for (let round = 0; round < 15; round++) {
     let start = process.hrtime.bigint();
-    for (let i = 0; i < 2000; i++) recorder.record(policy, 'data', verdicts, 300_000n);
+    for (let i = 0; i < 2000; i++) recorder.record(policy, 'data', verdicts, BATCH, 300_000n);
     record.push(Number(process.hrtime.bigint() - start) / (2000 * BATCH));
     start = process.hrtime.bigint();
     for (let i = 0; i < 40; i++) policy.runBatch('data', batches[i % batches.length]!);
@@ -129,7 +136,7 @@ function recorderAlone(): { recordNs: number; runBatchNs: number } {
   policy.close();
   return { recordNs: median(record), runBatchNs: median(run) };
 }
-const alone = recorderAlone();
+const alone = await recorderAlone();
 
 const rows = (Object.keys(WAYS) as Way[]).map((way) => ({
   way,

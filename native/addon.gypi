@@ -105,6 +105,7 @@
         'napi/addon.cpp',
         'napi/master_object.cpp',
         'napi/call_input.cpp',
+        'napi/packed_input.cpp',
         'napi/verdict_js.cpp',
       ],
     },

@@ -18,6 +18,7 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
                              InstanceValue("engine", Napi::String::New(env, kEngineId), napi_enumerable),
                              InstanceValue("engineVersion", Napi::String::New(env, kEngineName), napi_enumerable),
                              InstanceMethod<&ScriptletAddon::ParseHeaders>("parseHeaders", napi_enumerable),
+                             InstanceMethod<&ScriptletAddon::MessageAddresses>("messageAddresses", napi_enumerable),
                          });
   }
 
@@ -38,6 +39,44 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
       out.Set(i++, pair);
     });
     return out;
+  }
+
+  // messageAddresses(messages: (Buffer | undefined)[], ints: Int32Array,
+  // at: number, stride: number): for message i, writes at ints[at + i *
+  // stride] the address of its bytes (low, high 32 bits) and its length, or
+  // a length of -1 for none. The pool's calling thread packs these for a
+  // worker, which reads the bytes in place (packed_input.hpp).
+  Napi::Value MessageAddresses(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsArray() || !info[1].IsTypedArray() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || !info[2].IsNumber() ||
+        !info[3].IsNumber())
+      throw Napi::TypeError::New(env, "messageAddresses(messages: Buffer[], ints: Int32Array, at: number, stride: number)");
+    auto messages = info[0].As<Napi::Array>();
+    auto ints = info[1].As<Napi::Int32Array>();
+    int64_t at = info[2].As<Napi::Number>().Int64Value();
+    int64_t stride = info[3].As<Napi::Number>().Int64Value();
+    uint32_t n = messages.Length();
+    if (at < 0 || stride < 3 || (n > 0 && at + (n - 1) * stride + 3 > static_cast<int64_t>(ints.ElementLength())))
+      throw Napi::RangeError::New(env, "messageAddresses: the slots lie outside ints");
+    int32_t* out = ints.Data();
+    for (uint32_t i = 0; i < n; i++) {
+      int32_t* slot = out + at + i * stride;
+      void* data = nullptr;
+      size_t len = 0;
+      napi_value message = messages.Get(i);
+      if (napi_get_buffer_info(env, message, &data, &len) != napi_ok) {  // not a Buffer: no message
+        slot[0] = slot[1] = 0;
+        slot[2] = -1;
+        continue;
+      }
+      if (len > 0x7fffffff) throw Napi::RangeError::New(env, "message " + std::to_string(i) + " is 2 GiB or more");
+      uint64_t address = reinterpret_cast<uintptr_t>(data);
+      slot[0] = static_cast<int32_t>(static_cast<uint32_t>(address));
+      slot[1] = static_cast<int32_t>(static_cast<uint32_t>(address >> 32));
+      slot[2] = static_cast<int32_t>(len);
+    }
+    return env.Undefined();
   }
 
  private:

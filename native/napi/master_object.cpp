@@ -73,6 +73,7 @@ Napi::Function MasterObject::Define(Napi::Env env) {
                          InstanceMethod<&MasterObject::LoadScript>("loadScript"),
                          InstanceMethod<&MasterObject::Init>("init"),
                          InstanceMethod<&MasterObject::Run>("run"),
+                         InstanceMethod<&MasterObject::RunPacked>("runPacked"),
                          InstanceMethod<&MasterObject::Resume>("resume"),
                          InstanceMethod<&MasterObject::Abandon>("abandon"),
                          InstanceMethod<&MasterObject::Configure>("configure"),
@@ -161,8 +162,9 @@ void MasterObject::rebuildIfNeeded() {
   rebuilds_++;
 }
 
-void MasterObject::runOne(HostInput& host, Phase phase, Napi::Value message, bool allowSuspend, int32_t* ints,
-                          Napi::Array values, BatchText& text) {
+template <typename ReadInput>
+void MasterObject::runOne(Napi::Env env, const JsKeys& keys, Phase phase, bool allowSuspend, uint32_t index,
+                          ReadInput&& readInput, BatchOut& out) {
   std::shared_ptr<MasterState> master = state_;
   MasterState& s = *master;
   CallContext* call = s.acquireCall();
@@ -170,27 +172,26 @@ void MasterObject::runOne(HostInput& host, Phase phase, Napi::Value message, boo
   call->allowSuspend = allowSuspend;
   MasterState::RunStatus status;
   try {
-    readCallInput(host, message, call);
+    readInput(call);
     status = s.run(call);
   } catch (...) {
     s.releaseCall(call);
     throw;
   }
-  settle(host.env, host.keys, master, call, status, ints, values, host.index, text);
+  settle(env, keys, master, call, status, index, out);
 }
 
 void MasterObject::settle(Napi::Env env, const JsKeys& keys, const std::shared_ptr<MasterState>& master,
-                          CallContext* call, MasterState::RunStatus status, int32_t* ints, Napi::Array values,
-                          uint32_t index, BatchText& text) {
+                          CallContext* call, MasterState::RunStatus status, uint32_t index, BatchOut& out) {
   if (status == MasterState::RunStatus::Suspended) {
     uint32_t id = nextSuspendId_++;
     if (nextSuspendId_ > 0x7fffffff) nextSuspendId_ = 1;
     suspended_[id] = SuspendedCall{call, master};
-    encodeSuspension(env, call, id, ints, values, index);
+    encodeSuspension(env, call, id, out.ints, out.values, index);
     return;
   }
   try {
-    encodeVerdict(env, keys, contextKeys_, call, ints, values, index, text);
+    encodeVerdict(env, keys, out.contextKeys, call, out.ints, out.values, index, out.text);
   } catch (...) {
     master->releaseCall(call);
     throw;
@@ -233,15 +234,61 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   if (intsArray.ElementLength() < static_cast<size_t>(n) * kIntsPerVerdict)
     throw Napi::RangeError::New(env, "ints holds fewer than 9 slots per call");
   int32_t* ints = intsArray.Data();
-  Napi::Array values = Napi::Array::New(env, static_cast<size_t>(n) * kValuesPerVerdict);
+  BatchOut out{ints, Napi::Array::New(env, static_cast<size_t>(n) * kValuesPerVerdict), BatchText(), contextKeys_};
   JsKeys keys(env);  // no HandleScope per message: see js_keys.hpp
-  BatchText text;
   for (uint32_t i = 0; i < n; i++) {
     HostInput host{env, keys, inputs, i, ints[i * kIntsPerVerdict], Napi::Object()};
-    runOne(host, phase, messages.Get(i), allowSuspend, ints, values, text);
+    Napi::Value message = messages.Get(i);
+    runOne(env, keys, phase, allowSuspend, i, [&](CallContext* call) { readCallInput(host, message, call); }, out);
     rebuildIfNeeded();  // before the next call, which must not find the state full
   }
-  return batchResult(env, text, values);
+  return batchResult(env, out.text, out.values);
+}
+
+// runPacked(phaseIndex, ints: Int32Array, layoutAt, count, factsAt, text,
+// out: Int32Array, allowSuspend) -> [text, values, keys?]: a batch packed by
+// the pool's calling thread (packed_input.hpp), without a JS object per call.
+// The verdicts come back as run()'s do, but with the batch's own context
+// keys (ids from 0, all of them in keys), so that the batch can be decoded
+// on another thread without this master's key table.
+Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  state(info);
+  Phase phase = checkPhase(env, info[0]);
+  auto isInt32Array = [](Napi::Value v) {
+    return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+  };
+  if (!isInt32Array(info[1]) || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber() ||
+      !info[5].IsString() || !isInt32Array(info[6]))
+    throw Napi::TypeError::New(env,
+                               "runPacked(phase: number, ints: Int32Array, layoutAt: number, count: number, "
+                               "factsAt: number, text: string, out: Int32Array, allowSuspend?: boolean)");
+  auto ints = info[1].As<Napi::Int32Array>();
+  int64_t layoutAt = info[2].As<Napi::Number>().Int64Value();
+  int64_t count = info[3].As<Napi::Number>().Int64Value();
+  int64_t factsAt = info[4].As<Napi::Number>().Int64Value();
+  auto outArray = info[6].As<Napi::Int32Array>();
+  bool allowSuspend = info[7].IsBoolean() && info[7].As<Napi::Boolean>().Value();
+  int64_t length = static_cast<int64_t>(ints.ElementLength());
+  if (count < 0 || count > kMaxBatch) throw Napi::RangeError::New(env, "a batch holds at most " + std::to_string(kMaxBatch) + " calls");
+  if (layoutAt < 0 || layoutAt + count * kPackedLayout > length || factsAt < 0 || factsAt > length)
+    throw Napi::RangeError::New(env, "the layout of a packed batch lies outside its ints");
+  if (outArray.ElementLength() < static_cast<size_t>(count) * kIntsPerVerdict)
+    throw Napi::RangeError::New(env, "out holds fewer than 9 slots per call");
+  uint32_t n = static_cast<uint32_t>(count);
+  PackedBatch batch(env, ints.Data(), ints.ElementLength(), static_cast<int32_t>(layoutAt), static_cast<int32_t>(factsAt),
+                    info[5]);
+  for (uint32_t i = 0; i < n; i++)
+    if (!batch.layoutValid(i))
+      throw Napi::RangeError::New(env, "call " + std::to_string(i) + " of a packed batch points outside it");
+  ContextKeyTable batchKeys;
+  BatchOut out{outArray.Data(), Napi::Array::New(env, static_cast<size_t>(n) * kValuesPerVerdict), BatchText(), batchKeys};
+  JsKeys keys(env);
+  for (uint32_t i = 0; i < n; i++) {
+    runOne(env, keys, phase, allowSuspend, i, [&](CallContext* call) { batch.readCall(i, call); }, out);
+    rebuildIfNeeded();
+  }
+  return batchResult(env, out.text, out.values);
 }
 
 // resume(id, result, ints, deadline) -> [text, values, freshKeys?] for that
@@ -278,12 +325,11 @@ Napi::Value MasterObject::Resume(const Napi::CallbackInfo& info) {
     s.releaseCall(call);
     throw;
   }
-  Napi::Array values = Napi::Array::New(env, kValuesPerVerdict);
+  BatchOut out{info[2].As<Napi::Int32Array>().Data(), Napi::Array::New(env, kValuesPerVerdict), BatchText(), contextKeys_};
   JsKeys keys(env);
-  BatchText text;
-  settle(env, keys, master, call, status, info[2].As<Napi::Int32Array>().Data(), values, 0, text);
+  settle(env, keys, master, call, status, 0, out);
   rebuildIfNeeded();
-  return batchResult(env, text, values);
+  return batchResult(env, out.text, out.values);
 }
 
 // abandon(id): a suspended call that will not be resumed (shutdown). Its

@@ -11,6 +11,7 @@
 #include "../master_state.hpp"
 #include "call_input.hpp"
 #include "js_keys.hpp"
+#include "packed_input.hpp"
 #include "verdict_js.hpp"
 
 namespace scriptlet {
@@ -26,6 +27,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   Napi::Value LoadScript(const Napi::CallbackInfo& info);
   Napi::Value Init(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
+  Napi::Value RunPacked(const Napi::CallbackInfo& info);
   Napi::Value Resume(const Napi::CallbackInfo& info);
   Napi::Value Abandon(const Napi::CallbackInfo& info);
   Napi::Value Configure(const Napi::CallbackInfo& info);
@@ -37,11 +39,21 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   Napi::Value TakeLoadLogs(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
-  void runOne(HostInput& host, Phase phase, Napi::Value message, bool allowSuspend, int32_t* ints, Napi::Array values,
-              BatchText& text);
+  // Where a batch's verdicts are written (see verdict_js.hpp).
+  struct BatchOut {
+    int32_t* ints;
+    Napi::Array values;
+    BatchText text;
+    ContextKeyTable& contextKeys;
+  };
+  // Runs call index: readInput(call) sets up its input, then its verdict is
+  // written to out (or the call parked, if it suspended).
+  template <typename ReadInput>
+  void runOne(Napi::Env env, const JsKeys& keys, Phase phase, bool allowSuspend, uint32_t index, ReadInput&& readInput,
+              BatchOut& out);
   // Encodes the call's verdict (and releases it), or parks it if suspended.
   void settle(Napi::Env env, const JsKeys& keys, const std::shared_ptr<MasterState>& master, CallContext* call,
-              MasterState::RunStatus status, int32_t* ints, Napi::Array values, uint32_t index, BatchText& text);
+              MasterState::RunStatus status, uint32_t index, BatchOut& out);
   // After a call ran out of memory: a fresh state from the same scripts
   // replaces this one (which lives on while calls suspended on it remain).
   void rebuildIfNeeded();

@@ -11,7 +11,7 @@ import { readScripts, scriptsVersion, type LoadedScript, type ScriptSpec } from 
 import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
 import { PHASES, phaseIndex, type Phase } from './phases.js';
 import { DEADLINE, SuspensionRunner, type ResumeResult, type SuspendRequest } from './suspension.js';
-import { FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type LogLine } from './verdict.js';
+import { copyVerdict, FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type EncodedVerdicts, type LogLine } from './verdict.js';
 
 /** The most calls one runBatch takes (the addon's bound too). */
 export const MAX_BATCH = 4096;
@@ -35,6 +35,27 @@ export interface PolicyOptions extends PolicyTuning {
    * false: for trusted scripts only. See docs/guard-rails.md.
    */
   sandbox?: boolean;
+}
+
+/**
+ * A batch of calls packed by the worker pool's calling thread
+ * (src/pool/wire-inputs.ts, native/napi/packed_input.hpp): their facts in
+ * ints and text, their messages read in place.
+ */
+export interface PackedCalls {
+  ints: Int32Array;
+  text: string;
+  count: number;
+  /** Where the per-call layout starts in ints, and where the facts do. */
+  layoutAt: number;
+  factsAt: number;
+}
+
+/** One call's verdict, encoded (a resume's). */
+interface EncodedVerdict {
+  ints: Int32Array;
+  text: string;
+  values: unknown[];
 }
 
 export interface PolicyStats extends NativeStats {
@@ -168,17 +189,47 @@ export class Policy {
     return out;
   }
 
+  /**
+   * Runs a batch packed by the worker pool's calling thread, the calls that
+   * suspend included; the verdicts come back encoded, with the batch's own
+   * context keys, for that thread to decode (src/pool/wire-verdicts.ts).
+   * The messages are read where the calling thread holds them.
+   */
+  async runPackedAsync(phase: Phase, packed: PackedCalls): Promise<EncodedVerdicts> {
+    const index = this.#phase(phase);
+    const { ints, text, count, layoutAt, factsAt } = packed;
+    // Fresh for each batch: it leaves with the result.
+    const out = new Int32Array(count * INTS);
+    const [outText, values, keys] = this.#live().runPacked(index, ints, layoutAt, count, factsAt, text, out, true);
+    const waiting: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      if (!(out[i * INTS + 1]! & FLAG_SUSPENDED)) continue;
+      const request = values[i * 2 + 1] as SuspendRequest;
+      // Resumed, a call's strings are numbered by this policy's keys, not the batch's: they move into values.
+      const moveIn = (done: EncodedVerdict) => copyVerdict(done, this.#contextKeys, 0, { ints: out, values }, i);
+      waiting.push(this.#resumeUntilDone(out[i * INTS]!, request).then(moveIn));
+    }
+    await Promise.all(waiting);
+    return { ints: out, text: outText, values: values.some(() => true) ? values : undefined, keys: keys ?? [] };
+  }
+
   // Does what a suspended call waits for and resumes it, until it is done.
   // The input (and so its message Buffer, which the addon borrows) is held
   // here until then.
   async #finish(phase: Phase, id: number, request: SuspendRequest, input: CallInput): Promise<Verdict> {
+    const { ints, text, values } = await this.#resumeUntilDone(id, request);
+    return new Verdict(phase, ints, text, values, this.#contextKeys, 0, input, this.version);
+  }
+
+  async #resumeUntilDone(id: number, request: SuspendRequest): Promise<EncodedVerdict> {
     for (;;) {
       const result = await this.#suspensions.perform(request);
       const master = this.#live();
       const ints = this.#resumeInts;
       const late = result === DEADLINE;
       const [text, values] = this.#keep(master.resume(id, late ? undefined : (result as ResumeResult), ints, late));
-      if (!(ints[1]! & FLAG_SUSPENDED)) return new Verdict(phase, ints, text, values, this.#contextKeys, 0, input, this.version);
+      // A copy: the next resume, of this call or another, writes #resumeInts again.
+      if (!(ints[1]! & FLAG_SUSPENDED)) return { ints: ints.slice(), text, values };
       id = ints[0]!;
       request = values[1] as SuspendRequest;
     }

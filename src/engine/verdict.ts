@@ -24,6 +24,9 @@ export interface CallInput {
   context?: { conn?: Context; mess?: Context };
 }
 
+/** What a verdict keeps of its call's input when the call left it as it was: a CallInput will do. */
+export type Given = Pick<CallInput, 'mailfrom' | 'rcptto' | 'context'>;
+
 export interface Disposition {
   code: number;
   text: string;
@@ -70,9 +73,10 @@ export class Verdict {
 
   /**
    * Decodes verdict i of a batch (native/napi/verdict_js.hpp); keys holds
-   * the policy's context keys in id order (native/napi/context_keys.hpp).
+   * the context keys in id order (native/napi/context_keys.hpp); given, what
+   * the call was given of what it may leave as it was.
    */
-  constructor(phase: Phase, ints: Int32Array, text: string, values: unknown[], keys: string[], i: number, input: CallInput, version: string) {
+  constructor(phase: Phase, ints: Int32Array, text: string, values: readonly unknown[], keys: readonly string[], i: number, given: Given, version: string) {
     const b = i * INTS;
     const code = ints[b]!;
     const flags = ints[b + 1]!;
@@ -99,10 +103,10 @@ export class Verdict {
     this.tempfailed = (flags & FLAG_TEMPFAILED) !== 0;
     this.headerEdits = rest.headerEdits ?? NONE;
     this.message = rest.message;
-    this.mailfrom = rest.mailfrom ?? input.mailfrom;
-    this.rcptto = rest.rcptto ?? input.rcptto;
+    this.mailfrom = rest.mailfrom ?? given.mailfrom;
+    this.rcptto = rest.rcptto ?? given.rcptto;
     this.envelopeChanged = rest === NO_REST ? UNCHANGED : { mailfrom: rest.mailfrom !== undefined, rcptto: rest.rcptto !== undefined };
-    this.context = { conn: conn ?? input.context?.conn ?? {}, mess: mess ?? input.context?.mess ?? {} };
+    this.context = { conn: conn ?? given.context?.conn ?? {}, mess: mess ?? given.context?.mess ?? {} };
     this.errors = rest.errors ? rest.errors.map((e) => new ScriptError(e)) : NONE;
     this.logs = rest.logs ?? NONE;
     this.callouts = ints[b + 2]!;
@@ -113,9 +117,9 @@ export class Verdict {
 /** Slots per verdict in the native encoding (native/napi/verdict_js.hpp). */
 export const INTS = 9;
 const VALUES = 2;
-const FLAG_DISPOSITION = 1;
+export const FLAG_DISPOSITION = 1;
 const FLAG_DISCONNECT = 2;
-const FLAG_DISCARD = 4;
+export const FLAG_DISCARD = 4;
 const FLAG_DONE = 8;
 const FLAG_TEMPFAILED = 16;
 const FLAG_STRINGS_IN_VALUES = 32;
@@ -129,6 +133,46 @@ const UNCHANGED = Object.freeze({ mailfrom: false, rcptto: false });
 /** Input flags the addon reads from ints[i*9] (native/napi/call_input.hpp). */
 export const INPUT_HAS_CONN = 1;
 export const INPUT_HAS_MESS = 2;
+
+/**
+ * The verdicts of a batch as the addon encodes them, with the context keys
+ * their text names: what a pool worker sends back (src/pool/worker-host.ts),
+ * decoded by the calling thread with `new Verdict(...)`. values is absent
+ * when no verdict has a rare part.
+ */
+export interface EncodedVerdicts {
+  ints: Int32Array;
+  text: string;
+  values: unknown[] | undefined;
+  keys: string[];
+}
+
+/**
+ * Copies verdict j of one encoding into slot i of another, whose text and
+ * keys differ: its numbers as they are, its strings moved into values (as
+ * the addon does with strings it cannot put in the text).
+ */
+export function copyVerdict(from: { ints: Int32Array; text: string; values: readonly unknown[] }, keys: readonly string[], j: number, to: { ints: Int32Array; values: unknown[] }, i: number): void {
+  const a = j * INTS;
+  const b = i * INTS;
+  const flags = from.ints[a + 1]!;
+  let strings: [string | undefined, string[] | undefined, string[] | undefined];
+  if (flags & FLAG_STRINGS_IN_VALUES) {
+    strings = from.values[j * VALUES] as typeof strings;
+  } else {
+    const slice = (k: number) => (from.ints[a + k]! >= 0 ? from.text.slice(from.ints[a + k], from.ints[a + k + 1]) : undefined);
+    const pairs = (k: number) => {
+      const piece = slice(k);
+      return piece === undefined ? undefined : Object.entries(contextFromText(piece, 0, piece.length, keys)).flat();
+    };
+    strings = [slice(3), pairs(5), pairs(7)];
+  }
+  to.ints.set(from.ints.subarray(a, a + INTS), b);
+  to.ints[b + 1] = flags | FLAG_STRINGS_IN_VALUES;
+  to.ints.fill(-1, b + 3, b + INTS);
+  to.values[i * VALUES] = strings;
+  to.values[i * VALUES + 1] = from.values[j * VALUES + 1];
+}
 
 /** A context from its pairs [k, v, k, v, ...]. */
 function contextFromPairs(pairs: string[]): Context {
@@ -145,7 +189,7 @@ const FIRST_KEY_CODE = 0x80;
  * the table, strings V8 has interned already: making them afresh for every
  * verdict cost more than the rest of decoding.
  */
-function contextFromText(text: string, start: number, end: number, keys: string[]): Context {
+function contextFromText(text: string, start: number, end: number, keys: readonly string[]): Context {
   const out: Context = {};
   let p = start;
   while (p < end) {

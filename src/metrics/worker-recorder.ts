@@ -12,8 +12,9 @@
 import type { ScriptFailure } from '../engine/errors.js';
 import { phaseIndex, type Phase } from '../engine/phases.js';
 import type { Policy } from '../engine/policy.js';
-import type { Verdict } from '../engine/verdict.js';
-import type { NativeStats } from '../native/types.js';
+import { FLAG_DISCARD, FLAG_DISPOSITION, INTS } from '../engine/verdict.js';
+import type { NativeStats, NativeVerdictRest } from '../native/types.js';
+import type { BatchResult } from '../pool/protocol.js';
 import {
   bucketOf,
   CALLOUT_ERROR,
@@ -88,33 +89,37 @@ export class WorkerRecorder {
     return null;
   }
 
-  /** Adds a batch policy ran: its outcomes (a Verdict, or the error the call threw) and the ns it took. */
-  record(policy: Policy, phase: Phase, outcomes: readonly (Verdict | object)[], ns: bigint): void {
+  /** Adds a batch of count calls policy ran (its encoded verdicts, or the error they all got) and the ns it took. */
+  record(policy: Policy, phase: Phase, result: BatchResult, count: number, ns: bigint): void {
     const L = this.#layout;
     const f = this.#f;
     const base = this.#base;
     const p = phaseIndex(phase)!;
     const calls = base + L.calls + p * RESULTS.length;
-    const ran = this.#modulesOf(policy, phase, p);
-    for (const outcome of outcomes) {
-      const v = outcome as Verdict;
-      if (typeof v.callouts !== 'number') {
-        add(f, calls + RESULT_FAILED, 1);
-        continue;
+    if ('error' in result) {
+      add(f, calls + RESULT_FAILED, count);
+    } else {
+      const ran = this.#modulesOf(policy, phase, p);
+      const { ints, values } = result;
+      for (let i = 0; i < count; i++) {
+        const b = i * INTS;
+        const code = ints[b]!;
+        const flags = ints[b + 1]!;
+        const disposed = (flags & (FLAG_DISPOSITION | FLAG_DISCARD)) !== 0;
+        add(f, calls + (!disposed ? RESULT_NONE : flags & FLAG_DISCARD ? RESULT_DISCARD : code >= 500 ? RESULT_REJECT : code >= 400 ? RESULT_TEMPFAIL : RESULT_ACCEPT), 1);
+        // The first `callouts` modules that define the callout ran.
+        const n = Math.min(ints[b + 2]!, ran.length);
+        const errors = (values?.[i * 2 + 1] as NativeVerdictRest | undefined)?.errors;
+        if (!errors || errors.length === 0) {
+          for (let j = 0; j < n; j++) add(f, base + L.calloutOf(p, ran[j]!, CALLOUT_OK), 1);
+          continue;
+        }
+        const failed = errors.map((e) => L.moduleIndex(e.module));
+        for (let j = 0; j < n; j++) add(f, base + L.calloutOf(p, ran[j]!, failed.includes(ran[j]!) ? CALLOUT_ERROR : CALLOUT_OK), 1);
+        for (let e = 0; e < failed.length; e++) add(f, base + L.errorOf(p, failed[e]!, ERROR_KINDS.indexOf(failureKind(errors[e]!))), 1);
       }
-      const d = v.disposition;
-      add(f, calls + (d === null ? RESULT_NONE : d.discard ? RESULT_DISCARD : d.code >= 500 ? RESULT_REJECT : d.code >= 400 ? RESULT_TEMPFAIL : RESULT_ACCEPT), 1);
-      // The first v.callouts modules that define the callout ran.
-      const n = Math.min(v.callouts, ran.length);
-      if (v.errors.length === 0) {
-        for (let j = 0; j < n; j++) add(f, base + L.calloutOf(p, ran[j]!, CALLOUT_OK), 1);
-        continue;
-      }
-      const failed = v.errors.map((e) => L.moduleIndex(e.module));
-      for (let j = 0; j < n; j++) add(f, base + L.calloutOf(p, ran[j]!, failed.includes(ran[j]!) ? CALLOUT_ERROR : CALLOUT_OK), 1);
-      for (let e = 0; e < failed.length; e++) add(f, base + L.errorOf(p, failed[e]!, ERROR_KINDS.indexOf(failureKind(v.errors[e]!))), 1);
     }
-    const n = outcomes.length;
+    const n = count;
     const seconds = Number(ns) / 1e9;
     if (n > 0) {
       const h = base + L.durationOf(p);

@@ -62,6 +62,12 @@ export interface NativeMaster {
    * the context keys numbered in this batch: see native/napi/verdict_js.hpp.
    */
   run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array, allowSuspend?: boolean): NativeBatch;
+  /**
+   * A batch packed by the pool's calling thread (native/napi/packed_input.hpp),
+   * its verdicts written to out as run()'s are, but with the batch's own
+   * context keys: ids from 0, every one of them in the third element.
+   */
+  runPacked(phase: number, ints: Int32Array, layoutAt: number, count: number, factsAt: number, text: string, out: Int32Array, allowSuspend?: boolean): NativeBatch;
   /** Goes on with a suspended call (its id from ints); it may suspend again. */
   resume(id: number, result: undefined | string[] | string, ints: Int32Array, deadline?: boolean): NativeBatch;
   /** A suspended call that will not be resumed: dropped. */
@@ -82,4 +88,6 @@ export interface NativeAddon {
   engine: 'luajit' | 'lua51';
   engineVersion: string;
   parseHeaders(message: Buffer): [string, string][];
+  /** Writes message i's address (low, high) and length (-1: none) at ints[at + i * stride]. */
+  messageAddresses(messages: readonly (Buffer | undefined)[], ints: Int32Array, at: number, stride: number): void;
 }

@@ -7,7 +7,6 @@
 import type { Phase } from '../engine/phases.js';
 import type { CallInput } from '../engine/verdict.js';
 import type { PoolVerdict } from './pool-verdict.js';
-import type { MessageClaims } from './message-claims.js';
 import { InputWriter, type Echo } from './wire-inputs.js';
 
 export interface CallReply {
@@ -23,10 +22,9 @@ export class Batch {
   /** Its calls' facts until it is sent (then the writer serves another batch). */
   writer: InputWriter | null = InputWriter.take();
   readonly echoes: Echo[] = [];
+  /** Read in place by the worker: held until its task has ended. */
   readonly messages: (Buffer | undefined)[] = [];
   readonly replies: CallReply[] = [];
-  /** Callers' ArrayBuffers this batch moves to its worker. */
-  transfer: Set<ArrayBuffer> | null = null;
   /** Its delay is up: it goes as soon as a worker is free. */
   due = false;
   #delivery: Delivery;
@@ -45,16 +43,10 @@ export class Batch {
     return this.#settled;
   }
 
-  /** Adds a checked call (its facts are read now); with claims, its message moves when it owns its memory. */
-  add(input: CallInput, claims: MessageClaims | null, reply?: CallReply): void {
-    let message = input.message;
-    if (message !== undefined && claims !== null) {
-      const how = claims.claim(message, this);
-      if (how === 'transfer') (this.transfer ??= new Set()).add(message.buffer as ArrayBuffer);
-      else if (how !== 'copy') message = how;
-    }
+  /** Adds a checked call: its facts are read now, its message when it runs. */
+  add(input: CallInput, reply?: CallReply): void {
     this.echoes.push(this.writer!.add(input));
-    this.messages.push(message);
+    this.messages.push(input.message);
     if (reply) this.replies.push(reply);
   }
 

@@ -13,16 +13,16 @@ import { UsageError } from '../engine/errors.js';
 import { policyOptionsFromConfig } from '../engine/from-config.js';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.js';
 import type { CallInput, LogLine } from '../engine/verdict.js';
-import type { EngineName } from '../native/addon.js';
+import { loadAddon, type EngineName } from '../native/addon.js';
+import type { NativeAddon } from '../native/types.js';
 import { Batch, CallBatcher, type CallReply } from './batcher.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
 import { isControlHello, type BatchResult, type BatchTask, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
 import { WorkerControls } from './worker-controls.js';
-import { MessageClaims } from './message-claims.js';
 import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
-import { BlockPool, messageSlot, packMessages } from './wire-inputs.js';
+import { LAYOUT, messageSlot } from './wire-inputs.js';
 import { decodeVerdicts } from './wire-verdicts.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 
@@ -92,8 +92,8 @@ export class Engine extends EventEmitter {
   readonly #pool: Piscina;
   readonly #controls: WorkerControls;
   readonly #batcher: CallBatcher;
-  readonly #claims: MessageClaims | null;
-  readonly #blocks: BlockPool;
+  /** The addon, in this thread: it finds where each message's bytes are. */
+  readonly #addon: NativeAddon;
   readonly #inFlight = new Set<Batch>();
   /** Every task a worker may still be running, answered or not. */
   readonly #running = new Set<Promise<unknown>>();
@@ -121,9 +121,8 @@ export class Engine extends EventEmitter {
     this.#settingsOf = pool;
     this.threads = pool.threads;
     this.#settings = { version: 0, tuning, reapInterval: pool.reapInterval };
-    this.#claims = pool.transferMessages ? new MessageClaims() : null;
+    this.#addon = loadAddon(this.engine);
     this.#capacity = pool.threads * pool.tasksPerWorker;
-    this.#blocks = new BlockPool(this.#capacity + 2);
     this.#controls = new WorkerControls(
       (threadId) => this.#joined(threadId),
       (threadId) => this.#left(threadId),
@@ -211,7 +210,7 @@ export class Engine extends EventEmitter {
       const batch = this.#batcher.batchFor(phase);
       let reply!: CallReply;
       const answer = new Promise<PoolVerdict>((resolve, reject) => (reply = { resolve, reject }));
-      batch.add(input, this.#claims, reply);
+      batch.add(input, reply);
       this.#calls++;
       this.#batcher.added(batch);
       return answer;
@@ -236,7 +235,7 @@ export class Engine extends EventEmitter {
               else resolve(outcomes as PoolVerdict[]);
             });
             const end = Math.min(inputs.length, start + this.#settingsOf.maxBatch);
-            for (let i = start; i < end; i++) batch.add(inputs[i]!, this.#claims);
+            for (let i = start; i < end; i++) batch.add(inputs[i]!);
             this.#calls += batch.size;
             this.#batcher.enqueue(batch);
           }),
@@ -363,10 +362,7 @@ export class Engine extends EventEmitter {
 
   #check(input: CallInput, i: number): void {
     if (typeof input !== 'object' || input === null) throw new UsageError(`call input ${i} must be an object`);
-    if (input.message !== undefined) {
-      if (!Buffer.isBuffer(input.message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
-      this.#claims?.check(input.message);
-    }
+    if (input.message !== undefined && !Buffer.isBuffer(input.message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
   }
 
   #dispatch(batch: Batch): void {
@@ -375,14 +371,15 @@ export class Engine extends EventEmitter {
     const { ints, text } = writer.finish(version.id, this.#settings.version, batch.phase);
     writer.release();
     batch.writer = null;
-    const buffers = packMessages(ints, batch.messages, batch.transfer, this.#blocks);
-    const task: BatchTask = { ints, text, buffers };
-    if (batch.transfer) for (const memory of batch.transfer) this.#claims!.moved(memory);
+    // The worker reads each message where it is: the batch holds the
+    // Buffers until the task has ended, answered or not (see #running).
+    this.#addon.messageAddresses(batch.messages, ints, messageSlot(0), LAYOUT);
+    const task: BatchTask = { ints, text };
     this.#inFlight.add(batch);
     this.#tasks++;
     this.#versions.taskSent(version);
-    const running: Promise<unknown> = this.#pool.run(task, { transferList: buffers }).then(
-      (result: BatchResult) => this.#finished(batch, result, ints, version.version),
+    const running: Promise<unknown> = this.#pool.run(task).then(
+      (result: BatchResult) => this.#finished(batch, result, version.version),
       (err: Error) => this.#failed(batch, err, version.version),
     );
     this.#running.add(running);
@@ -393,21 +390,10 @@ export class Engine extends EventEmitter {
     });
   }
 
-  #finished(batch: Batch, result: BatchResult, ints: Int32Array, version: string): void {
-    const returned = result.returned;
-    this.#blocks.give(returned[0]);
+  #finished(batch: Batch, result: BatchResult, version: string): void {
     if (batch.settled) return;
     this.#inFlight.delete(batch);
-    // Moved messages come back: call i's is a view of the buffer it went in.
-    const handedBack =
-      returned.length <= 1
-        ? null
-        : (i: number) => {
-            const at = messageSlot(i);
-            const index = ints[at]!;
-            return index > 0 ? Buffer.from(returned[index]!, ints[at + 1], ints[at + 2]) : undefined;
-          };
-    batch.settle(decodeVerdicts(result, batch.phase, version, batch.echoes, handedBack));
+    batch.settle(decodeVerdicts(result, batch.phase, version, batch.echoes));
     this.#next();
   }
 

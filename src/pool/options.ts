@@ -29,12 +29,6 @@ export interface EngineOptions extends PolicyOptions {
    * worker runs another. Default 4.
    */
   tasksPerWorker?: number;
-  /**
-   * Hand message Buffers that own their memory to the workers by transfer
-   * instead of copying them: the caller's Buffer is then left empty, and the
-   * message comes back in verdict.message. Default false. See docs/threads.md.
-   */
-  transferMessages?: boolean;
   /** Where the engine reports what it survived (a worker's death, a late call). Default: process.emitWarning. */
   log?: (message: string) => void;
   /** Prometheus metrics (engine.metrics), on a registry given here or a fresh one; false: none. */
@@ -49,12 +43,11 @@ export interface PoolSettings {
   maxBatch: number;
   batchDelayMs: number;
   tasksPerWorker: number;
-  transferMessages: boolean;
   log: (message: string) => void;
   metrics: MetricsOptions | false;
 }
 
-export const POOL_KEYS = ['threads', 'reapInterval', 'scriptTtl', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'transferMessages', 'log', 'metrics'];
+export const POOL_KEYS = ['threads', 'reapInterval', 'scriptTtl', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'log', 'metrics'];
 export const DEFAULT_TASKS_PER_WORKER = 4;
 
 export const DEFAULT_REAP_INTERVAL = 120;
@@ -89,7 +82,7 @@ export function readEngineOptions(options: unknown): { policy: PolicyOptions; po
   const policy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(given)) if (!POOL_KEYS.includes(key)) policy[key] = value;
   const { threads = 0, reapInterval = DEFAULT_REAP_INTERVAL, scriptTtl = DEFAULT_SCRIPT_TTL, maxBatch = DEFAULT_MAX_BATCH, batchDelayMs = 0 } = given;
-  const { tasksPerWorker = DEFAULT_TASKS_PER_WORKER, transferMessages = false, log = defaultLog } = given;
+  const { tasksPerWorker = DEFAULT_TASKS_PER_WORKER, log = defaultLog } = given;
   if (!integerIn(threads, 0, MAX_THREADS)) {
     throw new UsageError(`options.threads must be an integer from 0 to ${MAX_THREADS} (0: one per CPU), got ${show(threads)}`);
   }
@@ -108,7 +101,6 @@ export function readEngineOptions(options: unknown): { policy: PolicyOptions; po
   if (!integerIn(tasksPerWorker, 1, MAX_TASKS_PER_WORKER)) {
     throw new UsageError(`options.tasksPerWorker must be an integer from 1 to ${MAX_TASKS_PER_WORKER}, got ${show(tasksPerWorker)}`);
   }
-  if (typeof transferMessages !== 'boolean') throw new UsageError(`options.transferMessages must be a boolean, got ${show(transferMessages)}`);
   if (typeof log !== 'function') throw new UsageError(`options.log must be a function, got ${show(log)}`);
   return {
     policy: policy as unknown as PolicyOptions,
@@ -119,7 +111,6 @@ export function readEngineOptions(options: unknown): { policy: PolicyOptions; po
       maxBatch,
       batchDelayMs,
       tasksPerWorker,
-      transferMessages,
       log: log as (message: string) => void,
       metrics: checkMetricsOption(given.metrics),
     },

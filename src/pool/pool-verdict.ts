@@ -35,7 +35,7 @@ export function tempfailVerdict(phase: Phase, echo: Echo, version: string): Pool
     mailfrom: echo.mailfrom,
     rcptto: echo.rcptto,
     envelopeChanged: UNCHANGED,
-    context: { conn: echo.conn ?? {}, mess: echo.mess ?? {} },
+    context: { conn: echo.context?.conn ?? {}, mess: echo.context?.mess ?? {} },
     errors: NONE,
     logs: NONE,
     callouts: 0,

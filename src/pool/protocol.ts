@@ -6,8 +6,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { PolicyOptions, PolicyStats } from '../engine/policy.js';
 import type { PolicyTuning } from '../engine/options.js';
-import type { LogLine, HeaderEdit } from '../engine/verdict.js';
-import type { ScriptFailure } from '../engine/errors.js';
+import type { EncodedVerdicts } from '../engine/verdict.js';
 import type { MetricsShare } from '../metrics/metric-layout.js';
 
 /** The scripts and options a worker opens a Policy from; sources are read once, by the engine. */
@@ -31,17 +30,15 @@ export interface WorkerSetup {
 }
 
 /**
- * One batch of calls of one phase (wire-inputs.ts), in as few objects as
- * possible: each one cloned costs a postMessage about 1.5 us. `ints` holds a
- * header (TASK_HEADER), then LAYOUT ints per call (where its facts start,
- * where its text starts, and where its message is: buffer index, byte
- * offset, byte length; -1: none), then the facts. buffers[0] holds the
- * copies packed end to end; buffers[k > 0] are callers' own, moved.
+ * One batch of calls of one phase (wire-inputs.ts), in two objects: each
+ * object cloned costs a postMessage about 1.5 us. `ints` holds a header
+ * (TASK_HEADER), then LAYOUT ints per call (where its facts start, where its
+ * text starts, and its message's address and length), then the facts.
+ * The messages themselves do not cross: the worker reads them in place.
  */
 export interface BatchTask {
   ints: Int32Array;
   text: string;
-  buffers: ArrayBuffer[];
 }
 
 /** The header of a task's ints. */
@@ -51,16 +48,6 @@ export const TASK_PHASE = 2;
 export const TASK_COUNT = 3;
 export const TASK_HEADER = 4;
 
-/** The rare parts of a verdict, sent only for the calls that have them. */
-export interface RestData {
-  headerEdits?: readonly HeaderEdit[];
-  message?: Uint8Array;
-  mailfrom?: string;
-  rcptto?: readonly string[];
-  errors?: ScriptFailure[];
-  logs?: readonly LogLine[];
-}
-
 /** An error thrown for one call, as data. */
 export interface ErrorData {
   name: string;
@@ -69,18 +56,11 @@ export interface ErrorData {
 }
 
 /**
- * The verdicts of a batch, encoded (wire-verdicts.ts): the context keys and
- * then each verdict's numbers in `ints`, the strings end to end in `text`,
- * and the rare parts by call index, only when there are any.
+ * A batch's verdicts, as the addon encodes them (native/napi/verdict_js.hpp)
+ * with the batch's own context keys; or, when the batch could not run at
+ * all (the policy failed to open), the error every call of it gets.
  */
-export interface BatchResult {
-  ints: Int32Array;
-  text: string;
-  rest?: [number, RestData][];
-  failures?: [number, ErrorData][];
-  /** The task's buffers, handed back: the block to be used again, moved messages to their callers. */
-  returned: ArrayBuffer[];
-}
+export type BatchResult = EncodedVerdicts | { error: ErrorData };
 
 /** Sent once by each worker through parentPort: its control port. */
 export interface ControlHello {

@@ -5,24 +5,24 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { openPolicy, type Policy } from '../engine/policy.js';
-import type { Phase } from '../engine/phases.js';
-import type { CallInput, Verdict } from '../engine/verdict.js';
+import { PHASES } from '../engine/phases.js';
+import type { NativeVerdictRest } from '../native/types.js';
 import {
   errorData,
   type BatchResult,
   type BatchTask,
   type ControlReply,
   type ControlRequest,
-  type ErrorData,
   type PolicySpec,
   type WorkerSettings,
   type WorkerSetup,
   type WorkerStats,
+  TASK_COUNT,
+  TASK_PHASE,
   TASK_POLICY,
   TASK_SETTINGS,
 } from './protocol.js';
-import { unpackInputs } from './wire-inputs.js';
-import { VerdictEncoder } from './wire-verdicts.js';
+import { packedCalls } from './wire-inputs.js';
 import { WorkerRecorder } from '../metrics/worker-recorder.js';
 
 /** Resolves when a condition, rechecked on every change, holds. */
@@ -57,7 +57,6 @@ export class WorkerHost {
   readonly #threadId: number;
   readonly #specs = new Map<number, PolicySpec>();
   readonly #policies = new Map<number, Policy>();
-  readonly #encoder = new VerdictEncoder();
   readonly #waiters = new Waiters();
   #settings: WorkerSettings;
   #reaper: NodeJS.Timeout | undefined;
@@ -78,25 +77,37 @@ export class WorkerHost {
     this.#startReaper();
   }
 
-  /** Runs one batch: waits for the settings and policy it names, then runs every call. */
+  /**
+   * Runs one batch: waits for the settings and policy it names, then runs
+   * every call. The result's edited messages are to be moved, not copied.
+   */
   async runTask(task: BatchTask): Promise<{ result: BatchResult; transferList: ArrayBuffer[] }> {
-    const id = task.ints[TASK_POLICY]!;
-    const version = task.ints[TASK_SETTINGS]!;
+    const { ints } = task;
+    const id = ints[TASK_POLICY]!;
+    const version = ints[TASK_SETTINGS]!;
     if (this.#settings.version < version || !this.#specs.has(id)) {
       await this.#waiters.until(() => this.#settings.version >= version && this.#specs.has(id));
     }
     const start = process.hrtime.bigint();
     const policy = this.#policy(id);
-    const { phase, inputs } = unpackInputs(task);
-    if (this.#testHooks && inputs.some((i) => i.id === TEST_EXIT_ID)) process.exit(1);
+    const phase = PHASES[ints[TASK_PHASE]!]!;
+    const count = ints[TASK_COUNT]!;
+    if (this.#testHooks && task.text.includes(TEST_EXIT_ID)) process.exit(1);
     this.#tasks++;
-    this.#calls += inputs.length;
-    const ran = process.hrtime.bigint();
-    const outcomes = await runAll(policy, phase, inputs);
-    this.#recorder?.record(policy, phase, outcomes, process.hrtime.bigint() - ran);
-    const encoded = this.#encoder.encode(outcomes, inputs, task.buffers);
-    this.#busyNs += process.hrtime.bigint() - start;
-    return encoded;
+    this.#calls += count;
+    let result: BatchResult;
+    // The addon reads a wrong-typed field as absent, so a batch throws only
+    // when something is wrong with the policy itself: then every call of it
+    // gets that error, and none runs twice.
+    try {
+      result = await policy.runPackedAsync(phase, packedCalls(task));
+    } catch (err) {
+      result = { error: errorData(err) };
+    }
+    const end = process.hrtime.bigint();
+    this.#recorder?.record(policy, phase, result, count, end - start);
+    this.#busyNs += end - start;
+    return { result, transferList: movableMessages(result) };
   }
 
   onControl(request: ControlRequest, port: MessagePort): void {
@@ -186,16 +197,14 @@ export class WorkerHost {
   }
 }
 
-/**
- * Runs a batch. The addon reads a wrong-typed field as absent, so a batch
- * throws only when something is wrong with the policy itself; then every call
- * of the batch is answered with that error (and none runs twice).
- */
-async function runAll(policy: Policy, phase: Phase, inputs: CallInput[]): Promise<(Verdict | ErrorData)[]> {
-  try {
-    return await policy.runBatchAsync(phase, inputs);
-  } catch (err) {
-    const data = errorData(err);
-    return inputs.map(() => data);
+/** The edited messages of a result that are the whole of their memory (the addon's copies): they move. */
+function movableMessages(result: BatchResult): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  if ('error' in result || !result.values) return out;
+  for (let i = 1; i < result.values.length; i += 2) {
+    const message = (result.values[i] as NativeVerdictRest | undefined)?.message;
+    const memory = message?.buffer;
+    if (memory instanceof ArrayBuffer && message!.byteOffset === 0 && message!.byteLength === memory.byteLength && !out.includes(memory)) out.push(memory);
   }
+  return out;
 }

@@ -32,7 +32,6 @@ describe('engine options', () => {
     refused({ batchDelayMs: -1 }, 'options.batchDelayMs must be a number of milliseconds from 0 to 2147483647, got -1');
     refused({ batchDelayMs: NaN }, 'options.batchDelayMs must be a number of milliseconds from 0 to 2147483647, got NaN');
     refused({ tasksPerWorker: 0 }, 'options.tasksPerWorker must be an integer from 1 to 256, got 0');
-    refused({ transferMessages: 'yes' as unknown as boolean }, 'options.transferMessages must be a boolean, got "yes"');
     refused({ log: 'stderr' as unknown as () => void }, 'options.log must be a function, got "stderr"');
     refused({ idleTimeout: 10 } as Partial<EngineOptions>, `unknown option 'idleTimeout'`);
     refused({ minThreads: 1 } as Partial<EngineOptions>, `unknown option 'minThreads'`);

@@ -1,0 +1,161 @@
+#include "packed_input.hpp"
+
+namespace scriptlet {
+
+// Reads one call's facts in order: f walks the ints, t the text. Past the
+// end of either, it reads nothing more (ok turns false).
+struct PackedBatch::Cursor {
+  const int32_t* ints;
+  size_t end, f;
+  const std::u16string* text;
+  size_t t;
+  bool ok = true;
+
+  int32_t next() {
+    if (f >= end) {
+      ok = false;
+      return 0;
+    }
+    return ints[f++];
+  }
+  // The next string, converted when out is given, else skipped.
+  void string(std::string* out) {
+    int32_t n = next();
+    if (!ok || n < 0 || t + static_cast<size_t>(n) > text->size()) {
+      ok = false;
+      return;
+    }
+    if (out) *out = utf8FromUtf16(text->data() + t, static_cast<size_t>(n));
+    t += static_cast<size_t>(n);
+  }
+};
+
+PackedBatch::PackedBatch(napi_env env, const int32_t* ints, size_t length, int32_t layoutAt, int32_t factsAt,
+                         napi_value text)
+    : env_(env), ints_(ints), length_(length), layoutAt_(layoutAt), factsAt_(factsAt), textValue_(text) {
+  // The length only (no copy): the text itself is read on first use.
+  napi_get_value_string_utf16(env, text, nullptr, 0, &textLength_);
+}
+
+bool PackedBatch::layoutValid(uint32_t i) const {
+  const int32_t* s = slot(i);
+  int64_t facts = static_cast<int64_t>(factsAt_) + s[0];
+  bool factsOk = s[0] >= 0 && facts < static_cast<int64_t>(length_);
+  bool textOk = s[1] >= 0 && static_cast<size_t>(s[1]) <= textLength_;
+  bool messageOk = s[4] == -1 || (s[4] >= 0 && (s[4] == 0 || s[2] != 0 || s[3] != 0));
+  return factsOk && textOk && messageOk;
+}
+
+const std::u16string& PackedBatch::text() {
+  if (!textRead_) {
+    textRead_ = true;
+    size_t copied = 0;
+    // The size given counts a terminating NUL, written past the units.
+    text_.assign(textLength_ + 1, u'\0');
+    napi_get_value_string_utf16(env_, textValue_, text_.data(), text_.size(), &copied);
+    text_.resize(copied);
+  }
+  return text_;
+}
+
+void PackedBatch::walk(uint32_t i, CallContext* facts, ContextMap::Entries* conn, ContextMap::Entries* mess) {
+  const int32_t* s = slot(i);
+  Cursor c{ints_, length_, static_cast<size_t>(factsAt_) + static_cast<size_t>(s[0]), &text(),
+           static_cast<size_t>(s[1])};
+  int32_t mask = c.next();
+  auto string = [&](int32_t bit, std::string* out) {
+    if (mask & bit) c.string(out);
+  };
+  auto port = [&](int32_t bit, int* out) {
+    if (!(mask & bit)) return;
+    int32_t v = c.next();
+    if (out && c.ok) *out = v;
+  };
+  auto context = [&](int32_t bit, ContextMap::Entries* out) {
+    if (!(mask & bit)) return;
+    int32_t n = c.next();
+    for (int32_t j = 0; j < n && c.ok; j++) {
+      std::string key, value;
+      c.string(out ? &key : nullptr);
+      c.string(out ? &value : nullptr);
+      if (out && c.ok) out->emplace_back(std::move(key), std::move(value));
+    }
+  };
+
+  string(kPackedId, facts ? &facts->messageId : nullptr);
+  string(kPackedMailfrom, facts ? &facts->mailfrom : nullptr);
+  if (mask & kPackedRcptto) {
+    int32_t n = c.next();
+    for (int32_t j = 0; j < n && c.ok; j++) {
+      std::string r;
+      c.string(facts ? &r : nullptr);
+      if (facts && c.ok) facts->rcptto.push_back(std::move(r));
+    }
+  }
+  std::string rcpt;
+  string(kPackedRcpt, facts ? &rcpt : nullptr);
+  bool hasRcpt = (mask & kPackedRcpt) && c.ok;
+  string(kPackedHelo, facts ? &facts->helo : nullptr);
+  string(kPackedRemoteAddr, facts ? &facts->remoteAddr : nullptr);
+  port(kPackedRemotePort, facts ? &facts->remotePort : nullptr);
+  string(kPackedLocalAddr, facts ? &facts->localAddr : nullptr);
+  port(kPackedLocalPort, facts ? &facts->localPort : nullptr);
+  context(kPackedConn, conn);
+  context(kPackedMess, mess);
+
+  if (!facts || !hasRcpt) return;
+  // The recipient this call is about, as call_input.cpp sets it.
+  for (size_t j = 0; j < facts->rcptto.size(); j++)
+    if (facts->rcptto[j] == rcpt) {
+      facts->currentRcpt = static_cast<int>(j);
+      return;
+    }
+  facts->rcptto.push_back(std::move(rcpt));
+  facts->currentRcpt = static_cast<int>(facts->rcptto.size()) - 1;
+}
+
+void PackedBatch::readCall(uint32_t i, CallContext* call) {
+  const int32_t* s = slot(i);
+  if (s[4] >= 0) {
+    uint64_t address = static_cast<uint64_t>(static_cast<uint32_t>(s[2])) |
+                       (static_cast<uint64_t>(static_cast<uint32_t>(s[3])) << 32);
+    call->message.reset(reinterpret_cast<const char*>(static_cast<uintptr_t>(address)), static_cast<size_t>(s[4]));
+  }
+  PackedBatch* batch = this;
+  call->factsLoader = [batch, i](CallContext& c) { batch->walk(i, &c, nullptr, nullptr); };
+  int32_t mask = ints_[static_cast<size_t>(factsAt_) + static_cast<size_t>(s[0])];
+  if (mask & kPackedConn) call->conn.setLoader([batch, i](ContextMap::Entries& e) { batch->walk(i, nullptr, &e, nullptr); });
+  if (mask & kPackedMess) call->mess.setLoader([batch, i](ContextMap::Entries& e) { batch->walk(i, nullptr, nullptr, &e); });
+}
+
+std::string utf8FromUtf16(const char16_t* units, size_t n) {
+  std::string out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t cp = units[i];
+    if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && units[i + 1] >= 0xDC00 && units[i + 1] <= 0xDFFF) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (units[i + 1] - 0xDC00);
+      i++;
+    } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+      cp = 0xFFFD;
+    }
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+  return out;
+}
+
+}  // namespace scriptlet

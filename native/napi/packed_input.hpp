@@ -1,0 +1,79 @@
+// Call inputs packed by the worker pool's calling thread
+// (src/pool/wire-inputs.ts), read in the worker without a JS object per call.
+//
+// A batch is one Int32Array and one string. Per call, at layoutAt + i * 5:
+// where its facts start (from factsAt), where its text starts, and its
+// message as the address (low, high 32 bits) and length of the caller's own
+// bytes (-1: no message). The facts: a mask of the fields present (kPacked*
+// below), then in the order of the bits, for a string its length in UTF-16
+// units (the text follows in the batch string), for a port its value, for
+// rcptto its count and lengths, for a context its count and (key length,
+// value length) pairs.
+//
+// The message is read in place, from the calling thread's memory, as
+// fs.write reads a Buffer from the thread pool: the engine holds the Buffer
+// until the worker's task has ended, and the caller must not change or
+// transfer it until the call is answered (docs/threads.md). Only the engine
+// writes these batches; the reader still checks every offset, and reads
+// what falls outside the batch as absent.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "../call_context.hpp"
+
+namespace scriptlet {
+
+constexpr int kPackedLayout = 5;
+
+enum PackedField : int32_t {
+  kPackedId = 1,
+  kPackedMailfrom = 2,
+  kPackedRcptto = 4,
+  kPackedRcpt = 8,
+  kPackedHelo = 16,
+  kPackedRemoteAddr = 32,
+  kPackedRemotePort = 64,
+  kPackedLocalAddr = 128,
+  kPackedLocalPort = 256,
+  kPackedConn = 512,
+  kPackedMess = 1024,
+};
+
+class PackedBatch {
+ public:
+  // ints: the batch's numbers; text: its string (read only when a call asks
+  // for a fact, and then once for the whole batch).
+  PackedBatch(napi_env env, const int32_t* ints, size_t length, int32_t layoutAt, int32_t factsAt, napi_value text);
+
+  // False when call i's layout points outside the batch (then nothing runs).
+  bool layoutValid(uint32_t i) const;
+  // Sets up call i: its message, and loaders for its facts and contexts.
+  // The loaders read this batch: it must outlive the call's synchronous run
+  // (a call that suspends loads everything first: CallContext::loadEverything).
+  void readCall(uint32_t i, CallContext* call);
+
+ private:
+  struct Cursor;
+  const int32_t* slot(uint32_t i) const { return ints_ + layoutAt_ + static_cast<size_t>(i) * kPackedLayout; }
+  const std::u16string& text();
+  // Walks call i's facts in order, filling what is asked for (null: skipped).
+  void walk(uint32_t i, CallContext* facts, ContextMap::Entries* conn, ContextMap::Entries* mess);
+
+  napi_env env_;
+  const int32_t* ints_;
+  size_t length_;
+  int32_t layoutAt_, factsAt_;
+  napi_value textValue_;
+  size_t textLength_ = 0;
+  std::u16string text_;
+  bool textRead_ = false;
+};
+
+// UTF-8 of UTF-16 units, a lone surrogate as U+FFFD (as V8 writes it).
+std::string utf8FromUtf16(const char16_t* units, size_t n);
+
+}  // namespace scriptlet
