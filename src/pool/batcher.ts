@@ -27,7 +27,7 @@ export class Batch {
   readonly replies: CallReply[] = [];
   /** Its delay is up: it goes as soon as a worker is free. */
   due = false;
-  #delivery: Delivery;
+  #delivery: Delivery | null;
   #settled = false;
 
   constructor(phase: Phase, delivery: Delivery) {
@@ -50,12 +50,27 @@ export class Batch {
     if (reply) this.replies.push(reply);
   }
 
-  /** Answers every call of the batch, once: later outcomes (a worker finishing after the deadline) are dropped. */
+  /**
+   * Answers every call of the batch, once: later outcomes (a worker finishing
+   * after the deadline) are dropped. Then the batch lets go of its callers:
+   * something may keep a settled batch reachable for a while (a stale slot
+   * that only a full GC clears), and through its replies it would keep every
+   * verdict alive, so each young-generation GC copied megabytes.
+   */
   settle(outcomes: (PoolVerdict | Error)[]): boolean {
     if (this.#settled) return false;
     this.#settled = true;
-    this.#delivery(outcomes, this);
+    const delivery = this.#delivery!;
+    this.#delivery = null;
+    delivery(outcomes, this);
+    this.echoes.length = 0;
+    this.replies.length = 0;
     return true;
+  }
+
+  /** Its worker's task has ended: the messages it read in place are let go too. */
+  ended(): void {
+    this.messages.length = 0;
   }
 }
 

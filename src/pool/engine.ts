@@ -131,7 +131,7 @@ export class Engine extends EventEmitter {
       maxBatch: pool.maxBatch,
       delayMs: pool.batchDelayMs,
       dispatch: (batch) => this.#dispatch(batch),
-      hasCapacity: () => this.#state !== 'closed' && this.#inFlight.size < this.#capacity,
+      hasCapacity: () => this.#state !== 'closed' && this.#controls.hasRoom(pool.tasksPerWorker),
     });
     this.metrics = pool.metrics
       ? new EngineMetrics(pool.metrics, first.spec.scripts.map((s) => s.name), pool.threads, this, () => ({
@@ -150,9 +150,9 @@ export class Engine extends EventEmitter {
       maxThreads: pool.threads,
       idleTimeout: pool.reapInterval * 1000,
       recordTiming: false,
-      concurrentTasksPerWorker: pool.tasksPerWorker,
       // The worker's event loop must run between and during tasks: a call
-      // that waits on Node (DNS, a timer) is resumed from it.
+      // that waits on Node (DNS, a timer) is resumed from it. (Batches come
+      // through each worker's control port, not piscina.run: see #dispatch.)
       atomics: 'disabled',
       workerData: setup,
       // Under tsx, the workers load it from where this package found it, whatever the working directory.
@@ -378,12 +378,17 @@ export class Engine extends EventEmitter {
     this.#inFlight.add(batch);
     this.#tasks++;
     this.#versions.taskSent(version);
-    const running: Promise<unknown> = this.#pool.run(task).then(
+    // Through the worker's control port, not piscina.run: piscina's
+    // per-task machinery cost the calling thread 14 us a task and left
+    // objects that outlived it, so that every young-generation GC copied
+    // megabytes (docs/threads.md). Piscina keeps the threads.
+    const running: Promise<unknown> = this.#controls.runTask(task).then(
       (result: BatchResult) => this.#finished(batch, result, version.version),
       (err: Error) => this.#failed(batch, err, version.version),
     );
     this.#running.add(running);
     void running.finally(() => {
+      batch.ended();
       this.#running.delete(running);
       const done = this.#versions.taskEnded(version);
       if (done) void this.#retire(done);
@@ -407,7 +412,7 @@ export class Engine extends EventEmitter {
 
   #tempfail(batch: Batch, reason: TempfailReason, version = this.version): void {
     const verdicts = batch.echoes.map((echo) => tempfailVerdict(batch.phase, echo, version));
-    if (batch.settle(verdicts)) this.#tempfailed[reason] += batch.size;
+    if (batch.settle(verdicts)) this.#tempfailed[reason] += verdicts.length;
   }
 
   #next(): void {
@@ -430,6 +435,8 @@ export class Engine extends EventEmitter {
     for (const v of this.#versions.live) {
       if (v.id !== FIRST_POLICY) this.#controls.request(threadId, { kind: 'policy', policy: v.id, spec: v.spec }).catch(warn(`policy ${v.id}`));
     }
+    // Batches waiting for a worker go now, after those on the same port.
+    this.#batcher.pump();
   }
 
   /** A worker's thread ended. Unasked (the engine is open), piscina starts another. */

@@ -1,7 +1,10 @@
-// What travels between the engine (the calling thread) and its workers.
-// Tasks go through piscina; control messages (settings, stats, open) go
-// through one MessagePort per worker, which the worker hands over when it
-// starts. Nothing here holds a Lua state: only plain data crosses.
+// What travels between the engine (the calling thread) and its workers:
+// everything, batches included, goes through one MessagePort per worker,
+// which the worker hands over when it starts (piscina starts, keeps and
+// replaces the threads; see docs/threads.md for why batches do not go
+// through piscina.run). One port keeps a worker's messages in order: a task
+// always finds the settings and policy sent before it. Nothing here holds a
+// Lua state: only plain data crosses.
 
 import type { MessagePort } from 'node:worker_threads';
 import type { PolicyOptions, PolicyStats } from '../engine/policy.js';
@@ -75,7 +78,9 @@ export type ControlRequest =
   | { kind: 'open'; id: number; policy: number }
   /** A version no task will name again: its master is closed. */
   | { kind: 'retire'; id: number; policy: number }
-  | { kind: 'stats'; id: number };
+  | { kind: 'stats'; id: number }
+  /** A batch of calls; answered with its BatchResult. */
+  | { kind: 'task'; id: number; task: BatchTask };
 
 export type ControlReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorData };
 

@@ -1,12 +1,12 @@
 // The engine's line to each worker: the MessagePort a worker hands over when
-// it starts (piscina gives no way to address one worker with a task). Used
-// to broadcast settings, to read every worker's figures, and to open a policy
-// everywhere ahead of the first call. A worker that exits takes its port with
-// it; what was asked of it is answered with an error, never left waiting.
+// it starts (piscina gives no way to address one worker). Batches go to the
+// worker holding the fewest; settings, figures and policies are asked of
+// every worker. A worker that exits takes its port with it; what was asked
+// of it, batches included, is answered with an error, never left waiting.
 
 import type { MessagePort } from 'node:worker_threads';
 import { ScriptletError } from '../engine/errors.js';
-import type { ControlHello, ControlReply, ControlRequest } from './protocol.js';
+import type { BatchResult, BatchTask, ControlHello, ControlReply, ControlRequest } from './protocol.js';
 import { errorFromData } from './wire-verdicts.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
@@ -19,6 +19,8 @@ interface Pending {
 interface Controlled {
   port: MessagePort;
   pending: Map<number, Pending>;
+  /** Batches sent and not yet answered. */
+  tasks: number;
 }
 
 export class WorkerControls {
@@ -48,7 +50,7 @@ export class WorkerControls {
 
   add(hello: ControlHello): void {
     const { threadId, scriptletControl: port } = hello;
-    const worker: Controlled = { port, pending: new Map() };
+    const worker: Controlled = { port, pending: new Map(), tasks: 0 };
     this.#workers.set(threadId, worker);
     port.on('message', (reply: ControlReply) => this.#answer(worker, reply));
     port.on('close', () => {
@@ -79,6 +81,25 @@ export class WorkerControls {
   untilCount(count: number): Promise<void> {
     if (this.#workers.size >= count) return Promise.resolve();
     return new Promise((resolve) => this.#countWaiters.push({ count, resolve }));
+  }
+
+  /** True when some worker holds fewer than `most` batches. */
+  hasRoom(most: number): boolean {
+    for (const w of this.#workers.values()) if (w.tasks < most) return true;
+    return false;
+  }
+
+  /** Sends a batch to the worker holding the fewest (check hasRoom first). */
+  runTask(task: BatchTask): Promise<BatchResult> {
+    let least: [number, Controlled] | undefined;
+    for (const entry of this.#workers) if (least === undefined || entry[1].tasks < least[1].tasks) least = entry;
+    if (!least) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running'));
+    const [threadId, worker] = least;
+    worker.tasks++;
+    const done = () => void worker.tasks--;
+    const answer = this.request(threadId, { kind: 'task', task }) as Promise<BatchResult>;
+    answer.then(done, done);
+    return answer;
   }
 
   request(threadId: number, ask: Ask): Promise<unknown> {

@@ -110,7 +110,15 @@ export class WorkerHost {
     return { result, transferList: movableMessages(result) };
   }
 
-  onControl(request: ControlRequest, port: MessagePort): void {
+  /** A batch from the control port: answered there, with its result or the error that ended it. */
+  onTask(id: number, task: BatchTask, port: MessagePort): void {
+    this.runTask(task).then(
+      ({ result, transferList }) => port.postMessage({ id, ok: true, value: result } satisfies ControlReply, transferList),
+      (err: unknown) => port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply),
+    );
+  }
+
+  onControl(request: Exclude<ControlRequest, { kind: 'task' }>, port: MessagePort): void {
     let reply: ControlReply;
     try {
       reply = { id: request.id, ok: true, value: this.#control(request) };
@@ -120,7 +128,7 @@ export class WorkerHost {
     port.postMessage(reply);
   }
 
-  #control(request: ControlRequest): unknown {
+  #control(request: Exclude<ControlRequest, { kind: 'task' }>): unknown {
     switch (request.kind) {
       case 'settings':
         this.#apply(request.settings);

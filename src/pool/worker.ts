@@ -10,13 +10,20 @@ import { WorkerHost } from './worker-host.js';
 const host = new WorkerHost(workerData as WorkerSetup, threadId);
 
 const control = new MessageChannel();
-control.port1.on('message', (request: ControlRequest) => host.onControl(request, control.port1));
+control.port1.on('message', (request: ControlRequest) => {
+  if (request.kind === 'task') host.onTask(request.id, request.task, control.port1);
+  else host.onControl(request, control.port1);
+});
 // The port must not keep a thread alive that piscina wants to end.
 control.port1.unref();
 const hello: ControlHello = { scriptletControl: control.port2, threadId };
 parentPort!.postMessage(hello, [control.port2]);
 
-/** Runs one batch; the result's buffers (handed-back and edited messages) move, not copy. */
+/**
+ * Piscina's entry for a task: one batch. The engine sends its batches over
+ * the control port instead (see docs/threads.md); this serves piscina.run
+ * all the same. Edited messages move, not copy.
+ */
 export default async function runBatchTask(task: BatchTask): Promise<unknown> {
   const { result, transferList } = await host.runTask(task);
   return move({ [transferableSymbol]: transferList, [valueSymbol]: result } as Parameters<typeof move>[0]);
