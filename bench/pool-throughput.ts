@@ -1,7 +1,7 @@
 // The reference policy through the worker pool, next to the same policy in
 // this thread, in one run: in-thread policy.runBatch, and the pool with 1
 // and with 2 workers fed batches of the same size (engine.runBatch, enough
-// batches in flight to keep every worker busy), at batches of 64 and 256;
+// batches in flight to keep every worker busy), at batches of 64, 256 and 1024;
 // then the pool fed one call at a time (engine.run: the engine makes the
 // batches). Rounds are interleaved so that a noisy machine affects all
 // alike; the median round is reported, with the CPU time each thread of the
@@ -35,7 +35,7 @@ const ROUNDS = Number(values.rounds);
 const ENGINE = values.engine as EngineName;
 const POLICY = 'bench/policies/reference.lua';
 const MESSAGE = 'bench/messages/2k.eml';
-const SIZES = [64, 256];
+const SIZES = [64, 256, 1024];
 const scripts = [{ name: 'reference', path: POLICY }];
 
 const raw = fs.readFileSync(MESSAGE);

@@ -225,22 +225,22 @@ export class Engine extends EventEmitter {
       this.#checkPhase(phase);
       if (!Array.isArray(inputs)) throw new UsageError('runBatch needs an array of call inputs');
       inputs.forEach((input, i) => this.#check(input, i));
+      const maxBatch = this.#settingsOf.maxBatch;
+      const chunk = (start: number) =>
+        new Promise<PoolVerdict[]>((resolve, reject) => {
+          const batch = new Batch(phase, (outcomes) => {
+            const failed = outcomes.find((o) => o instanceof Error);
+            if (failed) reject(failed);
+            else resolve(outcomes as PoolVerdict[]);
+          });
+          const end = Math.min(inputs.length, start + maxBatch);
+          for (let i = start; i < end; i++) batch.add(inputs[i]!);
+          this.#calls += batch.size;
+          this.#batcher.enqueue(batch);
+        });
+      if (inputs.length <= maxBatch) return inputs.length === 0 ? Promise.resolve([]) : chunk(0);
       const chunks: Promise<PoolVerdict[]>[] = [];
-      for (let start = 0; start < inputs.length; start += this.#settingsOf.maxBatch) {
-        chunks.push(
-          new Promise<PoolVerdict[]>((resolve, reject) => {
-            const batch = new Batch(phase, (outcomes) => {
-              const failed = outcomes.find((o) => o instanceof Error);
-              if (failed) reject(failed);
-              else resolve(outcomes as PoolVerdict[]);
-            });
-            const end = Math.min(inputs.length, start + this.#settingsOf.maxBatch);
-            for (let i = start; i < end; i++) batch.add(inputs[i]!);
-            this.#calls += batch.size;
-            this.#batcher.enqueue(batch);
-          }),
-        );
-      }
+      for (let start = 0; start < inputs.length; start += maxBatch) chunks.push(chunk(start));
       return Promise.all(chunks).then((parts) => parts.flat());
     } catch (err) {
       return Promise.reject(err);
