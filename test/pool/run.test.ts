@@ -215,6 +215,53 @@ describe('a call through the pool', () => {
     assert.deepEqual(fields(await engine.run('connect', input)), fields(policy.run('connect', input)));
   });
 
+  it('reads every fact the same as in this thread, whatever its text: non-ASCII, astral, lone surrogates, NUL', async () => {
+    const FACTS = `local mod = {}
+function mod:validate_rcptto(msg, str, accept, vctx)
+  local m = msys.core.VCTX_MESS
+  vctx:set(m, "rcpt", str)
+  vctx:set(m, "mailfrom", msg:mailfrom() or "")
+  vctx:set(m, "addr", accept.remote_addr .. "|" .. tostring(accept.remote_port) .. "|" .. accept.local_addr .. "|" .. tostring(accept.local_port))
+  vctx:set(m, "conn", vctx:get(msys.core.VCTX_CONN, "k\\0é") or "-")
+  return msys.core.VALIDATE_CONT
+end
+function mod:validate_data(msg, accept, vctx)
+  local m = msys.core.VCTX_MESS
+  vctx:set(m, "mailfrom", msg:mailfrom() or "")
+  vctx:set(m, "rcpt", msg:rcptto() or "")
+  vctx:set(m, "id", msg.id or "")
+  vctx:set(m, "seen", vctx:get(m, "😀") or "-")
+  return msys.core.VALIDATE_CONT
+end
+msys.registerModule("facts", mod)`;
+    const facts = openPolicy({ scripts: [{ name: 'facts', source: FACTS }] });
+    const pooled = openEngine({ scripts: [{ name: 'facts', source: FACTS }], threads: 1, log: () => {} });
+    try {
+      const odd = ['ü@例え.jp', '😀 <x@y>', 'lone \ud800 high', 'lone \udc00 low', 'nul\0inside', '', 'ÿ latin-1'];
+      const inputs: CallInput[] = odd.map((text, i) => ({
+        message: message([`Subject: ${i}`]),
+        id: text,
+        mailfrom: text,
+        rcptto: [odd[(i + 1) % odd.length]!, text],
+        rcpt: text,
+        helo: text,
+        remoteAddr: text,
+        remotePort: 25 + i,
+        localAddr: odd[(i + 2) % odd.length],
+        localPort: 587,
+        context: { conn: { 'k\0é': text, n: i } as unknown as Record<string, string>, mess: { '😀': text } },
+      }));
+      for (const phase of ['rcptto', 'data'] as const) {
+        const got = await pooled.runBatch(phase, inputs);
+        const expected = facts.runBatch(phase, inputs);
+        got.forEach((v, i) => assert.deepEqual(fields(v), fields(expected[i]!), `${phase} ${i}`));
+      }
+    } finally {
+      facts.close();
+      await pooled.close();
+    }
+  });
+
   it('logged nothing', () => {
     assert.deepEqual(logs, []);
   });

@@ -25,6 +25,40 @@ describe('a call that waits on Node', () => {
     }
   });
 
+  it('comes back right beside calls of its batch that did not wait, whatever context keys each wrote', async () => {
+    const MIXED = module({
+      connect: `
+        local c, m = msys.core.VCTX_CONN, msys.core.VCTX_MESS
+        vctx:set(m, "first", accept.remote_addr)
+        if accept.remote_addr == "192.0.2.99" then
+          vctx:set(c, "before sleep", "é")
+          msys.sleep(0.05)
+          vctx:set(m, "after sleep", "😀")
+          vctx:set_code(450, "4.7.1 slept on it")
+        else
+          vctx:set(c, "never slept", accept.remote_addr)
+        end`,
+    });
+    const { engine } = engineFrom(MIXED, { threads: 1 });
+    try {
+      const addrs = ['192.0.2.1', '192.0.2.99', '192.0.2.2', '192.0.2.99', '192.0.2.3'];
+      const verdicts = await engine.runBatch('connect', addrs.map((remoteAddr) => ({ remoteAddr, context: { conn: { given: remoteAddr } } })));
+      assert.equal((await engine.stats()).tasks, 1, 'one batch');
+      verdicts.forEach((v, i) => {
+        const addr = addrs[i]!;
+        if (addr === '192.0.2.99') {
+          assert.deepEqual(v.context, { conn: { given: addr, 'before sleep': 'é' }, mess: { first: addr, 'after sleep': '😀' } });
+          assert.equal(v.disposition?.text, '4.7.1 slept on it');
+        } else {
+          assert.deepEqual(v.context, { conn: { given: addr, 'never slept': addr }, mess: { first: addr } });
+          assert.equal(v.disposition, null);
+        }
+      });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('leaves its worker free: later batches on the same worker are answered first', async () => {
     const { engine } = engineFrom(SLEEPY, { threads: 1, tasksPerWorker: 4 });
     try {

@@ -1,0 +1,83 @@
+// A batch packed by the pool's calling thread (src/pool/wire-inputs.ts) and
+// run by Policy.runPackedAsync, as a worker runs it: the same verdicts as
+// runBatch on the same inputs, the messages read where their Buffers are;
+// and a batch whose layout points outside itself refused before any call runs.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPolicy, Verdict, type CallInput } from '../../src/index.js';
+import { loadAddon } from '../../src/native/addon.js';
+import { InputWriter, LAYOUT, messageSlot, packedCalls } from '../../src/pool/wire-inputs.js';
+import { TASK_HEADER } from '../../src/pool/protocol.js';
+import { eml } from '../helpers/lua-policy.js';
+
+const reference = { name: 'reference', path: 'bench/policies/reference.lua' };
+
+function pack(inputs: CallInput[]): { ints: Int32Array; text: string } {
+  const writer = InputWriter.take();
+  for (const input of inputs) writer.add(input);
+  const task = writer.finish(1, 0, 'data');
+  writer.release();
+  loadAddon().messageAddresses(inputs.map((i) => i.message), task.ints, messageSlot(0), LAYOUT);
+  return task;
+}
+
+const inputs: CallInput[] = Array.from({ length: 40 }, (_, i) => ({
+  message: i === 7 ? undefined : eml([`Subject: ${i % 3 === 0 ? 'FREE MONEY' : 'hello'} ${i}`, `From: x${i}@example.${i % 2 ? 'net' : 'org'}`, `Message-ID: <${i}@x>`]),
+  mailfrom: `s${i}@example.org`,
+  rcptto: [`r${i}@example.com`],
+  context: i % 4 === 0 ? undefined : { conn: { n: String(i) }, mess: { keep: 'me' } },
+}));
+
+describe('a packed batch', () => {
+  it('gives the verdicts runBatch gives on the same inputs', async () => {
+    const p = openPolicy({ scripts: [reference] });
+    try {
+      const encoded = await p.runPackedAsync('data', packedCalls(pack(inputs)));
+      const expected = p.runBatch('data', inputs);
+      const values = encoded.values ?? [];
+      inputs.forEach((input, i) => {
+        assert.deepEqual(new Verdict('data', encoded.ints, encoded.text, values, encoded.keys, i, input, p.version), expected[i], `call ${i}`);
+      });
+      assert.equal(expected[7]!.disposition?.code, 550, 'no message: no Message-ID');
+    } finally {
+      p.close();
+    }
+  });
+
+  it('names its context keys itself, from 0, whatever the policy numbered before', async () => {
+    const p = openPolicy({ scripts: [reference] });
+    try {
+      p.runBatch('data', inputs.slice(0, 3));
+      const encoded = await p.runPackedAsync('data', packedCalls(pack(inputs.slice(1, 2))));
+      assert.deepEqual(encoded.keys, ['keep', 'policy', 'sender_class'], 'every key the batch names, though the policy numbered them all before');
+    } finally {
+      p.close();
+    }
+  });
+
+  it('is refused, with nothing run, when its layout points outside it', async () => {
+    const p = openPolicy({ scripts: [reference] });
+    try {
+      const task = pack(inputs.slice(0, 2));
+      const calls = packedCalls(task);
+      const factsAt = TASK_HEADER + 1 * LAYOUT;
+      const broken = (edit: (ints: Int32Array) => void) => {
+        const ints = task.ints.slice();
+        edit(ints);
+        return { ...calls, ints };
+      };
+      const before = p.stats().calls;
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[factsAt] = 1 << 30))), /call 1 of a packed batch points outside it/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[factsAt + 1] = task.text.length + 1))), /call 1 of a packed batch points outside it/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[factsAt + 4] = -2))), /call 1 of a packed batch points outside it/);
+      await assert.rejects(p.runPackedAsync('data', { ...calls, count: 1000 }), /the layout of a packed batch lies outside its ints/);
+      assert.equal(p.stats().calls, before);
+      // Facts that run past the end read as absent: the call runs without them.
+      const short = broken((ints) => (ints[task.ints.length - 1] = 1000));
+      const encoded = await p.runPackedAsync('data', short);
+      assert.equal(encoded.ints.length, 2 * 9);
+    } finally {
+      p.close();
+    }
+  });
+});
