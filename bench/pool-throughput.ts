@@ -4,9 +4,10 @@
 // batches in flight to keep every worker busy), at batches of 64, 256 and 1024;
 // then the pool fed one call at a time (engine.run: the engine makes the
 // batches). Rounds are interleaved so that a noisy machine affects all
-// alike; the median round is reported, with the CPU time each thread of the
-// process spent per message (from /proc/self/task), which says where the
-// pool's cost goes.
+// alike. Each row gives its median round, with the CPU time each thread of
+// the process spent per message (from /proc/self/task), which says where
+// the pool's cost goes; the targets, the median of the ratios taken within
+// each round, and their range.
 //
 //   node --import tsx bench/pool-throughput.ts [--messages N --rounds R --engine luajit|lua51]
 //
@@ -156,8 +157,17 @@ const rows = [
   ]),
   { name: 'pool, 2 workers, engine.run (engine batches)', key: 'pool2.run' },
 ].map((r) => ({ ...r, ...med(r.key) }));
-const speedup = Object.fromEntries(SIZES.map((s) => [s, med(`pool1.${s}`).ns / med(`pool2.${s}`).ns]));
-const added = Object.fromEntries(SIZES.map((s) => [s, med(`pool1.${s}`).ns - med(`inThread.${s}`).ns]));
+// Ratios and differences within each round (the same minute of a noisy
+// machine), then their median and range over the rounds.
+const perRound = (f: (r: number) => number) => {
+  const xs = Array.from({ length: ROUNDS }, (_, r) => f(r));
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+};
+const at = (k: string, r: number) => samples[k]![r]!.ns;
+const speedupRange = Object.fromEntries(SIZES.map((s) => [s, perRound((r) => at(`pool1.${s}`, r) / at(`pool2.${s}`, r))]));
+const addedRange = Object.fromEntries(SIZES.map((s) => [s, perRound((r) => at(`pool1.${s}`, r) - at(`inThread.${s}`, r))]));
+const speedup = Object.fromEntries(SIZES.map((s) => [s, speedupRange[s]!.median]));
+const added = Object.fromEntries(SIZES.map((s) => [s, addedRange[s]!.median]));
 
 console.log(`reference policy, ${MESSAGE}, ${ENGINE}, ${N} messages x ${ROUNDS} rounds, median round; ${os.cpus().length} CPUs; ${TASKS_PER_WORKER} batches per worker`);
 console.log('                                                 wall ns/msg    msg/s   CPU ns/msg: this thread, others');
@@ -167,7 +177,12 @@ for (const r of rows) {
   );
 }
 for (const s of SIZES) {
-  console.log(`batch ${s}: 2 workers / 1 worker ${speedup[s]!.toFixed(2)}x (target >= 1.6x: ${speedup[s]! >= 1.6 ? 'met' : 'not met'}); pool adds ${added[s]!.toFixed(0)} ns/msg over in-thread (target <= 1000: ${added[s]! <= 1000 ? 'met' : 'not met'})`);
+  const sr = speedupRange[s]!;
+  const ar = addedRange[s]!;
+  console.log(
+    `batch ${s}: 2 workers / 1 worker ${sr.median.toFixed(2)}x (rounds ${sr.min.toFixed(2)}-${sr.max.toFixed(2)}; target >= 1.6x: ${sr.median >= 1.6 ? 'met' : 'not met'}); ` +
+      `pool adds ${ar.median.toFixed(0)} ns/msg over in-thread (rounds ${ar.min.toFixed(0)} to ${ar.max.toFixed(0)}; target <= 1000: ${ar.median <= 1000 ? 'met' : 'not met'})`,
+  );
 }
 console.log(`engine.run: ${(runStats.calls / runStats.tasks).toFixed(1)} calls per task`);
 
@@ -184,8 +199,8 @@ fs.writeFileSync(
       messages: N,
       rounds: ROUNDS,
       rows,
-      speedup2over1: speedup,
-      addedNsPerMessage: added,
+      speedup2over1: speedupRange,
+      addedNsPerMessage: addedRange,
       engineRunCallsPerTask: runStats.calls / runStats.tasks,
       samples,
     },
