@@ -190,10 +190,11 @@ export class Policy {
   }
 
   /**
-   * Runs a batch packed by the worker pool's calling thread, the calls that
-   * suspend included; the verdicts come back encoded, with the batch's own
-   * context keys, for that thread to decode (src/pool/wire-verdicts.ts).
-   * The messages are read where the calling thread holds them.
+   * @internal The worker pool's entry (src/pool/worker-host.ts): runs a
+   * batch packed by the pool's calling thread, the calls that suspend
+   * included; the verdicts come back encoded, with the batch's own context
+   * keys, for that thread to decode (src/pool/wire-verdicts.ts). The
+   * messages are read where the calling thread holds them.
    */
   async runPackedAsync(phase: Phase, packed: PackedCalls): Promise<EncodedVerdicts> {
     const index = this.#phase(phase);
