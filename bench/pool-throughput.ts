@@ -122,14 +122,16 @@ const add = (k: string, v: { ns: number; mainCpu: number; otherCpu: number }) =>
 const policy = openPolicy({ engine: ENGINE, scripts });
 const one = openEngine({ engine: ENGINE, scripts, threads: 1, maxBatch: 4096, tasksPerWorker: TASKS_PER_WORKER, log: () => {} });
 const two = openEngine({ engine: ENGINE, scripts, threads: 2, maxBatch: 4096, tasksPerWorker: TASKS_PER_WORKER, log: () => {} });
+const oneRun = openEngine({ engine: ENGINE, scripts, threads: 1, tasksPerWorker: TASKS_PER_WORKER, log: () => {} });
 const twoRun = openEngine({ engine: ENGINE, scripts, threads: 2, tasksPerWorker: TASKS_PER_WORKER, log: () => {} });
-await Promise.all([one.ready(), two.ready(), twoRun.ready()]);
+await Promise.all([one.ready(), two.ready(), oneRun.ready(), twoRun.ready()]);
 // Warm every path (JIT, spare threads, block pools) before the first round.
 for (const size of SIZES) {
   await inThread(policy, size);
   await poolBatches(one, size, 2 * TASKS_PER_WORKER);
   await poolBatches(two, size, 4 * TASKS_PER_WORKER);
 }
+await poolCalls(oneRun, 4096);
 await poolCalls(twoRun, 4096);
 
 for (let r = 0; r < ROUNDS; r++) {
@@ -138,12 +140,13 @@ for (let r = 0; r < ROUNDS; r++) {
     add(`pool1.${size}`, await poolBatches(one, size, 2 * TASKS_PER_WORKER));
     add(`pool2.${size}`, await poolBatches(two, size, 4 * TASKS_PER_WORKER));
   }
+  add('pool1.run', await poolCalls(oneRun, 4096));
   add('pool2.run', await poolCalls(twoRun, 4096));
   process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
 }
 const runStats = await twoRun.stats();
 policy.close();
-await Promise.all([one.close(), two.close(), twoRun.close()]);
+await Promise.all([one.close(), two.close(), oneRun.close(), twoRun.close()]);
 
 const med = (k: string) => {
   const s = samples[k]!;
@@ -155,6 +158,7 @@ const rows = [
     { name: `pool, 1 worker, engine.runBatch (${size})`, key: `pool1.${size}` },
     { name: `pool, 2 workers, engine.runBatch (${size})`, key: `pool2.${size}` },
   ]),
+  { name: 'pool, 1 worker, engine.run (engine batches)', key: 'pool1.run' },
   { name: 'pool, 2 workers, engine.run (engine batches)', key: 'pool2.run' },
 ].map((r) => ({ ...r, ...med(r.key) }));
 // Ratios and differences within each round (the same minute of a noisy
@@ -184,7 +188,8 @@ for (const s of SIZES) {
       `pool adds ${ar.median.toFixed(0)} ns/msg over in-thread (rounds ${ar.min.toFixed(0)} to ${ar.max.toFixed(0)}; target <= 1000: ${ar.median <= 1000 ? 'met' : 'not met'})`,
   );
 }
-console.log(`engine.run: ${(runStats.calls / runStats.tasks).toFixed(1)} calls per task`);
+const runSpeedup = perRound((r) => at('pool1.run', r) / at('pool2.run', r));
+console.log(`engine.run: 2 workers / 1 worker ${runSpeedup.median.toFixed(2)}x (rounds ${runSpeedup.min.toFixed(2)}-${runSpeedup.max.toFixed(2)}); ${(runStats.calls / runStats.tasks).toFixed(1)} calls per task`);
 
 const date = new Date().toISOString().slice(0, 10);
 const file = path.join('bench', 'results', `${date}-pool.json`);
@@ -200,6 +205,7 @@ fs.writeFileSync(
       rounds: ROUNDS,
       rows,
       speedup2over1: speedupRange,
+      engineRunSpeedup2over1: runSpeedup,
       addedNsPerMessage: addedRange,
       engineRunCallsPerTask: runStats.calls / runStats.tasks,
       samples,
