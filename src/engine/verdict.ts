@@ -177,8 +177,14 @@ export function copyVerdict(from: { ints: Int32Array; text: string; values: read
 /** A context from its pairs [k, v, k, v, ...]. */
 function contextFromPairs(pairs: string[]): Context {
   const out: Context = {};
-  for (let i = 0; i + 1 < pairs.length; i += 2) out[pairs[i]!] = pairs[i + 1]!;
+  for (let i = 0; i + 1 < pairs.length; i += 2) setEntry(out, pairs[i]!, pairs[i + 1]!);
   return out;
+}
+
+/** out[key] = value, for any key: "__proto__" too is a key like the others, not the prototype. */
+function setEntry(out: Context, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 const FIRST_KEY_CODE = 0x80;
@@ -196,7 +202,7 @@ function contextFromText(text: string, start: number, end: number, keys: readonl
     const key = keys[text.charCodeAt(p) - FIRST_KEY_CODE]!;
     let q = text.indexOf('\0', p + 1);
     if (q < 0 || q > end) q = end;
-    out[key] = text.slice(p + 1, q);
+    setEntry(out, key, text.slice(p + 1, q));
     p = q + 1;
   }
   return out;

@@ -204,6 +204,15 @@ describe('msg contexts', () => {
     assert.deepEqual(mess(p, { message: eml(['Subject: s']) }), { int: '42', frac: '1.5', neg: '-7' });
   });
 
+  it('keeps a key named __proto__ as a key like any other, both ways, and touches no prototype', (t) => {
+    const p = data(t, `msg:context_set(${MESS}, "__proto__", (msg:context_get(${CONN}, "__proto__") or "none") .. "!") msg:context_set(${MESS}, "constructor", "c")`);
+    const conn = JSON.parse('{"__proto__": "given"}') as Record<string, string>;
+    const got = mess(p, { message: eml(['Subject: s']), context: { conn } });
+    assert.deepEqual(Object.entries(got), [['__proto__', 'given!'], ['constructor', 'c']]);
+    assert.equal(Object.getPrototypeOf(got), Object.prototype);
+    assert.equal(({} as Record<string, unknown>).constructor, Object, 'no prototype changed');
+  });
+
   it('reports an error for a context type that is neither message nor connection', (t) => {
     const p = data(t, `msg:context_set(${MESS}, "before", "1") msg:context_set(7, "k", "v")`);
     twice(() => {

@@ -249,7 +249,7 @@ msys.registerModule("facts", mod)`;
         remotePort: 25 + i,
         localAddr: odd[(i + 2) % odd.length],
         localPort: 587,
-        context: { conn: { 'k\0é': text, n: i } as unknown as Record<string, string>, mess: { '😀': text } },
+        context: { conn: { 'k\0é': text, n: i } as unknown as Record<string, string>, mess: { '😀': text, ...(JSON.parse(`{"__proto__": ${JSON.stringify(text)}}`) as Record<string, string>) } },
       }));
       for (const phase of ['rcptto', 'data'] as const) {
         const got = await pooled.runBatch(phase, inputs);
