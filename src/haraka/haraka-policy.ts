@@ -16,7 +16,7 @@
 import { loadScriptletConfig } from '../config/scriptlet-config.js';
 import type { HeaderEdit } from '../engine/verdict.js';
 import { engineFromConfig, type Engine } from '../pool/index.js';
-import { PolicySession, type PhaseOutcome, type Rejection } from '../server/policy-session.js';
+import { PolicySession, scriptErrorLine, type PhaseOutcome, type Rejection } from '../server/policy-session.js';
 
 /** The parts of Haraka's connection and transaction used here. */
 export interface HarakaConnection {
@@ -53,7 +53,7 @@ export class HarakaPolicy {
 
   async connect(c: HarakaConnection): Promise<Rejection | null> {
     const session = new PolicySession(this.engine.run.bind(this.engine), { id: c.uuid, remoteAddr: c.remote.ip, remotePort: c.remote.port, localAddr: c.local.ip, localPort: c.local.port }, {
-      onErrors: (phase, errors) => errors.forEach((e) => this.#log(`${c.uuid} ${phase}: ${e.module}: ${e.message}${e.kind ? ` [limit ${e.kind}]` : ''}`)),
+      onErrors: (phase, errors) => errors.forEach((e) => this.#log(`${c.uuid} ${phase}: ${scriptErrorLine(e)}`)),
       onLogs: (phase, logs) => logs.forEach((l) => this.#log(`${c.uuid} ${phase}: [${l.module}] ${l.text}`)),
     });
     this.#sessions.set(c, session);

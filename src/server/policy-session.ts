@@ -13,6 +13,11 @@ import { TEMPFAIL_CODE, TEMPFAIL_TEXT, type PoolVerdict } from '../pool/pool-ver
 /** What runs a phase: engine.run of the pool Engine, or anything shaped like it. */
 export type RunPhase = (phase: Phase, input: CallInput) => Promise<PoolVerdict>;
 
+/** A script error as an MTA logs it: module, message, where in the script, and the limit that ended the call. */
+export function scriptErrorLine(e: ScriptError): string {
+  return `${e.module}: ${e.message}${e.location ? ` (${e.location})` : ''}${e.kind ? ` [limit ${e.kind}]` : ''}`;
+}
+
 /** A refusal: answer code and text, then close the connection if disconnect. */
 export interface Rejection {
   code: number;

@@ -16,7 +16,7 @@
 // being spooled are finished and answered, and what is left gets 421.
 
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import { PolicySession, type MessageOutcome, type Rejection, type RunPhase } from './policy-session.js';
+import { PolicySession, scriptErrorLine, type MessageOutcome, type Rejection, type RunPhase } from './policy-session.js';
 import { receivedHeader } from './received-header.js';
 import type { Spool } from './spool.js';
 
@@ -148,7 +148,7 @@ export class PolicySmtpServer {
     if (this.#draining) throw smtpError(421, SHUTDOWN_TEXT);
     const policy = new PolicySession(this.#o.run, { id: session.id, remoteAddr: session.remoteAddress, remotePort: session.remotePort, localAddr: session.localAddress, localPort: session.localPort }, {
       onErrors: (phase, errors) => {
-        for (const e of errors) this.#o.log(`${session.id} ${phase}: ${e.module}: ${e.message}${e.location ? ` (${e.location})` : ''}${e.kind ? ` [limit ${e.kind}]` : ''}`);
+        for (const e of errors) this.#o.log(`${session.id} ${phase}: ${scriptErrorLine(e)}`);
       },
       onLogs: (phase, logs) => {
         for (const l of logs) this.#o.log(`${session.id} ${phase}: [${l.module}] ${l.text}`);

@@ -113,6 +113,8 @@ describe('the Haraka plugin in a real Haraka', () => {
       const fromHaraka = await send(haraka.port, mail);
       assert.equal(verdict(fromHaraka), verdict(fromServe), `${what}\n${haraka.output()}`);
     }
+    // The failing script's error, logged as scriptlet serve logs it: module, message, where in the script.
+    assert.match(haraka.output(), /data: policy: .*boom at data \([^)]*:\d+\)/);
   });
 
   it('applies the headers the policy set to the message Haraka queues, with the contexts kept per connection', { timeout: 60_000 }, async (t) => {

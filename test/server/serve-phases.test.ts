@@ -62,7 +62,7 @@ describe('scriptlet serve, phase by phase', () => {
     const reply = await send(port, { from: FROM, to: TO, subject: 'boom' });
     assert.equal(reply.code, 451, reply.response);
     assert.equal(spooled(server.spool.dir).length, 0);
-    assert.ok(logs.some((l) => /data: policy: .*boom at data/.test(l)), logs.join('\n'));
+    assert.ok(logs.some((l) => /data: policy: .*boom at data \([^)]*:\d+\)$/.test(l)), logs.join('\n'));
     assert.equal((await send(port, { from: FROM, to: TO })).code, 250);
   });
 
