@@ -4,12 +4,12 @@
 // the policy set are in what Haraka queues.
 
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
+import { before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { policyDir, send, startServer, type Mail, type Reply } from '../server/helpers.js';
 
@@ -29,6 +29,20 @@ exports.hook_queue = function (next, connection) {
     })
 }
 `;
+
+/**
+ * Haraka loads the compiled package (dist/, which `npm install` builds):
+ * compiled again here when src/ is newer, so that a change is tested, not
+ * the build before it.
+ */
+function ensureCompiled(): void {
+  const compiled = path.join(REPO, 'dist', 'src', 'haraka', 'haraka-policy.js');
+  const built = fs.existsSync(compiled) ? fs.statSync(compiled).mtimeMs : 0;
+  const sources = fs.readdirSync(path.join(REPO, 'src'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  if (sources.every((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs <= built)) return;
+  const tsc = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(tsc.status, 0, `tsc -p tsconfig.build.json failed:\n${tsc.stdout}${tsc.stderr}`);
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -104,6 +118,8 @@ function verdict(r: Reply): string {
 }
 
 describe('the Haraka plugin in a real Haraka', () => {
+  before(ensureCompiled);
+
   it('gives the same verdicts as scriptlet serve on the same messages', { timeout: 60_000 }, async (t) => {
     const dir = policyDir(t);
     const haraka = await startHaraka(t, dir);
