@@ -91,6 +91,8 @@ export interface BatcherOptions {
   dispatch: (batch: Batch) => void;
   /** True while a worker can take another task. */
   hasCapacity: () => boolean;
+  /** Batches are left waiting because no worker can take one. */
+  starved?: () => void;
 }
 
 export class CallBatcher {
@@ -139,6 +141,10 @@ export class CallBatcher {
   /** Sends what can go: full batches first, then those whose delay is up, while workers are free. */
   pump(): void {
     const { hasCapacity, dispatch } = this.#options;
+    if (!hasCapacity()) {
+      if (this.#ready.length > 0 || this.#open.size > 0) this.#options.starved?.();
+      return;
+    }
     while (hasCapacity()) {
       let batch = this.#ready.shift();
       if (!batch) {

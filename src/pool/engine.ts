@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
-import { UsageError } from '../engine/errors.js';
+import { ScriptletError, UsageError } from '../engine/errors.js';
 import { policyOptionsFromConfig } from '../engine/from-config.js';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.js';
 import type { CallInput, LogLine } from '../engine/verdict.js';
@@ -107,6 +107,8 @@ export class Engine extends EventEmitter {
   #tempfailed: Record<TempfailReason, number> = { worker: 0, deadline: 0 };
   #workerExits = 0;
   #poolErrors = 0;
+  /** No worker runs and piscina starts none (they failed as they started): calls are answered with 451 at once. */
+  #workerless = false;
 
   constructor(options: EngineOptions) {
     super();
@@ -132,6 +134,10 @@ export class Engine extends EventEmitter {
       delayMs: pool.batchDelayMs,
       dispatch: (batch) => this.#dispatch(batch),
       hasCapacity: () => this.#state !== 'closed' && this.#controls.hasRoom(pool.tasksPerWorker),
+      // Calls that wait while no worker has joined yet keep the process up until one does.
+      starved: () => {
+        if (!this.#workerless) this.#controls.holdOpenForCalls();
+      },
     });
     this.metrics = pool.metrics
       ? new EngineMetrics(pool.metrics, first.spec.scripts.map((s) => s.name), pool.threads, this, () => ({
@@ -165,6 +171,7 @@ export class Engine extends EventEmitter {
     this.#pool.on('error', (err: Error) => {
       this.#poolErrors++;
       this.#log(`scriptlet: worker pool error: ${err.message}`);
+      this.#checkWorkersLeft();
     });
     this.#armScriptTtl();
   }
@@ -213,6 +220,7 @@ export class Engine extends EventEmitter {
       batch.add(input, reply);
       this.#calls++;
       this.#batcher.added(batch);
+      if (this.#workerless) this.#answerWithoutWorkers();
       return answer;
     } catch (err) {
       return Promise.reject(err);
@@ -238,9 +246,15 @@ export class Engine extends EventEmitter {
           this.#calls += batch.size;
           this.#batcher.enqueue(batch);
         });
-      if (inputs.length <= maxBatch) return inputs.length === 0 ? Promise.resolve([]) : chunk(0);
+      if (inputs.length <= maxBatch) {
+        if (inputs.length === 0) return Promise.resolve([]);
+        const only = chunk(0);
+        if (this.#workerless) this.#answerWithoutWorkers();
+        return only;
+      }
       const chunks: Promise<PoolVerdict[]>[] = [];
       for (let start = 0; start < inputs.length; start += maxBatch) chunks.push(chunk(start));
+      if (this.#workerless) this.#answerWithoutWorkers();
       return Promise.all(chunks).then((parts) => parts.flat());
     } catch (err) {
       return Promise.reject(err);
@@ -250,10 +264,12 @@ export class Engine extends EventEmitter {
   /**
    * Resolves once every worker has started and opened the policy: the pool
    * starts its threads at once, but each opens its Lua state on its first
-   * task otherwise.
+   * task otherwise. Rejects when no worker can start, or the engine closes
+   * first.
    */
   async ready(): Promise<void> {
     if (this.#state !== 'open') throw closedError();
+    if (this.#workerless) throw new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running and none could start');
     await this.#controls.untilCount(this.threads);
     const current = this.#versions.current;
     const answers = await this.#controls.broadcast({ kind: 'open', policy: current.id });
@@ -430,6 +446,7 @@ export class Engine extends EventEmitter {
    * workerData holds only the first).
    */
   #joined(threadId: number): void {
+    this.#workerless = false;
     const warn = (what: string) => (err: Error) => this.#log(`scriptlet: worker ${threadId} did not take ${what}: ${err.message}`);
     if (this.#settings.version > 0) this.#controls.request(threadId, { kind: 'settings', settings: this.#settings }).catch(warn('the settings'));
     for (const v of this.#versions.live) {
@@ -437,6 +454,24 @@ export class Engine extends EventEmitter {
     }
     // Batches waiting for a worker go now, after those on the same port.
     this.#batcher.pump();
+  }
+
+  /**
+   * After a pool error: when no worker is left and piscina starts no other
+   * (it gives up on workers that fail as they start), nothing would ever
+   * run the calls waiting, nor those to come: they are answered with a 451
+   * until a worker joins again.
+   */
+  #checkWorkersLeft(): void {
+    if (this.#state !== 'open' || this.#controls.size > 0 || this.#pool.threads.length > 0) return;
+    this.#workerless = true;
+    this.#log('scriptlet: no worker is running and none could start; calls are answered with 451');
+    this.#answerWithoutWorkers();
+    this.#controls.stopWaiting(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running and none could start'));
+  }
+
+  #answerWithoutWorkers(): void {
+    for (const batch of this.#batcher.takeAll()) this.#tempfail(batch, 'worker');
   }
 
   /** A worker's thread ended. Unasked (the engine is open), piscina starts another. */

@@ -25,7 +25,15 @@ interface Controlled {
 
 export class WorkerControls {
   readonly #workers = new Map<number, Controlled>();
-  readonly #countWaiters: { count: number; resolve: () => void }[] = [];
+  readonly #countWaiters: { count: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  /**
+   * Keeps the process up while something waits for workers to join:
+   * piscina's threads do not (they are unref'd), and the thread that
+   * replaces a dead worker is started from that worker's exit event, which
+   * does not either.
+   */
+  #keepAlive: NodeJS.Timeout | undefined;
+  #holdingForCalls = false;
   readonly #onJoin: (threadId: number) => void;
   readonly #onLeave: (threadId: number) => void;
   #nextId = 1;
@@ -65,6 +73,8 @@ export class WorkerControls {
       this.#countWaiters.splice(this.#countWaiters.indexOf(w), 1);
       w.resolve();
     }
+    this.#holdingForCalls = false;
+    this.#releaseIfIdle();
   }
 
   /** Forgets a worker that exited; what it still owed is answered with an error. */
@@ -80,7 +90,33 @@ export class WorkerControls {
   /** Resolves once at least count workers have joined. */
   untilCount(count: number): Promise<void> {
     if (this.#workers.size >= count) return Promise.resolve();
-    return new Promise((resolve) => this.#countWaiters.push({ count, resolve }));
+    this.#holdOpen();
+    return new Promise((resolve, reject) => this.#countWaiters.push({ count, resolve, reject }));
+  }
+
+  /** Calls wait for a worker to join (none runs yet): the process stays up until one does. */
+  holdOpenForCalls(): void {
+    if (this.#workers.size > 0) return;
+    this.#holdingForCalls = true;
+    this.#holdOpen();
+  }
+
+  /** No worker will join (they fail as they start, or the engine closed): waiting stops, with err. */
+  stopWaiting(err: Error): void {
+    const waiters = this.#countWaiters.splice(0);
+    for (const w of waiters) w.reject(err);
+    this.#holdingForCalls = false;
+    this.#releaseIfIdle();
+  }
+
+  #holdOpen(): void {
+    this.#keepAlive ??= setInterval(() => {}, 60_000);
+  }
+
+  #releaseIfIdle(): void {
+    if (this.#countWaiters.length > 0 || this.#holdingForCalls || this.#keepAlive === undefined) return;
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
   }
 
   /** True when some worker holds fewer than `most` batches. */
@@ -128,6 +164,7 @@ export class WorkerControls {
 
   closeAll(): void {
     for (const id of this.threadIds) this.remove(id);
+    this.stopWaiting(new ScriptletError('ERR_SCRIPTLET_CLOSED', 'the engine closed'));
   }
 
   #answer(worker: Controlled, reply: ControlReply): void {

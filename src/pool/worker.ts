@@ -7,6 +7,11 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { BatchTask, ControlHello, ControlRequest, WorkerSetup } from './protocol.js';
 import { WorkerHost } from './worker-host.js';
 
+// Test hook (test/pool/lifecycle.test.ts): a worker that fails as it starts.
+if (process.env.SCRIPTLET_POOL_TEST_HOOKS === '1' && process.env.SCRIPTLET_POOL_TEST_NO_START === '1') {
+  throw new Error('this worker does not start (SCRIPTLET_POOL_TEST_NO_START)');
+}
+
 const host = new WorkerHost(workerData as WorkerSetup, threadId);
 
 const control = new MessageChannel();

@@ -135,3 +135,25 @@ describe('a worker that dies', () => {
     }
   });
 });
+
+describe('workers that cannot start', () => {
+  it('cost every call a 451 once piscina gives up on them, not a wait for ever; a closed engine stays closed', { timeout: 30_000 }, async () => {
+    process.env.SCRIPTLET_POOL_TEST_NO_START = '1';
+    const { engine, logs } = engineFrom(BUSY, { threads: 1 });
+    try {
+      const waiting = engine.run('data', { id: 'early' });
+      const first = await waiting;
+      assert.ok(isTempfail(first), 'the call made before any worker ran');
+      assert.ok(logs.some((l) => /no worker is running and none could start; calls are answered with 451/.test(l)), logs.join('\n'));
+      const later = await Promise.all([engine.run('data', { id: 'later' }), engine.runBatch('data', [{ id: 'a' }, { id: 'b' }])]);
+      assert.ok(isTempfail(later[0]), 'a call made after');
+      assert.ok(later[1].every(isTempfail), 'a batch made after');
+      assert.equal((await engine.stats()).tempfailed.worker, 4);
+      await assert.rejects(engine.ready(), { code: 'ERR_SCRIPTLET_WORKER_EXIT', message: 'no worker is running and none could start' });
+    } finally {
+      delete process.env.SCRIPTLET_POOL_TEST_NO_START;
+      await engine.close();
+    }
+    await assert.rejects(engine.run('data'), { code: 'ERR_SCRIPTLET_CLOSED' });
+  });
+});
