@@ -19,6 +19,7 @@ import { openPolicy, type CallInput, type EngineName, type Policy } from '../src
 import { openEngine, type Engine } from '../src/pool/index.js';
 import { corpusMessages } from '../test/corpus/load.js';
 import { writeResults } from './results-file.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -108,7 +109,6 @@ for (let r = -1; r < ROUNDS; r++) {
 for (const p of open.policies) p.close();
 await Promise.all(open.engines.map((e) => e.close()));
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows = [...runners].flatMap(([policy, list]) =>
   list.map((runner) => {
     const corpusRate = median(samples[key(policy, runner.name, 'corpus')]!);

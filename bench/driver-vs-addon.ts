@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openPolicy, type CallInput, type EngineName } from '../src/index.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: { messages: { type: 'string', default: '200000' }, batch: { type: 'string', default: '64' }, rounds: { type: 'string', default: '5' } },
@@ -51,7 +52,6 @@ function measure(engine: EngineName): { single: number; batched: number } {
   return { single, batched };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const engines: EngineName[] = ['luajit', 'lua51'];
 const samples: Record<string, number[]> = {};
 const add = (k: string, v: number) => (samples[k] ??= []).push(v);

@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openPolicy, type CallInput, type EngineName, type Policy } from '../src/index.js';
 import { writeResults } from './results-file.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +40,6 @@ type Variant = keyof typeof VARIANTS;
 const raw = fs.readFileSync('bench/messages/2k.eml');
 const inputs: CallInput[] = Array.from({ length: N }, () => ({ message: raw, mailfrom: 'alice@example.net', rcptto: ['bob@example.com'] }));
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function nsPerMessage(p: Policy): number {
   const start = process.hrtime.bigint();

@@ -25,6 +25,7 @@ import { InputWriter, LAYOUT, messageSlot, packedCalls } from '../src/pool/wire-
 import { MetricLayout } from '../src/metrics/metric-layout.js';
 import { WorkerRecorder } from '../src/metrics/worker-recorder.js';
 import { openEngine, type Engine } from '../src/pool/index.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -106,7 +107,6 @@ for (let r = 0; r < ROUNDS; r++) {
 const scraped = (await on.metrics?.metrics()) ?? '';
 await Promise.all([on.close(), off.close()]);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * What a worker's recorder adds per call, alone: record() over a batch of

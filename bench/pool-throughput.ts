@@ -21,6 +21,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openPolicy, type CallInput, type EngineName, type Policy } from '../src/index.js';
 import { openEngine, type Engine } from '../src/pool/index.js';
+import { median } from './stats.js';
+import { cpuSince, threadTicks } from './thread-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,39 +53,14 @@ const inputs: CallInput[] = Array.from({ length: 4096 }, () => ({
 const batchesOf = (size: number) => Array.from({ length: inputs.length / size }, (_, i) => inputs.slice(i * size, (i + 1) * size));
 const batches = new Map(SIZES.map((s) => [s, batchesOf(s)]));
 
-/** CPU ticks per thread of this process (Linux). */
-function threadTicks(): Map<string, { name: string; ticks: number }> {
-  const out = new Map<string, { name: string; ticks: number }>();
-  for (const tid of fs.readdirSync('/proc/self/task')) {
-    try {
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, { name: fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // The thread ended between the listing and the read: it is not counted.
-    }
-  }
-  return out;
-}
-
-const TICK_NS = 1e9 / 100;
-const MAIN_TID = String(process.pid);
-
 /** Runs fn over `messages` messages: wall ns per message, and CPU ns per message of this thread and of the others. */
 async function measure(messages: number, fn: () => Promise<void> | void): Promise<{ ns: number; mainCpu: number; otherCpu: number }> {
   const before = threadTicks();
   const start = process.hrtime.bigint();
   await fn();
   const ns = Number(process.hrtime.bigint() - start) / messages;
-  const after = threadTicks();
-  let main = 0;
-  let other = 0;
-  for (const [tid, t] of after) {
-    const d = t.ticks - (before.get(tid)?.ticks ?? 0);
-    if (tid === MAIN_TID) main += d;
-    else other += d;
-  }
-  return { ns, mainCpu: (main * TICK_NS) / messages, otherCpu: (other * TICK_NS) / messages };
+  const { mainNs, othersNs } = cpuSince(before);
+  return { ns, mainCpu: mainNs / messages, otherCpu: othersNs / messages };
 }
 
 function inThread(policy: Policy, size: number) {
@@ -118,7 +95,6 @@ function poolCalls(engine: Engine, sessions: number) {
   return measure(N, () => Promise.all(Array.from({ length: sessions }, session)).then(() => {}));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const samples: Record<string, { ns: number; mainCpu: number; otherCpu: number }[]> = {};
 const add = (k: string, v: { ns: number; mainCpu: number; otherCpu: number }) => (samples[k] ??= []).push(v);
 

@@ -8,29 +8,15 @@
 //
 //   node --import tsx bench/pool-transport.ts [--tasks N]
 
-import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { cpuSince, threadTicks } from './thread-cpu.js';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '50000' } } });
 const N = Number(values.tasks);
 const IN_FLIGHT = 4;
 const TEXT = 'alice@example.netbob@example.com192.0.2.7'.repeat(25);
-
-function threadTicks(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of fs.readdirSync('/proc/self/task')) {
-    try {
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return out;
-}
 
 async function measure(run: () => Promise<unknown>): Promise<{ wall: number; main: number; others: number }> {
   const lanes = async (n: number) => {
@@ -42,14 +28,8 @@ async function measure(run: () => Promise<unknown>): Promise<{ wall: number; mai
   const start = process.hrtime.bigint();
   await lanes(N);
   const wall = Number(process.hrtime.bigint() - start) / N / 1000;
-  let main = 0;
-  let others = 0;
-  for (const [tid, t] of threadTicks()) {
-    const d = t - (before.get(tid) ?? 0);
-    if (tid === String(process.pid)) main += d;
-    else others += d;
-  }
-  return { wall, main: (main * 10_000) / N, others: (others * 10_000) / N };
+  const { mainNs, othersNs } = cpuSince(before);
+  return { wall, main: mainNs / N / 1000, others: othersNs / N / 1000 };
 }
 
 const pool = new Piscina({ filename: new URL('./transport/worker.mjs', import.meta.url).href, minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: IN_FLIGHT, atomics: 'disabled', recordTiming: false });

@@ -12,6 +12,7 @@ import { openEngine } from '../src/pool/index.js';
 import { writeResults } from './results-file.js';
 import { BATCH, messageOf, policyFile } from './suite/contenders.js';
 import { generateMessage } from './suite/messages.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -73,7 +74,6 @@ const lane = async () => {
 await Promise.all(Array.from({ length: LANES }, lane));
 await engine.close();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const settled = samples.filter((s) => s.messages >= TOTAL * WARM_UP);
 const first = median(settled.slice(0, TAIL).map((s) => s.rssMb));
 const last = median(settled.slice(-TAIL).map((s) => s.rssMb));

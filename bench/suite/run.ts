@@ -23,6 +23,7 @@ import { markdownMemory, memoryOfEngines } from './memory.js';
 import { messageFile, SIZE_NAMES, type SizeName } from './messages.js';
 import { renderSvg } from './svg.js';
 import { markdownSummary, markdownTable, markdownTargets, PEERS, targets, type Row } from './table.js';
+import { median } from '../stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -117,7 +118,6 @@ async function round(r: number): Promise<void> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function rows(): Row[] {
   const names = [...engines.map(limitName), ...contenders.map((c) => c.name)];
