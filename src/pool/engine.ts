@@ -134,10 +134,9 @@ export class Engine extends EventEmitter {
       delayMs: pool.batchDelayMs,
       dispatch: (batch) => this.#dispatch(batch),
       hasCapacity: () => this.#state !== 'closed' && this.#controls.hasRoom(pool.tasksPerWorker),
-      // Calls that wait while no worker has joined yet keep the process up until one does.
-      starved: () => {
-        if (!this.#workerless) this.#controls.holdOpenForCalls();
-      },
+      // Calls that wait while no worker has joined yet keep the process up
+      // until one does; when none can start, they are answered at once.
+      starved: () => (this.#workerless ? this.#answerWithoutWorkers() : this.#controls.holdOpenForCalls()),
     });
     this.metrics = pool.metrics
       ? new EngineMetrics(pool.metrics, first.spec.scripts.map((s) => s.name), pool.threads, this, () => ({
@@ -220,6 +219,7 @@ export class Engine extends EventEmitter {
       batch.add(input, reply);
       this.#calls++;
       this.#batcher.added(batch);
+      // A batch is not pumped before it is full or due: without workers, answer now.
       if (this.#workerless) this.#answerWithoutWorkers();
       return answer;
     } catch (err) {
@@ -246,16 +246,10 @@ export class Engine extends EventEmitter {
           this.#calls += batch.size;
           this.#batcher.enqueue(batch);
         });
-      if (inputs.length <= maxBatch) {
-        if (inputs.length === 0) return Promise.resolve([]);
-        const only = chunk(0);
-        if (this.#workerless) this.#answerWithoutWorkers();
-        return only;
-      }
       const chunks: Promise<PoolVerdict[]>[] = [];
       for (let start = 0; start < inputs.length; start += maxBatch) chunks.push(chunk(start));
-      if (this.#workerless) this.#answerWithoutWorkers();
-      return Promise.all(chunks).then((parts) => parts.flat());
+      // One chunk is answered as it is: no Promise.all, no flat.
+      return chunks.length === 1 ? chunks[0]! : Promise.all(chunks).then((parts) => parts.flat());
     } catch (err) {
       return Promise.reject(err);
     }
