@@ -167,6 +167,10 @@ export class Engine extends EventEmitter {
     this.#pool.on('message', (message: unknown) => {
       if (isControlHello(message)) this.#controls.add(message);
     });
+    // Piscina learns of a worker's exit before its control port closes: the
+    // engine forgets it at once (an exited thread's id reads -1), so that no
+    // batch goes to it in between.
+    this.#pool.on('workerDestroy', () => this.#controls.keepOnly(new Set(this.#pool.threads.map((w) => w.threadId))));
     this.#pool.on('error', (err: Error) => {
       this.#poolErrors++;
       this.#log(`scriptlet: worker pool error: ${err.message}`);

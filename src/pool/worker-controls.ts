@@ -62,9 +62,7 @@ export class WorkerControls {
     this.#workers.set(threadId, worker);
     port.on('message', (reply: ControlReply) => this.#answer(worker, reply));
     port.on('close', () => {
-      if (this.#workers.get(threadId) !== worker) return;
-      this.remove(threadId);
-      this.#onLeave(threadId);
+      if (this.#workers.get(threadId) === worker) this.#left(threadId);
     });
     port.unref();
     this.#onJoin(threadId);
@@ -75,6 +73,20 @@ export class WorkerControls {
     }
     this.#holdingForCalls = false;
     this.#releaseIfIdle();
+  }
+
+  /**
+   * The workers whose threads still run, by thread id: any other has exited.
+   * Its port may close only a little later, and a batch sent to it meanwhile
+   * would be lost; so it is forgotten now.
+   */
+  keepOnly(running: ReadonlySet<number>): void {
+    for (const id of this.threadIds) if (!running.has(id)) this.#left(id);
+  }
+
+  #left(threadId: number): void {
+    this.remove(threadId);
+    this.#onLeave(threadId);
   }
 
   /** Forgets a worker that exited; what it still owed is answered with an error. */
