@@ -41,31 +41,31 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
     return out;
   }
 
-  // messageAddresses(messages: (Buffer | undefined)[], ints: Int32Array,
-  // at: number, stride: number): for message i, writes at ints[at + i *
-  // stride] the address of its bytes (low, high 32 bits) and its length, or
-  // a length of -1 for none. The pool's calling thread packs these for a
-  // worker, which reads the bytes in place (packed_input.hpp).
+  // messageAddresses(ints: Int32Array, at: number, stride: number,
+  // ...messages: (Buffer | undefined)[]): for message i, writes at ints[at +
+  // i * stride] the address of its bytes (low, high 32 bits) and its length,
+  // or a length of -1 for none. The pool's calling thread packs these for a
+  // worker, which reads the bytes in place (packed_input.hpp). The messages
+  // come as arguments, not in an array: reading an array's elements through
+  // Node-API cost more than the rest of this function.
   Napi::Value MessageAddresses(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsArray() || !info[1].IsTypedArray() ||
-        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || !info[2].IsNumber() ||
-        !info[3].IsNumber())
-      throw Napi::TypeError::New(env, "messageAddresses(messages: Buffer[], ints: Int32Array, at: number, stride: number)");
-    auto messages = info[0].As<Napi::Array>();
-    auto ints = info[1].As<Napi::Int32Array>();
-    int64_t at = info[2].As<Napi::Number>().Int64Value();
-    int64_t stride = info[3].As<Napi::Number>().Int64Value();
-    uint32_t n = messages.Length();
+    if (info.Length() < 3 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || !info[1].IsNumber() ||
+        !info[2].IsNumber())
+      throw Napi::TypeError::New(env, "messageAddresses(ints: Int32Array, at: number, stride: number, ...messages: Buffer[])");
+    auto ints = info[0].As<Napi::Int32Array>();
+    int64_t at = info[1].As<Napi::Number>().Int64Value();
+    int64_t stride = info[2].As<Napi::Number>().Int64Value();
+    int64_t n = static_cast<int64_t>(info.Length()) - 3;
     if (at < 0 || stride < 3 || (n > 0 && at + (n - 1) * stride + 3 > static_cast<int64_t>(ints.ElementLength())))
       throw Napi::RangeError::New(env, "messageAddresses: the slots lie outside ints");
     int32_t* out = ints.Data();
-    for (uint32_t i = 0; i < n; i++) {
+    for (int64_t i = 0; i < n; i++) {
       int32_t* slot = out + at + i * stride;
       void* data = nullptr;
       size_t len = 0;
-      napi_value message = messages.Get(i);
-      if (napi_get_buffer_info(env, message, &data, &len) != napi_ok) {  // not a Buffer: no message
+      if (napi_get_buffer_info(env, info[static_cast<size_t>(i + 3)], &data, &len) != napi_ok) {  // not a Buffer: no message
         slot[0] = slot[1] = 0;
         slot[2] = -1;
         continue;

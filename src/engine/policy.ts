@@ -49,6 +49,8 @@ export interface PackedCalls {
   /** Where the per-call layout starts in ints, and where the facts do. */
   layoutAt: number;
   factsAt: number;
+  /** Where the verdicts are written (count * 9 ints); a new array if absent. */
+  verdicts?: Int32Array;
 }
 
 /** One call's verdict, encoded (a resume's). */
@@ -199,8 +201,9 @@ export class Policy {
   async runPackedAsync(phase: Phase, packed: PackedCalls): Promise<EncodedVerdicts> {
     const index = this.#phase(phase);
     const { ints, text, count, layoutAt, factsAt } = packed;
-    // Fresh for each batch: it leaves with the result.
-    const out = new Int32Array(count * INTS);
+    const out = packed.verdicts ?? new Int32Array(count * INTS);
+    if (out.length < count * INTS) throw new UsageError(`a packed batch of ${count} calls needs ${count * INTS} ints for its verdicts, got ${out.length}`);
+    if (overlap(ints, out)) throw new UsageError('the verdicts of a packed batch overlap its calls');
     const [outText, values, keys] = this.#live().runPacked(index, ints, layoutAt, count, factsAt, text, out, true);
     const waiting: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
@@ -302,4 +305,9 @@ export class Policy {
 /** Loads the scripts into a new master state and runs their init(). */
 export function openPolicy(options: PolicyOptions): Policy {
   return new Policy(options);
+}
+
+/** Whether two views share any byte. */
+function overlap(a: Int32Array, b: Int32Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }

@@ -89,5 +89,5 @@ export interface NativeAddon {
   engineVersion: string;
   parseHeaders(message: Buffer): [string, string][];
   /** Writes message i's address (low, high) and length (-1: none) at ints[at + i * stride]. */
-  messageAddresses(messages: readonly (Buffer | undefined)[], ints: Int32Array, at: number, stride: number): void;
+  messageAddresses(ints: Int32Array, at: number, stride: number, ...messages: (Buffer | undefined)[]): void;
 }

@@ -19,7 +19,7 @@ export type Delivery = (outcomes: (PoolVerdict | Error)[], batch: Batch) => void
 
 export class Batch {
   readonly phase: Phase;
-  /** Its calls' facts until it is sent (then the writer serves another batch). */
+  /** Its calls' facts, and the memory they and the verdicts cross in: until its task has ended (then the writer serves another batch). */
   writer: InputWriter | null = InputWriter.take();
   readonly echoes: Echo[] = [];
   /** Read in place by the worker: held until its task has ended. */
@@ -68,9 +68,11 @@ export class Batch {
     return true;
   }
 
-  /** Its worker's task has ended: the messages it read in place are let go too. */
+  /** Its worker's task has ended: the messages it read in place are let go too, and its writer serves another batch. */
   ended(): void {
     this.messages.length = 0;
+    this.writer?.release();
+    this.writer = null;
   }
 }
 

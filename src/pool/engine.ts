@@ -18,7 +18,7 @@ import type { NativeAddon } from '../native/types.js';
 import { Batch, CallBatcher, type CallReply } from './batcher.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
-import { isControlHello, type BatchResult, type BatchTask, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
+import { isControlHello, type BatchTask, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
 import { WorkerControls } from './worker-controls.js';
 import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
@@ -380,14 +380,14 @@ export class Engine extends EventEmitter {
   }
 
   #dispatch(batch: Batch): void {
-    const writer = batch.writer!;
     const version = this.#versions.current;
-    const { ints, text } = writer.finish(version.id, this.#settings.version, batch.phase);
-    writer.release();
-    batch.writer = null;
+    // The worker writes the verdicts into the task's ints, which it shares
+    // with this thread: the batch holds them, and the writer, until the
+    // task has ended (batch.ended()).
+    const { ints, text, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
     // The worker reads each message where it is: the batch holds the
     // Buffers until the task has ended, answered or not (see #running).
-    this.#addon.messageAddresses(batch.messages, ints, messageSlot(0), LAYOUT);
+    this.#addon.messageAddresses(ints, messageSlot(0), LAYOUT, ...batch.messages);
     const task: BatchTask = { ints, text };
     this.#inFlight.add(batch);
     this.#tasks++;
@@ -397,7 +397,7 @@ export class Engine extends EventEmitter {
     // objects that outlived it, so that every young-generation GC copied
     // megabytes (docs/threads.md). Piscina keeps the threads.
     const running: Promise<unknown> = this.#controls.runTask(task).then(
-      (result: BatchResult) => this.#finished(batch, result, version.version),
+      (result: SentBatchResult) => this.#finished(batch, result, verdicts, version.version),
       (err: Error) => this.#failed(batch, err, version.version),
     );
     this.#running.add(running);
@@ -409,10 +409,10 @@ export class Engine extends EventEmitter {
     });
   }
 
-  #finished(batch: Batch, result: BatchResult, version: string): void {
+  #finished(batch: Batch, result: SentBatchResult, verdicts: Int32Array, version: string): void {
     if (batch.settled) return;
     this.#inFlight.delete(batch);
-    batch.settle(decodeVerdicts(result, batch.phase, version, batch.echoes));
+    batch.settle(decodeVerdicts(result, verdicts, batch.phase, version, batch.echoes));
     this.#next();
   }
 

@@ -36,8 +36,11 @@ export interface WorkerSetup {
  * One batch of calls of one phase (wire-inputs.ts), in two objects: each
  * object cloned costs a postMessage about 1.5 us. `ints` holds a header
  * (TASK_HEADER), then LAYOUT ints per call (where its facts start, where its
- * text starts, and its message's address and length), then the facts.
- * The messages themselves do not cross: the worker reads them in place.
+ * text starts, and its message's address and length), then the facts, then
+ * room for the verdicts (at TASK_VERDICTS, 9 per call), which the worker
+ * writes there. `ints` lies on a SharedArrayBuffer: it crosses by
+ * reference, not copied, either way. The messages themselves do not cross
+ * either: the worker reads them in place.
  */
 export interface BatchTask {
   ints: Int32Array;
@@ -49,7 +52,9 @@ export const TASK_POLICY = 0;
 export const TASK_SETTINGS = 1;
 export const TASK_PHASE = 2;
 export const TASK_COUNT = 3;
-export const TASK_HEADER = 4;
+/** Where in ints the worker writes the batch's verdicts (wire-inputs.ts). */
+export const TASK_VERDICTS = 4;
+export const TASK_HEADER = 5;
 
 /** An error thrown for one call, as data. */
 export interface ErrorData {
@@ -64,6 +69,9 @@ export interface ErrorData {
  * all (the policy failed to open), the error every call of it gets.
  */
 export type BatchResult = EncodedVerdicts | { error: ErrorData };
+
+/** A BatchResult as a worker sends it: the verdicts' ints are already in the task's shared ints. */
+export type SentBatchResult = Omit<EncodedVerdicts, 'ints'> | { error: ErrorData };
 
 /** Sent once by each worker through parentPort: its control port. */
 export interface ControlHello {

@@ -15,12 +15,17 @@
 // address and length of its Buffer's bytes (native messageAddresses), which
 // the worker reads in place. The engine holds the Buffers until the worker's
 // task has ended.
+//
+// The numbers are written into memory both threads share, with room after
+// them for the verdicts, which the worker writes there: neither array is
+// made afresh nor copied for a batch. A writer (and its memory) serves its
+// batch until the worker's task has ended, then the next.
 
-import type { CallInput, Given } from '../engine/verdict.js';
+import { INTS, type CallInput, type Given } from '../engine/verdict.js';
 import { PHASES, type Phase } from '../engine/phases.js';
 import type { PackedCalls } from '../engine/policy.js';
 import { IntWriter } from './int-writer.js';
-import { TASK_COUNT, TASK_HEADER, TASK_PHASE, TASK_POLICY, TASK_SETTINGS, type BatchTask } from './protocol.js';
+import { TASK_COUNT, TASK_HEADER, TASK_PHASE, TASK_POLICY, TASK_SETTINGS, TASK_VERDICTS, type BatchTask } from './protocol.js';
 
 const ID = 1;
 const MAILFROM = 2;
@@ -44,13 +49,15 @@ export const messageSlot = (i: number): number => TASK_HEADER + i * LAYOUT + 2;
 
 /**
  * A batch's facts, written as calls are added. Writers are kept for the
- * next batch once their batch is sent (take / release): a batch's numbers
- * and strings then cost no garbage but the arrays that cross.
+ * next batch once their batch's task has ended (take / release): a batch's
+ * numbers and strings then cost no garbage but the string that crosses.
  */
 export class InputWriter {
   static readonly #free: InputWriter[] = [];
   readonly #layout = new IntWriter(64 * LAYOUT);
   readonly #facts = new IntWriter(64 * 8);
+  /** What crosses: header, layout, facts, verdicts. */
+  #shared = new Int32Array(new SharedArrayBuffer(4096 * Int32Array.BYTES_PER_ELEMENT));
   readonly #parts: string[] = [];
   #partCount = 0;
   #textLength = 0;
@@ -59,7 +66,7 @@ export class InputWriter {
     return InputWriter.#free.pop() ?? new InputWriter();
   }
 
-  /** Back to the free list, empty; not to be used again by its batch. */
+  /** Back to the free list, empty, once its batch's task has ended (the worker no longer reads or writes its memory). */
   release(): void {
     this.#layout.length = 0;
     this.#facts.length = 0;
@@ -109,18 +116,27 @@ export class InputWriter {
     return { mailfrom: input.mailfrom, rcptto: input.rcptto, context: conn === undefined && mess === undefined ? undefined : { conn, mess } };
   }
 
-  /** The task's ints and text: header, layout (message slots to be filled by messageAddresses), facts. */
-  finish(policy: number, settings: number, phase: Phase): { ints: Int32Array; text: string } {
+  /**
+   * The task's ints and text: header, layout (message slots to be filled by
+   * messageAddresses), facts, room for the verdicts; and where the worker
+   * will have written those.
+   */
+  finish(policy: number, settings: number, phase: Phase): BatchTask & { verdicts: Int32Array } {
     const layout = this.#layout.length;
-    const ints = new Int32Array(TASK_HEADER + layout + this.#facts.length);
+    const count = layout / LAYOUT;
+    const verdictsAt = TASK_HEADER + layout + this.#facts.length;
+    const length = verdictsAt + count * INTS;
+    if (this.#shared.length < length) this.#shared = new Int32Array(new SharedArrayBuffer(2 * length * Int32Array.BYTES_PER_ELEMENT));
+    const ints = this.#shared.subarray(0, length);
     ints[TASK_POLICY] = policy;
     ints[TASK_SETTINGS] = settings;
     ints[TASK_PHASE] = PHASES.indexOf(phase);
-    ints[TASK_COUNT] = layout / LAYOUT;
+    ints[TASK_COUNT] = count;
+    ints[TASK_VERDICTS] = verdictsAt;
     this.#layout.copyInto(ints, TASK_HEADER);
     this.#facts.copyInto(ints, TASK_HEADER + layout);
     if (this.#parts.length !== this.#partCount) this.#parts.length = this.#partCount;
-    return { ints, text: this.#parts.join('') };
+    return { ints, text: this.#parts.join(''), verdicts: ints.subarray(verdictsAt) };
   }
 
   #string(value: unknown): boolean {
@@ -152,8 +168,12 @@ export class InputWriter {
   }
 }
 
-/** Where the worker's addon finds a task's calls (native/napi/packed_input.hpp). */
+/** Where the worker's addon finds a task's calls (native/napi/packed_input.hpp), and where it writes their verdicts. */
 export function packedCalls(task: BatchTask): PackedCalls {
-  const count = task.ints[TASK_COUNT]!;
-  return { ints: task.ints, text: task.text, count, layoutAt: TASK_HEADER, factsAt: TASK_HEADER + count * LAYOUT };
+  const { ints, text } = task;
+  const count = ints[TASK_COUNT]!;
+  const verdictsAt = ints[TASK_VERDICTS]!;
+  if (verdictsAt < TASK_HEADER || verdictsAt + count * INTS > ints.length) throw new RangeError('the verdicts of a packed batch lie outside its ints');
+  // Two arrays apart: the addon reads one while it writes the other.
+  return { ints: ints.subarray(0, verdictsAt), text, count, layoutAt: TASK_HEADER, factsAt: TASK_HEADER + count * LAYOUT, verdicts: ints.subarray(verdictsAt, verdictsAt + count * INTS) };
 }

@@ -10,7 +10,7 @@ import { ScriptletError, UsageError } from '../engine/errors.js';
 import type { Phase } from '../engine/phases.js';
 import { Verdict } from '../engine/verdict.js';
 import type { NativeVerdictRest } from '../native/types.js';
-import type { BatchResult, ErrorData } from './protocol.js';
+import type { ErrorData, SentBatchResult } from './protocol.js';
 import type { Echo } from './wire-inputs.js';
 
 const NO_VALUES: readonly unknown[] = Object.freeze([]);
@@ -21,14 +21,14 @@ export function errorFromData(data: ErrorData): Error {
   return new ScriptletError(data.code ?? 'ERR_SCRIPTLET_WORKER', data.message);
 }
 
-/** A batch's outcomes: echoes are what was kept of each call's input. */
-export function decodeVerdicts(result: BatchResult, phase: Phase, version: string, echoes: readonly Echo[]): (Verdict | Error)[] {
+/** A batch's outcomes, from its result and the verdicts' ints (shared with the worker); echoes are what was kept of each call's input. */
+export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, phase: Phase, version: string, echoes: readonly Echo[]): (Verdict | Error)[] {
   const out = new Array<Verdict | Error>(echoes.length);
   if ('error' in result) {
     for (let i = 0; i < out.length; i++) out[i] = errorFromData(result.error);
     return out;
   }
-  const { ints, text, keys } = result;
+  const { text, keys } = result;
   const values = result.values ?? NO_VALUES;
   if (result.values) restoreBuffers(result.values);
   for (let i = 0; i < out.length; i++) out[i] = new Verdict(phase, ints, text, values, keys, i, echoes[i]!, version);

@@ -6,7 +6,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { ScriptletError } from '../engine/errors.js';
-import type { BatchResult, BatchTask, ControlHello, ControlReply, ControlRequest } from './protocol.js';
+import type { BatchTask, SentBatchResult, ControlHello, ControlReply, ControlRequest } from './protocol.js';
 import { errorFromData } from './wire-verdicts.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
@@ -138,14 +138,14 @@ export class WorkerControls {
   }
 
   /** Sends a batch to the worker holding the fewest (check hasRoom first). */
-  runTask(task: BatchTask): Promise<BatchResult> {
+  runTask(task: BatchTask): Promise<SentBatchResult> {
     let least: [number, Controlled] | undefined;
     for (const entry of this.#workers) if (least === undefined || entry[1].tasks < least[1].tasks) least = entry;
     if (!least) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running'));
     const [threadId, worker] = least;
     worker.tasks++;
     const done = () => void worker.tasks--;
-    const answer = this.request(threadId, { kind: 'task', task }) as Promise<BatchResult>;
+    const answer = this.request(threadId, { kind: 'task', task }) as Promise<SentBatchResult>;
     answer.then(done, done);
     return answer;
   }

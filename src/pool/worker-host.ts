@@ -10,6 +10,7 @@ import type { NativeVerdictRest } from '../native/types.js';
 import {
   errorData,
   type BatchResult,
+  type SentBatchResult,
   type BatchTask,
   type ControlReply,
   type ControlRequest,
@@ -113,7 +114,7 @@ export class WorkerHost {
   /** A batch from the control port: answered there, with its result or the error that ended it. */
   onTask(id: number, task: BatchTask, port: MessagePort): void {
     this.runTask(task).then(
-      ({ result, transferList }) => port.postMessage({ id, ok: true, value: result } satisfies ControlReply, transferList),
+      ({ result, transferList }) => port.postMessage({ id, ok: true, value: sendable(result) } satisfies ControlReply, transferList),
       (err: unknown) => port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply),
     );
   }
@@ -206,6 +207,12 @@ export class WorkerHost {
 }
 
 /** The edited messages of a result that are the whole of their memory (the addon's copies): they move. */
+/** The result without the verdicts' ints: they are in the task's ints already, which the calling thread shares. */
+function sendable(result: BatchResult): SentBatchResult {
+  if ('error' in result) return result;
+  return { text: result.text, values: result.values, keys: result.keys };
+}
+
 function movableMessages(result: BatchResult): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   if ('error' in result || !result.values) return out;

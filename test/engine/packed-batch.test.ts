@@ -7,17 +7,17 @@ import assert from 'node:assert/strict';
 import { openPolicy, Verdict, type CallInput } from '../../src/index.js';
 import { loadAddon } from '../../src/native/addon.js';
 import { InputWriter, LAYOUT, messageSlot, packedCalls } from '../../src/pool/wire-inputs.js';
-import { TASK_HEADER } from '../../src/pool/protocol.js';
+import { TASK_HEADER, type BatchTask } from '../../src/pool/protocol.js';
 import { eml } from '../helpers/lua-policy.js';
 
 const reference = { name: 'reference', path: 'bench/policies/reference.lua' };
 
-function pack(inputs: CallInput[]): { ints: Int32Array; text: string } {
+function pack(inputs: CallInput[]): BatchTask {
   const writer = InputWriter.take();
   for (const input of inputs) writer.add(input);
+  // Not released: the writer's memory is the task's, for as long as the test uses it.
   const task = writer.finish(1, 0, 'data');
-  writer.release();
-  loadAddon().messageAddresses(inputs.map((i) => i.message), task.ints, messageSlot(0), LAYOUT);
+  loadAddon().messageAddresses(task.ints, messageSlot(0), LAYOUT, ...inputs.map((i) => i.message));
   return task;
 }
 
@@ -32,7 +32,10 @@ describe('a packed batch', () => {
   it('gives the verdicts runBatch gives on the same inputs', async () => {
     const p = openPolicy({ scripts: [reference] });
     try {
-      const encoded = await p.runPackedAsync('data', packedCalls(pack(inputs)));
+      const task = pack(inputs);
+      const encoded = await p.runPackedAsync('data', packedCalls(task));
+      assert.equal(encoded.ints.buffer, task.ints.buffer, 'the verdicts are written into the memory the task came in');
+      assert.ok(encoded.ints.buffer instanceof SharedArrayBuffer);
       const expected = p.runBatch('data', inputs);
       const values = encoded.values ?? [];
       inputs.forEach((input, i) => {
@@ -62,7 +65,7 @@ describe('a packed batch', () => {
       const calls = packedCalls(task);
       const factsAt = TASK_HEADER + 1 * LAYOUT;
       const broken = (edit: (ints: Int32Array) => void) => {
-        const ints = task.ints.slice();
+        const ints = calls.ints.slice();
         edit(ints);
         return { ...calls, ints };
       };
@@ -70,10 +73,12 @@ describe('a packed batch', () => {
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[factsAt] = 1 << 30))), /call 1 of a packed batch points outside it/);
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[factsAt + 1] = task.text.length + 1))), /call 1 of a packed batch points outside it/);
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[factsAt + 4] = -2))), /call 1 of a packed batch points outside it/);
-      await assert.rejects(p.runPackedAsync('data', { ...calls, count: 1000 }), /the layout of a packed batch lies outside its ints/);
+      await assert.rejects(p.runPackedAsync('data', { ...calls, count: 1000, verdicts: undefined }), /the layout of a packed batch lies outside its ints/);
+      await assert.rejects(p.runPackedAsync('data', { ...calls, count: 1000 }), /a packed batch of 1000 calls needs 9000 ints for its verdicts, got 18/);
+      await assert.rejects(p.runPackedAsync('data', { ...calls, verdicts: task.ints.subarray(calls.factsAt, calls.factsAt + 18) }), /the verdicts of a packed batch overlap its calls/);
       assert.equal(p.stats().calls, before);
       // Facts that run past the end read as absent: the call runs without them.
-      const short = broken((ints) => (ints[task.ints.length - 1] = 1000));
+      const short = broken((ints) => (ints[calls.ints.length - 1] = 1000));
       const encoded = await p.runPackedAsync('data', short);
       assert.equal(encoded.ints.length, 2 * 9);
     } finally {
