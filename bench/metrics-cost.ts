@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openPolicy, type CallInput, type EngineName } from '../src/index.js';
 import { loadAddon } from '../src/native/addon.js';
-import { InputWriter, LAYOUT, messageSlot, packedCalls } from '../src/pool/wire-inputs.js';
+import { InputWriter, LAYOUT, packedCalls } from '../src/pool/wire-inputs.js';
 import { MetricLayout } from '../src/metrics/metric-layout.js';
 import { WorkerRecorder } from '../src/metrics/worker-recorder.js';
 import { openEngine, type Engine } from '../src/pool/index.js';
@@ -119,7 +119,7 @@ async function recorderAlone(): Promise<{ recordNs: number; runBatchNs: number }
   const writer = InputWriter.take();
   for (const input of batches[0]!) writer.add(input);
   const task = writer.finish(1, 0, 'data');
-  loadAddon(ENGINE).messageAddresses(task.ints, messageSlot(0), LAYOUT, ...batches[0]!.map((i) => i.message));
+  loadAddon(ENGINE).messageAddresses(task.ints, task.messagesAt, LAYOUT, ...batches[0]!.map((i) => i.message));
   const verdicts = await policy.runPackedAsync('data', packedCalls(task));
   const layout = new MetricLayout(['reference'], 1);
   const recorder = WorkerRecorder.claim({ buffer: layout.allocate(), modules: ['reference'], slots: 1 }, 1, () => [policy])!;

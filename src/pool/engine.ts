@@ -22,7 +22,7 @@ import { isControlHello, type BatchTask, type SentBatchResult, type WorkerSettin
 import { WorkerControls } from './worker-controls.js';
 import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
-import { LAYOUT, messageSlot } from './wire-inputs.js';
+import { LAYOUT } from './wire-inputs.js';
 import { decodeVerdicts } from './wire-verdicts.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 
@@ -384,10 +384,10 @@ export class Engine extends EventEmitter {
     // The worker writes the verdicts into the task's ints, which it shares
     // with this thread: the batch holds them, and the writer, until the
     // task has ended (batch.ended()).
-    const { ints, text, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
+    const { ints, text, messagesAt, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
     // The worker reads each message where it is: the batch holds the
     // Buffers until the task has ended, answered or not (see #running).
-    this.#addon.messageAddresses(ints, messageSlot(0), LAYOUT, ...batch.messages);
+    this.#addon.messageAddresses(ints, messagesAt, LAYOUT, ...batch.messages);
     const task: BatchTask = { ints, text };
     this.#inFlight.add(batch);
     this.#tasks++;

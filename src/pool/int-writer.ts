@@ -1,13 +1,21 @@
 // A growable Int32Array that keeps its memory from one batch to the next:
-// the numbers of a batch are written here, then copied once into the array
-// that crosses to the other thread.
+// the numbers of a batch are written here. On shared memory, what is written
+// crosses to the other thread as it is (wire-inputs.ts).
 
 export class IntWriter {
   #ints: Int32Array;
+  readonly #shared: boolean;
   length = 0;
 
-  constructor(capacity = 1024) {
-    this.#ints = new Int32Array(capacity);
+  constructor(capacity = 1024, shared = false) {
+    this.#shared = shared;
+    this.#ints = this.#allocate(capacity);
+  }
+
+  /** The memory written so far and `room` ints after it (grown if need be): a view, valid until the next write. */
+  view(room: number): Int32Array {
+    while (this.length + room > this.#ints.length) this.#grow();
+    return this.#ints.subarray(0, this.length + room);
   }
 
   push(value: number): void {
@@ -38,8 +46,12 @@ export class IntWriter {
   }
 
   #grow(): void {
-    const bigger = new Int32Array(this.#ints.length * 2);
-    bigger.set(this.#ints);
+    const bigger = this.#allocate(this.#ints.length * 2);
+    bigger.set(this.#ints.subarray(0, this.length));
     this.#ints = bigger;
+  }
+
+  #allocate(capacity: number): Int32Array {
+    return this.#shared ? new Int32Array(new SharedArrayBuffer(capacity * Int32Array.BYTES_PER_ELEMENT)) : new Int32Array(capacity);
   }
 }

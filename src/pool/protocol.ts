@@ -35,10 +35,10 @@ export interface WorkerSetup {
 /**
  * One batch of calls of one phase (wire-inputs.ts), in two objects: each
  * object cloned costs a postMessage about 1.5 us. `ints` holds a header
- * (TASK_HEADER), then LAYOUT ints per call (where its facts start, where its
- * text starts, and its message's address and length), then the facts, then
- * room for the verdicts (at TASK_VERDICTS, 9 per call), which the worker
- * writes there. `ints` lies on a SharedArrayBuffer: it crosses by
+ * (TASK_HEADER), then the facts, then (at TASK_LAYOUT) LAYOUT ints per call
+ * (where its facts start, where its text starts, and its message's address
+ * and length), then room for the verdicts (at TASK_VERDICTS, 9 per call),
+ * which the worker writes there. `ints` lies on a SharedArrayBuffer: it crosses by
  * reference, not copied, either way. The messages themselves do not cross
  * either: the worker reads them in place.
  */
@@ -52,9 +52,11 @@ export const TASK_POLICY = 0;
 export const TASK_SETTINGS = 1;
 export const TASK_PHASE = 2;
 export const TASK_COUNT = 3;
-/** Where in ints the worker writes the batch's verdicts (wire-inputs.ts). */
-export const TASK_VERDICTS = 4;
-export const TASK_HEADER = 5;
+/** Where in ints the calls' layout starts (the facts start at TASK_HEADER). */
+export const TASK_LAYOUT = 4;
+/** Where in ints the worker writes the batch's verdicts. */
+export const TASK_VERDICTS = 5;
+export const TASK_HEADER = 6;
 
 /** An error thrown for one call, as data. */
 export interface ErrorData {

@@ -16,16 +16,17 @@
 // the worker reads in place. The engine holds the Buffers until the worker's
 // task has ended.
 //
-// The numbers are written into memory both threads share, with room after
-// them for the verdicts, which the worker writes there: neither array is
-// made afresh nor copied for a batch. A writer (and its memory) serves its
-// batch until the worker's task has ended, then the next.
+// The numbers are written into memory both threads share (the facts as calls
+// are added, the layout after them when the batch goes), with room after
+// them for the verdicts, which the worker writes there: no array is made
+// for a batch, and only the layout is copied. A writer (and its memory)
+// serves its batch until the worker's task has ended, then the next.
 
 import { INTS, type CallInput, type Given } from '../engine/verdict.js';
 import { PHASES, type Phase } from '../engine/phases.js';
 import type { PackedCalls } from '../engine/policy.js';
 import { IntWriter } from './int-writer.js';
-import { TASK_COUNT, TASK_HEADER, TASK_PHASE, TASK_POLICY, TASK_SETTINGS, TASK_VERDICTS, type BatchTask } from './protocol.js';
+import { TASK_COUNT, TASK_HEADER, TASK_LAYOUT, TASK_PHASE, TASK_POLICY, TASK_SETTINGS, TASK_VERDICTS, type BatchTask } from './protocol.js';
 
 const ID = 1;
 const MAILFROM = 2;
@@ -44,8 +45,8 @@ export type Echo = Given;
 
 /** Slots per call in a task's layout: facts offset, text offset, message address (low, high), length (-1: none). */
 export const LAYOUT = 5;
-/** Where call i's message slots are in a task's ints. */
-export const messageSlot = (i: number): number => TASK_HEADER + i * LAYOUT + 2;
+/** Where in a call's layout its message's slots are. */
+const MESSAGE_SLOTS = 2;
 
 /**
  * A batch's facts, written as calls are added. Writers are kept for the
@@ -55,12 +56,15 @@ export const messageSlot = (i: number): number => TASK_HEADER + i * LAYOUT + 2;
 export class InputWriter {
   static readonly #free: InputWriter[] = [];
   readonly #layout = new IntWriter(64 * LAYOUT);
-  readonly #facts = new IntWriter(64 * 8);
-  /** What crosses: header, layout, facts, verdicts. */
-  #shared = new Int32Array(new SharedArrayBuffer(4096 * Int32Array.BYTES_PER_ELEMENT));
+  /** What crosses: the header, the facts, then the layout and room for the verdicts. */
+  readonly #facts = new IntWriter(4096, true);
   readonly #parts: string[] = [];
   #partCount = 0;
   #textLength = 0;
+
+  private constructor() {
+    this.#facts.length = TASK_HEADER;
+  }
 
   static take(): InputWriter {
     return InputWriter.#free.pop() ?? new InputWriter();
@@ -69,7 +73,7 @@ export class InputWriter {
   /** Back to the free list, empty, once its batch's task has ended (the worker no longer reads or writes its memory). */
   release(): void {
     this.#layout.length = 0;
-    this.#facts.length = 0;
+    this.#facts.length = TASK_HEADER;
     // #parts keeps its length (and memory): finish() trims it to the batch's.
     this.#partCount = 0;
     this.#textLength = 0;
@@ -80,7 +84,7 @@ export class InputWriter {
   add(input: CallInput): Echo {
     const facts = this.#facts;
     const maskAt = facts.length;
-    this.#layout.push(maskAt);
+    this.#layout.push(maskAt - TASK_HEADER);
     this.#layout.push(this.#textLength);
     // The message's slots, written by messageAddresses when the batch goes.
     this.#layout.push(0);
@@ -117,26 +121,26 @@ export class InputWriter {
   }
 
   /**
-   * The task's ints and text: header, layout (message slots to be filled by
-   * messageAddresses), facts, room for the verdicts; and where the worker
-   * will have written those.
+   * The task's ints and text: header, facts, layout, room for the verdicts;
+   * where the messages' slots start (every LAYOUT ints, for
+   * messageAddresses to fill), and where the worker will have written the
+   * verdicts.
    */
-  finish(policy: number, settings: number, phase: Phase): BatchTask & { verdicts: Int32Array } {
+  finish(policy: number, settings: number, phase: Phase): BatchTask & { messagesAt: number; verdicts: Int32Array } {
     const layout = this.#layout.length;
     const count = layout / LAYOUT;
-    const verdictsAt = TASK_HEADER + layout + this.#facts.length;
-    const length = verdictsAt + count * INTS;
-    if (this.#shared.length < length) this.#shared = new Int32Array(new SharedArrayBuffer(2 * length * Int32Array.BYTES_PER_ELEMENT));
-    const ints = this.#shared.subarray(0, length);
+    const layoutAt = this.#facts.length;
+    const verdictsAt = layoutAt + layout;
+    const ints = this.#facts.view(layout + count * INTS);
     ints[TASK_POLICY] = policy;
     ints[TASK_SETTINGS] = settings;
     ints[TASK_PHASE] = PHASES.indexOf(phase);
     ints[TASK_COUNT] = count;
+    ints[TASK_LAYOUT] = layoutAt;
     ints[TASK_VERDICTS] = verdictsAt;
-    this.#layout.copyInto(ints, TASK_HEADER);
-    this.#facts.copyInto(ints, TASK_HEADER + layout);
+    this.#layout.copyInto(ints, layoutAt);
     if (this.#parts.length !== this.#partCount) this.#parts.length = this.#partCount;
-    return { ints, text: this.#parts.join(''), verdicts: ints.subarray(verdictsAt) };
+    return { ints, text: this.#parts.join(''), messagesAt: layoutAt + MESSAGE_SLOTS, verdicts: ints.subarray(verdictsAt) };
   }
 
   #string(value: unknown): boolean {
@@ -172,8 +176,11 @@ export class InputWriter {
 export function packedCalls(task: BatchTask): PackedCalls {
   const { ints, text } = task;
   const count = ints[TASK_COUNT]!;
+  const layoutAt = ints[TASK_LAYOUT]!;
   const verdictsAt = ints[TASK_VERDICTS]!;
-  if (verdictsAt < TASK_HEADER || verdictsAt + count * INTS > ints.length) throw new RangeError('the verdicts of a packed batch lie outside its ints');
-  // Two arrays apart: the addon reads one while it writes the other.
-  return { ints: ints.subarray(0, verdictsAt), text, count, layoutAt: TASK_HEADER, factsAt: TASK_HEADER + count * LAYOUT, verdicts: ints.subarray(verdictsAt, verdictsAt + count * INTS) };
+  if (!(TASK_HEADER <= layoutAt && layoutAt <= verdictsAt && verdictsAt + count * INTS <= ints.length)) {
+    throw new RangeError('the layout or the verdicts of a packed batch lie outside its ints');
+  }
+  // Two arrays apart: the addon reads one (and checks the layout in it) while it writes the other.
+  return { ints: ints.subarray(0, verdictsAt), text, count, layoutAt, factsAt: TASK_HEADER, verdicts: ints.subarray(verdictsAt, verdictsAt + count * INTS) };
 }

@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPolicy, Verdict, type CallInput } from '../../src/index.js';
 import { loadAddon } from '../../src/native/addon.js';
-import { InputWriter, LAYOUT, messageSlot, packedCalls } from '../../src/pool/wire-inputs.js';
-import { TASK_HEADER, type BatchTask } from '../../src/pool/protocol.js';
+import { InputWriter, LAYOUT, packedCalls } from '../../src/pool/wire-inputs.js';
+import type { BatchTask } from '../../src/pool/protocol.js';
 import { eml } from '../helpers/lua-policy.js';
 
 const reference = { name: 'reference', path: 'bench/policies/reference.lua' };
@@ -17,7 +17,7 @@ function pack(inputs: CallInput[]): BatchTask {
   for (const input of inputs) writer.add(input);
   // Not released: the writer's memory is the task's, for as long as the test uses it.
   const task = writer.finish(1, 0, 'data');
-  loadAddon().messageAddresses(task.ints, messageSlot(0), LAYOUT, ...inputs.map((i) => i.message));
+  loadAddon().messageAddresses(task.ints, task.messagesAt, LAYOUT, ...inputs.map((i) => i.message));
   return task;
 }
 
@@ -63,22 +63,23 @@ describe('a packed batch', () => {
     try {
       const task = pack(inputs.slice(0, 2));
       const calls = packedCalls(task);
-      const factsAt = TASK_HEADER + 1 * LAYOUT;
+      const second = calls.layoutAt + LAYOUT; // call 1's layout: facts offset, text offset, message address, length
       const broken = (edit: (ints: Int32Array) => void) => {
         const ints = calls.ints.slice();
         edit(ints);
         return { ...calls, ints };
       };
       const before = p.stats().calls;
-      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[factsAt] = 1 << 30))), /call 1 of a packed batch points outside it/);
-      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[factsAt + 1] = task.text.length + 1))), /call 1 of a packed batch points outside it/);
-      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[factsAt + 4] = -2))), /call 1 of a packed batch points outside it/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second] = 1 << 30))), /call 1 of a packed batch points outside it/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second + 1] = task.text.length + 1))), /call 1 of a packed batch points outside it/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second + 4] = -2))), /call 1 of a packed batch points outside it/);
       await assert.rejects(p.runPackedAsync('data', { ...calls, count: 1000, verdicts: undefined }), /the layout of a packed batch lies outside its ints/);
       await assert.rejects(p.runPackedAsync('data', { ...calls, count: 1000 }), /a packed batch of 1000 calls needs 9000 ints for its verdicts, got 18/);
       await assert.rejects(p.runPackedAsync('data', { ...calls, verdicts: task.ints.subarray(calls.factsAt, calls.factsAt + 18) }), /the verdicts of a packed batch overlap its calls/);
       assert.equal(p.stats().calls, before);
       // Facts that run past the end read as absent: the call runs without them.
-      const short = broken((ints) => (ints[calls.ints.length - 1] = 1000));
+      // (Call 1's facts: mask, mailfrom's length, rcptto's count, ...: a count of a million runs past the end.)
+      const short = broken((ints) => (ints[calls.factsAt + ints[second]! + 2] = 1_000_000));
       const encoded = await p.runPackedAsync('data', short);
       assert.equal(encoded.ints.length, 2 * 9);
     } finally {
