@@ -38,25 +38,31 @@ int32_t utf16Units(const std::string& s) {
   return units;
 }
 
+// The longest context value the batch text takes: its length is one UTF-16 unit.
+constexpr int32_t kMaxTextValueUnits = 0xFFFF;
+
 // Checks that a context can go in the batch text (keys and values valid
-// UTF-8 without NUL, keys numbered); false sends it in values instead.
+// UTF-8 without NUL, values short enough, keys numbered); false sends it in
+// values instead.
 bool contextFits(ContextMap& map, ContextKeyTable& keys, BatchText& text) {
   for (auto& e : map.entries()) {
-    if (utf16Units(e.first) < 0 || utf16Units(e.second) < 0) return false;
+    int32_t valueUnits = utf16Units(e.second);
+    if (utf16Units(e.first) < 0 || valueUnits < 0 || valueUnits > kMaxTextValueUnits) return false;
     if (keys.idFor(e.first, text.freshKeys) < 0) return false;
   }
   return true;
 }
 
-// Appends a context to the batch text and writes its [start, end) at slot.
+// Appends a context (checked by contextFits) to the batch text and writes
+// its [start, end) at slot: per entry, key id, value length, value.
 void appendContext(ContextMap& map, ContextKeyTable& keys, BatchText& text, int32_t* slot) {
   slot[0] = text.size();
-  bool first = true;
   for (auto& e : map.entries()) {
-    if (!first) text.push(u'\0');
-    first = false;
     text.push(ContextKeyTable::unitFor(keys.idFor(e.first, text.freshKeys)));
+    size_t lengthAt = text.size();
+    text.pushLength(0);
     text.appendUtf8(e.second);
+    text.setLength(lengthAt, static_cast<uint32_t>(text.size() - lengthAt - 2));
   }
   slot[1] = text.size();
 }

@@ -9,14 +9,16 @@
 //   ints[i*9 + 3, 4]   reply text: [start, end) in the batch text, or -1
 //   ints[i*9 + 5, 6]   connection context, likewise, when the call changed it:
 //                      for each entry the key's id as one character
-//                      (U+0080 + id, see context_keys.hpp) then the value,
-//                      entries separated by NUL
+//                      (U+0080 + id, see context_keys.hpp), the value's
+//                      length in UTF-16 code units as two characters (high
+//                      byte, low byte: a Latin-1 text stays Latin-1), then
+//                      the value (so JS finds its end without a search)
 //   ints[i*9 + 7, 8]   message context, likewise
 //
 // The batch text is one string for the whole batch (offsets in UTF-16 code
 // units, as JS slices); keys first seen in the batch are returned beside it.
 // A verdict whose strings are not valid UTF-8 or hold a NUL (or whose keys no
-// longer fit the table) sets kFlagStringsInValues and puts them in values[i*2] as
+// longer fit the table, or a context value of 64 Ki code units or more) sets kFlagStringsInValues and puts them in values[i*2] as
 // [text, connPairs, messPairs] instead. values[i*2 + 1] holds the rare rest
 // { headerEdits, message, mailfrom, rcptto, errors, logs }, or nothing.
 #pragma once
@@ -59,6 +61,15 @@ struct BatchText {
     if (u > widest) widest = u;
   }
   void appendUtf8(const std::string& s);  // s already checked: valid, no NUL
+  // Appends n (below 64 Ki) as two units, its high and low byte.
+  void pushLength(uint32_t n) {
+    push(static_cast<char16_t>(n >> 8));
+    push(static_cast<char16_t>(n & 0xFF));
+  }
+  void setLength(size_t at, uint32_t n) {
+    units[at] = static_cast<char16_t>(n >> 8);
+    units[at + 1] = static_cast<char16_t>(n & 0xFF);
+  }
   // Latin-1 when every unit fits (a plain copy for V8), else UTF-16.
   Napi::String toJs(Napi::Env env) const;
 };

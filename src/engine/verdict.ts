@@ -190,20 +190,20 @@ function setEntry(out: Context, key: string, value: string): void {
 const FIRST_KEY_CODE = 0x80;
 
 /**
- * A context from text[start, end): entries separated by NUL, each the key's
- * id as one character (U+0080 + id) and then the value. The keys come from
- * the table, strings V8 has interned already: making them afresh for every
- * verdict cost more than the rest of decoding.
+ * A context from text[start, end): per entry, the key's id as one character
+ * (U+0080 + id), the value's length as two (high byte, low byte), then the
+ * value (native/napi/verdict_js.hpp). The keys come from the table: making
+ * them afresh for every verdict cost more than the rest of decoding.
  */
 function contextFromText(text: string, start: number, end: number, keys: readonly string[]): Context {
   const out: Context = {};
   let p = start;
   while (p < end) {
     const key = keys[text.charCodeAt(p) - FIRST_KEY_CODE]!;
-    let q = text.indexOf('\0', p + 1);
-    if (q < 0 || q > end) q = end;
-    setEntry(out, key, text.slice(p + 1, q));
-    p = q + 1;
+    const from = p + 3;
+    const to = Math.min(end, from + ((text.charCodeAt(p + 1) << 8) | text.charCodeAt(p + 2)));
+    setEntry(out, key, text.slice(from, to));
+    p = to;
   }
   return out;
 }

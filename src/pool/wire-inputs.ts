@@ -58,9 +58,8 @@ export class InputWriter {
   readonly #layout = new IntWriter(64 * LAYOUT);
   /** What crosses: the header, the facts, then the layout and room for the verdicts. */
   readonly #facts = new IntWriter(4096, true);
-  readonly #parts: string[] = [];
-  #partCount = 0;
-  #textLength = 0;
+  /** The batch's text so far: V8 keeps a concatenation as a tree, flattened once, as it crosses. */
+  #text = '';
 
   private constructor() {
     this.#facts.length = TASK_HEADER;
@@ -74,9 +73,7 @@ export class InputWriter {
   release(): void {
     this.#layout.length = 0;
     this.#facts.length = TASK_HEADER;
-    // #parts keeps its length (and memory): finish() trims it to the batch's.
-    this.#partCount = 0;
-    this.#textLength = 0;
+    this.#text = '';
     if (InputWriter.#free.length < 64) InputWriter.#free.push(this);
   }
 
@@ -85,7 +82,7 @@ export class InputWriter {
     const facts = this.#facts;
     const maskAt = facts.length;
     this.#layout.push(maskAt - TASK_HEADER);
-    this.#layout.push(this.#textLength);
+    this.#layout.push(this.#text.length);
     // The message's slots, written by messageAddresses when the batch goes.
     this.#layout.push(0);
     this.#layout.push2(0, -1);
@@ -139,15 +136,13 @@ export class InputWriter {
     ints[TASK_LAYOUT] = layoutAt;
     ints[TASK_VERDICTS] = verdictsAt;
     this.#layout.copyInto(ints, layoutAt);
-    if (this.#parts.length !== this.#partCount) this.#parts.length = this.#partCount;
-    return { ints, text: this.#parts.join(''), messagesAt: layoutAt + MESSAGE_SLOTS, verdicts: ints.subarray(verdictsAt) };
+    return { ints, text: this.#text, messagesAt: layoutAt + MESSAGE_SLOTS, verdicts: ints.subarray(verdictsAt) };
   }
 
   #string(value: unknown): boolean {
     if (typeof value !== 'string') return false;
     this.#facts.push(value.length);
-    this.#parts[this.#partCount++] = value;
-    this.#textLength += value.length;
+    this.#text += value;
     return true;
   }
 
@@ -162,9 +157,8 @@ export class InputWriter {
       if (typeof raw !== 'string' && typeof raw !== 'number') continue;
       const value = String(raw);
       facts.push2(key.length, value.length);
-      this.#parts[this.#partCount++] = key;
-      this.#parts[this.#partCount++] = value;
-      this.#textLength += key.length + value.length;
+      this.#text += key;
+      this.#text += value;
       n++;
     }
     facts.set(countAt, n);

@@ -213,6 +213,17 @@ describe('msg contexts', () => {
     assert.equal(({} as Record<string, unknown>).constructor, Object, 'no prototype changed');
   });
 
+  it('gives back context values of every length, past 255 and 65 535 code units too', (t) => {
+    const p = data(t, `for _, n in ipairs({0, 1, 255, 256, 65535, 65536, 70000}) do msg:context_set(${MESS}, "a" .. n, string.rep("a", n)) end
+      msg:context_set(${MESS}, "wide", string.rep("é", 300)) msg:context_set(${MESS}, "astral", string.rep("😀", 40000))`);
+    twice(() => {
+      const got = mess(p, { message: eml(['Subject: s']) });
+      for (const n of [0, 1, 255, 256, 65535, 65536, 70000]) assert.equal(got[`a${n}`], 'a'.repeat(n), `a value of ${n} code units`);
+      assert.equal(got.wide, 'é'.repeat(300));
+      assert.equal(got.astral, '😀'.repeat(40000), '80 000 code units, from 160 000 bytes');
+    });
+  });
+
   it('reports an error for a context type that is neither message nor connection', (t) => {
     const p = data(t, `msg:context_set(${MESS}, "before", "1") msg:context_set(7, "k", "v")`);
     twice(() => {

@@ -237,7 +237,7 @@ msys.registerModule("facts", mod)`;
     const facts = openPolicy({ scripts: [{ name: 'facts', source: FACTS }] });
     const pooled = openEngine({ scripts: [{ name: 'facts', source: FACTS }], threads: 1, log: () => {} });
     try {
-      const odd = ['ü@例え.jp', '😀 <x@y>', 'lone \ud800 high', 'lone \udc00 low', 'nul\0inside', '', 'ÿ latin-1'];
+      const odd = ['ü@例え.jp', '😀 <x@y>', 'lone \ud800 high', 'lone \udc00 low', 'nul\0inside', '', 'ÿ latin-1', 'long '.repeat(60), 'longer '.repeat(10000)];
       const inputs: CallInput[] = odd.map((text, i) => ({
         message: message([`Subject: ${i}`]),
         id: text,
