@@ -75,6 +75,16 @@ export type BatchResult = EncodedVerdicts | { error: ErrorData };
 /** A BatchResult as a worker sends it: the verdicts' ints are already in the task's shared ints. */
 export type SentBatchResult = Omit<EncodedVerdicts, 'ints'> | { error: ErrorData };
 
+/**
+ * A batch on the control port, and its answer when the batch ran: arrays,
+ * not objects, because V8 reads an array back from a message for less than
+ * an object (no property names, no shapes to build): a microsecond a batch
+ * on each side. Anything else (an answer with an error too) is a
+ * ControlRequest or ControlReply.
+ */
+export type TaskMessage = [id: number, ints: Int32Array, text: string];
+export type TaskAnswer = [id: number, text: string, keys: string[], values: unknown[] | undefined];
+
 /** Sent once by each worker through parentPort: its control port. */
 export interface ControlHello {
   scriptletControl: MessagePort;
@@ -88,9 +98,7 @@ export type ControlRequest =
   | { kind: 'open'; id: number; policy: number }
   /** A version no task will name again: its master is closed. */
   | { kind: 'retire'; id: number; policy: number }
-  | { kind: 'stats'; id: number }
-  /** A batch of calls; answered with its BatchResult. */
-  | { kind: 'task'; id: number; task: BatchTask };
+  | { kind: 'stats'; id: number };
 
 export type ControlReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorData };
 

@@ -6,7 +6,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { ScriptletError } from '../engine/errors.js';
-import type { BatchTask, SentBatchResult, ControlHello, ControlReply, ControlRequest } from './protocol.js';
+import type { BatchTask, ControlHello, ControlReply, ControlRequest, SentBatchResult, TaskAnswer, TaskMessage } from './protocol.js';
 import { errorFromData } from './wire-verdicts.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
@@ -60,7 +60,7 @@ export class WorkerControls {
     const { threadId, scriptletControl: port } = hello;
     const worker: Controlled = { port, pending: new Map(), tasks: 0 };
     this.#workers.set(threadId, worker);
-    port.on('message', (reply: ControlReply) => this.#answer(worker, reply));
+    port.on('message', (reply: TaskAnswer | ControlReply) => this.#answer(worker, reply));
     port.on('close', () => {
       if (this.#workers.get(threadId) === worker) this.#left(threadId);
     });
@@ -145,7 +145,7 @@ export class WorkerControls {
     const [threadId, worker] = least;
     worker.tasks++;
     const done = () => void worker.tasks--;
-    const answer = this.request(threadId, { kind: 'task', task }) as Promise<SentBatchResult>;
+    const answer = this.#send(worker, (id) => [id, task.ints, task.text] satisfies TaskMessage) as Promise<SentBatchResult>;
     answer.then(done, done);
     return answer;
   }
@@ -153,12 +153,16 @@ export class WorkerControls {
   request(threadId: number, ask: Ask): Promise<unknown> {
     const worker = this.#workers.get(threadId);
     if (!worker) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
+    return this.#send(worker, (id) => ({ ...ask, id }));
+  }
+
+  #send(worker: Controlled, message: (id: number) => TaskMessage | ControlRequest): Promise<unknown> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       worker.pending.set(id, { resolve, reject });
       // Kept referenced while it owes an answer, so a process waiting for it stays up.
       worker.port.ref();
-      worker.port.postMessage({ ...ask, id });
+      worker.port.postMessage(message(id));
     });
   }
 
@@ -179,12 +183,14 @@ export class WorkerControls {
     this.stopWaiting(new ScriptletError('ERR_SCRIPTLET_CLOSED', 'the engine closed'));
   }
 
-  #answer(worker: Controlled, reply: ControlReply): void {
-    const p = worker.pending.get(reply.id);
+  #answer(worker: Controlled, reply: TaskAnswer | ControlReply): void {
+    const id = Array.isArray(reply) ? reply[0] : reply.id;
+    const p = worker.pending.get(id);
     if (!p) return;
-    worker.pending.delete(reply.id);
+    worker.pending.delete(id);
     if (worker.pending.size === 0) worker.port.unref();
-    if (reply.ok) p.resolve(reply.value);
+    if (Array.isArray(reply)) p.resolve({ text: reply[1], keys: reply[2], values: reply[3] } satisfies SentBatchResult);
+    else if (reply.ok) p.resolve(reply.value);
     else p.reject(errorFromData(reply.error));
   }
 }

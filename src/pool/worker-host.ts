@@ -10,7 +10,7 @@ import type { NativeVerdictRest } from '../native/types.js';
 import {
   errorData,
   type BatchResult,
-  type SentBatchResult,
+  type TaskAnswer,
   type BatchTask,
   type ControlReply,
   type ControlRequest,
@@ -114,12 +114,16 @@ export class WorkerHost {
   /** A batch from the control port: answered there, with its result or the error that ended it. */
   onTask(id: number, task: BatchTask, port: MessagePort): void {
     this.runTask(task).then(
-      ({ result, transferList }) => port.postMessage({ id, ok: true, value: sendable(result) } satisfies ControlReply, transferList),
+      ({ result, transferList }) => {
+        // Verdicts as a TaskAnswer; a batch that could not run, as a reply.
+        if ('error' in result) port.postMessage({ id, ok: true, value: result } satisfies ControlReply);
+        else port.postMessage([id, result.text, result.keys, result.values] satisfies TaskAnswer, transferList);
+      },
       (err: unknown) => port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply),
     );
   }
 
-  onControl(request: Exclude<ControlRequest, { kind: 'task' }>, port: MessagePort): void {
+  onControl(request: ControlRequest, port: MessagePort): void {
     let reply: ControlReply;
     try {
       reply = { id: request.id, ok: true, value: this.#control(request) };
@@ -129,7 +133,7 @@ export class WorkerHost {
     port.postMessage(reply);
   }
 
-  #control(request: Exclude<ControlRequest, { kind: 'task' }>): unknown {
+  #control(request: ControlRequest): unknown {
     switch (request.kind) {
       case 'settings':
         this.#apply(request.settings);
@@ -207,12 +211,6 @@ export class WorkerHost {
 }
 
 /** The edited messages of a result that are the whole of their memory (the addon's copies): they move. */
-/** The result without the verdicts' ints: they are in the task's ints already, which the calling thread shares. */
-function sendable(result: BatchResult): SentBatchResult {
-  if ('error' in result) return result;
-  return { text: result.text, values: result.values, keys: result.keys };
-}
-
 function movableMessages(result: BatchResult): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   if ('error' in result || !result.values) return out;
