@@ -29,6 +29,18 @@ export class IntWriter {
     this.#ints[this.length++] = b;
   }
 
+  push5(a: number, b: number, c: number, d: number, e: number): void {
+    if (this.length + 5 > this.#ints.length) this.#grow();
+    const ints = this.#ints;
+    const at = this.length;
+    ints[at] = a;
+    ints[at + 1] = b;
+    ints[at + 2] = c;
+    ints[at + 3] = d;
+    ints[at + 4] = e;
+    this.length = at + 5;
+  }
+
   set(at: number, value: number): void {
     this.#ints[at] = value;
   }

@@ -81,11 +81,8 @@ export class InputWriter {
   add(input: CallInput): Echo {
     const facts = this.#facts;
     const maskAt = facts.length;
-    this.#layout.push(maskAt - TASK_HEADER);
-    this.#layout.push(this.#text.length);
-    // The message's slots, written by messageAddresses when the batch goes.
-    this.#layout.push(0);
-    this.#layout.push2(0, -1);
+    // Facts and text offsets; the message's slots (written by messageAddresses when the batch goes).
+    this.#layout.push5(maskAt - TASK_HEADER, this.#text.length, 0, 0, -1);
     facts.push(0);
     let mask = 0;
     if (this.#string(input.id)) mask |= ID;
@@ -94,7 +91,7 @@ export class InputWriter {
     if (Array.isArray(rcptto)) {
       mask |= RCPTTO;
       facts.push(rcptto.length);
-      for (const r of rcptto) this.#string(String(r));
+      for (const r of rcptto) this.#string(typeof r === 'string' ? r : String(r));
     }
     if (this.#string(input.rcpt)) mask |= RCPT;
     if (this.#string(input.helo)) mask |= HELO;
