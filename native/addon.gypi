@@ -101,6 +101,12 @@
     {
       'target_name': 'scriptlet',
       'dependencies': ['scriptlet_core', "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      # A worker thread that ends (process.exit, worker.terminate) in the
+      # middle of a call makes the addon's Node-API calls fail, and the error
+      # cannot be thrown into JS any more: without this, node-addon-api throws
+      # it again as a C++ exception out of its callback wrapper, and the
+      # process aborts (exit 134) instead of ending as asked.
+      'defines': ['NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS'],
       'sources': [
         'napi/addon.cpp',
         'napi/master_object.cpp',

@@ -356,8 +356,7 @@ export class Engine extends EventEmitter {
     for (const batch of [...this.#inFlight, ...this.#batcher.takeAll()]) this.#tempfail(batch, 'deadline');
     this.#inFlight.clear();
     // Every caller has its answer. The workers still finish the Lua calls
-    // they are in (a thread ended in the middle of one can take the process
-    // with it: see docs/threads.md), for at most CLOSE_TIMEOUT_MS, then stop.
+    // they are in (see docs/threads.md), for at most CLOSE_TIMEOUT_MS, then stop.
     // (piscina's own close() can end a worker whose task still runs.)
     if (this.#running.size > 0) {
       let grace: NodeJS.Timeout | undefined;
