@@ -81,37 +81,35 @@ export class InputWriter {
   add(input: CallInput): Echo {
     const facts = this.#facts;
     const maskAt = facts.length;
+    // The call's strings are appended to a local and stored once: the writer
+    // is an old object, so each store of a new string into it costs a write
+    // barrier.
+    let text = this.#text;
     // Facts and text offsets; the message's slots (written by messageAddresses when the batch goes).
-    this.#layout.push5(maskAt - TASK_HEADER, this.#text.length, 0, 0, -1);
+    this.#layout.push5(maskAt - TASK_HEADER, text.length, 0, 0, -1);
     facts.push(0);
     let mask = 0;
-    if (this.#string(input.id)) mask |= ID;
-    if (this.#string(input.mailfrom)) mask |= MAILFROM;
-    const rcptto = input.rcptto;
+    const { id, mailfrom, rcptto, rcpt, helo, remoteAddr, remotePort, localAddr, localPort, context } = input;
+    if (typeof id === 'string') (mask |= ID), (text = this.#put(text, id));
+    if (typeof mailfrom === 'string') (mask |= MAILFROM), (text = this.#put(text, mailfrom));
     if (Array.isArray(rcptto)) {
       mask |= RCPTTO;
       facts.push(rcptto.length);
-      for (const r of rcptto) this.#string(typeof r === 'string' ? r : String(r));
+      for (const r of rcptto) text = this.#put(text, typeof r === 'string' ? r : String(r));
     }
-    if (this.#string(input.rcpt)) mask |= RCPT;
-    if (this.#string(input.helo)) mask |= HELO;
-    if (this.#string(input.remoteAddr)) mask |= REMOTE_ADDR;
-    if (typeof input.remotePort === 'number') {
-      mask |= REMOTE_PORT;
-      facts.push(input.remotePort | 0);
-    }
-    if (this.#string(input.localAddr)) mask |= LOCAL_ADDR;
-    if (typeof input.localPort === 'number') {
-      mask |= LOCAL_PORT;
-      facts.push(input.localPort | 0);
-    }
-    const context = input.context;
+    if (typeof rcpt === 'string') (mask |= RCPT), (text = this.#put(text, rcpt));
+    if (typeof helo === 'string') (mask |= HELO), (text = this.#put(text, helo));
+    if (typeof remoteAddr === 'string') (mask |= REMOTE_ADDR), (text = this.#put(text, remoteAddr));
+    if (typeof remotePort === 'number') (mask |= REMOTE_PORT), facts.push(remotePort | 0);
+    if (typeof localAddr === 'string') (mask |= LOCAL_ADDR), (text = this.#put(text, localAddr));
+    if (typeof localPort === 'number') (mask |= LOCAL_PORT), facts.push(localPort | 0);
     const conn = typeof context === 'object' && context !== null ? context.conn : undefined;
     const mess = typeof context === 'object' && context !== null ? context.mess : undefined;
-    if (this.#context(conn)) mask |= CONN;
-    if (this.#context(mess)) mask |= MESS;
+    if (typeof conn === 'object' && conn !== null) (mask |= CONN), (text = this.#context(text, conn));
+    if (typeof mess === 'object' && mess !== null) (mask |= MESS), (text = this.#context(text, mess));
+    this.#text = text;
     facts.set(maskAt, mask);
-    return { mailfrom: input.mailfrom, rcptto: input.rcptto, context: conn === undefined && mess === undefined ? undefined : { conn, mess } };
+    return { mailfrom, rcptto, context: conn === undefined && mess === undefined ? undefined : { conn, mess } };
   }
 
   /**
@@ -136,15 +134,14 @@ export class InputWriter {
     return { ints, text: this.#text, messagesAt: layoutAt + MESSAGE_SLOTS, verdicts: ints.subarray(verdictsAt) };
   }
 
-  #string(value: unknown): boolean {
-    if (typeof value !== 'string') return false;
+  /** text and value; value's length in the facts. */
+  #put(text: string, value: string): string {
     this.#facts.push(value.length);
-    this.#text += value;
-    return true;
+    return text + value;
   }
 
-  #context(context: unknown): boolean {
-    if (typeof context !== 'object' || context === null) return false;
+  /** text and the context's entries; their count and lengths in the facts. */
+  #context(text: string, context: object): string {
     const facts = this.#facts;
     const countAt = facts.length;
     facts.push(0);
@@ -154,12 +151,11 @@ export class InputWriter {
       if (typeof raw !== 'string' && typeof raw !== 'number') continue;
       const value = String(raw);
       facts.push2(key.length, value.length);
-      this.#text += key;
-      this.#text += value;
+      text = text + key + value;
       n++;
     }
     facts.set(countAt, n);
-    return true;
+    return text;
   }
 }
 
