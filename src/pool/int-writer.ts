@@ -12,6 +12,11 @@ export class IntWriter {
     this.#ints = this.#allocate(capacity);
   }
 
+  /** How many ints it holds before it must grow. */
+  get capacity(): number {
+    return this.#ints.length;
+  }
+
   /** The memory written so far and `room` ints after it (grown if need be): a view, valid until the next write. */
   view(room: number): Int32Array {
     while (this.length + room > this.#ints.length) this.#grow();

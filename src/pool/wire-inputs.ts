@@ -47,6 +47,8 @@ export type Echo = Given;
 export const LAYOUT = 5;
 /** Where in a call's layout its message's slots are. */
 const MESSAGE_SLOTS = 2;
+/** The most shared memory (in ints) a writer keeps for the next batch: enough for 1 024 calls with a few facts each. */
+const MAX_KEPT_INTS = 1 << 16;
 
 /**
  * A batch's facts, written as calls are added. Writers are kept for the
@@ -74,7 +76,9 @@ export class InputWriter {
     this.#layout.length = 0;
     this.#facts.length = TASK_HEADER;
     this.#text = '';
-    if (InputWriter.#free.length < 64) InputWriter.#free.push(this);
+    // A writer grown by a big batch (4 096 calls need some 400 KB) is not
+    // kept: up to 64 of them would hold their memory for good.
+    if (InputWriter.#free.length < 64 && this.#facts.capacity <= MAX_KEPT_INTS) InputWriter.#free.push(this);
   }
 
   /** Writes input's facts; returns what the verdict will need of the input. */
