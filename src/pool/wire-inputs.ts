@@ -94,23 +94,53 @@ export class InputWriter {
     facts.push(0);
     let mask = 0;
     const { id, mailfrom, rcptto, rcpt, helo, remoteAddr, remotePort, localAddr, localPort, context } = input;
-    if (typeof id === 'string') (mask |= ID), (text = this.#put(text, id));
-    if (typeof mailfrom === 'string') (mask |= MAILFROM), (text = this.#put(text, mailfrom));
+    if (typeof id === 'string') {
+      mask |= ID;
+      text = this.#put(text, id);
+    }
+    if (typeof mailfrom === 'string') {
+      mask |= MAILFROM;
+      text = this.#put(text, mailfrom);
+    }
     if (Array.isArray(rcptto)) {
       mask |= RCPTTO;
       facts.push(rcptto.length);
       for (const r of rcptto) text = this.#put(text, typeof r === 'string' ? r : String(r));
     }
-    if (typeof rcpt === 'string') (mask |= RCPT), (text = this.#put(text, rcpt));
-    if (typeof helo === 'string') (mask |= HELO), (text = this.#put(text, helo));
-    if (typeof remoteAddr === 'string') (mask |= REMOTE_ADDR), (text = this.#put(text, remoteAddr));
-    if (typeof remotePort === 'number') (mask |= REMOTE_PORT), facts.push(remotePort | 0);
-    if (typeof localAddr === 'string') (mask |= LOCAL_ADDR), (text = this.#put(text, localAddr));
-    if (typeof localPort === 'number') (mask |= LOCAL_PORT), facts.push(localPort | 0);
+    if (typeof rcpt === 'string') {
+      mask |= RCPT;
+      text = this.#put(text, rcpt);
+    }
+    if (typeof helo === 'string') {
+      mask |= HELO;
+      text = this.#put(text, helo);
+    }
+    if (typeof remoteAddr === 'string') {
+      mask |= REMOTE_ADDR;
+      text = this.#put(text, remoteAddr);
+    }
+    if (typeof remotePort === 'number') {
+      mask |= REMOTE_PORT;
+      facts.push(remotePort | 0);
+    }
+    if (typeof localAddr === 'string') {
+      mask |= LOCAL_ADDR;
+      text = this.#put(text, localAddr);
+    }
+    if (typeof localPort === 'number') {
+      mask |= LOCAL_PORT;
+      facts.push(localPort | 0);
+    }
     const conn = typeof context === 'object' && context !== null ? context.conn : undefined;
     const mess = typeof context === 'object' && context !== null ? context.mess : undefined;
-    if (typeof conn === 'object' && conn !== null) (mask |= CONN), (text = this.#context(text, conn));
-    if (typeof mess === 'object' && mess !== null) (mask |= MESS), (text = this.#context(text, mess));
+    if (typeof conn === 'object' && conn !== null) {
+      mask |= CONN;
+      text = this.#context(text, conn);
+    }
+    if (typeof mess === 'object' && mess !== null) {
+      mask |= MESS;
+      text = this.#context(text, mess);
+    }
     this.#text = text;
     facts.set(maskAt, mask);
     return { mailfrom, rcptto, context: conn === undefined && mess === undefined ? undefined : { conn, mess } };
