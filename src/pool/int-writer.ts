@@ -55,13 +55,6 @@ export class IntWriter {
     target.set(this.#ints.subarray(0, this.length), offset);
   }
 
-  /** What was written, as a new array; the writer starts again empty. */
-  take(): Int32Array {
-    const out = this.#ints.slice(0, this.length);
-    this.length = 0;
-    return out;
-  }
-
   #grow(): void {
     const bigger = this.#allocate(this.#ints.length * 2);
     bigger.set(this.#ints.subarray(0, this.length));

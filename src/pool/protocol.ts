@@ -38,9 +38,9 @@ export interface WorkerSetup {
  * (TASK_HEADER), then the facts, then (at TASK_LAYOUT) LAYOUT ints per call
  * (where its facts start, where its text starts, and its message's address
  * and length), then room for the verdicts (at TASK_VERDICTS, 9 per call),
- * which the worker writes there. `ints` lies on a SharedArrayBuffer: it crosses by
- * reference, not copied, either way. The messages themselves do not cross
- * either: the worker reads them in place.
+ * which the worker writes there. `ints` lies on a SharedArrayBuffer: it
+ * crosses by reference, not copied, either way. The messages themselves do
+ * not cross either: the worker reads them in place.
  */
 export interface BatchTask {
   ints: Int32Array;
