@@ -7,7 +7,7 @@
 import type { Phase } from '../engine/phases.js';
 import type { CallInput } from '../engine/verdict.js';
 import type { PoolVerdict } from './pool-verdict.js';
-import { InputWriter, type Echo } from './wire-inputs.js';
+import { InputWriter } from './wire-inputs.js';
 
 export interface CallReply {
   resolve(verdict: PoolVerdict): void;
@@ -19,12 +19,15 @@ export type Delivery = (outcomes: (PoolVerdict | Error)[], batch: Batch) => void
 
 export class Batch {
   readonly phase: Phase;
-  /** Its calls' facts, and the memory they and the verdicts cross in: until its task has ended (then the writer serves another batch). */
+  /**
+   * Its calls' facts, what their verdicts need of their inputs, their
+   * messages (read in place by the worker), and the memory the facts and the
+   * verdicts cross in: until its task has ended (then the writer serves
+   * another batch).
+   */
   writer: InputWriter | null = InputWriter.take();
-  readonly echoes: Echo[] = [];
-  /** Read in place by the worker: held until its task has ended. */
-  readonly messages: (Buffer | undefined)[] = [];
   readonly replies: CallReply[] = [];
+  #size = 0;
   /** Its delay is up: it goes as soon as a worker is free. */
   due = false;
   #delivery: Delivery | null;
@@ -36,7 +39,7 @@ export class Batch {
   }
 
   get size(): number {
-    return this.echoes.length;
+    return this.#size;
   }
 
   get settled(): boolean {
@@ -45,8 +48,8 @@ export class Batch {
 
   /** Adds a checked call: its facts are read now, its message when it runs. */
   add(input: CallInput, reply?: CallReply): void {
-    this.echoes.push(this.writer!.add(input));
-    this.messages.push(input.message);
+    this.writer!.add(input);
+    this.#size++;
     if (reply) this.replies.push(reply);
   }
 
@@ -63,14 +66,12 @@ export class Batch {
     const delivery = this.#delivery!;
     this.#delivery = null;
     delivery(outcomes, this);
-    this.echoes.length = 0;
     this.replies.length = 0;
     return true;
   }
 
-  /** Its worker's task has ended: the messages it read in place are let go too, and its writer serves another batch. */
+  /** Its worker's task has ended: its writer lets go of the inputs (the messages the worker read in place too) and serves another batch. */
   ended(): void {
-    this.messages.length = 0;
     this.writer?.release();
     this.writer = null;
   }

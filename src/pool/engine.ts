@@ -383,10 +383,10 @@ export class Engine extends EventEmitter {
     // The worker writes the verdicts into the task's ints, which it shares
     // with this thread: the batch holds them, and the writer, until the
     // task has ended (batch.ended()).
-    const { ints, text, messagesAt, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
+    const { ints, text, messagesAt, messages, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
     // The worker reads each message where it is: the batch holds the
     // Buffers until the task has ended, answered or not (see #running).
-    this.#addon.messageAddresses(ints, messagesAt, LAYOUT, ...batch.messages);
+    this.#addon.messageAddresses(ints, messagesAt, LAYOUT, ...messages);
     const task: BatchTask = { ints, text };
     this.#inFlight.add(batch);
     this.#tasks++;
@@ -411,7 +411,7 @@ export class Engine extends EventEmitter {
   #finished(batch: Batch, result: SentBatchResult, verdicts: Int32Array, version: string): void {
     if (batch.settled) return;
     this.#inFlight.delete(batch);
-    batch.settle(decodeVerdicts(result, verdicts, batch.phase, version, batch.echoes));
+    batch.settle(decodeVerdicts(result, verdicts, batch.phase, version, batch.writer!));
     this.#next();
   }
 
@@ -424,7 +424,10 @@ export class Engine extends EventEmitter {
   }
 
   #tempfail(batch: Batch, reason: TempfailReason, version = this.version): void {
-    const verdicts = batch.echoes.map((echo) => tempfailVerdict(batch.phase, echo, version));
+    // A settled batch may have let go of its writer (its task ended).
+    if (batch.settled) return;
+    const writer = batch.writer!;
+    const verdicts = Array.from({ length: writer.count }, (_, i) => tempfailVerdict(batch.phase, writer.given(i), version));
     if (batch.settle(verdicts)) this.#tempfailed[reason] += verdicts.length;
   }
 

@@ -4,8 +4,7 @@
 // came first).
 
 import type { Phase } from '../engine/phases.js';
-import type { Verdict } from '../engine/verdict.js';
-import type { Echo } from './wire-inputs.js';
+import type { Given, Verdict } from '../engine/verdict.js';
 
 /** A Verdict's fields, as plain data: what engine.run resolves to. */
 export type PoolVerdict = { readonly [K in keyof Verdict]: Verdict[K] };
@@ -24,7 +23,7 @@ const UNCHANGED = Object.freeze({ mailfrom: false, rcptto: false });
  * A 451 for a call that did not finish: nothing the call did is kept, so the
  * envelope and contexts are the input's, and the phase ends ('done').
  */
-export function tempfailVerdict(phase: Phase, echo: Echo, version: string): PoolVerdict {
+export function tempfailVerdict(phase: Phase, given: Given, version: string): PoolVerdict {
   return {
     phase,
     disposition: { code: TEMPFAIL_CODE, text: TEMPFAIL_TEXT, phase, disconnect: false, discard: false },
@@ -32,10 +31,10 @@ export function tempfailVerdict(phase: Phase, echo: Echo, version: string): Pool
     tempfailed: true,
     headerEdits: NONE,
     message: undefined,
-    mailfrom: echo.mailfrom,
-    rcptto: echo.rcptto,
+    mailfrom: given.mailfrom,
+    rcptto: given.rcptto,
     envelopeChanged: UNCHANGED,
-    context: { conn: echo.context?.conn ?? {}, mess: echo.context?.mess ?? {} },
+    context: { conn: given.context?.conn ?? {}, mess: given.context?.mess ?? {} },
     errors: NONE,
     logs: NONE,
     callouts: 0,

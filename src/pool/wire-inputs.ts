@@ -21,8 +21,15 @@
 // them for the verdicts, which the worker writes there: no array is made
 // for a batch, and only the layout is copied. A writer (and its memory)
 // serves its batch until the worker's task has ended, then the next.
+//
+// A batch holds no object of its own per call while it waits and runs: what
+// its verdicts will need of each input, its messages and the pieces of its
+// text go into arrays its writer keeps from one batch to the next. Batches
+// of a thousand calls queued behind the workers, each call with an object
+// of its own, made every young-generation GC copy megabytes, with V8's
+// helper threads busy beside the workers.
 
-import { INTS, type CallInput, type Given } from '../engine/verdict.js';
+import { INTS, type CallInput, type Context, type Given } from '../engine/verdict.js';
 import { PHASES, type Phase } from '../engine/phases.js';
 import type { PackedCalls } from '../engine/policy.js';
 import { IntWriter } from './int-writer.js';
@@ -40,13 +47,18 @@ const LOCAL_PORT = 256;
 const CONN = 512;
 const MESS = 1024;
 
-/** What the calling thread keeps of a call to build its verdict: the parts a call may leave as they were. */
-export type Echo = Given;
+/** What a batch's verdicts need of its inputs: the parts a call may leave as they were. */
+export interface Givens {
+  readonly count: number;
+  given(i: number): Given;
+}
 
 /** Slots per call in a task's layout: facts offset, text offset, message address (low, high), length (-1: none). */
 export const LAYOUT = 5;
 /** Where in a call's layout its message's slots are. */
 const MESSAGE_SLOTS = 2;
+/** Per call in a writer's givens: mailfrom, rcptto, context.conn, context.mess. */
+const GIVEN = 4;
 /** The most shared memory (in ints) a writer keeps for the next batch: enough for 1 024 calls with a few facts each. */
 const MAX_KEPT_INTS = 1 << 16;
 
@@ -55,13 +67,20 @@ const MAX_KEPT_INTS = 1 << 16;
  * next batch once their batch's task has ended (take / release): a batch's
  * numbers and strings then cost no garbage but the string that crosses.
  */
-export class InputWriter {
+export class InputWriter implements Givens {
   static readonly #free: InputWriter[] = [];
   readonly #layout = new IntWriter(64 * LAYOUT);
   /** What crosses: the header, the facts, then the layout and room for the verdicts. */
   readonly #facts = new IntWriter(4096, true);
-  /** The batch's text so far: V8 keeps a concatenation as a tree, flattened once, as it crosses. */
-  #text = '';
+  /** The batch's text, as its pieces (the inputs' own strings), joined when the batch goes. */
+  readonly #pieces: string[] = [];
+  #pieceCount = 0;
+  #textLength = 0;
+  /** Per call, GIVEN slots: what its verdict needs of its input. */
+  readonly #givens: unknown[] = [];
+  /** Per call, its message (read in place by the worker). */
+  readonly #messages: (Buffer | undefined)[] = [];
+  count = 0;
 
   private constructor() {
     this.#facts.length = TASK_HEADER;
@@ -75,52 +94,54 @@ export class InputWriter {
   release(): void {
     this.#layout.length = 0;
     this.#facts.length = TASK_HEADER;
-    this.#text = '';
+    // Emptied in place: the arrays keep their room for the next batch, and
+    // hold on to nothing of this one.
+    this.#pieces.fill('', 0, this.#pieceCount);
+    this.#givens.fill(undefined, 0, this.count * GIVEN);
+    this.#messages.fill(undefined, 0, this.count);
+    this.#pieceCount = 0;
+    this.#textLength = 0;
+    this.count = 0;
     // A writer grown by a big batch (4 096 calls need some 400 KB) is not
     // kept: up to 64 of them would hold their memory for good.
     if (InputWriter.#free.length < 64 && this.#facts.capacity <= MAX_KEPT_INTS) InputWriter.#free.push(this);
   }
 
-  /** Writes input's facts; returns what the verdict will need of the input. */
-  add(input: CallInput): Echo {
+  /** Writes input's facts, and keeps what its verdict will need of it. */
+  add(input: CallInput): void {
     const facts = this.#facts;
     const maskAt = facts.length;
-    // The call's strings are appended to a local and stored once: the writer
-    // is an old object, so each store of a new string into it costs a write
-    // barrier.
-    let text = this.#text;
     // Facts and text offsets; the message's slots (written by messageAddresses when the batch goes).
-    this.#layout.push5(maskAt - TASK_HEADER, text.length, 0, 0, -1);
+    this.#layout.push5(maskAt - TASK_HEADER, this.#textLength, 0, 0, -1);
     facts.push(0);
     let mask = 0;
-    const { id, mailfrom, rcptto, rcpt, helo, remoteAddr, remotePort, localAddr, localPort, context } = input;
+    const { id, mailfrom, rcptto, rcpt, helo, remoteAddr, remotePort, localAddr, localPort, context, message } = input;
     // Spelled out field by field: the same with a helper per field (taking
-    // the field's bit and returning the text) cost 35 ns more a call, a
-    // quarter of packing one.
+    // the field's bit) cost 35 ns more a call, a quarter of packing one.
     if (typeof id === 'string') {
       mask |= ID;
-      text = this.#put(text, id);
+      this.#put(id);
     }
     if (typeof mailfrom === 'string') {
       mask |= MAILFROM;
-      text = this.#put(text, mailfrom);
+      this.#put(mailfrom);
     }
     if (Array.isArray(rcptto)) {
       mask |= RCPTTO;
       facts.push(rcptto.length);
-      for (const r of rcptto) text = this.#put(text, typeof r === 'string' ? r : String(r));
+      for (const r of rcptto) this.#put(typeof r === 'string' ? r : String(r));
     }
     if (typeof rcpt === 'string') {
       mask |= RCPT;
-      text = this.#put(text, rcpt);
+      this.#put(rcpt);
     }
     if (typeof helo === 'string') {
       mask |= HELO;
-      text = this.#put(text, helo);
+      this.#put(helo);
     }
     if (typeof remoteAddr === 'string') {
       mask |= REMOTE_ADDR;
-      text = this.#put(text, remoteAddr);
+      this.#put(remoteAddr);
     }
     if (typeof remotePort === 'number') {
       mask |= REMOTE_PORT;
@@ -128,7 +149,7 @@ export class InputWriter {
     }
     if (typeof localAddr === 'string') {
       mask |= LOCAL_ADDR;
-      text = this.#put(text, localAddr);
+      this.#put(localAddr);
     }
     if (typeof localPort === 'number') {
       mask |= LOCAL_PORT;
@@ -138,15 +159,33 @@ export class InputWriter {
     const mess = typeof context === 'object' && context !== null ? context.mess : undefined;
     if (typeof conn === 'object' && conn !== null) {
       mask |= CONN;
-      text = this.#context(text, conn);
+      this.#context(conn);
     }
     if (typeof mess === 'object' && mess !== null) {
       mask |= MESS;
-      text = this.#context(text, mess);
+      this.#context(mess);
     }
-    this.#text = text;
     facts.set(maskAt, mask);
-    return { mailfrom, rcptto, context: conn === undefined && mess === undefined ? undefined : { conn, mess } };
+    const n = this.count++;
+    const givens = this.#givens;
+    givens[n * GIVEN] = mailfrom;
+    givens[n * GIVEN + 1] = rcptto;
+    givens[n * GIVEN + 2] = conn;
+    givens[n * GIVEN + 3] = mess;
+    this.#messages[n] = message;
+  }
+
+  /** What call i's verdict needs of its input, as its input gave it (made when asked: nothing per call waits with the batch). */
+  given(i: number): Given {
+    const givens = this.#givens;
+    const at = i * GIVEN;
+    const conn = givens[at + 2] as Context | undefined;
+    const mess = givens[at + 3] as Context | undefined;
+    return {
+      mailfrom: givens[at] as string | undefined,
+      rcptto: givens[at + 1] as string[] | undefined,
+      context: conn === undefined && mess === undefined ? undefined : { conn, mess },
+    };
   }
 
   /**
@@ -155,7 +194,7 @@ export class InputWriter {
    * messageAddresses to fill), and where the worker will have written the
    * verdicts.
    */
-  finish(policy: number, settings: number, phase: Phase): BatchTask & { messagesAt: number; verdicts: Int32Array } {
+  finish(policy: number, settings: number, phase: Phase): BatchTask & { messagesAt: number; messages: (Buffer | undefined)[]; verdicts: Int32Array } {
     const layout = this.#layout.length;
     const count = layout / LAYOUT;
     const layoutAt = this.#facts.length;
@@ -168,17 +207,21 @@ export class InputWriter {
     ints[TASK_LAYOUT] = layoutAt;
     ints[TASK_VERDICTS] = verdictsAt;
     this.#layout.copyInto(ints, layoutAt);
-    return { ints, text: this.#text, messagesAt: layoutAt + MESSAGE_SLOTS, verdicts: ints.subarray(verdictsAt) };
+    // The arrays may be longer than this batch (a bigger one used them before).
+    const pieces = this.#pieces.length === this.#pieceCount ? this.#pieces : this.#pieces.slice(0, this.#pieceCount);
+    const messages = this.#messages.length === count ? this.#messages : this.#messages.slice(0, count);
+    return { ints, text: pieces.join(''), messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdicts: ints.subarray(verdictsAt) };
   }
 
-  /** text and value; value's length in the facts. */
-  #put(text: string, value: string): string {
+  /** value into the text, its length into the facts. */
+  #put(value: string): void {
     this.#facts.push(value.length);
-    return text + value;
+    this.#pieces[this.#pieceCount++] = value;
+    this.#textLength += value.length;
   }
 
-  /** text and the context's entries; their count and lengths in the facts. */
-  #context(text: string, context: object): string {
+  /** The context's entries into the text; their count and lengths into the facts. */
+  #context(context: object): void {
     const facts = this.#facts;
     const countAt = facts.length;
     facts.push(0);
@@ -188,11 +231,12 @@ export class InputWriter {
       if (typeof raw !== 'string' && typeof raw !== 'number') continue;
       const value = String(raw);
       facts.push2(key.length, value.length);
-      text = text + key + value;
+      this.#pieces[this.#pieceCount++] = key;
+      this.#pieces[this.#pieceCount++] = value;
+      this.#textLength += key.length + value.length;
       n++;
     }
     facts.set(countAt, n);
-    return text;
   }
 }
 

@@ -11,7 +11,7 @@ import type { Phase } from '../engine/phases.js';
 import { Verdict } from '../engine/verdict.js';
 import type { NativeVerdictRest } from '../native/types.js';
 import type { ErrorData, SentBatchResult } from './protocol.js';
-import type { Echo } from './wire-inputs.js';
+import type { Givens } from './wire-inputs.js';
 
 // Not frozen: reading past the end of a frozen array misses V8's fast path.
 const NO_VALUES: readonly unknown[] = [];
@@ -22,9 +22,9 @@ export function errorFromData(data: ErrorData): Error {
   return new ScriptletError(data.code ?? 'ERR_SCRIPTLET_WORKER', data.message);
 }
 
-/** A batch's outcomes, from its result and the verdicts' ints (shared with the worker); echoes are what was kept of each call's input. */
-export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, phase: Phase, version: string, echoes: readonly Echo[]): (Verdict | Error)[] {
-  const out = new Array<Verdict | Error>(echoes.length);
+/** A batch's outcomes, from its result and the verdicts' ints (shared with the worker); givens, what was kept of each call's input. */
+export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, phase: Phase, version: string, givens: Givens): (Verdict | Error)[] {
+  const out = new Array<Verdict | Error>(givens.count);
   if ('error' in result) {
     for (let i = 0; i < out.length; i++) out[i] = errorFromData(result.error);
     return out;
@@ -32,7 +32,7 @@ export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, phase:
   const { text, keys } = result;
   const values = result.values ?? NO_VALUES;
   if (result.values) restoreBuffers(result.values);
-  for (let i = 0; i < out.length; i++) out[i] = new Verdict(phase, ints, text, values, keys, i, echoes[i]!, version);
+  for (let i = 0; i < out.length; i++) out[i] = new Verdict(phase, ints, text, values, keys, i, givens.given(i), version);
   return out;
 }
 
