@@ -95,8 +95,10 @@ export class Engine extends EventEmitter {
   /** The addon, in this thread: it finds where each message's bytes are. */
   readonly #addon: NativeAddon;
   readonly #inFlight = new Set<Batch>();
-  /** Every task a worker may still be running, answered or not. */
-  readonly #running = new Set<Promise<unknown>>();
+  /** The batch of every task a worker may still be running, answered or not. */
+  readonly #running = new Set<Batch>();
+  /** Shutdown waits for the last task to end. */
+  #noneRunning: (() => void) | undefined;
   readonly #capacity: number;
   #settings: WorkerSettings;
   #state: 'open' | 'closing' | 'closed' = 'open';
@@ -360,7 +362,8 @@ export class Engine extends EventEmitter {
     // (piscina's own close() can end a worker whose task still runs.)
     if (this.#running.size > 0) {
       let grace: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled(this.#running), new Promise((r) => (grace = setTimeout(r, CLOSE_TIMEOUT_MS)))]);
+      await Promise.race([new Promise<void>((r) => (this.#noneRunning = r)), new Promise((r) => (grace = setTimeout(r, CLOSE_TIMEOUT_MS)))]);
+      this.#noneRunning = undefined;
       clearTimeout(grace);
       if (this.#running.size > 0) this.#log(`scriptlet: ${this.#running.size} batches still running ${CLOSE_TIMEOUT_MS} ms after the deadline; ending their workers`);
     }
@@ -395,17 +398,26 @@ export class Engine extends EventEmitter {
     // per-task machinery cost the calling thread 14 us a task and left
     // objects that outlived it, so that every young-generation GC copied
     // megabytes (docs/threads.md). Piscina keeps the threads.
-    const running: Promise<unknown> = this.#controls.runTask(task).then(
-      (result: SentBatchResult) => this.#finished(batch, result, verdicts, version.version),
-      (err: Error) => this.#failed(batch, err, version.version),
-    );
-    this.#running.add(running);
-    void running.finally(() => {
-      batch.ended();
-      this.#running.delete(running);
-      const done = this.#versions.taskEnded(version);
-      if (done) void this.#retire(done);
+    this.#running.add(batch);
+    this.#controls.runTask(task, {
+      answered: (result) => {
+        this.#finished(batch, result, verdicts, version.version);
+        this.#taskEnded(batch, version);
+      },
+      failed: (err) => {
+        this.#failed(batch, err, version.version);
+        this.#taskEnded(batch, version);
+      },
     });
+  }
+
+  /** A batch's task has ended, answered or not: its writer and messages are let go, and its version may retire. */
+  #taskEnded(batch: Batch, version: PolicyVersion): void {
+    batch.ended();
+    this.#running.delete(batch);
+    if (this.#running.size === 0) this.#noneRunning?.();
+    const done = this.#versions.taskEnded(version);
+    if (done) void this.#retire(done);
   }
 
   #finished(batch: Batch, result: SentBatchResult, verdicts: Int32Array, version: string): void {

@@ -16,6 +16,12 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** Where a batch's answer goes: its result, or why it has none (the worker exited). */
+export interface TaskReply {
+  answered(result: SentBatchResult): void;
+  failed(err: Error): void;
+}
+
 interface Controlled {
   port: MessagePort;
   pending: Map<number, Pending>;
@@ -137,33 +143,48 @@ export class WorkerControls {
     return false;
   }
 
-  /** Sends a batch to the worker holding the fewest (check hasRoom first). */
-  runTask(task: BatchTask): Promise<SentBatchResult> {
-    let least: [number, Controlled] | undefined;
-    for (const entry of this.#workers) if (least === undefined || entry[1].tasks < least[1].tasks) least = entry;
-    if (!least) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running'));
-    const [threadId, worker] = least;
+  /**
+   * Sends a batch to the worker holding the fewest (check hasRoom first);
+   * reply hears of it once, never synchronously. No promise stands between:
+   * a settled promise keeps its value until a full GC if it reached V8's old
+   * generation meanwhile, and each young-generation GC then copied every
+   * answer it could reach (docs/threads.md).
+   */
+  runTask(task: BatchTask, reply: TaskReply): void {
+    let least: Controlled | undefined;
+    for (const worker of this.#workers.values()) if (least === undefined || worker.tasks < least.tasks) least = worker;
+    if (!least) {
+      queueMicrotask(() => reply.failed(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running')));
+      return;
+    }
+    const worker = least;
     worker.tasks++;
-    const done = () => void worker.tasks--;
-    const answer = this.#send(worker, (id) => [id, task.ints, task.text] satisfies TaskMessage) as Promise<SentBatchResult>;
-    answer.then(done, done);
-    return answer;
+    const id = this.#nextId++;
+    this.#post(worker, id, [id, task.ints, task.text] satisfies TaskMessage, {
+      resolve: (result) => {
+        worker.tasks--;
+        reply.answered(result as SentBatchResult);
+      },
+      // A worker's exit is learnt inside the pool's own callbacks: answered after them.
+      reject: (err) => {
+        worker.tasks--;
+        queueMicrotask(() => reply.failed(err));
+      },
+    });
   }
 
   request(threadId: number, ask: Ask): Promise<unknown> {
     const worker = this.#workers.get(threadId);
     if (!worker) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
-    return this.#send(worker, (id) => ({ ...ask, id }));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => this.#post(worker, id, { ...ask, id }, { resolve, reject }));
   }
 
-  #send(worker: Controlled, message: (id: number) => TaskMessage | ControlRequest): Promise<unknown> {
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      worker.pending.set(id, { resolve, reject });
-      // Kept referenced while it owes an answer, so a process waiting for it stays up.
-      worker.port.ref();
-      worker.port.postMessage(message(id));
-    });
+  #post(worker: Controlled, id: number, message: TaskMessage | ControlRequest, pending: Pending): void {
+    worker.pending.set(id, pending);
+    // Kept referenced while it owes an answer, so a process waiting for it stays up.
+    worker.port.ref();
+    worker.port.postMessage(message);
   }
 
   /** Asks every worker; each answer or error, by thread id. */
