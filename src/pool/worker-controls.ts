@@ -145,10 +145,11 @@ export class WorkerControls {
 
   /**
    * Sends a batch to the worker holding the fewest (check hasRoom first);
-   * reply hears of it once, never synchronously. No promise stands between:
-   * a settled promise keeps its value until a full GC if it reached V8's old
-   * generation meanwhile, and each young-generation GC then copied every
-   * answer it could reach (docs/threads.md).
+   * reply hears of it once, and never before runTask has returned. No
+   * promise stands between: with a promise per task, the answers outlived
+   * young-generation collections and were promoted into the old generation,
+   * 25 MB per 660 000 messages at batches of 64 against 8 MB without
+   * (docs/threads.md).
    */
   runTask(task: BatchTask, reply: TaskReply): void {
     let least: Controlled | undefined;
@@ -165,7 +166,8 @@ export class WorkerControls {
         worker.tasks--;
         reply.answered(result as SentBatchResult);
       },
-      // A worker's exit is learnt inside the pool's own callbacks: answered after them.
+      // Failures are learnt inside other callbacks (a worker's exit, while
+      // its pending calls are being rejected): answered after them.
       reject: (err) => {
         worker.tasks--;
         queueMicrotask(() => reply.failed(err));
