@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { openPolicy, type CallInput, type EngineName, type Policy } from '../src/index.js';
 import { openEngine, type Engine } from '../src/pool/index.js';
 import { median } from './stats.js';
-import { cpuSince, threadTicks } from './thread-cpu.js';
+import { cpuSince, threadCpu } from './thread-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +55,7 @@ const batches = new Map(SIZES.map((s) => [s, batchesOf(s)]));
 
 /** Runs fn over `messages` messages: wall ns per message, and CPU ns per message of this thread and of the others. */
 async function measure(messages: number, fn: () => Promise<void> | void): Promise<{ ns: number; mainCpu: number; otherCpu: number }> {
-  const before = threadTicks();
+  const before = threadCpu();
   const start = process.hrtime.bigint();
   await fn();
   const ns = Number(process.hrtime.bigint() - start) / messages;

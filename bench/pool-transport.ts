@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { cpuSince, threadTicks } from './thread-cpu.js';
+import { cpuSince, threadCpu } from './thread-cpu.js';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '50000' } } });
 const N = Number(values.tasks);
@@ -24,7 +24,7 @@ async function measure(run: () => Promise<unknown>): Promise<{ wall: number; mai
     await Promise.all(Array.from({ length: IN_FLIGHT }, async () => { while (sent++ < n) await run(); }));
   };
   await lanes(N / 5); // warm-up
-  const before = threadTicks();
+  const before = threadCpu();
   const start = process.hrtime.bigint();
   await lanes(N);
   const wall = Number(process.hrtime.bigint() - start) / N / 1000;
