@@ -27,7 +27,6 @@ export class Batch {
    */
   writer: InputWriter | null = InputWriter.take();
   readonly replies: CallReply[] = [];
-  #size = 0;
   /** Its delay is up: it goes as soon as a worker is free. */
   due = false;
   #delivery: Delivery | null;
@@ -38,8 +37,9 @@ export class Batch {
     this.#delivery = delivery;
   }
 
+  /** Its calls (none once its task has ended and its writer serves another batch). */
   get size(): number {
-    return this.#size;
+    return this.writer?.count ?? 0;
   }
 
   get settled(): boolean {
@@ -49,7 +49,6 @@ export class Batch {
   /** Adds a checked call: its facts are read now, its message when it runs. */
   add(input: CallInput, reply?: CallReply): void {
     this.writer!.add(input);
-    this.#size++;
     if (reply) this.replies.push(reply);
   }
 

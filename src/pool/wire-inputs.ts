@@ -116,8 +116,9 @@ export class InputWriter implements Givens {
     facts.push(0);
     let mask = 0;
     const { id, mailfrom, rcptto, rcpt, helo, remoteAddr, remotePort, localAddr, localPort, context, message } = input;
-    // Spelled out field by field: the same with a helper per field (taking
-    // the field's bit) cost 35 ns more a call, a quarter of packing one.
+    // Spelled out field by field: a helper that puts a field and says
+    // whether it was there (if (this.#string(rcpt)) mask |= RCPT) measured
+    // 12-48 ns more a call, packing 64 calls with finish and release.
     if (typeof id === 'string') {
       mask |= ID;
       this.#put(id);
