@@ -119,7 +119,7 @@ async function recorderAlone(): Promise<{ recordNs: number; runBatchNs: number }
   const writer = InputWriter.take();
   for (const input of batches[0]!) writer.add(input);
   const task = writer.finish(1, 0, 'data');
-  loadAddon(ENGINE).messageAddresses(task.ints, task.messagesAt, LAYOUT, ...batches[0]!.map((i) => i.message));
+  loadAddon(ENGINE).messageAddresses(task.ints, task.messagesAt, LAYOUT, ...task.messages);
   const verdicts = await policy.runPackedAsync('data', packedCalls(task));
   const layout = new MetricLayout(['reference'], 1);
   const recorder = WorkerRecorder.claim({ buffer: layout.allocate(), modules: ['reference'], slots: 1 }, 1, () => [policy])!;

@@ -17,7 +17,7 @@ function pack(inputs: CallInput[]): BatchTask {
   for (const input of inputs) writer.add(input);
   // Not released: the writer's memory is the task's, for as long as the test uses it.
   const task = writer.finish(1, 0, 'data');
-  loadAddon().messageAddresses(task.ints, task.messagesAt, LAYOUT, ...inputs.map((i) => i.message));
+  loadAddon().messageAddresses(task.ints, task.messagesAt, LAYOUT, ...task.messages);
   return task;
 }
 
