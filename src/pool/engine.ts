@@ -516,9 +516,10 @@ export class Engine extends EventEmitter {
       return this.#reloadFailed(previous, failure ? 'a worker could not build it' : 'the engine closed meanwhile', failure ?? closedError());
     }
     const idle = this.#versions.serve(candidate);
-    if (idle) await this.#retire(idle);
+    // Told as soon as engine.version changes: a listener never sees the new version before its event.
     const result: ReloadResult = { ok: true, version: candidate.version, previous: previous.version };
     this.emit('reload', result);
+    if (idle) await this.#retire(idle);
     return result;
   }
 

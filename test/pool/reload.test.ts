@@ -210,6 +210,23 @@ describe('engine.reload()', () => {
     }
   });
 
+  it("emits 'reload' as soon as engine.version changes, before the old version's masters are closed", async () => {
+    const t = fileEngine(tagged('one'));
+    current = t.engine;
+    try {
+      await t.engine.ready();
+      const first = t.engine.version;
+      t.write(tagged('two'));
+      const reloading = t.engine.reload();
+      while (t.engine.version === first) await new Promise((r) => setImmediate(r));
+      assert.equal(t.reloads.length, 1, 'the event came with the new version');
+      assert.equal(t.reloads[0]!.version, t.engine.version);
+      await reloading;
+    } finally {
+      await t.engine.close();
+    }
+  });
+
   it('is refused once the engine is closed', async () => {
     const t = fileEngine(tagged('one'));
     await t.engine.close();
