@@ -74,7 +74,8 @@ function closedError(): UsageError {
 }
 
 /**
- * Events: 'reload' (a ReloadResult, after each reload, good or bad) and
+ * Events: 'reload' (a ReloadResult, after each reload, good or bad; with
+ * engine.version, when the new version starts serving) and
  * 'alert' (an Alert: something an operator must hear of, such as a reload
  * that failed while the old policy keeps serving). Alerts are logged too.
  */
