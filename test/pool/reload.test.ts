@@ -217,8 +217,11 @@ describe('engine.reload()', () => {
       await t.engine.ready();
       const first = t.engine.version;
       t.write(tagged('two'));
-      const reloading = t.engine.reload();
-      while (t.engine.version === first) await new Promise((r) => setImmediate(r));
+      let settled = false;
+      const reloading = t.engine.reload().finally(() => (settled = true));
+      // Until the version changes; a reload that ends without changing it fails below, not by hanging.
+      while (t.engine.version === first && !settled) await new Promise((r) => setImmediate(r));
+      assert.notEqual(t.engine.version, first, 'the reload served the new sources');
       assert.equal(t.reloads.length, 1, 'the event came with the new version');
       assert.equal(t.reloads[0]!.version, t.engine.version);
       await reloading;
