@@ -6,6 +6,9 @@
 {
   'variables': {
     'scriptlet_lua%': '<!(node -p "process.env.SCRIPTLET_LUA || \'luajit\'")',
+    # The benchmark's C driver is built only in a checkout (bench/ is not in
+    # the package).
+    'scriptlet_c_driver%': '<!(node -p "+require(\'fs\').existsSync(\'bench/c-driver/driver.cpp\')")',
   },
   'includes': ['native/addon.gypi'],
 }

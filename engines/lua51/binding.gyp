@@ -3,6 +3,7 @@
 {
   'variables': {
     'scriptlet_lua': 'lua51',
+    'scriptlet_c_driver%': '<!(node -p "+require(\'fs\').existsSync(\'../../bench/c-driver/driver.cpp\')")',
   },
   'includes': ['../../native/addon.gypi'],
 }
