@@ -48,6 +48,12 @@ describe('scriptlet command line', () => {
     assert.match(io.out(), /^usage: scriptlet check \[--json\] <conf>/);
   });
 
+  it("documents run's exit status 3 for a callout that failed in its usage", async () => {
+    const io = memoryIo(REPO);
+    assert.equal(await main(['run', '--help'], io), 0);
+    assert.match(io.out(), /; 3 when every message ran but a callout failed on one;/);
+  });
+
   it('exits 2 on a bad command option or a missing argument', async () => {
     let io = memoryIo(REPO);
     assert.equal(await main(['check', '--bogus', 'x.conf'], io), 2);

@@ -46,4 +46,18 @@ describe('scriptlet as a subprocess', { concurrency: true }, () => {
       '',
     ].join('\n'));
   });
+
+  it('run exits 3 and prints each script error on stderr when a callout raises; the JSON on stdout is as without', async (t) => {
+    const dir = tempTree(t, {
+      'ecelerity.conf': 'alerting { }\nscriptlet "scriptlet" {\n  script "policy" { source = "policy" }\n}\n',
+      'policy.lua': 'local m = {}\nfunction m:validate_data(msg, accept, vctx)\n  error("no lunch today")\nend\nmsys.registerModule("policy", m)\n',
+      'lunch.eml': 'Subject: lunch\r\n\r\nThursday?\r\n',
+    });
+    const r = await scriptlet(['run', 'ecelerity.conf', 'lunch.eml'], dir);
+    assert.equal(r.stderr, "policy.lua:3: no lunch today (module 'policy', callout 'validate_data', message lunch.eml)\n");
+    assert.equal(r.status, 3);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.disposition, { code: 250, text: '2.0.0 OK', phase: null });
+    assert.deepEqual(out.errors, [{ module: 'policy', callout: 'validate_data', message: `${dir}/policy.lua:3: no lunch today`, location: `${dir}/policy.lua:3` }]);
+  });
 });
