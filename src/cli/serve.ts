@@ -22,7 +22,8 @@ Addresses and directories come from the configuration:
 
   --listen ADDR             SMTP address, repeatable ("127.0.0.1:2525", "[::1]:25", ":25";
                             port 0 picks a free one); replaces the configuration's
-  --spool-dir DIR           spool directory (default: esmtp_listener's spool_dir)
+  --spool-dir DIR           spool directory (default: esmtp_listener's spool_dir, else
+                            Spool_Base, else "spool" beside the configuration file)
   --control-socket PATH     console socket (default: Control_Listener, else SPOOL/control.sock)
   --drain-deadline SECONDS  how long shutdown lets transactions finish (default 10)
   --metrics-listen ADDR     serve /metrics for Prometheus there (default: Metrics_Listener, else none)

@@ -1,7 +1,7 @@
 // What `scriptlet serve` reads from the configuration besides the scriptlet
 // scope: where to listen for SMTP (`esmtp_listener`), where to spool, and
 // where the console's control socket is (`control_listener`), in Momentum's
-// shape:
+// shape (each has a default: see serveLocations):
 //
 //   ESMTP_Listener {
 //     Listen "127.0.0.1:2525" { }      # one scope per address (or listen = ( ... ))
@@ -46,6 +46,26 @@ export function parseListenAddress(text: string): { host: string | undefined; po
   if (!m || port > 65535) return `expected an address such as "127.0.0.1:2525", "[::1]:2525" or ":2525", found ${JSON.stringify(text)}`;
   const host = m[1] ?? m[2];
   return { host: host === '' ? undefined : host, port };
+}
+
+/** The spool directory when neither --spool-dir nor the configuration names one: beside the configuration file. */
+export const DEFAULT_SPOOL_DIR_NAME = 'spool';
+/** The control socket, in the spool directory, when neither --control-socket nor a Control_Listener names one. */
+export const DEFAULT_CONTROL_SOCKET_NAME = 'control.sock';
+
+export interface ServeLocations {
+  spoolDir: string;
+  controlSocket: string;
+}
+
+/**
+ * Where `scriptlet serve` spools and listens for the console, and so where
+ * `scriptlet console <conf>` looks: the flags, else the configuration, else
+ * `<confdir>/spool` and `<spool>/control.sock`.
+ */
+export function serveLocations(confFile: string, settings: ServeSettings, flags: Partial<ServeLocations> = {}): ServeLocations {
+  const spoolDir = flags.spoolDir ?? settings.spoolDir ?? path.join(path.dirname(path.resolve(confFile)), DEFAULT_SPOOL_DIR_NAME);
+  return { spoolDir, controlSocket: flags.controlSocket ?? settings.controlSocket ?? path.join(spoolDir, DEFAULT_CONTROL_SOCKET_NAME) };
 }
 
 /** The listener, spool and control settings of a parsed configuration (all optional there). */

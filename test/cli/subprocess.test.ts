@@ -1,30 +1,9 @@
 // The CLI as a real process: exit codes and output streams.
 
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { tempTree } from '../config/fixtures.js';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = path.join(REPO, 'src', 'cli', 'main.ts');
-/** tsx by URL, so that it is found whatever the child's working directory. */
-const TSX = import.meta.resolve('tsx');
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function scriptlet(args: string[], cwd = REPO): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 }, (_err, stdout, stderr) =>
-      resolve({ status: child.exitCode, stdout, stderr }),
-    );
-  });
-}
+import { runScriptlet as scriptlet } from '../helpers/scriptlet-process.js';
 
 describe('scriptlet as a subprocess', { concurrency: true }, () => {
   it('check exits 0 on the example configuration and prints the report on stdout', async () => {
