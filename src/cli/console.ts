@@ -12,8 +12,9 @@ import { readServeSettings, serveLocations } from '../server/listener-config.js'
 import { AnswerReader } from '../server/console-protocol.js';
 import type { ConsoleAnswer } from '../server/console-commands.js';
 import { formatProblems } from './check-report.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type Command } from './command.js';
+import { EXIT_OK, EXIT_PROBLEMS, type Command } from './command.js';
 import type { CliIo } from './io.js';
+import { usageError } from './options.js';
 
 const USAGE = `usage: scriptlet console <socket|conf> [command...]
 
@@ -97,10 +98,7 @@ export const consoleCommand: Command = {
       io.stdout.write(USAGE);
       return EXIT_OK;
     }
-    if (args.length === 0) {
-      io.stderr.write(`scriptlet console: expected a control socket or a configuration file\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    if (args.length === 0) return usageError(io, 'console', USAGE, 'expected a control socket or a configuration file');
     let client: ConsoleClient;
     try {
       client = await ConsoleClient.connect(socketPath(path.resolve(io.cwd, args[0]!)));

@@ -4,12 +4,12 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { loadScriptletConfig } from '../config/scriptlet-config.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_SCRIPT_ERRORS, EXIT_USAGE, type Command } from './command.js';
+import { EXIT_OK, EXIT_PROBLEMS, EXIT_SCRIPT_ERRORS, type Command } from './command.js';
 import { displayPath, type CliIo } from './io.js';
 import { formatProblems } from './check-report.js';
+import { isUsageProblem, parseOptions, usageError } from './options.js';
 import { formatRunJson, formatScriptErrors } from './run-report.js';
 
 const USAGE = `usage: scriptlet run <conf> <message.eml>... [options]
@@ -46,23 +46,19 @@ interface RunArgs {
 }
 
 function parse(args: string[], io: CliIo): RunArgs | string {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        mailfrom: { type: 'string' },
-        rcpt: { type: 'string', multiple: true },
-        'remote-ip': { type: 'string' },
-        helo: { type: 'string' },
-        engine: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    return (err as Error).message;
-  }
+  const parsed = parseOptions({
+    args,
+    allowPositionals: true,
+    options: {
+      mailfrom: { type: 'string' },
+      rcpt: { type: 'string', multiple: true },
+      'remote-ip': { type: 'string' },
+      helo: { type: 'string' },
+      engine: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (isUsageProblem(parsed)) return parsed.problem;
   if (parsed.values.help) return 'help';
   const [conf, ...messages] = parsed.positionals;
   if (conf === undefined || messages.length === 0) return 'expected a configuration file and at least one message';
@@ -87,10 +83,7 @@ export const runCommand: Command = {
       io.stdout.write(USAGE);
       return EXIT_OK;
     }
-    if (typeof a === 'string') {
-      io.stderr.write(`scriptlet run: ${a}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    if (typeof a === 'string') return usageError(io, 'run', USAGE, a);
     let config;
     try {
       config = loadScriptletConfig(a.conf);

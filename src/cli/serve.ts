@@ -1,12 +1,12 @@
 // `scriptlet serve <conf>`: the reference SMTP server (src/server/).
 
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { parseListenAddress, type ListenAddress } from '../server/listener-config.js';
 import { formatProblems } from './check-report.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type Command } from './command.js';
+import { EXIT_OK, EXIT_PROBLEMS, type Command } from './command.js';
 import { displayPath, type CliIo } from './io.js';
+import { isUsageProblem, parseOptions, usageError } from './options.js';
 
 const USAGE = `usage: scriptlet serve <conf> [options]
 
@@ -46,24 +46,20 @@ interface ServeArgs {
 }
 
 function parse(args: string[], io: CliIo): ServeArgs | string {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        listen: { type: 'string', multiple: true },
-        'spool-dir': { type: 'string' },
-        'control-socket': { type: 'string' },
-        'drain-deadline': { type: 'string' },
-        'metrics-listen': { type: 'string' },
-        engine: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    return (err as Error).message;
-  }
+  const parsed = parseOptions({
+    args,
+    allowPositionals: true,
+    options: {
+      listen: { type: 'string', multiple: true },
+      'spool-dir': { type: 'string' },
+      'control-socket': { type: 'string' },
+      'drain-deadline': { type: 'string' },
+      'metrics-listen': { type: 'string' },
+      engine: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (isUsageProblem(parsed)) return parsed.problem;
   const v = parsed.values;
   if (v.help) return 'help';
   if (parsed.positionals.length !== 1) return 'expected one configuration file';
@@ -102,10 +98,7 @@ export const serveCommand: Command = {
       io.stdout.write(USAGE);
       return EXIT_OK;
     }
-    if (typeof a === 'string') {
-      io.stderr.write(`scriptlet serve: ${a}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    if (typeof a === 'string') return usageError(io, 'serve', USAGE, a);
     const { serve } = await import('../server/serve.js');
     const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
     let server;

@@ -8,7 +8,7 @@
 //
 // Each answers lines of text, or fails with one line saying why.
 
-import { SCRIPTLET_OPTION_KEYS, SCRIPTLET_OPTION_SPECS, validateScriptletOption, type ScriptletOptionName } from '../config/scriptlet-options.js';
+import { SCRIPTLET_OPTION_KEYS, SCRIPTLET_OPTION_SPECS, unknownOptionMessage, validateScriptletOption, type ScriptletOptionName } from '../config/scriptlet-options.js';
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
 import { TUNING_KEYS } from '../engine/options.js';
 import type { Engine, EngineTuning } from '../pool/index.js';
@@ -76,7 +76,7 @@ function configGet(args: string[], t: ConsoleTarget): ConsoleAnswer {
   const valueOf = (key: string): unknown => (RUNTIME_KEYS.has(key) && tuning[key] !== undefined ? tuning[key] : (t.config.options as unknown as Record<string, unknown>)[key]);
   if (args.length === 3) {
     const spec = SCRIPTLET_OPTION_SPECS.find((s) => s.name === args[2]!.toLowerCase());
-    if (!spec) return { ok: false, error: `invalid configuration option '${args[2]}'` };
+    if (!spec) return { ok: false, error: unknownOptionMessage(args[2]!) };
     return { ok: true, lines: [`${spec.name} = ${show(valueOf(spec.key))}`] };
   }
   return { ok: true, lines: SCRIPTLET_OPTION_SPECS.map((s) => `${s.name} = ${show(valueOf(s.key))}`) };

@@ -43,6 +43,7 @@ describe('scriptlet console', () => {
     const sock = server.controlSocket;
     const cases: [string[], string][] = [
       [['nope', '1'], "error: invalid configuration option 'nope'\n"],
+      [['gc_pase', '1'], "error: invalid configuration option 'gc_pase'; did you mean 'gc_pause'?\n"],
       [['gc_pause', '0'], "error: option 'gc_pause' expects a positive integer, found '0'\n"],
       [['threads', '4'], "error: option 'threads' cannot be changed at run time: edit the configuration and restart\n"],
     ];
