@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../cli/memory-io.js';
 import { runScriptlet } from '../helpers/scriptlet-process.js';
+import { vendoredEngineVersion } from '../helpers/vendored-engine.js';
 import { send, startServer } from './helpers.js';
 
 const FROM = 'alice@example.org';
@@ -31,6 +32,7 @@ describe('scriptlet console', () => {
     assert.equal((await send(server.addresses[0]!.port, { from: FROM, to: TO })).code, 250);
     const stats = await consoleRun(dir, sock, 'scriptlet', 'stats');
     assert.equal(stats.status, 0);
+    assert.ok(stats.out.startsWith(`engine ${server.engine.engine} (${vendoredEngineVersion(server.engine.engine)}), scripts version `), stats.out);
     assert.match(stats.out, /^server: 0 connections open \(1 since start\); messages accepted 1, spooled 1,/m);
     // No worker keeps a spare Lua thread any more.
     const workers = stats.out.split('\n').filter((l) => l.startsWith('worker '));
