@@ -18,8 +18,17 @@ extern "C" {
 
 namespace scriptlet {
 
+// kEngineName is what is vendored (vendor/README.md's table), shown as
+// msys.engine, the addon's engineVersion, the metrics' engine_version and in
+// `scriptlet stats`. For LuaJIT it is not LUAJIT_VERSION: OpenResty's luajit2
+// keeps "LuaJIT 2.1.0-beta3" in luajit.h in every release and names its
+// releases by date. Refresh it with vendor/luajit; a test compares it with
+// vendor/README.md.
 #if defined(SCRIPTLET_LUAJIT)
-inline constexpr const char* kEngineName = LUAJIT_VERSION;
+#if !defined(OPENRESTY_LUAJIT) || LUAJIT_VERSION_NUM != 20100
+#error "vendor/luajit is not OpenResty's luajit2 2.1 any more: update kEngineName"
+#endif
+inline constexpr const char* kEngineName = "LuaJIT 2.1-20230119 (OpenResty luajit2)";
 inline constexpr const char* kEngineId = "luajit";
 #else
 inline constexpr const char* kEngineName = LUA_RELEASE;

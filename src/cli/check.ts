@@ -2,12 +2,12 @@
 // engine provides) compiles every script.
 
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, type Problem } from '../config/errors.js';
 import { loadScriptletConfig, type ScriptletConfig } from '../config/scriptlet-config.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CliHooks, type Command } from './command.js';
+import { EXIT_OK, EXIT_PROBLEMS, type CliHooks, type Command } from './command.js';
 import { formatCheckJson, formatCheckReport, formatProblems } from './check-report.js';
 import type { CliIo } from './io.js';
+import { isUsageProblem, parseOptions, usageError } from './options.js';
 
 export interface CheckResult {
   /** The configuration, when it loaded (even if a script failed to compile). */
@@ -50,21 +50,13 @@ export const checkCommand: Command = {
   summary: 'validate a configuration and its scripts',
   usage: USAGE,
   async run(args: string[], io: CliIo, hooks: CliHooks): Promise<number> {
-    let parsed: { values: { json?: boolean; help?: boolean }; positionals: string[] };
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    } catch (err) {
-      io.stderr.write(`scriptlet check: ${(err as Error).message}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    const parsed = parseOptions({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    if (isUsageProblem(parsed)) return usageError(io, 'check', USAGE, parsed.problem);
     if (parsed.values.help) {
       io.stdout.write(USAGE);
       return EXIT_OK;
     }
-    if (parsed.positionals.length !== 1) {
-      io.stderr.write(`scriptlet check: expected one configuration file, got ${parsed.positionals.length}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    if (parsed.positionals.length !== 1) return usageError(io, 'check', USAGE, `expected one configuration file, got ${parsed.positionals.length}`);
     const conf = path.resolve(io.cwd, parsed.positionals[0] as string);
     const result = await check(conf, hooks);
     if (parsed.values.json) io.stdout.write(formatCheckJson(result));

@@ -22,10 +22,12 @@ export interface Command {
   summary: string;
   /** Full usage text for `scriptlet <command> --help`. */
   usage: string;
-  /** Returns the exit code: 0 success, 1 problems found, 2 usage error. */
+  /** Returns the exit code: 0 success, 1 problems found, 2 usage error, 3 a callout failed (run). */
   run(args: string[], io: CliIo, hooks: CliHooks): Promise<number>;
 }
 
 export const EXIT_OK = 0;
 export const EXIT_PROBLEMS = 1;
 export const EXIT_USAGE = 2;
+/** `scriptlet run`: every message ran, but a callout raised an error or returned no code. */
+export const EXIT_SCRIPT_ERRORS = 3;

@@ -8,19 +8,22 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { ConfigError } from '../config/errors.js';
 import { parseConfigFile } from '../config/read.js';
-import { readServeSettings } from '../server/listener-config.js';
+import { readServeSettings, serveLocations } from '../server/listener-config.js';
 import { AnswerReader } from '../server/console-protocol.js';
 import type { ConsoleAnswer } from '../server/console-commands.js';
 import { formatProblems } from './check-report.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type Command } from './command.js';
+import { EXIT_OK, EXIT_PROBLEMS, type Command } from './command.js';
 import type { CliIo } from './io.js';
+import { usageError } from './options.js';
 
 const USAGE = `usage: scriptlet console <socket|conf> [command...]
 
 Sends console commands to a running 'scriptlet serve'. The first argument
-is its control socket, or its configuration file (whose Control_Listener,
-or SPOOL/control.sock, names the socket). With a command, runs it and
-exits; without, reads commands from stdin, one per line.
+is its control socket, or its configuration file: the socket is then the
+one 'scriptlet serve <conf>' listens on (Control_Listener, else
+SPOOL/control.sock, SPOOL being spool_dir or the spool directory beside
+the configuration file). With a command, runs it and exits; without,
+reads commands from stdin, one per line.
 
 commands:
   config get scriptlet scriptlet [OPTION]
@@ -33,14 +36,11 @@ Exit status: 0 when every command succeeded; 1 when one failed or the
 server could not be reached; 2 on a usage error.
 `;
 
-/** The socket a console argument names: a socket itself, or a configuration file's. */
+/** The socket a console argument names: a socket itself, or the one `scriptlet serve <conf>` listens on. */
 function socketPath(arg: string): string {
   const stat = fs.statSync(arg, { throwIfNoEntry: false });
   if (!stat?.isFile()) return arg;
-  const s = readServeSettings(parseConfigFile(arg));
-  if (s.controlSocket) return s.controlSocket;
-  if (s.spoolDir) return path.join(s.spoolDir, 'control.sock');
-  throw new Error(`${arg}: no Control_Listener and no spool_dir: pass the control socket's path`);
+  return serveLocations(arg, readServeSettings(parseConfigFile(arg))).controlSocket;
 }
 
 /** A connection that answers commands in order. */
@@ -98,10 +98,7 @@ export const consoleCommand: Command = {
       io.stdout.write(USAGE);
       return EXIT_OK;
     }
-    if (args.length === 0) {
-      io.stderr.write(`scriptlet console: expected a control socket or a configuration file\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    if (args.length === 0) return usageError(io, 'console', USAGE, 'expected a control socket or a configuration file');
     let client: ConsoleClient;
     try {
       client = await ConsoleClient.connect(socketPath(path.resolve(io.cwd, args[0]!)));

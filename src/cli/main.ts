@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { didYouMean } from '../config/closest-name.js';
 import { findPackageRoot } from '../config/package-root.js';
 import { checkCommand } from './check.js';
 import { compileScript } from './compile-script.js';
@@ -48,7 +49,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), hoo
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`scriptlet: unknown command '${name}'\n\n${usage()}`);
+    io.stderr.write(`scriptlet: unknown command '${name}'${didYouMean(name, COMMANDS.map((c) => c.name))}\n\n${usage()}`);
     return EXIT_USAGE;
   }
   try {

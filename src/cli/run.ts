@@ -4,12 +4,13 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { loadScriptletConfig } from '../config/scriptlet-config.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type Command } from './command.js';
+import { EXIT_OK, EXIT_PROBLEMS, EXIT_SCRIPT_ERRORS, type Command } from './command.js';
 import { displayPath, type CliIo } from './io.js';
 import { formatProblems } from './check-report.js';
+import { isUsageProblem, parseOptions, usageError } from './options.js';
+import { formatRunJson, formatScriptErrors } from './run-report.js';
 
 const USAGE = `usage: scriptlet run <conf> <message.eml>... [options]
 
@@ -17,7 +18,9 @@ Runs every phase of the configured policy in SMTP order on each message
 (rcptto, data_spool_each_rcpt and set_binding once per recipient), stopping
 at the first rejection, and prints one JSON object per message: file,
 disposition (code, text, phase), mailfrom, rcptto, headers, context,
-errors, logs and version (the hash of the scripts it ran under).
+errors, logs and version (the hash of the scripts it ran under). Each
+callout that failed (raised an error, hit a limit, returned no code) is
+also printed on stderr: "file:line: message (module, callout, message)".
 
   --mailfrom ADDR   envelope sender (default: the null sender "")
   --rcpt ADDR       envelope recipient, repeatable (default: postmaster@localhost)
@@ -26,9 +29,10 @@ errors, logs and version (the hash of the scripts it ran under).
   --engine NAME     luajit or lua51 (default: the default build)
   -h, --help
 
-Exit status: 0 when every message ran (whatever the verdicts); 1 when the
-configuration or a script failed to load, or a message could not be read;
-2 on a usage error.
+Exit status: 0 when every message ran without a script error (whatever
+the verdicts); 3 when every message ran but a callout failed on one; 1
+when the configuration or a script failed to load, or a message could not
+be read (1 wins over 3); 2 on a usage error.
 `;
 
 interface RunArgs {
@@ -42,23 +46,19 @@ interface RunArgs {
 }
 
 function parse(args: string[], io: CliIo): RunArgs | string {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        mailfrom: { type: 'string' },
-        rcpt: { type: 'string', multiple: true },
-        'remote-ip': { type: 'string' },
-        helo: { type: 'string' },
-        engine: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    return (err as Error).message;
-  }
+  const parsed = parseOptions({
+    args,
+    allowPositionals: true,
+    options: {
+      mailfrom: { type: 'string' },
+      rcpt: { type: 'string', multiple: true },
+      'remote-ip': { type: 'string' },
+      helo: { type: 'string' },
+      engine: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (isUsageProblem(parsed)) return parsed.problem;
   if (parsed.values.help) return 'help';
   const [conf, ...messages] = parsed.positionals;
   if (conf === undefined || messages.length === 0) return 'expected a configuration file and at least one message';
@@ -83,10 +83,7 @@ export const runCommand: Command = {
       io.stdout.write(USAGE);
       return EXIT_OK;
     }
-    if (typeof a === 'string') {
-      io.stderr.write(`scriptlet run: ${a}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    if (typeof a === 'string') return usageError(io, 'run', USAGE, a);
     let config;
     try {
       config = loadScriptletConfig(a.conf);
@@ -120,18 +117,10 @@ export const runCommand: Command = {
           continue;
         }
         const r = runTransaction(policy, { message, mailfrom: a.mailfrom, rcptto: a.rcpt, helo: a.helo, remoteAddr: a.remoteIp, id: String(i + 1) });
-        const out = {
-          file: displayPath(path.resolve(io.cwd, file), io.cwd),
-          disposition: r.disposition,
-          mailfrom: r.mailfrom,
-          rcptto: r.rcptto,
-          headers: addon.parseHeaders(r.message),
-          context: r.context,
-          errors: r.errors.map((e) => ({ module: e.module, callout: e.callout, message: e.message, location: e.location })),
-          logs: r.logs,
-          version: r.version,
-        };
-        io.stdout.write(`${JSON.stringify(out)}\n`);
+        const shown = displayPath(path.resolve(io.cwd, file), io.cwd);
+        io.stdout.write(formatRunJson(shown, r, addon.parseHeaders(r.message)));
+        io.stderr.write(formatScriptErrors(shown, r.errors, io.cwd));
+        if (r.errors.length > 0 && status === EXIT_OK) status = EXIT_SCRIPT_ERRORS;
       }
     } finally {
       policy.close();

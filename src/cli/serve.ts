@@ -1,12 +1,12 @@
 // `scriptlet serve <conf>`: the reference SMTP server (src/server/).
 
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
 import { parseListenAddress, type ListenAddress } from '../server/listener-config.js';
 import { formatProblems } from './check-report.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type Command } from './command.js';
+import { EXIT_OK, EXIT_PROBLEMS, type Command } from './command.js';
 import { displayPath, type CliIo } from './io.js';
+import { isUsageProblem, parseOptions, usageError } from './options.js';
 
 const USAGE = `usage: scriptlet serve <conf> [options]
 
@@ -22,7 +22,8 @@ Addresses and directories come from the configuration:
 
   --listen ADDR             SMTP address, repeatable ("127.0.0.1:2525", "[::1]:25", ":25";
                             port 0 picks a free one); replaces the configuration's
-  --spool-dir DIR           spool directory (default: esmtp_listener's spool_dir)
+  --spool-dir DIR           spool directory (default: esmtp_listener's spool_dir, else
+                            Spool_Base, else "spool" beside the configuration file)
   --control-socket PATH     console socket (default: Control_Listener, else SPOOL/control.sock)
   --drain-deadline SECONDS  how long shutdown lets transactions finish (default 10)
   --metrics-listen ADDR     serve /metrics for Prometheus there (default: Metrics_Listener, else none)
@@ -45,24 +46,20 @@ interface ServeArgs {
 }
 
 function parse(args: string[], io: CliIo): ServeArgs | string {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        listen: { type: 'string', multiple: true },
-        'spool-dir': { type: 'string' },
-        'control-socket': { type: 'string' },
-        'drain-deadline': { type: 'string' },
-        'metrics-listen': { type: 'string' },
-        engine: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    return (err as Error).message;
-  }
+  const parsed = parseOptions({
+    args,
+    allowPositionals: true,
+    options: {
+      listen: { type: 'string', multiple: true },
+      'spool-dir': { type: 'string' },
+      'control-socket': { type: 'string' },
+      'drain-deadline': { type: 'string' },
+      'metrics-listen': { type: 'string' },
+      engine: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (isUsageProblem(parsed)) return parsed.problem;
   const v = parsed.values;
   if (v.help) return 'help';
   if (parsed.positionals.length !== 1) return 'expected one configuration file';
@@ -101,10 +98,7 @@ export const serveCommand: Command = {
       io.stdout.write(USAGE);
       return EXIT_OK;
     }
-    if (typeof a === 'string') {
-      io.stderr.write(`scriptlet serve: ${a}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    if (typeof a === 'string') return usageError(io, 'serve', USAGE, a);
     const { serve } = await import('../server/serve.js');
     const log = (line: string) => io.stderr.write(`${new Date().toISOString()} ${line}\n`);
     let server;

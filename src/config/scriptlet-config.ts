@@ -118,7 +118,7 @@ function readScript(scope: ConfigScope, stanzas: ScriptStanza[], problems: Probl
     if (node.kind === 'scope') {
       problems.add(node.origin, `unexpected scope '${node.name}' in script '${name}': a script takes only 'source = "..."'`);
     } else if (!sameName(node.name, 'source')) {
-      problems.add(node.origin, unknownOptionMessage(node.name));
+      problems.add(node.origin, unknownOptionMessage(node.name, ['source']));
     } else {
       const text = scalarText(node.value);
       if (text === undefined) {

@@ -2,6 +2,7 @@
 // the checks shared by the configuration file and run-time `config set`.
 
 import * as path from 'node:path';
+import { didYouMean } from './closest-name.js';
 import { ConfigValueError, ProblemList } from './errors.js';
 import { parseValueText } from './parser.js';
 import { describeValue, scalarText, type ConfigOption, type ConfigValue, type Origin } from './tree.js';
@@ -161,8 +162,9 @@ export function findOptionSpec(name: string): ScriptletOptionSpec | undefined {
   return SCRIPTLET_OPTION_SPECS.find((s) => s.name === lower);
 }
 
-export function unknownOptionMessage(name: string): string {
-  return `invalid configuration option '${name}'`;
+/** The message for an option the scope does not have, with the nearest it has (the scriptlet scope's by default). */
+export function unknownOptionMessage(name: string, known: Iterable<string> = Object.keys(SCRIPTLET_OPTION_KEYS)): string {
+  return `invalid configuration option '${name}'${didYouMean(name, known)}`;
 }
 
 export function badValueMessage(name: string, spec: ScriptletOptionSpec, value: ConfigValue): string {

@@ -86,6 +86,7 @@ export interface NativeMaster {
 export interface NativeAddon {
   Master: new (options: NativeMasterOptions) => NativeMaster;
   engine: 'luajit' | 'lua51';
+  /** The engine and the version vendored, as msys.engine says it (kEngineName in native/util/lua_headers.hpp). */
   engineVersion: string;
   parseHeaders(message: Buffer): [string, string][];
   /** Writes message i's address (low, high) and length (-1: none) at ints[at + i * stride]. */

@@ -8,7 +8,7 @@
 //
 // Each answers lines of text, or fails with one line saying why.
 
-import { SCRIPTLET_OPTION_KEYS, SCRIPTLET_OPTION_SPECS, validateScriptletOption, type ScriptletOptionName } from '../config/scriptlet-options.js';
+import { SCRIPTLET_OPTION_KEYS, SCRIPTLET_OPTION_SPECS, unknownOptionMessage, validateScriptletOption, type ScriptletOptionName, type ScriptletOptionSpec } from '../config/scriptlet-options.js';
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
 import { TUNING_KEYS } from '../engine/options.js';
 import type { Engine, EngineTuning } from '../pool/index.js';
@@ -24,8 +24,15 @@ export interface ConsoleTarget {
 
 export type ConsoleAnswer = { ok: true; lines: string[] } | { ok: false; error: string };
 
-/** Options `config set` may change while the engine runs. */
+/**
+ * Options `config set` may change while the engine runs: what the workers'
+ * configure() takes, and the pool's reap interval. docs/serve.md's list is
+ * generated from this (test/helpers/generated-docs.ts).
+ */
 const RUNTIME_KEYS = new Set<string>([...TUNING_KEYS, 'reapInterval']);
+
+/** The options `config set` changes, as the configuration names them, in the configuration's order. */
+export const RUNTIME_OPTIONS: readonly ScriptletOptionSpec[] = SCRIPTLET_OPTION_SPECS.filter((s) => RUNTIME_KEYS.has(s.key));
 
 export const CONSOLE_HELP = [
   'config get scriptlet scriptlet [OPTION]',
@@ -76,7 +83,7 @@ function configGet(args: string[], t: ConsoleTarget): ConsoleAnswer {
   const valueOf = (key: string): unknown => (RUNTIME_KEYS.has(key) && tuning[key] !== undefined ? tuning[key] : (t.config.options as unknown as Record<string, unknown>)[key]);
   if (args.length === 3) {
     const spec = SCRIPTLET_OPTION_SPECS.find((s) => s.name === args[2]!.toLowerCase());
-    if (!spec) return { ok: false, error: `invalid configuration option '${args[2]}'` };
+    if (!spec) return { ok: false, error: unknownOptionMessage(args[2]!) };
     return { ok: true, lines: [`${spec.name} = ${show(valueOf(spec.key))}`] };
   }
   return { ok: true, lines: SCRIPTLET_OPTION_SPECS.map((s) => `${s.name} = ${show(valueOf(s.key))}`) };

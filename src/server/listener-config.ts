@@ -1,7 +1,7 @@
 // What `scriptlet serve` reads from the configuration besides the scriptlet
 // scope: where to listen for SMTP (`esmtp_listener`), where to spool, and
 // where the console's control socket is (`control_listener`), in Momentum's
-// shape:
+// shape (each has a default: see serveLocations):
 //
 //   ESMTP_Listener {
 //     Listen "127.0.0.1:2525" { }      # one scope per address (or listen = ( ... ))
@@ -13,6 +13,7 @@
 // Every problem is reported with its position, like the rest of the config.
 
 import * as path from 'node:path';
+import { didYouMean } from '../config/closest-name.js';
 import { ProblemList } from '../config/errors.js';
 import { describeValue, findScopes, getOption, sameName, scalarText, type ConfigScope, type ConfigValue, type Origin } from '../config/tree.js';
 
@@ -37,6 +38,8 @@ export interface ServeSettings {
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024;
 const SIZE = /^([0-9]+)([kmg]?)$/i;
+/** What esmtp_listener may hold besides Listen scopes, as its message lists them. */
+const ESMTP_LISTENER_OPTIONS = ['Listen', 'spool_dir', 'hostname', 'max_message_size'];
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** `127.0.0.1:25`, `[::1]:25`, `:25` (every address), `mx.example.org:25`; or a reason it is none. */
@@ -46,6 +49,26 @@ export function parseListenAddress(text: string): { host: string | undefined; po
   if (!m || port > 65535) return `expected an address such as "127.0.0.1:2525", "[::1]:2525" or ":2525", found ${JSON.stringify(text)}`;
   const host = m[1] ?? m[2];
   return { host: host === '' ? undefined : host, port };
+}
+
+/** The spool directory when neither --spool-dir nor the configuration names one: beside the configuration file. */
+export const DEFAULT_SPOOL_DIR_NAME = 'spool';
+/** The control socket, in the spool directory, when neither --control-socket nor a Control_Listener names one. */
+export const DEFAULT_CONTROL_SOCKET_NAME = 'control.sock';
+
+export interface ServeLocations {
+  spoolDir: string;
+  controlSocket: string;
+}
+
+/**
+ * Where `scriptlet serve` spools and listens for the console, and so where
+ * `scriptlet console <conf>` looks: the flags, else the configuration, else
+ * `<confdir>/spool` and `<spool>/control.sock`.
+ */
+export function serveLocations(confFile: string, settings: ServeSettings, flags: Partial<ServeLocations> = {}): ServeLocations {
+  const spoolDir = flags.spoolDir ?? settings.spoolDir ?? path.join(path.dirname(path.resolve(confFile)), DEFAULT_SPOOL_DIR_NAME);
+  return { spoolDir, controlSocket: flags.controlSocket ?? settings.controlSocket ?? path.join(spoolDir, DEFAULT_CONTROL_SOCKET_NAME) };
 }
 
 /** The listener, spool and control settings of a parsed configuration (all optional there). */
@@ -84,7 +107,7 @@ function readEsmtpListener(scope: ConfigScope, settings: ServeSettings, problems
       if (size === undefined) problems.add(node.value.origin, `option '${node.name}' expects a size in bytes > 0, optionally with suffix K, M or G, found ${describeValue(node.value)}`);
       else settings.maxMessageSize = size;
     } else {
-      problems.add(node.origin, `invalid configuration option '${node.name}' in 'esmtp_listener' (scriptlet serve reads Listen, spool_dir, hostname, max_message_size)`);
+      problems.add(node.origin, `invalid configuration option '${node.name}' in 'esmtp_listener' (scriptlet serve reads ${ESMTP_LISTENER_OPTIONS.join(', ')})${didYouMean(node.name, ESMTP_LISTENER_OPTIONS)}`);
     }
   }
 }
@@ -95,7 +118,7 @@ function readControlListener(scope: ConfigScope, settings: ServeSettings, proble
     const text = node.kind === 'scope' ? (node.instance ?? '') : isListen ? scalarText(node.value) : undefined;
     const origin = node.kind === 'scope' ? node.origin : node.value.origin;
     if (!isListen) {
-      problems.add(node.origin, `invalid configuration option '${node.name}' in 'control_listener' (scriptlet serve reads Listen "/path/to/socket")`);
+      problems.add(node.origin, `invalid configuration option '${node.name}' in 'control_listener' (scriptlet serve reads Listen "/path/to/socket")${didYouMean(node.name, ['Listen'])}`);
     } else if (text === undefined || !text.startsWith('/')) {
       problems.add(origin, `the control listener must be a Unix socket path starting with '/', found ${text === undefined ? 'a list' : JSON.stringify(text)}`);
     } else {
@@ -107,7 +130,7 @@ function readControlListener(scope: ConfigScope, settings: ServeSettings, proble
 function readMetricsListener(scope: ConfigScope, settings: ServeSettings, problems: ProblemList): void {
   const found: ListenAddress[] = [];
   for (const node of scope.body) {
-    if (!sameName(node.name, 'listen')) problems.add(node.origin, `invalid configuration option '${node.name}' in 'metrics_listener' (scriptlet serve reads Listen "ADDRESS:PORT")`);
+    if (!sameName(node.name, 'listen')) problems.add(node.origin, `invalid configuration option '${node.name}' in 'metrics_listener' (scriptlet serve reads Listen "ADDRESS:PORT")${didYouMean(node.name, ['Listen'])}`);
     else if (node.kind === 'scope') addListen(node.instance ?? '', node.origin, found, problems, node.body.length > 0 ? node.body[0]!.origin : undefined);
     else addListen(scalarText(node.value) ?? describeValue(node.value), node.value.origin, found, problems);
   }

@@ -12,7 +12,7 @@ import type { EngineName } from '../native/addon.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import { runConsoleCommand } from './console-commands.js';
 import { listenControlSocket, type ControlSocket } from './control-socket.js';
-import { readServeSettings, type ListenAddress } from './listener-config.js';
+import { readServeSettings, serveLocations, type ListenAddress } from './listener-config.js';
 import { PolicySmtpServer, type ServerCounters } from './policy-smtp-server.js';
 import { Spool } from './spool.js';
 
@@ -54,11 +54,9 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const tree = parseConfigFile(file);
   const config = scriptletConfigFromTree(tree, file);
   const settings = readServeSettings(tree);
-  const spoolDir = o.spoolDir ?? settings.spoolDir;
-  if (!spoolDir) throw new Error(`${file}: no spool directory: set spool_dir in the esmtp_listener scope, or pass --spool-dir`);
+  const { spoolDir, controlSocket: controlPath } = serveLocations(file, settings, { spoolDir: o.spoolDir, controlSocket: o.controlSocket });
   const spool = await Spool.open(spoolDir);
   const listen = o.listen ?? (settings.listen.length > 0 ? settings.listen : [DEFAULT_LISTEN]);
-  const controlPath = o.controlSocket ?? settings.controlSocket ?? path.join(spool.dir, 'control.sock');
 
   const engine = engineFromConfig(config, { ...(o.engine ? { engine: o.engine } : {}), log: o.log });
   const counters: ServerCounters = { connections: 0, connectionsTotal: 0, accepted: 0, rejected: 0, tempfailed: 0, discarded: 0, spoolErrors: 0 };

@@ -87,13 +87,37 @@ describe('scriptlet run', () => {
     assert.equal(rejected.headers.some(([name]: [string]) => name === 'X-Policy'), false, 'nothing after the rejection ran');
   });
 
-  it('reports script errors with module, callout and source:line, and goes on', async () => {
+  it('reports script errors in the JSON and on stderr, goes on, and exits 3', async () => {
     const conf = project('err', 'local m = {}\nfunction m:validate_data(msg, accept, vctx)\n  error("broken")\nend\nmsys.registerModule("policy", m)\n');
+    const source = path.join(tmp, 'err', 'policy.lua');
+    const r = await cli(['run', conf, 'examples/messages/clean.eml', 'examples/messages/rejected.eml']);
+    assert.equal(r.code, 3);
+    const [clean, rejected] = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(clean.errors, [{ module: 'policy', callout: 'validate_data', message: `${source}:3: broken`, location: `${source}:3` }]);
+    assert.equal(clean.disposition.code, 250);
+    assert.equal(rejected.errors.length, 1);
+    assert.equal(
+      r.err,
+      `${source}:3: broken (module 'policy', callout 'validate_data', message examples/messages/clean.eml)\n` +
+        `${source}:3: broken (module 'policy', callout 'validate_data', message examples/messages/rejected.eml)\n`,
+    );
+  });
+
+  it('reports a callout that returns no code with its source, and exits 3', async () => {
+    const conf = project('nil', 'msys.registerModule("policy", { validate_mailfrom = function() return nil end })\n');
     const r = await cli(['run', conf, 'examples/messages/clean.eml']);
-    assert.equal(r.code, 0, r.err);
-    const out = JSON.parse(r.out);
-    assert.deepEqual(out.errors, [{ module: 'policy', callout: 'validate_data', message: `${path.join(tmp, 'err', 'policy.lua')}:3: broken`, location: `${path.join(tmp, 'err', 'policy.lua')}:3` }]);
-    assert.equal(out.disposition.code, 250);
+    assert.equal(r.code, 3);
+    assert.equal(
+      r.err,
+      `${path.join(tmp, 'nil', 'policy.lua')}: validate_mailfrom returned a nil; expected msys.core.VALIDATE_CONT or msys.core.VALIDATE_DONE (module 'policy', callout 'validate_mailfrom', message examples/messages/clean.eml)\n`,
+    );
+  });
+
+  it('exits 1, not 3, when a message could not be read besides a script error', async () => {
+    const conf = project('err-and-missing', 'msys.registerModule("policy", { validate_data = function() error("broken") end })\n');
+    const r = await cli(['run', conf, 'examples/messages/clean.eml', 'no-such.eml']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /: broken \(module 'policy', callout 'validate_data', message examples\/messages\/clean\.eml\)\nscriptlet run: cannot read no-such\.eml/);
   });
 
   it('runs on the engine asked for', async () => {

@@ -1,30 +1,9 @@
 // The CLI as a real process: exit codes and output streams.
 
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { tempTree } from '../config/fixtures.js';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = path.join(REPO, 'src', 'cli', 'main.ts');
-/** tsx by URL, so that it is found whatever the child's working directory. */
-const TSX = import.meta.resolve('tsx');
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function scriptlet(args: string[], cwd = REPO): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 }, (_err, stdout, stderr) =>
-      resolve({ status: child.exitCode, stdout, stderr }),
-    );
-  });
-}
+import { runScriptlet as scriptlet } from '../helpers/scriptlet-process.js';
 
 describe('scriptlet as a subprocess', { concurrency: true }, () => {
   it('check exits 0 on the example configuration and prints the report on stdout', async () => {
@@ -45,5 +24,19 @@ describe('scriptlet as a subprocess', { concurrency: true }, () => {
       `ecelerity.conf:4:3: invalid configuration option 'nope'`,
       '',
     ].join('\n'));
+  });
+
+  it('run exits 3 and prints each script error on stderr when a callout raises; the JSON on stdout is as without', async (t) => {
+    const dir = tempTree(t, {
+      'ecelerity.conf': 'alerting { }\nscriptlet "scriptlet" {\n  script "policy" { source = "policy" }\n}\n',
+      'policy.lua': 'local m = {}\nfunction m:validate_data(msg, accept, vctx)\n  error("no lunch today")\nend\nmsys.registerModule("policy", m)\n',
+      'lunch.eml': 'Subject: lunch\r\n\r\nThursday?\r\n',
+    });
+    const r = await scriptlet(['run', 'ecelerity.conf', 'lunch.eml'], dir);
+    assert.equal(r.stderr, "policy.lua:3: no lunch today (module 'policy', callout 'validate_data', message lunch.eml)\n");
+    assert.equal(r.status, 3);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.disposition, { code: 250, text: '2.0.0 OK', phase: null });
+    assert.deepEqual(out.errors, [{ module: 'policy', callout: 'validate_data', message: `${dir}/policy.lua:3: no lunch today`, location: `${dir}/policy.lua:3` }]);
   });
 });

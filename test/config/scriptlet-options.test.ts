@@ -77,6 +77,8 @@ const INVALID: [string, string][] = [
   ['search_path = ( "a" ( "b" ) )', `ecelerity.conf:3:17: option 'search_path' expects a list of directories, e.g. ( "lua" "/etc/lua" ), found a list`],
   ['search_path = ""', `ecelerity.conf:3:17: option 'search_path' expects a list of directories, e.g. ( "lua" "/etc/lua" ), found ""`],
   ['Max_Threads = 4', `ecelerity.conf:3:3: invalid configuration option 'Max_Threads'`],
+  ['gc_pase = 150', `ecelerity.conf:3:3: invalid configuration option 'gc_pase'; did you mean 'gc_pause'?`],
+  ['Memory_Limt = 64M', `ecelerity.conf:3:3: invalid configuration option 'Memory_Limt'; did you mean 'memory_limit'?`],
 ];
 
 describe('scriptlet options', () => {
@@ -148,6 +150,7 @@ describe('run-time option validation (config set)', () => {
     ['call_timeout', Number.NaN, `option 'call_timeout' expects a positive number of seconds, found 'NaN'`],
     ['threads', { n: 1 }, `option 'threads' expects an integer >= 0, found a value of type object`],
     ['nope', '1', `invalid configuration option 'nope'`],
+    ['on-error', 'tempfail', `invalid configuration option 'on-error'; did you mean 'on_error'?`],
   ];
   for (const [name, value, message] of REFUSED) {
     it(`refuses ${name} = ${JSON.stringify(value) ?? String(value)} with the same message as a file`, () => {

@@ -91,6 +91,10 @@ describe('script stanzas', () => {
       `ecelerity.conf:5:5: invalid configuration option 'priority'`,
       `ecelerity.conf:6:5: unexpected scope 'x' in script 'boot': a script takes only 'source = "..."'`,
     ]);
+    assert.deepEqual(problems(scriptletConf('  script "boot" { sorce = "msys.boot" }')), [
+      `ecelerity.conf:3:19: invalid configuration option 'sorce'; did you mean 'source'?`,
+      `ecelerity.conf:3:3: script 'boot' has no 'source' option: write source = "a.b" for a/b.lua`,
+    ]);
   });
 
   it('refuses duplicate script names, also across merged scopes', () => {

@@ -2,16 +2,15 @@
 // change the running server.
 
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../cli/memory-io.js';
+import { runScriptlet } from '../helpers/scriptlet-process.js';
+import { vendoredEngineVersion } from '../helpers/vendored-engine.js';
 import { send, startServer } from './helpers.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FROM = 'alice@example.org';
 const TO = ['bob@example.net'];
 
@@ -33,6 +32,7 @@ describe('scriptlet console', () => {
     assert.equal((await send(server.addresses[0]!.port, { from: FROM, to: TO })).code, 250);
     const stats = await consoleRun(dir, sock, 'scriptlet', 'stats');
     assert.equal(stats.status, 0);
+    assert.ok(stats.out.startsWith(`engine ${server.engine.engine} (${vendoredEngineVersion(server.engine.engine)}), scripts version `), stats.out);
     assert.match(stats.out, /^server: 0 connections open \(1 since start\); messages accepted 1, spooled 1,/m);
     // No worker keeps a spare Lua thread any more.
     const workers = stats.out.split('\n').filter((l) => l.startsWith('worker '));
@@ -45,6 +45,7 @@ describe('scriptlet console', () => {
     const sock = server.controlSocket;
     const cases: [string[], string][] = [
       [['nope', '1'], "error: invalid configuration option 'nope'\n"],
+      [['gc_pase', '1'], "error: invalid configuration option 'gc_pase'; did you mean 'gc_pause'?\n"],
       [['gc_pause', '0'], "error: option 'gc_pause' expects a positive integer, found '0'\n"],
       [['threads', '4'], "error: option 'threads' cannot be changed at run time: edit the configuration and restart\n"],
     ];
@@ -84,12 +85,7 @@ describe('scriptlet console', () => {
 
   it('reads commands from stdin when none is given, one answer per line, and finds the socket from the configuration', async (t) => {
     const { dir } = await startServer(t);
-    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(REPO, 'src/cli/main.ts'), 'console', 'ecelerity.conf'], { cwd: dir, encoding: 'utf8', timeout: 20_000 }, (_e, stdout, stderr) =>
-        resolve({ status: child.exitCode, stdout, stderr }),
-      );
-      child.stdin!.end('config get scriptlet scriptlet gc_pause\nconfig get scriptlet scriptlet on_error\nhelp\n');
-    });
+    const r = await runScriptlet(['console', 'ecelerity.conf'], dir, 'config get scriptlet scriptlet gc_pause\nconfig get scriptlet scriptlet on_error\nhelp\n');
     assert.equal(r.stderr, '');
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^gc_pause = 200\non_error = tempfail\nconfig get scriptlet scriptlet \[OPTION\]\n/);

@@ -42,6 +42,7 @@ Metrics_Listener { Listen "127.0.0.1:9464" { } }
   hostname = "a b"
   relay_hosts = x
   pool { }
+  spool_dri = "q"
 }
 Control_Listener { Listen "127.0.0.1:2025" { } }
 Metrics_Listener { Listen "127.0.0.1:9464" { }  Listen "[::1]:9464" { }  port = 1 }
@@ -55,9 +56,10 @@ Metrics_Listener { Listen "127.0.0.1:9464" { }  Listen "[::1]:9464" { }  port = 
       `ecelerity.conf:7:14: option 'hostname' expects a host name, found "a b"`,
       "ecelerity.conf:8:3: invalid configuration option 'relay_hosts' in 'esmtp_listener' (scriptlet serve reads Listen, spool_dir, hostname, max_message_size)",
       "ecelerity.conf:9:3: unexpected scope 'pool' in 'esmtp_listener': only Listen \"ADDRESS:PORT\" { } belongs here",
-      `ecelerity.conf:11:20: the control listener must be a Unix socket path starting with '/', found "127.0.0.1:2025"`,
-      "ecelerity.conf:12:74: invalid configuration option 'port' in 'metrics_listener' (scriptlet serve reads Listen \"ADDRESS:PORT\")",
-      'ecelerity.conf:12:49: metrics_listener takes one Listen address, found 2',
+      "ecelerity.conf:10:3: invalid configuration option 'spool_dri' in 'esmtp_listener' (scriptlet serve reads Listen, spool_dir, hostname, max_message_size); did you mean 'spool_dir'?",
+      `ecelerity.conf:12:20: the control listener must be a Unix socket path starting with '/', found "127.0.0.1:2025"`,
+      "ecelerity.conf:13:74: invalid configuration option 'port' in 'metrics_listener' (scriptlet serve reads Listen \"ADDRESS:PORT\")",
+      'ecelerity.conf:13:49: metrics_listener takes one Listen address, found 2',
     ]);
   });
 

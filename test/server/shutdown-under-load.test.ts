@@ -5,15 +5,13 @@
 // once; nothing else is.
 
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
+import { startScriptlet } from '../helpers/scriptlet-process.js';
 import { policyDir, rawMessage, spooled } from './helpers.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLIENTS = 6;
 const PER_CLIENT = 500;
 /** Messages each client keeps in flight. */
@@ -30,24 +28,8 @@ interface Outcome {
 describe('scriptlet serve shut down under load', () => {
   it('loses no message answered 250 and spools none twice', { timeout: 60_000 }, async (t) => {
     const dir = policyDir(t);
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(REPO, 'src/cli/main.ts'), 'serve', path.join(dir, 'ecelerity.conf'), '--listen', '127.0.0.1:0', '--drain-deadline', '3'], {
-      // The repository as working directory: the pool's workers import tsx from there.
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    t.after(() => child.kill('SIGKILL'));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        stdout += d;
-        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(stdout);
-        if (m) resolve(Number(m[1]));
-      });
-      void exited.then(() => reject(new Error(`serve exited before listening: ${stderr}`)));
-    });
+    const serve = startScriptlet(t, ['serve', path.join(dir, 'ecelerity.conf'), '--listen', '127.0.0.1:0', '--drain-deadline', '3']);
+    const port = Number((await serve.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
 
     const outcomes: Outcome[] = [];
     let accepted = 0;
@@ -64,7 +46,7 @@ describe('scriptlet serve shut down under load', () => {
             outcomes.push({ seq, code: Number(info.response.slice(0, 3)), ...(id ? { id } : {}) });
             if (++accepted === TERM_AFTER) {
               termAt = outcomes.length;
-              child.kill('SIGTERM');
+              serve.child.kill('SIGTERM');
             }
           } catch (err) {
             outcomes.push({ seq, code: (err as { responseCode?: number }).responseCode ?? 0 });
@@ -75,7 +57,7 @@ describe('scriptlet serve shut down under load', () => {
       transport.close();
     };
     await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await serve.exited, 0, serve.stderr());
 
     assert.ok(termAt > 0, 'SIGTERM was sent while the clients were sending');
     const ok = outcomes.filter((o) => o.code === 250);
