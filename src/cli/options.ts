@@ -3,8 +3,10 @@
 // usage error is printed: the problem, the command's usage line, and where
 // the full help is.
 
+import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from '../config/closest-name.js';
+import { parseListenAddress, type ListenAddress } from '../server/listener-config.js';
 import { EXIT_USAGE } from './command.js';
 import type { CliIo } from './io.js';
 
@@ -54,4 +56,38 @@ export function usageError(io: CliIo, name: string, usage: string, problem: stri
   const usageLine = usage.slice(0, usage.indexOf('\n'));
   io.stderr.write(`scriptlet ${name}: ${problem}\n${usageLine}\nRun 'scriptlet ${name} --help' for its options.\n`);
   return EXIT_USAGE;
+}
+
+/** The flags `scriptlet serve` and `scriptlet milter` share, for parseOptions. */
+export const SERVER_FLAGS = {
+  'control-socket': { type: 'string' },
+  'drain-deadline': { type: 'string' },
+  'metrics-listen': { type: 'string' },
+  engine: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface ServerFlags {
+  controlSocket?: string;
+  metricsListen?: ListenAddress;
+  drainDeadlineMs?: number;
+  engine?: string;
+}
+
+/** The shared flags' values, checked; or the problem. */
+export function readServerFlags(v: { 'control-socket'?: string; 'drain-deadline'?: string; 'metrics-listen'?: string; engine?: string }, cwd: string): ServerFlags | UsageProblem {
+  const out: ServerFlags = {};
+  if (v['metrics-listen'] !== undefined) {
+    const a = parseListenAddress(v['metrics-listen']);
+    if (typeof a === 'string') return { problem: `--metrics-listen: ${a}` };
+    out.metricsListen = { ...a, origin: 'flag' };
+  }
+  if (v['control-socket'] !== undefined) out.controlSocket = path.resolve(cwd, v['control-socket']);
+  if (v['drain-deadline'] !== undefined) {
+    const s = Number(v['drain-deadline']);
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(v['drain-deadline']) || !Number.isFinite(s)) return { problem: `--drain-deadline expects a number of seconds, found ${JSON.stringify(v['drain-deadline'])}` };
+    out.drainDeadlineMs = s * 1000;
+  }
+  if (v.engine !== undefined) out.engine = v.engine;
+  return out;
 }
