@@ -1,0 +1,119 @@
+// The milter side of the protocol without an MTA: what scriptlet negotiates
+// and asks for, how verdicts become replies (reply text, header edits by
+// rank, envelope changes), and how macros reach the policy.
+
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HeaderModel } from '../../src/milter/header-edits.js';
+import { parseMilterAddress } from '../../src/milter/milter-config.js';
+import { SMFIC, SMFIF, SMFIM, SMFIP } from '../../src/milter/protocol.js';
+import { smtpReply } from '../../src/milter/replies.js';
+import { milterDir, startMilter } from './helpers.js';
+import { MtaClient, nul } from './mta-client.js';
+
+/** A request's fields: [code, index?, strings...]. */
+function fields(p: { code: string; data: Buffer }): (string | number)[] {
+  const indexed = 'im'.includes(p.code);
+  const rest = (indexed ? p.data.subarray(4) : p.data).toString('utf8').replace(/\0$/, '').split('\0');
+  return indexed ? [p.code, p.data.readUInt32BE(0), ...rest] : [p.code, ...rest];
+}
+
+describe('scriptlet milter, protocol', () => {
+  it('negotiates version 6, the actions it uses, no-reply steps, and the macros it reads at each stage', async (t) => {
+    const m = await startMilter(t, milterDir(t));
+    const c = await MtaClient.connect(m.port);
+    const r = await c.negotiate();
+    assert.equal(r.data.readUInt32BE(0), 6);
+    assert.equal(c.actions, SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.CHGBODY | SMFIF.ADDRCPT | SMFIF.DELRCPT | SMFIF.CHGFROM | SMFIF.QUARANTINE | SMFIF.SETSYMLIST);
+    assert.equal(c.steps, SMFIP.NOUNKNOWN | SMFIP.NODATA | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.NR_DATA | SMFIP.NR_UNKN | SMFIP.HDR_LEADSPC);
+    const lists = new Map<number, string>();
+    for (let p = 12; p < r.data.length; ) {
+      const stage = r.data.readUInt32BE(p);
+      const end = r.data.indexOf(0, p + 4);
+      lists.set(stage, r.data.toString('utf8', p + 4, end));
+      p = end + 1;
+    }
+    assert.match(lists.get(SMFIM.CONNECT)!, /\{client_addr\} \{client_port\}/);
+    assert.match(lists.get(SMFIM.ENVFROM)!, /^i .*\{auth_authen\}/);
+    assert.equal(lists.get(SMFIM.EOM), 'i');
+    c.destroy();
+  });
+
+  it('with an MTA that offers fewer steps, answers every event it sends', async (t) => {
+    const m = await startMilter(t, milterDir(t));
+    const c = await MtaClient.connect(m.port);
+    await c.negotiate(SMFIF.ADDHDRS, 0);
+    assert.deepEqual([c.actions, c.steps], [SMFIF.ADDHDRS, 0]);
+    c.connectEvent();
+    assert.equal((await c.reply())?.code, 'c');
+    const r = await c.message({ from: 'alice@example.org', to: ['bob@example.net'], headers: [['Subject', 'hi']], body: 'Hello.\r\n' });
+    // Only ADDHDRS: the policy's X-Policy header is added; nothing else is asked.
+    assert.deepEqual(r.eom.map((p) => p.code), ['h', 'c']);
+    // Without SMFIP_HDR_LEADSPC the MTA puts the space after the colon itself.
+    assert.match(String(fields(r.eom[0]!)[2]), /^client=127\.0\.0\.1 /);
+    c.destroy();
+  });
+
+  it('gives the policy the macros: client address, {daemon_port}, {i} as queue_id, TLS and auth in the contexts', async (t) => {
+    const policy = `local core = require("msys.core")
+local mod = {}
+function mod:validate_data(msg, accept, vctx)
+  local C, M = core.VCTX_CONN, core.VCTX_MESS
+  msg:header("X-Seen", table.concat({ tostring(accept.remote_addr), tostring(vctx:get(C, "milter.daemon_port")), tostring(vctx:get(M, "queue_id")),
+    tostring(vctx:get(C, "tls")), tostring(vctx:get(C, "auth_user")), tostring(vctx:get(C, "ehlo_domain")), tostring(vctx:get(M, "mailfrom_domain")), tostring(vctx:get(M, "rcptto_localpart")) }, ","))
+  return core.VALIDATE_CONT
+end
+msys.registerModule("policy", mod)`;
+    const m = await startMilter(t, milterDir(t, policy));
+    for (let round = 0; round < 2; round++) {
+      const c = await MtaClient.connect(m.port);
+      await c.negotiate();
+      c.macros(SMFIC.CONNECT, { j: 'mx.test', '{daemon_port}': '25', '{client_addr}': '192.0.2.7' });
+      c.connectEvent('client.example', '192.0.2.7', 50000);
+      assert.equal((await c.reply())?.code, 'c');
+      c.macros(SMFIC.HELO, { '{tls_version}': 'TLSv1.3', '{cipher}': 'TLS_AES_256_GCM_SHA384' });
+      c.send(SMFIC.HELO, nul('client.example'));
+      assert.equal((await c.reply())?.code, 'c');
+      c.macros(SMFIC.MAIL, { '{auth_authen}': 'alice' });
+      c.macros(SMFIC.BODYEOB, { i: '4F2A1C' });
+      const r = await c.message({ from: 'alice@example.org', to: ['bob@example.net'], headers: [['Subject', 'hi']], body: 'Hello.\r\n' });
+      assert.deepEqual(fields(r.eom[0]!), ['h', 'X-Seen', ' 192.0.2.7,25,4F2A1C,1,alice,client.example,example.org,bob']);
+      c.destroy();
+    }
+  });
+
+  it('turns a multi-line refusal into a multi-line reply, with % doubled and the enhanced code of the reply class', () => {
+    assert.equal(smtpReply(550, '5.7.1 first line\nsecond 100%'), '550-5.7.1 first line\r\n550 second 100%%');
+    assert.equal(smtpReply(451, '5.7.1 wrong class'), '451 4.7.1 wrong class');
+    assert.equal(smtpReply(200, 'not a refusal'), '451 not a refusal');
+  });
+
+  it('gives each header edit the rank the MTA counts, repeated headers and earlier edits included', () => {
+    const model = new HeaderModel(['Received', 'X-A', 'Subject', 'X-A', 'X-A']);
+    const requests = [
+      ...model.apply({ op: 'delete', name: 'x-a', value: '' }, true),
+      ...model.apply({ op: 'prepend', name: 'X-Top', value: 't' }, true),
+      ...model.apply({ op: 'append', name: 'X-A', value: 'new' }, true),
+      ...model.apply({ op: 'replace', name: 'X-A', value: 'newer' }, false),
+    ].map((p) => fields({ code: String.fromCharCode(p[4]!), data: p.subarray(5) }));
+    assert.deepEqual(requests, [
+      ['m', 3, 'x-a', ''],
+      ['m', 2, 'x-a', ''],
+      ['m', 1, 'x-a', ''],
+      ['i', 0, 'X-Top', ' t'],
+      ['h', 'X-A', ' new'],
+      ['m', 1, 'X-A', ''],
+      ['h', 'X-A', 'newer'],
+    ]);
+    assert.deepEqual(model.names, ['x-top', 'received', 'subject', 'x-a']);
+  });
+
+  it('reads Postfix and Sendmail milter addresses', () => {
+    assert.deepEqual(parseMilterAddress('inet:127.0.0.1:8891'), { kind: 'inet', host: '127.0.0.1', port: 8891 });
+    assert.deepEqual(parseMilterAddress('inet:[::1]:8891'), { kind: 'inet', host: '::1', port: 8891 });
+    assert.deepEqual(parseMilterAddress('inet:8891@localhost'), { kind: 'inet', host: 'localhost', port: 8891 });
+    assert.deepEqual(parseMilterAddress('unix:/run/scriptlet/milter.sock'), { kind: 'unix', path: '/run/scriptlet/milter.sock' });
+    assert.match(String(parseMilterAddress('127.0.0.1:8891')), /^expected "inet:HOST:PORT"/);
+    assert.match(String(parseMilterAddress('inet:127.0.0.1:99999')), /^expected/);
+  });
+});
