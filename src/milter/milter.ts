@@ -13,6 +13,7 @@ import { readServeSettings, serveLocations, type ListenAddress } from '../server
 import { PolicyRuntime, shutdownOnce } from '../server/policy-runtime.js';
 import { DEFAULT_DRAIN_DEADLINE_MS } from '../server/serve.js';
 import { DEFAULT_MILTER_LISTEN, formatMilterAddress, readMilterSettings, type MilterAddress } from './milter-config.js';
+import { skippingEmptyPhases } from './empty-phases.js';
 import { MilterServer } from './milter-server.js';
 import type { MilterCounters } from './milter-session.js';
 
@@ -65,7 +66,7 @@ export async function milter(o: MilterOptions): Promise<RunningMilter> {
 
   try {
     await engine.ready();
-    const run = engine.run.bind(engine);
+    const run = skippingEmptyPhases(engine);
     const addresses: MilterAddress[] = [];
     for (const a of listen) {
       const server = new MilterServer({ run, log: o.log, counters, maxMessageSize: settings.maxMessageSize });
