@@ -4,7 +4,11 @@
 
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Phase } from '../../src/engine/phases.js';
+import type { CallInput } from '../../src/engine/verdict.js';
+import { skippingEmptyPhases } from '../../src/milter/empty-phases.js';
 import { HeaderModel } from '../../src/milter/header-edits.js';
+import type { PoolVerdict } from '../../src/pool/index.js';
 import { parseMilterAddress } from '../../src/milter/milter-config.js';
 import { SMFIC, SMFIF, SMFIM, SMFIP } from '../../src/milter/protocol.js';
 import { smtpReply } from '../../src/milter/replies.js';
@@ -117,3 +121,45 @@ msys.registerModule("policy", mod)`;
     assert.match(String(parseMilterAddress('inet:127.0.0.1:99999')), /^expected/);
   });
 });
+
+describe('phases no module defines', () => {
+  it('are sent to the pool once per scripts version, then answered without a call', async () => {
+    const calls: string[] = [];
+    const engine = {
+      version: 'v1',
+      async run(phase: Phase, input: CallInput): Promise<PoolVerdict> {
+        calls.push(`${this.version}:${phase}`);
+        const callouts = phase === 'data' ? 1 : 0;
+        return { ...NO_VERDICT, phase, callouts, version: this.version, context: { conn: input.context?.conn ?? {}, mess: input.context?.mess ?? {} } };
+      },
+    };
+    const run = skippingEmptyPhases(engine);
+    const input = { context: { conn: { a: '1' }, mess: {} } };
+    for (let i = 0; i < 3; i++) {
+      await run('ehlo', input);
+      await run('data', input);
+    }
+    assert.deepEqual((await run('ehlo', input)).context.conn, { a: '1' });
+    engine.version = 'v2';
+    await run('ehlo', input);
+    await run('ehlo', input);
+    assert.deepEqual(calls, ['v1:ehlo', 'v1:data', 'v1:data', 'v1:data', 'v2:ehlo']);
+  });
+});
+
+const NO_VERDICT: PoolVerdict = {
+  phase: 'connect',
+  disposition: null,
+  action: 'continue',
+  tempfailed: false,
+  headerEdits: [],
+  message: undefined,
+  mailfrom: undefined,
+  rcptto: undefined,
+  envelopeChanged: { mailfrom: false, rcptto: false },
+  context: { conn: {}, mess: {} },
+  errors: [],
+  logs: [],
+  callouts: 0,
+  version: '',
+};
