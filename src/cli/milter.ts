@@ -2,9 +2,9 @@
 
 import * as path from 'node:path';
 import { parseMilterAddress, type MilterAddress } from '../milter/milter-config.js';
-import { EXIT_OK, type Command } from './command.js';
+import { EXIT_USAGE, type Command } from './command.js';
 import { displayPath, type CliIo } from './io.js';
-import { isUsageProblem, parseOptions, readServerFlags, SERVER_FLAGS, usageError, type ServerFlags } from './options.js';
+import { helpOrUsageError, parseServerArgs, SERVER_FLAGS_HELP, serverOptions, type ServerArgs } from './options.js';
 import { runServer } from './server-command.js';
 
 const USAGE = `usage: scriptlet milter <conf> [--listen inet:127.0.0.1:PORT | unix:/path] [options]
@@ -25,39 +25,17 @@ Addresses come from the configuration:
                             configuration's (default inet:127.0.0.1:8891)
   --control-socket PATH     console socket (default: Control_Listener, else spool/control.sock
                             beside the configuration file, as for scriptlet serve)
-  --drain-deadline SECONDS  how long shutdown lets transactions finish (default 10)
-  --metrics-listen ADDR     serve /metrics for Prometheus there (default: Metrics_Listener, else none)
-  --engine NAME             luajit or lua51 (default: the default build)
-  -h, --help
-
+${SERVER_FLAGS_HELP}
 Prints "milter listening on ADDRESS" for every address once it serves.
 Exit status: 0 after a clean shutdown; 1 when the configuration, a script
 or an address is unusable; 2 on a usage error.
 `;
 
-interface MilterArgs extends ServerFlags {
-  conf: string;
-  listen?: MilterAddress[];
-}
-
-function parse(args: string[], io: CliIo): MilterArgs | string {
-  const parsed = parseOptions({ args, allowPositionals: true, options: { listen: { type: 'string', multiple: true }, ...SERVER_FLAGS } });
-  if (isUsageProblem(parsed)) return parsed.problem;
-  const v = parsed.values;
-  if (v.help) return 'help';
-  if (parsed.positionals.length !== 1) return 'expected one configuration file';
-  const shared = readServerFlags(v, io.cwd);
-  if (isUsageProblem(shared)) return shared.problem;
-  const out: MilterArgs = { conf: path.resolve(io.cwd, parsed.positionals[0]!), ...shared };
-  if (v.listen) {
-    out.listen = [];
-    for (const text of v.listen) {
-      const a = parseMilterAddress(text);
-      if (typeof a === 'string') return `--listen: ${a}`;
-      out.listen.push(a.kind === 'unix' ? { kind: 'unix', path: path.resolve(io.cwd, a.path) } : a);
-    }
-  }
-  return out;
+function parse(args: string[], io: CliIo): ServerArgs<MilterAddress> | string {
+  return parseServerArgs(args, io.cwd, (text) => {
+    const a = parseMilterAddress(text);
+    return typeof a === 'object' && a.kind === 'unix' ? { kind: 'unix', path: path.resolve(io.cwd, a.path) } : a;
+  });
 }
 
 export const milterCommand: Command = {
@@ -66,13 +44,10 @@ export const milterCommand: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const a = parse(args, io);
-    if (a === 'help') {
-      io.stdout.write(USAGE);
-      return EXIT_OK;
-    }
-    if (typeof a === 'string') return usageError(io, 'milter', USAGE, a);
+    const done = helpOrUsageError(a, io, 'milter', USAGE);
+    if (done !== undefined || typeof a === 'string') return done ?? EXIT_USAGE;
     const { milter, formatMilterAddress } = await import('../milter/milter.js');
-    return runServer('milter', io, (log) => milter({ ...a, engine: a.engine as 'luajit' | 'lua51' | undefined, log }), (server) => [
+    return runServer('milter', io, (log) => milter({ conf: a.conf, ...(a.listen ? { listen: a.listen } : {}), ...serverOptions(a), engine: a.engine as 'luajit' | 'lua51' | undefined, log }), (server) => [
       ...server.addresses.map((addr) => `milter listening on ${formatMilterAddress(addr)}`),
       `control socket ${displayPath(server.controlSocket, io.cwd)}`,
       ...(server.metricsUrl ? [`metrics ${server.metricsUrl}`] : []),

@@ -11,6 +11,7 @@
 
 import * as crypto from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { ServerCounters } from '../server/policy-smtp-server.js';
 import { PolicySession, scriptErrorLine, type MessageOutcome, type Rejection, type RunPhase } from '../server/policy-session.js';
 import { decodeCommand, type MilterCommand } from './commands.js';
 import { MilterFrameParser } from './framing.js';
@@ -19,16 +20,8 @@ import { addressContext, bareAddress, connectionContext, rawMacroContext, WANTED
 import { MILTER_CHUNK_SIZE, MILTER_VERSION, MilterProtocolError, SMFIF, SMFIP } from './protocol.js';
 import * as reply from './replies.js';
 
-export interface MilterCounters {
-  connections: number;
-  connectionsTotal: number;
-  accepted: number;
-  rejected: number;
-  tempfailed: number;
-  discarded: number;
-  quarantined: number;
-  protocolErrors: number;
-}
+/** serve's figures without the spool's, and the milter's own. */
+export type MilterCounters = Omit<ServerCounters, 'spoolErrors'> & { quarantined: number; protocolErrors: number };
 
 export interface MilterSessionOptions {
   run: RunPhase;

@@ -10,59 +10,37 @@ import type { TestContext } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { milter, type RunningMilter } from '../../src/milter/milter.js';
 import { tempTree } from '../config/fixtures.js';
+import { TEST_POLICY, testConf } from '../server/helpers.js';
+
+/** Replaces one piece of a policy's source, which must be there. */
+function edit(source: string, from: string, to: string): string {
+  if (!source.includes(from)) throw new Error(`the policy has no ${JSON.stringify(from)}`);
+  return source.replace(from, to);
+}
 
 /**
- * Refuses: connect on the smtpd port the conn context names REJECT_PORT
- * (milter.daemon_port); ehlo bad.example; MAIL FROM reject@ (550), soft@
- * (451), bye@ (disconnect 554), slow@ (sleeps 6 s first); RCPT TO nobody@;
- * the message at the phase its X-Reject-At header names; errors on Subject
- * boom. X-Discard discards; X-Quarantine holds; X-Edit edits headers;
- * each carol@ recipient becomes dave@; X-Chgfrom changes the sender.
- * Otherwise adds X-Policy with what the contexts kept from the macros.
+ * serve's test policy (ehlo bad.example, MAIL FROM reject@ soft@ bye@,
+ * RCPT TO nobody@, X-Reject-At, Subject boom, X-Policy with the connection
+ * context), and for the milter: a refusal at connect on the smtpd port
+ * REJECT_PORT (the {daemon_port} macro), MAIL FROM slow@ sleeps 6 s first,
+ * X-Discard discards, X-Quarantine holds, X-Chgfrom changes the sender,
+ * X-Edit edits headers, each carol@ recipient becomes dave@, and X-Macros
+ * shows what the macros gave the contexts.
  */
-export const MILTER_POLICY = `
-local core = require("msys.core")
-local mod = {}
-local CONN, MESS = core.VCTX_CONN, core.VCTX_MESS
-
-function mod:validate_connect(accept, vctx)
-  if tostring(vctx:get(CONN, "milter.daemon_port")) == "REJECT_PORT" then
+export const MILTER_POLICY = [
+  [
+    'function mod:validate_connect(accept, vctx)\n',
+    `function mod:validate_connect(accept, vctx)
+  if tostring(vctx:get(core.VCTX_CONN, "milter.daemon_port")) == "REJECT_PORT" then
     vctx:set_code(554, "5.7.1 no service for " .. tostring(accept.remote_addr))
     return core.VALIDATE_DONE
   end
-  vctx:set(CONN, "client", tostring(accept.remote_addr))
-  return core.VALIDATE_CONT
-end
-
-function mod:validate_ehlo(str, accept, vctx)
-  if str == "bad.example" then vctx:set_code(550, "5.7.1 bad helo " .. str) return core.VALIDATE_DONE end
-  return core.VALIDATE_CONT
-end
-
-function mod:validate_mailfrom(str, accept, vctx)
-  if string.find(str, "slow@", 1, true) then msys.sleep(6) end
-  if string.find(str, "reject@", 1, true) then vctx:set_code(550, "5.7.1 sender refused") return core.VALIDATE_DONE end
-  if string.find(str, "soft@", 1, true) then vctx:set_code(451, "4.7.1 sender later") return core.VALIDATE_DONE end
-  if string.find(str, "bye@", 1, true) then vctx:disconnect(554, "5.7.0 go away") return core.VALIDATE_DONE end
-  return core.VALIDATE_CONT
-end
-
-function mod:validate_rcptto(msg, str, accept, vctx)
-  if string.find(str, "nobody@", 1, true) then vctx:set_code(550, "5.1.1 no such user") return core.VALIDATE_DONE end
-  return core.VALIDATE_CONT
-end
-
-local function refuse_at(phase, msg, vctx)
-  if msg:header("X-Reject-At")[1] == phase then
-    if vctx then vctx:set_code(554, "5.7.1 refused at " .. phase) else msg:code(554, "5.7.1 refused at " .. phase) end
-    return true
-  end
-  return false
-end
-
-function mod:validate_data(msg, accept, vctx)
-  if refuse_at("data", msg, vctx) then return core.VALIDATE_DONE end
-  if msg:header("Subject")[1] == "boom" then error("boom at data") end
+`,
+  ],
+  ['function mod:validate_mailfrom(str, accept, vctx)\n', 'function mod:validate_mailfrom(str, accept, vctx)\n  if string.find(str, "slow@", 1, true) then msys.sleep(6) end\n'],
+  [
+    '  vctx:set(core.VCTX_MESS, "seen", "data")\n',
+    `  vctx:set(core.VCTX_MESS, "seen", "data")
   if msg:header("X-Discard")[1] then msg:discard() return core.VALIDATE_DONE end
   if msg:header("X-Quarantine")[1] then msg:context_set(core.ECMESS_CTX_MESS, "milter_quarantine", "held by policy") end
   if msg:header("X-Chgfrom")[1] then msg:mailfrom("bounces@example.org") end
@@ -72,44 +50,18 @@ function mod:validate_data(msg, accept, vctx)
     msg:header("X-Change", "changed", "replace")
     msg:header("X-Remove", "")
   end
-  msg:header("X-Policy", "client=" .. tostring(vctx:get(CONN, "client")) .. " auth=" .. tostring(vctx:get(CONN, "milter.j"))
-    .. " from=" .. tostring(vctx:get(MESS, "mailfrom_domain")))
-  return core.VALIDATE_CONT
-end
+  msg:header("X-Macros", "j=" .. tostring(vctx:get(core.VCTX_CONN, "milter.j")) .. " from=" .. tostring(vctx:get(core.VCTX_MESS, "mailfrom_domain")))
+`,
+  ],
+  [
+    'if refuse_at("data_spool_each_rcpt", msg, vctx) then return core.VALIDATE_DONE end\n',
+    'if refuse_at("data_spool_each_rcpt", msg, vctx) then return core.VALIDATE_DONE end\n  if msg:rcptto() == "carol@example.net" then msg:rcptto("dave@example.net") end\n',
+  ],
+].reduce((source, [from, to]) => edit(source, from!, to!), TEST_POLICY);
 
-function mod:validate_data_spool(msg, accept, vctx)
-  if refuse_at("data_spool", msg, vctx) then return core.VALIDATE_DONE end
-  return core.VALIDATE_CONT
-end
-
-function mod:validate_data_spool_each_rcpt(msg, accept, vctx)
-  if refuse_at("data_spool_each_rcpt", msg, vctx) then return core.VALIDATE_DONE end
-  if msg:rcptto() == "carol@example.net" then msg:rcptto("dave@example.net") end
-  return core.VALIDATE_CONT
-end
-
-function mod:validate_set_binding(msg)
-  if refuse_at("set_binding", msg) then return core.VALIDATE_DONE end
-  return core.VALIDATE_CONT
-end
-
-msys.registerModule("policy", mod)
-`;
-
+/** serve's test configuration, with a Milter_Listener for its ESMTP_Listener. */
 export function milterConf(extra = ''): string {
-  return `alerting { }
-Milter_Listener {
-  Listen "inet:127.0.0.1:0" { }
-  max_message_size = 64K
-}
-scriptlet "scriptlet" {
-  threads = 2
-  on_error = tempfail
-  ${extra}
-  script "boot" { source = "msys.boot" }
-  script "policy" { source = "policy" }
-}
-`;
+  return testConf(extra).replace(/ESMTP_Listener \{\n(?: {2}.*\n)*\}\n/, 'Milter_Listener {\n  Listen "inet:127.0.0.1:0" { }\n  max_message_size = 64K\n}\n');
 }
 
 export function milterDir(t: TestContext, policy = MILTER_POLICY, extra = ''): string {

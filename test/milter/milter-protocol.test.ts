@@ -51,10 +51,10 @@ describe('scriptlet milter, protocol', () => {
     c.connectEvent();
     assert.equal((await c.reply())?.code, 'c');
     const r = await c.message({ from: 'alice@example.org', to: ['bob@example.net'], headers: [['Subject', 'hi']], body: 'Hello.\r\n' });
-    // Only ADDHDRS: the policy's X-Policy header is added; nothing else is asked.
-    assert.deepEqual(r.eom.map((p) => p.code), ['h', 'c']);
+    // Only ADDHDRS: the policy's headers are added (X-Policy, X-Macros, X-Spool); nothing else is asked.
+    assert.deepEqual(r.eom.map((p) => p.code), ['h', 'h', 'h', 'c']);
     // Without SMFIP_HDR_LEADSPC the MTA puts the space after the colon itself.
-    assert.match(String(fields(r.eom[0]!)[2]), /^client=127\.0\.0\.1 /);
+    assert.match(String(fields(r.eom[0]!)[2]), /^checked 127\.0\.0\.1 /);
     c.destroy();
   });
 
