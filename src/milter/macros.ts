@@ -28,9 +28,13 @@ export function rawMacroContext(macros: ReadonlyMap<string, string>): Context {
   return out;
 }
 
-/** Connection context: TLS and authentication, as Momentum's connection context variables name them. */
-export function connectionContext(macros: ReadonlyMap<string, string>): Context {
-  const out = rawMacroContext(macros);
+/**
+ * Connection context: the connect and HELO stages' macros as they are, and
+ * TLS and authentication (whenever the MTA said them) as Momentum's
+ * connection context variables name them.
+ */
+export function connectionContext(macros: ReadonlyMap<string, string>, ...stages: ReadonlyMap<string, string>[]): Context {
+  const out: Context = Object.assign({}, ...stages.map(rawMacroContext));
   const tls = macros.get('{tls_version}');
   if (tls !== undefined) {
     out.tls = tls === '' ? '0' : '1';

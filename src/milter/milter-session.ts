@@ -11,6 +11,7 @@
 
 import * as crypto from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { Context } from '../engine/verdict.js';
 import type { ServerCounters } from '../server/policy-smtp-server.js';
 import { PolicySession, scriptErrorLine, type MessageOutcome, type Rejection, type RunPhase } from '../server/policy-session.js';
 import { decodeCommand, type MilterCommand } from './commands.js';
@@ -60,7 +61,10 @@ export class MilterSession {
   #queue: Promise<void> = Promise.resolve();
   #actions = 0;
   #steps = 0;
+  /** Every macro received, the latest value of each. */
   #macros = new Map<string, string>();
+  /** The macros of the last packet for each event ('C', 'H', 'M', 'R', 'E', ...). */
+  #stageMacros = new Map<string, ReadonlyMap<string, string>>();
   #policy: PolicySession | undefined;
   #tx: Transaction | undefined;
   /** A policy disconnected: every later event is answered SMFIR_SHUTDOWN (421, and the MTA hangs up). */
@@ -151,12 +155,13 @@ export class MilterSession {
         return this.#negotiate(c);
       case 'macro':
         for (const [k, v] of c.macros) this.#macros.set(k, v);
+        this.#stageMacros.set(c.for, c.macros);
         return;
       case 'connect':
         return this.#connect(c);
       case 'helo':
         return this.#phaseReply(async (p) => {
-          p.setContext('conn', { ...connectionContext(this.#macros), ehlo_string: c.name, ehlo_domain: c.name });
+          p.setContext('conn', { ...this.#connectionContext(), ehlo_string: c.name, ehlo_domain: c.name });
           return p.ehlo(c.name);
         });
       case 'mail':
@@ -189,6 +194,7 @@ export class MilterSession {
         this.#tx = undefined;
         this.#hangup = false;
         this.#macros = new Map();
+        this.#stageMacros = new Map();
         return;
     }
   }
@@ -216,6 +222,14 @@ export class MilterSession {
     });
   }
 
+  #connectionContext(): Context {
+    return connectionContext(this.#macros, this.#stage('C'), this.#stage('H'));
+  }
+
+  #stage(code: string): ReadonlyMap<string, string> {
+    return this.#stageMacros.get(code) ?? NO_MACROS;
+  }
+
   /** The session's policy; an MTA that skipped connect gets one with what the macros say. */
   #session(): PolicySession {
     this.#policy ??= this.#newPolicy({ remoteAddr: this.#macros.get('{client_addr}') ?? '' });
@@ -229,7 +243,7 @@ export class MilterSession {
     this.#hangup = false;
     this.#o.counters.connectionsTotal++;
     await this.#phaseReply(async (p) => {
-      p.setContext('conn', connectionContext(this.#macros));
+      p.setContext('conn', this.#connectionContext());
       return p.connect();
     });
   }
@@ -237,10 +251,10 @@ export class MilterSession {
   async #mail(args: string[]): Promise<void> {
     const address = bareAddress(args[0]!);
     const p = this.#session();
-    p.setContext('conn', connectionContext(this.#macros));
+    p.setContext('conn', this.#connectionContext());
     const queueId = this.#macros.get('i');
     const id = queueId || crypto.randomBytes(8).toString('hex').toUpperCase();
-    const mess = { ...rawMacroContext(this.#macros), ...addressContext('mailfrom', address), ...(queueId ? { queue_id: queueId } : {}) };
+    const mess = { ...rawMacroContext(this.#stage('M')), ...addressContext('mailfrom', address), ...(queueId ? { queue_id: queueId } : {}) };
     this.#tx = { rcptArgs: new Map(), mailfrom: address, header: [], headerNames: [], body: [], size: 0 };
     await this.#phaseReply(() => p.mailfrom(address, id, mess));
   }
@@ -248,7 +262,7 @@ export class MilterSession {
   async #rcpt(args: string[]): Promise<void> {
     const address = bareAddress(args[0]!);
     await this.#phaseReply(async (p) => {
-      p.setContext('mess', { ...rawMacroContext(this.#macros), ...addressContext('rcptto', address) });
+      p.setContext('mess', { ...rawMacroContext(this.#stage('R')), ...addressContext('rcptto', address) });
       const outcome = await p.rcptto(address);
       if (!outcome.rejected) this.#tx?.rcptArgs.set(address, args[0]!);
       return outcome;
@@ -305,14 +319,14 @@ export class MilterSession {
       const queueId = this.#macros.get('i');
       if (queueId) p.setContext('mess', { queue_id: queueId, 'milter.i': queueId });
       const outcome = await p.message(raw);
-      this.#send(...this.#verdict(outcome, tx, body, p));
+      this.#send(...this.#verdict(outcome, tx, raw, body, p));
     } finally {
       this.#tx = undefined;
     }
   }
 
   /** The modification requests and the final reply for a message's outcome. */
-  #verdict(outcome: MessageOutcome, tx: Transaction, body: Buffer, p: PolicySession): Buffer[] {
+  #verdict(outcome: MessageOutcome, tx: Transaction, raw: Buffer, body: Buffer, p: PolicySession): Buffer[] {
     if (outcome.rejected) return [this.#refuse(outcome.rejected)];
     if (outcome.discard) {
       this.#o.counters.discarded++;
@@ -329,7 +343,7 @@ export class MilterSession {
     const after = new Set(outcome.rcptto);
     if (a & SMFIF.DELRCPT) for (const [bare, arg] of tx.rcptArgs) if (!after.has(bare)) out.push(reply.delRcptReply(arg));
     if (a & SMFIF.ADDRCPT) for (const r of after) if (!tx.rcptArgs.has(r)) out.push(reply.addRcptReply(`<${r}>`));
-    if (a & SMFIF.CHGBODY) out.push(...bodyReplacement(body, outcome.message));
+    if (a & SMFIF.CHGBODY && outcome.message !== raw) out.push(...bodyReplacement(body, outcome.message));
     const quarantine = p.context.mess[QUARANTINE_KEY];
     if (a & SMFIF.QUARANTINE && quarantine) {
       this.#o.counters.quarantined++;
@@ -342,11 +356,13 @@ export class MilterSession {
 }
 
 const CRLF = Buffer.from('\r\n');
+const NO_MACROS: ReadonlyMap<string, string> = new Map();
 
 /** SMFIR_REPLBODY chunks when the policy changed the body (msg:body, msg:raw), else none. */
 function bodyReplacement(before: Buffer, message: Buffer): Buffer[] {
-  const split = message.indexOf('\r\n\r\n');
-  const after = split < 0 ? Buffer.alloc(0) : message.subarray(split + 4);
+  // A message without a header starts with its blank line.
+  const split = message.subarray(0, 2).equals(CRLF) ? -2 : message.indexOf('\r\n\r\n');
+  const after = split === -1 ? Buffer.alloc(0) : message.subarray(split + 4);
   if (after.equals(before)) return [];
   const out: Buffer[] = [];
   for (let i = 0; i < after.length; i += MILTER_CHUNK_SIZE) out.push(reply.replaceBodyReply(after.subarray(i, i + MILTER_CHUNK_SIZE)));
