@@ -12,11 +12,19 @@
 const fs = require('fs')
 const path = require('path')
 
-/** Haraka answers a DSN-named object with its code and text exactly as given. */
+/**
+ * Haraka answers a DSN-named object with its code and text exactly as given,
+ * and logs it as a string (its log lines' msg=...): toString is that text,
+ * as in Haraka's own haraka-dsn.
+ */
 class DSN {
     constructor(code, reply) {
         this.code = code
         this.reply = reply
+    }
+
+    toString() {
+        return this.reply
     }
 }
 

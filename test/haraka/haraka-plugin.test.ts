@@ -131,6 +131,11 @@ describe('the Haraka plugin in a real Haraka', () => {
     }
     // The failing script's error, logged as scriptlet serve logs it: module, message, where in the script.
     assert.match(haraka.output(), /data: policy: .*boom at data \([^)]*:\d+\)/);
+    // Haraka logs each refusal with the policy's text (the reply's toString), never "[object Object]".
+    assert.match(haraka.output(), /\[core\] sender <reject@example\.org> code=DENY msg="5\.7\.1 sender refused"/);
+    assert.match(haraka.output(), /\[core\] recipient <nobody@example\.net> code=DENY msg="5\.1\.1 no such user"/);
+    assert.match(haraka.output(), /\[core\] message .* code=DENY msg="5\.7\.1 refused at data"/);
+    assert.doesNotMatch(haraka.output(), /\[object Object\]/);
   });
 
   it('applies the headers the policy set to the message Haraka queues, with the contexts kept per connection', { timeout: 60_000 }, async (t) => {
