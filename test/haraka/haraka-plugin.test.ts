@@ -4,11 +4,11 @@
 // the policy set are in what Haraka queues.
 
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ensureCompiled } from '../helpers/compiled.js';
 import { policyDir, send, startServer, type Mail, type Reply } from '../server/helpers.js';
 import { freePort, HARAKA_BIN, startHaraka } from './haraka-process.js';
 
@@ -27,20 +27,6 @@ exports.hook_queue = function (next, connection) {
     })
 }
 `;
-
-/**
- * Haraka loads the compiled package (dist/, which `npm install` builds):
- * compiled again here when src/ is newer, so that a change is tested, not
- * the build before it.
- */
-function ensureCompiled(): void {
-  const compiled = path.join(REPO, 'dist', 'src', 'haraka', 'haraka-policy.js');
-  const built = fs.existsSync(compiled) ? fs.statSync(compiled).mtimeMs : 0;
-  const sources = fs.readdirSync(path.join(REPO, 'src'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  if (sources.every((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs <= built)) return;
-  const tsc = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
-  assert.equal(tsc.status, 0, `tsc -p tsconfig.build.json failed:\n${tsc.stdout}${tsc.stderr}`);
-}
 
 /** A Haraka directory in policyDir, with our plugin in; Haraka started on a free port (in `nodes` cluster workers, if any). */
 async function startTestHaraka(t: TestContext, dir: string, nodes = 0): Promise<{ port: number; queue: string; output: () => string }> {

@@ -37,6 +37,8 @@ function accepting(port: number): Promise<boolean> {
 
 export interface HarakaProcess {
   output(): string;
+  /** Resolves once the output matches pattern (it reaches the pipe after the reply reaches the client); fails, with the output, after 10 s. */
+  logged(pattern: RegExp): Promise<void>;
   /** Stops it (SIGTERM to its process group, SIGKILL 5 s later) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -69,5 +71,9 @@ export async function startHaraka(t: TestContext, c: HarakaCommand): Promise<Har
   const started = (): Promise<boolean> => (c.ready && !c.ready.test(output) ? Promise.resolve(false) : accepting(c.port));
   for (let i = 0; i < 300 && child.exitCode === null && !(await started()); i++) await new Promise((r) => setTimeout(r, 100));
   assert.ok(await started(), `Haraka did not start (${c.command} ${c.args.join(' ')} in ${c.cwd}):\n${output}`);
-  return { output: () => output, stop };
+  const logged = async (pattern: RegExp): Promise<void> => {
+    for (let i = 0; i < 200 && !pattern.test(output); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(output, pattern);
+  };
+  return { output: () => output, logged, stop };
 }
