@@ -14,19 +14,29 @@ import type { RunPhase } from '../server/policy-session.js';
 const NONE: readonly never[] = Object.freeze([]);
 const UNCHANGED = Object.freeze({ mailfrom: false, rcptto: false });
 
-export function skippingEmptyPhases(engine: { run: RunPhase; readonly version: string }): RunPhase {
+export interface EmptyPhases {
+  run: RunPhase;
+  /** The phases known empty in the scripts in force. */
+  empty(): ReadonlySet<Phase>;
+}
+
+export function skippingEmptyPhases(engine: { run: RunPhase; readonly version: string }): EmptyPhases {
   let version = '';
   let empty = new Set<Phase>();
-  return async (phase: Phase, input: CallInput): Promise<PoolVerdict> => {
+  const current = (): Set<Phase> => {
     if (engine.version !== version) {
       version = engine.version;
       empty = new Set();
     }
-    if (empty.has(phase)) return noCallout(phase, input, version);
+    return empty;
+  };
+  const run = async (phase: Phase, input: CallInput): Promise<PoolVerdict> => {
+    if (current().has(phase)) return noCallout(phase, input, version);
     const v = await engine.run(phase, input);
     if (v.callouts === 0 && v.errors.length === 0 && !v.tempfailed && v.disposition === null && v.version === version) empty.add(phase);
     return v;
   };
+  return { run, empty: current };
 }
 
 /** The verdict of a phase no module defines: nothing set, nothing changed. */

@@ -11,6 +11,7 @@
 
 import * as crypto from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { Phase } from '../engine/phases.js';
 import type { Context } from '../engine/verdict.js';
 import type { ServerCounters } from '../server/policy-smtp-server.js';
 import { PolicySession, scriptErrorLine, type MessageOutcome, type Rejection, type RunPhase } from '../server/policy-session.js';
@@ -31,6 +32,8 @@ export interface MilterSessionOptions {
   /** Most bytes of header and body kept for the policy; past it the message is refused 552. */
   maxMessageSize: number;
   maxPacket?: number;
+  /** The phases no module of the scripts in force defines (their events need no reply). */
+  emptyPhases?: () => ReadonlySet<Phase>;
 }
 
 /** Message context key a policy sets to have the MTA hold the message (SMFIR_QUARANTINE; Postfix: the hold queue). */
@@ -41,7 +44,27 @@ const WANTED_ACTIONS = SMFIF.ADDHDRS | SMFIF.CHGHDRS | SMFIF.CHGBODY | SMFIF.ADD
 const WANTED_STEPS = SMFIP.NOUNKNOWN | SMFIP.NODATA | SMFIP.NR_HDR | SMFIP.NR_EOH | SMFIP.NR_BODY | SMFIP.NR_DATA | SMFIP.NR_UNKN | SMFIP.HDR_LEADSPC;
 
 /** Events answered only when the MTA did not agree to their no-reply step. */
-const NO_REPLY_STEP: Partial<Record<MilterCommand['kind'], number>> = { header: SMFIP.NR_HDR, eoh: SMFIP.NR_EOH, body: SMFIP.NR_BODY, data: SMFIP.NR_DATA, unknown: SMFIP.NR_UNKN };
+const NO_REPLY_STEP: Partial<Record<MilterCommand['kind'], number>> = {
+  connect: SMFIP.NR_CONN,
+  helo: SMFIP.NR_HELO,
+  mail: SMFIP.NR_MAIL,
+  rcpt: SMFIP.NR_RCPT,
+  header: SMFIP.NR_HDR,
+  eoh: SMFIP.NR_EOH,
+  body: SMFIP.NR_BODY,
+  data: SMFIP.NR_DATA,
+  unknown: SMFIP.NR_UNKN,
+};
+
+/** Events whose reply the MTA need not wait for when the policy leaves their phase empty. */
+const EMPTY_PHASE_STEPS: readonly [Phase, number][] = [
+  ['connect', SMFIP.NR_CONN],
+  ['ehlo', SMFIP.NR_HELO],
+  ['mailfrom', SMFIP.NR_MAIL],
+  ['rcptto', SMFIP.NR_RCPT],
+];
+
+type PhaseEvent = 'connect' | 'helo' | 'mail' | 'rcpt';
 
 interface Transaction {
   /** Each RCPT the policy accepted: the address as the MTA sent it (for SMFIR_DELRCPT) by the bare one. */
@@ -69,6 +92,12 @@ export class MilterSession {
   #tx: Transaction | undefined;
   /** A policy disconnected: every later event is answered SMFIR_SHUTDOWN (421, and the MTA hangs up). */
   #hangup = false;
+  /**
+   * A refusal from an event the MTA did not wait on (its phase was empty at
+   * negotiation, and a reload gave it a callout since): the answer to the
+   * next event that gets one; to every one for a refusal at connect.
+   */
+  #pending: { rejection: Rejection; sticky: boolean } | undefined;
   #busy = 0;
   #closed = false;
 
@@ -160,7 +189,7 @@ export class MilterSession {
       case 'connect':
         return this.#connect(c);
       case 'helo':
-        return this.#phaseReply(async (p) => {
+        return this.#phaseReply('helo', async (p) => {
           p.setContext('conn', { ...this.#connectionContext(), ehlo_string: c.name, ehlo_domain: c.name });
           return p.ehlo(c.name);
         });
@@ -191,6 +220,7 @@ export class MilterSession {
         return;
       case 'quit_nc':
         this.#policy = undefined;
+        this.#pending = undefined;
         this.#tx = undefined;
         this.#hangup = false;
         this.#macros = new Map();
@@ -202,7 +232,10 @@ export class MilterSession {
   #negotiate(c: { version: number; actions: number; protocol: number }): void {
     if (c.version < 2) throw new MilterProtocolError(`milter protocol version ${c.version} is not supported`);
     this.#actions = c.actions & WANTED_ACTIONS;
-    this.#steps = c.protocol & WANTED_STEPS;
+    let wanted = WANTED_STEPS;
+    const empty = this.#o.emptyPhases?.();
+    if (empty) for (const [phase, step] of EMPTY_PHASE_STEPS) if (empty.has(phase)) wanted |= step;
+    this.#steps = c.protocol & wanted;
     const macros = this.#actions & SMFIF.SETSYMLIST && c.version >= 6 ? WANTED_MACROS : new Map<number, string[]>();
     this.#send(reply.optnegReply(Math.min(c.version, MILTER_VERSION), this.#actions, this.#steps, macros));
   }
@@ -241,8 +274,9 @@ export class MilterSession {
     this.#policy = this.#newPolicy({ remoteAddr, ...(c.port !== undefined && c.port > 0 ? { remotePort: c.port } : {}) });
     this.#tx = undefined;
     this.#hangup = false;
+    this.#pending = undefined;
     this.#o.counters.connectionsTotal++;
-    await this.#phaseReply(async (p) => {
+    await this.#phaseReply('connect', async (p) => {
       p.setContext('conn', this.#connectionContext());
       return p.connect();
     });
@@ -256,24 +290,42 @@ export class MilterSession {
     const id = queueId || crypto.randomBytes(8).toString('hex').toUpperCase();
     const mess = { ...rawMacroContext(this.#stage('M')), ...addressContext('mailfrom', address), ...(queueId ? { queue_id: queueId } : {}) };
     this.#tx = { rcptArgs: new Map(), mailfrom: address, header: [], headerNames: [], body: [], size: 0 };
-    await this.#phaseReply(() => p.mailfrom(address, id, mess));
+    await this.#phaseReply('mail', () => p.mailfrom(address, id, mess));
   }
 
   async #rcpt(args: string[]): Promise<void> {
     const address = bareAddress(args[0]!);
-    await this.#phaseReply(async (p) => {
+    await this.#phaseReply('rcpt', async (p) => {
       p.setContext('mess', { ...rawMacroContext(this.#stage('R')), ...addressContext('rcptto', address) });
       const outcome = await p.rcptto(address);
-      if (!outcome.rejected) this.#tx?.rcptArgs.set(address, args[0]!);
+      // A recipient refused without a reply (the MTA did not wait) is taken off at the end of message (SMFIR_DELRCPT).
+      if (!outcome.rejected || this.#unanswered('rcpt')) this.#tx?.rcptArgs.set(address, args[0]!);
       return outcome;
     });
   }
 
-  /** Runs a phase and answers: continue, or the refusal. */
-  async #phaseReply(run: (p: PolicySession) => Promise<{ rejected: Rejection | null }>): Promise<void> {
-    if (this.#hangup) return this.#send(reply.shutdownReply());
+  #unanswered(kind: MilterCommand['kind']): boolean {
+    const step = NO_REPLY_STEP[kind];
+    return step !== undefined && (this.#steps & step) !== 0;
+  }
+
+  /** A refusal waiting for an event the MTA waits on: sent (and kept, for one at connect). */
+  #sendPending(): boolean {
+    const p = this.#pending;
+    if (!p) return false;
+    if (!p.sticky) this.#pending = undefined;
+    this.#send(this.#refuse(p.rejection));
+    return true;
+  }
+
+  /** Runs a phase and answers: continue, or the refusal (unless the MTA does not wait for this event). */
+  async #phaseReply(kind: PhaseEvent, run: (p: PolicySession) => Promise<{ rejected: Rejection | null }>): Promise<void> {
+    const unanswered = this.#unanswered(kind);
+    if (this.#hangup) return unanswered ? undefined : this.#send(reply.shutdownReply());
+    if (this.#pending) return unanswered ? undefined : void this.#sendPending();
     const outcome = await run(this.#session());
-    this.#send(outcome.rejected ? this.#refuse(outcome.rejected) : reply.continueReply());
+    if (!unanswered) return this.#send(outcome.rejected ? this.#refuse(outcome.rejected) : reply.continueReply());
+    if (outcome.rejected && kind !== 'rcpt') this.#pending = { rejection: outcome.rejected, sticky: kind === 'connect' };
   }
 
   #refuse(r: Rejection): Buffer {
@@ -306,6 +358,7 @@ export class MilterSession {
     const tx = this.#tx;
     this.#tx = undefined;
     if (this.#hangup || !tx) return this.#send(this.#hangup ? reply.shutdownReply() : reply.continueReply());
+    if (this.#sendPending()) return;
     if (tx.size > this.#o.maxMessageSize) {
       this.#o.counters.rejected++;
       return this.#send(reply.replyCodeReply(552, `5.3.4 Message exceeds the maximum size of ${this.#o.maxMessageSize} bytes`));

@@ -66,10 +66,10 @@ export async function milter(o: MilterOptions): Promise<RunningMilter> {
 
   try {
     await engine.ready();
-    const run = skippingEmptyPhases(engine);
+    const { run, empty } = skippingEmptyPhases(engine);
     const addresses: MilterAddress[] = [];
     for (const a of listen) {
-      const server = new MilterServer({ run, log: o.log, counters, maxMessageSize: settings.maxMessageSize });
+      const server = new MilterServer({ run, emptyPhases: empty, log: o.log, counters, maxMessageSize: settings.maxMessageSize });
       servers.push(server);
       addresses.push(await server.listen(a));
     }

@@ -3,6 +3,8 @@
 // rank, envelope changes), and how macros reach the policy.
 
 import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Phase } from '../../src/engine/phases.js';
 import type { CallInput } from '../../src/engine/verdict.js';
@@ -58,7 +60,7 @@ describe('scriptlet milter, protocol', () => {
     c.destroy();
   });
 
-  it('gives the policy the macros: client address, {daemon_port}, {i} as queue_id, TLS and auth in the contexts', async (t) => {
+  it('gives the policy the macros (client address, {daemon_port}, {i} as queue_id, TLS and auth in the contexts), and does not make the MTA wait on events of empty phases', async (t) => {
     const policy = `local core = require("msys.core")
 local mod = {}
 function mod:validate_data(msg, accept, vctx)
@@ -72,12 +74,15 @@ msys.registerModule("policy", mod)`;
     for (let round = 0; round < 2; round++) {
       const c = await MtaClient.connect(m.port);
       await c.negotiate();
+      // The policy defines data only: once the first session showed it, the MTA need not wait for connect, HELO, MAIL and RCPT.
+      const noWait = SMFIP.NR_CONN | SMFIP.NR_HELO | SMFIP.NR_MAIL | SMFIP.NR_RCPT;
+      assert.equal(c.steps & noWait, round === 0 ? 0 : noWait);
       c.macros(SMFIC.CONNECT, { j: 'mx.test', '{daemon_port}': '25', '{client_addr}': '192.0.2.7' });
       c.connectEvent('client.example', '192.0.2.7', 50000);
-      assert.equal((await c.reply())?.code, 'c');
+      assert.equal((await c.replyTo(SMFIP.NR_CONN))?.code, 'c');
       c.macros(SMFIC.HELO, { '{tls_version}': 'TLSv1.3', '{cipher}': 'TLS_AES_256_GCM_SHA384' });
       c.send(SMFIC.HELO, nul('client.example'));
-      assert.equal((await c.reply())?.code, 'c');
+      assert.equal((await c.replyTo(SMFIP.NR_HELO))?.code, 'c');
       c.macros(SMFIC.MAIL, { '{auth_authen}': 'alice' });
       c.macros(SMFIC.BODYEOB, { i: '4F2A1C' });
       const r = await c.message({ from: 'alice@example.org', to: ['bob@example.net'], headers: [['Subject', 'hi']], body: 'Hello.\r\n' });
@@ -133,13 +138,14 @@ describe('phases no module defines', () => {
         return { ...NO_VERDICT, phase, callouts, version: this.version, context: { conn: input.context?.conn ?? {}, mess: input.context?.mess ?? {} } };
       },
     };
-    const run = skippingEmptyPhases(engine);
+    const { run, empty } = skippingEmptyPhases(engine);
     const input = { context: { conn: { a: '1' }, mess: {} } };
     for (let i = 0; i < 3; i++) {
       await run('ehlo', input);
       await run('data', input);
     }
     assert.deepEqual((await run('ehlo', input)).context.conn, { a: '1' });
+    assert.deepEqual([...empty()], ['ehlo']);
     engine.version = 'v2';
     await run('ehlo', input);
     await run('ehlo', input);
@@ -163,3 +169,48 @@ const NO_VERDICT: PoolVerdict = {
   callouts: 0,
   version: '',
 };
+
+describe('events the MTA does not wait on', () => {
+  const DATA_ONLY = `local core = require("msys.core")
+local mod = {}
+function mod:validate_data(msg, accept, vctx) return core.VALIDATE_CONT end
+msys.registerModule("policy", mod)`;
+  const REFUSING = DATA_ONLY.replace(
+    'msys.registerModule',
+    `function mod:validate_mailfrom(str, accept, vctx)
+  if str == "reject@example.org" then vctx:set_code(550, "5.7.1 sender refused") return core.VALIDATE_DONE end
+  return core.VALIDATE_CONT
+end
+function mod:validate_rcptto(msg, str, accept, vctx)
+  if str == "nobody@example.net" then vctx:set_code(550, "5.1.1 no such user") return core.VALIDATE_DONE end
+  return core.VALIDATE_CONT
+end
+msys.registerModule`,
+  );
+  const MAIL = { headers: [['Subject', 'hi']] as [string, string][], body: 'Hello.\r\n' };
+
+  it('after a reload gives their phase a callout: a refusal answers the next event waited on, a refused recipient is deleted', async (t) => {
+    const dir = milterDir(t, DATA_ONLY);
+    const m = await startMilter(t, dir);
+    const learn = await MtaClient.connect(m.port);
+    await learn.negotiate();
+    learn.connectEvent();
+    await learn.reply();
+    await learn.message({ ...MAIL, from: 'alice@example.org', to: ['bob@example.net'] });
+    learn.destroy();
+    const clients = [await MtaClient.connect(m.port), await MtaClient.connect(m.port)];
+    for (const c of clients) {
+      await c.negotiate();
+      assert.ok(c.steps & SMFIP.NR_MAIL && c.steps & SMFIP.NR_RCPT);
+      c.connectEvent();
+    }
+    writeFileSync(path.join(dir, 'policy.lua'), REFUSING);
+    assert.equal((await m.milter.engine.reload()).ok, true);
+    const [sender, recipient] = clients as [MtaClient, MtaClient];
+    const refused = await sender.message({ ...MAIL, from: 'reject@example.org', to: ['bob@example.net'] });
+    assert.deepEqual(fields(refused.eom.at(-1)!), ['y', '550 5.7.1 sender refused']);
+    const partly = await recipient.message({ ...MAIL, from: 'alice@example.org', to: ['bob@example.net', 'nobody@example.net'] });
+    assert.deepEqual(partly.eom.map(fields), [['-', '<nobody@example.net>'], ['c', '']]);
+    for (const c of clients) c.destroy();
+  });
+});

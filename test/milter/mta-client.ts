@@ -77,6 +77,11 @@ export class MtaClient {
     return this.#replies.shift() ?? null;
   }
 
+  /** The reply to an event, or a CONTINUE of our own when the filter chose not to answer it (step: its SMFIP_NR_* flag). */
+  async replyTo(step: number): Promise<MilterPacket | null> {
+    return this.steps & step ? { code: 'c', data: Buffer.alloc(0) } : this.reply();
+  }
+
   /** Replies up to and including a final one (not a modification request). */
   async replies(ms = 10_000): Promise<MilterPacket[]> {
     const out: MilterPacket[] = [];
@@ -114,11 +119,11 @@ export class MtaClient {
   /** A whole transaction, as Postfix sends it; the replies to each event that gets one. */
   async message(o: { from: string; to: string[]; headers: [string, string][]; body: string }): Promise<{ mail: MilterPacket | null; rcpt: (MilterPacket | null)[]; eom: MilterPacket[] }> {
     this.send(SMFIC.MAIL, nul(`<${o.from}>`));
-    const mail = await this.reply();
+    const mail = await this.replyTo(SMFIP.NR_MAIL);
     const rcpt = [];
     for (const r of o.to) {
       this.send(SMFIC.RCPT, nul(`<${r}>`));
-      rcpt.push(await this.reply());
+      rcpt.push(await this.replyTo(SMFIP.NR_RCPT));
     }
     const lead = this.steps & SMFIP.HDR_LEADSPC ? ' ' : '';
     for (const [k, v] of o.headers) {

@@ -14,13 +14,18 @@ const missing = postfixMissing() ?? swaksMissing();
 if (missing && process.env.CI === 'true') throw new Error(`the Postfix milter tests cannot run under CI: ${missing}`);
 
 const FROM = 'alice@example.org';
+const DATA_ONLY = `local core = require("msys.core")
+local mod = {}
+function mod:validate_data(msg, accept, vctx) msg:header("X-Data", "only") return core.VALIDATE_CONT end
+msys.registerModule("policy", mod)`;
 const TO = ['bob@example.net'];
 
 describe('scriptlet milter behind Postfix', { skip: missing }, () => {
   let m: TestMilter;
+  let dataOnly: TestMilter;
   let postfix: PostfixInstance;
   let sink: Awaited<ReturnType<typeof startSink>>;
-  const ports = { main: 0, rejectConnect: 0, deadTempfail: 0, deadAccept: 0 };
+  const ports = { main: 0, rejectConnect: 0, deadTempfail: 0, deadAccept: 0, dataOnly: 0 };
   // before/after hooks get no TestContext for t.after(); a stand-in runs the cleanups at the end.
   const cleanups: (() => unknown)[] = [];
   const ctx = { after: (f: () => unknown) => cleanups.push(f) } as unknown as TestContext;
@@ -30,12 +35,14 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
     const dead = await freePort();
     sink = await startSink(ctx);
     m = await startMilter(ctx, milterDir(ctx, MILTER_POLICY.replace('REJECT_PORT', String(ports.rejectConnect))));
+    dataOnly = await startMilter(ctx, milterDir(ctx, DATA_ONLY));
     postfix = await PostfixInstance.start({
       listeners: [
         { port: ports.main },
         { port: ports.rejectConnect },
         { port: ports.deadTempfail, overrides: { smtpd_milters: `inet:127.0.0.1:${dead}`, milter_default_action: 'tempfail' } },
         { port: ports.deadAccept, overrides: { smtpd_milters: `inet:127.0.0.1:${dead}`, milter_default_action: 'accept' } },
+        { port: ports.dataOnly, overrides: { smtpd_milters: `inet:127.0.0.1:${dataOnly.port}` } },
       ],
       settings: { smtpd_milters: `inet:127.0.0.1:${m.port}`, milter_default_action: 'tempfail', milter_command_timeout: '3s', milter_connect_timeout: '3s' },
       deliverTo: sink.port,
@@ -170,6 +177,17 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
   it('refuses a message over max_message_size with 552', async () => {
     const r = await swaks(ports.main, { from: FROM, to: TO, subject: 'big', body: 'x'.repeat(70 * 1024) });
     assert.match(r.last, /^552 5\.3\.4 Message exceeds the maximum size of 65536 bytes$/, r.transcript);
+  });
+
+  it('with a policy that leaves connect, ehlo, mailfrom and rcptto empty, Postfix need not wait on those events (SMFIP_NR_*)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const subject = `data only ${round}`;
+      const r = await swaks(ports.dataOnly, { from: FROM, to: ['bob@example.net', 'carol@example.net'], subject });
+      assert.match(r.last, /^250 /, r.transcript);
+      const d = await deliveredWith(subject);
+      assert.match(d.message, /\r\nX-Data: only\r\n/);
+      assert.deepEqual([...d.rcptto].sort(), ['bob@example.net', 'carol@example.net']);
+    }
   });
 
   it("without the milter, Postfix applies milter_default_action: tempfail answers 451, accept delivers", async () => {
