@@ -6,7 +6,8 @@
 //   node --import tsx bench/suite/run.ts [--rounds R --max-time S --policies a,b --sizes 2k,20k --engines luajit]
 //
 // Each round opens the contenders of one policy, times them on each message
-// (the C driver first, then the others, in an order that flips every round)
+// (the C programs first, core and floor, then the others, in an order that
+// flips every round)
 // and closes them; the median of the rounds is reported. A noisy machine thus
 // disturbs every contender alike, and ratios within a run are what to read.
 
@@ -16,11 +17,12 @@ import { parseArgs } from 'node:util';
 import Benchmark from 'benchmark';
 import type { EngineName } from '../../src/index.js';
 import { writeResults } from '../results-file.js';
-import { iterationsFor, runDriver } from './c-limit.js';
-import { allContenders, messageOf, policyFile, POLICIES, type Contender, type Operation, type PolicyName } from './contenders.js';
+import { allContenders, messageOf, policyFile, POLICIES, type Operation, type PolicyName } from './contenders.js';
+import { floorChecked } from './floor.js';
 import { disagreements } from './gate.js';
 import { markdownMemory, memoryOfEngines } from './memory.js';
 import { messageFile, SIZE_NAMES, type SizeName } from './messages.js';
+import { iterationsFor, nativeName, runNative, type NativeProgram } from './native.js';
 import { renderSvg } from './svg.js';
 import { markdownSummary, markdownTable, markdownTargets, PEERS, targets, type Row } from './table.js';
 import { median } from '../stats.js';
@@ -49,7 +51,7 @@ const engines = values.engines.split(',') as EngineName[];
 const contenders = allContenders(engines);
 const files = new Map(sizes.map((s) => [s, messageFile(s)]));
 const messages = new Map(sizes.map((s) => [s, messageOf(fs.readFileSync(files.get(s)!))]));
-const limitName = (e: EngineName) => `C limit, ${e === 'luajit' ? 'LuaJIT' : 'Lua 5.1'} (lua_pcall, no Node)`;
+const NATIVE: NativeProgram[] = ['core', 'floor'];
 
 interface Sample {
   ns: number;
@@ -87,12 +89,12 @@ async function warm(op: Operation, ms: number): Promise<void> {
   while (performance.now() < end);
 }
 
-const driverIterations = new Map<string, number>();
-function timeDriver(engine: EngineName, policy: PolicyName, size: SizeName): Sample {
-  const k = `${engine}|${policy}|${size}`;
+const nativeIterations = new Map<string, number>();
+function timeNative(program: NativeProgram, engine: EngineName, policy: PolicyName, size: SizeName): Sample {
+  const k = `${program}|${engine}|${policy}|${size}`;
   const file = files.get(size)!;
-  if (!driverIterations.has(k)) driverIterations.set(k, iterationsFor(engine, policyFile(policy), policy, file, MAX_TIME));
-  const run = runDriver(engine, policyFile(policy), policy, file, driverIterations.get(k)!);
+  if (!nativeIterations.has(k)) nativeIterations.set(k, iterationsFor(program, engine, policyFile(policy), policy, file, MAX_TIME));
+  const run = runNative(program, engine, policyFile(policy), policy, file, nativeIterations.get(k)!);
   return { ns: run.nsPerMessage, rme: 0, rssMb: run.maxRssKb / 1024 };
 }
 
@@ -102,9 +104,11 @@ async function round(r: number): Promise<void> {
     const order = r % 2 === 0 ? opened : [...opened].reverse();
     for (const [i, size] of sizes.entries()) {
       for (const e of engines) {
-        const s = timeDriver(e, policy, size);
-        record(key(policy, size, limitName(e)), s);
-        progress(`[round ${r + 1}/${ROUNDS}] ${policy} ${size} | ${limitName(e)}: ${s.ns.toFixed(0)} ns/msg`);
+        for (const program of NATIVE) {
+          const s = timeNative(program, e, policy, size);
+          record(key(policy, size, nativeName(program, e)), s);
+          progress(`[round ${r + 1}/${ROUNDS}] ${policy} ${size} | ${nativeName(program, e)}: ${s.ns.toFixed(0)} ns/msg`);
+        }
       }
       for (const { c, open } of order) {
         const op = open.operation(messages.get(size)!);
@@ -120,24 +124,29 @@ async function round(r: number): Promise<void> {
 
 
 function rows(): Row[] {
-  const names = [...engines.map(limitName), ...contenders.map((c) => c.name)];
-  // A contender's C limit is its engine's; the peers' is the first engine's (LuaJIT by default).
-  const limitOf = (c: Contender) => limitName(engines.includes(c.limit) ? c.limit : engines[0]!);
+  const names = [...engines.flatMap((e) => NATIVE.map((p) => nativeName(p, e))), ...contenders.map((c) => c.name)];
+  // A contender's core and floor are its engine's; the peers' the first engine's (LuaJIT by default).
+  const baselineOf = (name: string): EngineName => {
+    const c = contenders.find((x) => x.name === name);
+    if (c) return engines.includes(c.baseline) ? c.baseline : engines[0]!;
+    return engines.find((e) => NATIVE.some((p) => nativeName(p, e) === name))!;
+  };
   const out: Row[] = [];
   for (const policy of policies) {
     for (const size of sizes) {
       const ns = (name: string) => median(samples.get(key(policy, size, name))!.map((s) => s.ns));
       for (const name of names) {
         const list = samples.get(key(policy, size, name))!;
-        const c = contenders.find((x) => x.name === name);
         const own = ns(name);
+        const baseline = baselineOf(name);
         out.push({
           policy,
           size,
           contender: name,
           nsPerMessage: own,
           messagesPerSecond: 1e9 / own,
-          overCLimit: own / ns(c ? limitOf(c) : name),
+          overFloor: own / ns(nativeName('floor', baseline)),
+          overCore: own / ns(nativeName('core', baseline)),
           fasterThan: Object.fromEntries(PEERS.filter((p) => names.includes(p)).map((p) => [p, ns(p) / own])),
           peakRssMb: Math.max(...list.map((s) => s.rssMb)),
           rmePercent: median(list.map((s) => s.rme)),
@@ -149,8 +158,8 @@ function rows(): Row[] {
 }
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
-progress(`scriptlet benchmark suite: ${policies.join(', ')} × ${sizes.join(', ')} × ${contenders.length + engines.length} contenders, ${ROUNDS} round(s), ${MAX_TIME} s per measurement; ${machine}`);
-const problems = await disagreements(contenders, policies, sizes);
+progress(`scriptlet benchmark suite: ${policies.join(', ')} × ${sizes.join(', ')} × ${contenders.length + NATIVE.length * engines.length} contenders, ${ROUNDS} round(s), ${MAX_TIME} s per measurement; ${machine}`);
+const problems = await disagreements([...contenders, ...engines.map(floorChecked)], policies, sizes);
 if (problems.length > 0) {
   console.error(`the contenders disagree, so their timings would not compare the same work:\n${problems.join('\n')}`);
   process.exit(1);
