@@ -4,8 +4,10 @@
 //
 //   msg:header(name)           a new table of the values, read from the raw
 //                              bytes (raw_header.hpp); RFC 2047 decoding only
-//                              for a value that holds "=?" (the engine's own
-//                              decoder, native/util/rfc2047.cpp)
+//                              for a value that holds "=?", straight into one
+//                              buffer for UTF-8, ASCII and Latin-1
+//                              (encoded_words.hpp), else by the engine's own
+//                              decoder (native/util/rfc2047.cpp, iconv)
 //   msg:body()                 the bytes after the blank line
 //   vctx:set(VCTX_MESS, k, v)  into slots reused from message to message
 //   vctx:set_code(code, text)  the reply, checked as the API checks it
@@ -45,6 +47,7 @@ extern "C" {
 #endif
 
 #include "../../native/util/rfc2047.hpp"
+#include "encoded_words.hpp"
 #include "raw_header.hpp"
 
 namespace {
@@ -80,7 +83,8 @@ struct Outcome {
 // The message being run and what it leaves: one at a time, in one thread.
 floor_bench::RawHeader message;
 Outcome outcome;
-std::string decoded;  // reused by every decoded value
+floor_bench::EncodedWords encodedWords;
+std::string decoded;  // for the charsets left to the engine's decoder
 
 // msg:header(name) -> { value, ... }  [-0, +1]
 int msgHeader(lua_State* L) {
@@ -90,12 +94,14 @@ int msgHeader(lua_State* L) {
   lua_createtable(L, 1, 0);
   int i = 0;
   message.forEachValue(name, nameLen, [&](const char* v, size_t n) {
-    if (scriptlet::mayHaveEncodedWords(v, n)) {
+    if (!scriptlet::mayHaveEncodedWords(v, n)) {
+      lua_pushlstring(L, v, n);
+    } else if (encodedWords.decode(v, n)) {
+      lua_pushlstring(L, encodedWords.data(), encodedWords.size());
+    } else {
       decoded.clear();
       scriptlet::decodeEncodedWords(v, n, decoded);
       lua_pushlstring(L, decoded.data(), decoded.size());
-    } else {
-      lua_pushlstring(L, v, n);
     }
     lua_rawseti(L, -2, ++i);
   });

@@ -11,7 +11,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <string>
 #include <vector>
 
 namespace floor_bench {
@@ -114,12 +113,17 @@ class RawHeader {
       *len = n - i;
       return v + i;
     }
-    scratch_.clear();
-    for (; i < n; i++) {
-      if (v[i] == '\n' || (v[i] == '\r' && i + 1 < n && v[i + 1] == '\n')) continue;
-      scratch_.push_back(v[i]);
+    if (scratch_.size() < n - i) scratch_.resize(n - i);
+    char* o = scratch_.data();
+    while (i < n) {  // copy the runs between line breaks; a CR goes only before its LF
+      const char* lf = static_cast<const char*>(std::memchr(v + i, '\n', n - i));
+      size_t run = (lf ? static_cast<size_t>(lf - v) : n) - i;
+      if (lf && run > 0 && lf[-1] == '\r') run--;
+      std::memcpy(o, v + i, run);
+      o += run;
+      i = lf ? static_cast<size_t>(lf - v) + 1 : n;
     }
-    *len = scratch_.size();
+    *len = static_cast<size_t>(o - scratch_.data());
     return scratch_.data();
   }
 
@@ -128,7 +132,7 @@ class RawHeader {
   size_t bodyOff_ = 0;
   bool indexed_ = false;
   std::vector<Field> fields_;
-  std::string scratch_;
+  std::vector<char> scratch_;  // the unfolded value; grows, never shrinks
 };
 
 }  // namespace floor_bench
