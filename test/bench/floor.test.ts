@@ -12,7 +12,7 @@ import { runNative } from '../../bench/suite/native.js';
 import { dataPolicy, eml } from '../helpers/lua-policy.js';
 
 const engine = (process.env.SCRIPTLET_ENGINE ?? 'luajit') as EngineName;
-const NAMES = ['x-test', 'X-TEST', 'subject', 'from', 'to', 'x-none', 'x-test ', 'x-test:'];
+const NAMES = ['x-test', 'X-TEST', 'subject', 'from', 'to', 'x-none', 'x-test ', 'x-test:', 'x-test\r', 'no colon here\r\nX-Test', 'no colon here'];
 const PROBE = `local core = require("msys.core")
 for _, name in ipairs(${JSON.stringify(NAMES).replace('[', '{').replace(/]$/, '}')}) do
   for i, v in ipairs(msg:header(name)) do vctx:set(core.VCTX_MESS, name .. "#" .. i, v) end
@@ -38,7 +38,7 @@ const ENCODED = [
 
 const MESSAGES: Record<string, Buffer> = {
   'encoded-words': eml(ENCODED.map((v) => `X-Test: ${v}`)),
-  'mbox From line, odd names': eml(['From alice@example.net Tue Nov 24 10:15:00 2026', 'x-TeSt: one', 'X-Test : two', 'X-Test\t: three', 'Subject: s', 'From : f']),
+  'mbox From line, odd names': eml(['From alice@example.net Tue Nov 24 10:15:00 2026', 'x-TeSt: one', 'X-Test : two', 'X-Test\t: three', 'X-Test\r: cr', 'X-Test x: not it', 'Subject: s', 'From : f', 'no colon here', 'X-Test: after']),
   'bare LF': eml(['X-Test: a', '\tb', 'Subject: =?UTF-8?Q?lf?='], 'body\nline\n', '\n'),
   'a line that is no field ends the one before': eml(['X-Test: kept', 'no colon here', ' not a continuation', 'X-Test: next', ' continued', ': no name', ' x']),
   'no blank line': Buffer.from('X-Test: only header\r\nSubject: s\r\n'),
