@@ -6,6 +6,7 @@
 // lasts about as long as a benchmark.js measurement.
 
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import type { EngineName } from '../../src/index.js';
 
 export type NativeProgram = 'core' | 'floor';
@@ -16,9 +17,9 @@ const ENGINE_LABEL: Record<EngineName, string> = { luajit: 'LuaJIT', lua51: 'Lua
 
 export const programPath = (program: NativeProgram, engine: EngineName) => `${BUILD_DIR[engine]}/${BINARY[program]}`;
 
-/** The row's name in the table: "core, LuaJIT (c-driver, lua_pcall, no Node)". */
+/** The row's name in the table: "core, LuaJIT (c-driver, no Node)". */
 export function nativeName(program: NativeProgram, engine: EngineName): string {
-  const how = program === 'core' ? 'c-driver, lua_pcall, no Node' : 'bench/floor, bare Lua, no Node';
+  const how = program === 'core' ? 'c-driver, no Node' : 'bare Lua, no Node';
   return `${program}, ${ENGINE_LABEL[engine]} (${how})`;
 }
 
@@ -30,7 +31,9 @@ export interface NativeRun {
 
 /** Runs the program on a message file ("-": the bytes given as input). */
 export function runNative(program: NativeProgram, engine: EngineName, policyFile: string, module: string, messageFile: string, iterations: number, input?: Buffer): NativeRun {
-  const out = execFileSync(programPath(program, engine), [policyFile, module, messageFile, String(iterations)], { encoding: 'utf8', stdio: 'pipe', ...(input ? { input } : {}) });
+  const binary = programPath(program, engine);
+  if (!fs.existsSync(binary)) throw new Error(`${binary} is not built: a checkout builds it with the addon (npx node-gyp build${engine === 'lua51' ? ' in engines/lua51' : ''})`);
+  const out = execFileSync(binary, [policyFile, module, messageFile, String(iterations)], { encoding: 'utf8', stdio: 'pipe', ...(input ? { input } : {}) });
   return JSON.parse(out) as NativeRun;
 }
 
