@@ -89,13 +89,30 @@ async function warm(op: Operation, ms: number): Promise<void> {
   while (performance.now() < end);
 }
 
+// The floor and the core each run NATIVE_RUNS times per measurement, in
+// turn, for a third of the time each: on a shared machine a burst of other
+// work then falls on both, and the median leaves it out.
+const NATIVE_RUNS = 3;
+const T_95 = 4.303; // Student's t, 2 degrees of freedom: rme as benchmark.js gives it
 const nativeIterations = new Map<string, number>();
-function timeNative(program: NativeProgram, engine: EngineName, policy: PolicyName, size: SizeName): Sample {
-  const k = `${program}|${engine}|${policy}|${size}`;
+function timeNatives(engine: EngineName, policy: PolicyName, size: SizeName): Map<NativeProgram, Sample> {
   const file = files.get(size)!;
-  if (!nativeIterations.has(k)) nativeIterations.set(k, iterationsFor(program, engine, policyFile(policy), policy, file, MAX_TIME));
-  const run = runNative(program, engine, policyFile(policy), policy, file, nativeIterations.get(k)!);
-  return { ns: run.nsPerMessage, rme: 0, rssMb: run.maxRssKb / 1024 };
+  const runs = new Map<NativeProgram, { ns: number; rssMb: number }[]>(NATIVE.map((p) => [p, []]));
+  for (let i = 0; i < NATIVE_RUNS; i++) {
+    for (const program of NATIVE) {
+      const k = `${program}|${engine}|${policy}|${size}`;
+      if (!nativeIterations.has(k)) nativeIterations.set(k, iterationsFor(program, engine, policyFile(policy), policy, file, MAX_TIME / NATIVE_RUNS));
+      const run = runNative(program, engine, policyFile(policy), policy, file, nativeIterations.get(k)!);
+      runs.get(program)!.push({ ns: run.nsPerMessage, rssMb: run.maxRssKb / 1024 });
+    }
+  }
+  const sample = (list: { ns: number; rssMb: number }[]): Sample => {
+    const ns = list.map((r) => r.ns);
+    const mean = ns.reduce((a, b) => a + b, 0) / ns.length;
+    const sd = Math.sqrt(ns.reduce((a, b) => a + (b - mean) ** 2, 0) / (ns.length - 1));
+    return { ns: median(ns), rme: (100 * T_95 * sd) / Math.sqrt(ns.length) / mean, rssMb: Math.max(...list.map((r) => r.rssMb)) };
+  };
+  return new Map(NATIVE.map((p) => [p, sample(runs.get(p)!)]));
 }
 
 async function round(r: number): Promise<void> {
@@ -104,10 +121,9 @@ async function round(r: number): Promise<void> {
     const order = r % 2 === 0 ? opened : [...opened].reverse();
     for (const [i, size] of sizes.entries()) {
       for (const e of engines) {
-        for (const program of NATIVE) {
-          const s = timeNative(program, e, policy, size);
+        for (const [program, s] of timeNatives(e, policy, size)) {
           record(key(policy, size, nativeName(program, e)), s);
-          progress(`[round ${r + 1}/${ROUNDS}] ${policy} ${size} | ${nativeName(program, e)}: ${s.ns.toFixed(0)} ns/msg`);
+          progress(`[round ${r + 1}/${ROUNDS}] ${policy} ${size} | ${nativeName(program, e)}: ${s.ns.toFixed(0)} ns/msg ±${s.rme.toFixed(1)}%`);
         }
       }
       for (const { c, open } of order) {

@@ -2,7 +2,7 @@
 // msg:body do, beyond the bench's own messages: folded, encoded, malformed
 // and oddly shaped headers give the same values on both, so the floor is a
 // lower bound of the same work, not of less.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -61,6 +61,7 @@ return msys.core.VALIDATE_CONT
 end
 msys.registerModule("t", mod)`;
   fs.writeFileSync(file, source);
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   for (const [name, raw] of Object.entries(MESSAGES)) {
     it(`reads headers and body as msg:header and msg:body do: ${name}`, () => {
