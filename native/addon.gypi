@@ -125,6 +125,14 @@
         'type': 'executable',
         'dependencies': ['scriptlet_core'],
         'sources': ['../bench/c-driver/driver.cpp'],
+      }, {
+        # bench/floor: the bench policies on bare Lua (no scriptlet_core)
+        # with the narrowest API that runs them, for the suite's "x floor";
+        # repo-only, like c_driver.
+        'target_name': 'floor',
+        'type': 'executable',
+        'dependencies': ['lua'],
+        'sources': ['../bench/floor/floor.cpp', 'util/rfc2047.cpp'],
       }],
     }],
   ],

@@ -42,8 +42,8 @@ export interface OpenContender {
 
 export interface Contender {
   name: string;
-  /** Whose C limit its ratio is taken against; the peers are measured against LuaJIT's. */
-  limit: EngineName;
+  /** Whose core and floor its ratios are taken against; the peers are measured against LuaJIT's. */
+  baseline: EngineName;
   /** A peer (not scriptlet): the ratios of the others are taken to each of these. */
   peer?: boolean;
   open(policy: PolicyName): Promise<OpenContender>;
@@ -58,7 +58,7 @@ const ENGINE_LABEL: Record<EngineName, string> = { luajit: 'LuaJIT', lua51: 'Lua
 function inThread(engine: EngineName, batched: boolean): Contender {
   return {
     name: `scriptlet ${ENGINE_LABEL[engine]}, in-thread, ${batched ? `batched (${BATCH})` : 'single'}`,
-    limit: engine,
+    baseline: engine,
     async open(policy) {
       const p = openPolicy({ engine, scripts: [{ name: policy, path: policyFile(policy) }] });
       return {
@@ -76,7 +76,7 @@ function inThread(engine: EngineName, batched: boolean): Contender {
 function pool(engine: EngineName, threads: number): Contender {
   return {
     name: `scriptlet ${ENGINE_LABEL[engine]}, pool, ${threads} thread${threads > 1 ? 's' : ''}`,
-    limit: engine,
+    baseline: engine,
     async open(policy) {
       const e = openEngine({ engine, threads, maxBatch: BATCH, tasksPerWorker: TASKS_PER_WORKER, scripts: [{ name: policy, path: policyFile(policy) }], log: () => {} });
       await e.ready();
@@ -103,7 +103,7 @@ function pool(engine: EngineName, threads: number): Contender {
 function messageAtATime(name: string, open: (policy: PolicyName, source: string) => Promise<MessageRunner> | MessageRunner): Contender {
   return {
     name,
-    limit: 'luajit',
+    baseline: 'luajit',
     peer: true,
     async open(policy) {
       const runner = await open(policy, fs.readFileSync(policyFile(policy), 'utf8'));

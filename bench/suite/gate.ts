@@ -3,7 +3,7 @@
 // Run by the suite before it times anything, and by test/bench/ in npm test.
 
 import type { Outcome } from './js-policies.js';
-import { messageOf, type Contender, type Message, type OpenContender, type PolicyName } from './contenders.js';
+import { messageOf, type Message, type OpenContender, type PolicyName } from './contenders.js';
 import { generateMessage, type SizeName } from './messages.js';
 
 /** The outcome as one comparable string (context keys sorted). */
@@ -12,14 +12,20 @@ export function describe(o: Outcome): string {
   return JSON.stringify({ code: o.code, text: o.text, action: o.action, mess });
 }
 
+/** What the gate needs of a contender: its outcome on a message (the floor has only this). */
+export interface Checked {
+  name: string;
+  open(policy: PolicyName): Promise<Pick<OpenContender, 'outcome' | 'close'>>;
+}
+
 /** Each disagreement with the first contender, as one line; none when all agree. */
-export async function disagreements(contenders: Contender[], policies: readonly PolicyName[], sizes: readonly SizeName[]): Promise<string[]> {
+export async function disagreements(contenders: Checked[], policies: readonly PolicyName[], sizes: readonly SizeName[]): Promise<string[]> {
   const messages = new Map<SizeName, Message>(sizes.map((s) => [s, messageOf(generateMessage(s))]));
   const problems: string[] = [];
   for (const policy of policies) {
     const expected = new Map<SizeName, string>();
     for (const c of contenders) {
-      const open: OpenContender = await c.open(policy);
+      const open = await c.open(policy);
       try {
         for (const size of sizes) {
           const got = describe(await open.outcome(messages.get(size)!));

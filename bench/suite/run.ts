@@ -6,7 +6,8 @@
 //   node --import tsx bench/suite/run.ts [--rounds R --max-time S --policies a,b --sizes 2k,20k --engines luajit]
 //
 // Each round opens the contenders of one policy, times them on each message
-// (the C driver first, then the others, in an order that flips every round)
+// (the C programs first, floor and core, then the others, in an order that
+// flips every round)
 // and closes them; the median of the rounds is reported. A noisy machine thus
 // disturbs every contender alike, and ratios within a run are what to read.
 
@@ -16,11 +17,12 @@ import { parseArgs } from 'node:util';
 import Benchmark from 'benchmark';
 import type { EngineName } from '../../src/index.js';
 import { writeResults } from '../results-file.js';
-import { iterationsFor, runDriver } from './c-limit.js';
-import { allContenders, messageOf, policyFile, POLICIES, type Contender, type Operation, type PolicyName } from './contenders.js';
+import { allContenders, messageOf, policyFile, POLICIES, type Operation, type PolicyName } from './contenders.js';
+import { floorChecked } from './floor.js';
 import { disagreements } from './gate.js';
 import { markdownMemory, memoryOfEngines } from './memory.js';
 import { messageFile, SIZE_NAMES, type SizeName } from './messages.js';
+import { iterationsFor, nativeName, runNative, type NativeProgram } from './native.js';
 import { renderSvg } from './svg.js';
 import { markdownSummary, markdownTable, markdownTargets, PEERS, targets, type Row } from './table.js';
 import { median } from '../stats.js';
@@ -49,7 +51,7 @@ const engines = values.engines.split(',') as EngineName[];
 const contenders = allContenders(engines);
 const files = new Map(sizes.map((s) => [s, messageFile(s)]));
 const messages = new Map(sizes.map((s) => [s, messageOf(fs.readFileSync(files.get(s)!))]));
-const limitName = (e: EngineName) => `C limit, ${e === 'luajit' ? 'LuaJIT' : 'Lua 5.1'} (lua_pcall, no Node)`;
+const NATIVE: NativeProgram[] = ['floor', 'core'];
 
 interface Sample {
   ns: number;
@@ -87,13 +89,30 @@ async function warm(op: Operation, ms: number): Promise<void> {
   while (performance.now() < end);
 }
 
-const driverIterations = new Map<string, number>();
-function timeDriver(engine: EngineName, policy: PolicyName, size: SizeName): Sample {
-  const k = `${engine}|${policy}|${size}`;
+// The floor and the core each run NATIVE_RUNS times per measurement, in
+// turn, for a third of the time each: on a shared machine a burst of other
+// work then falls on both, and the median leaves it out.
+const NATIVE_RUNS = 3;
+const T_95 = 4.303; // Student's t, 2 degrees of freedom: rme as benchmark.js gives it
+const nativeIterations = new Map<string, number>();
+function timeNatives(engine: EngineName, policy: PolicyName, size: SizeName): Map<NativeProgram, Sample> {
   const file = files.get(size)!;
-  if (!driverIterations.has(k)) driverIterations.set(k, iterationsFor(engine, policyFile(policy), policy, file, MAX_TIME));
-  const run = runDriver(engine, policyFile(policy), policy, file, driverIterations.get(k)!);
-  return { ns: run.nsPerMessage, rme: 0, rssMb: run.maxRssKb / 1024 };
+  const runs = new Map<NativeProgram, { ns: number; rssMb: number }[]>(NATIVE.map((p) => [p, []]));
+  for (let i = 0; i < NATIVE_RUNS; i++) {
+    for (const program of NATIVE) {
+      const k = `${program}|${engine}|${policy}|${size}`;
+      if (!nativeIterations.has(k)) nativeIterations.set(k, iterationsFor(program, engine, policyFile(policy), policy, file, MAX_TIME / NATIVE_RUNS));
+      const run = runNative(program, engine, policyFile(policy), policy, file, nativeIterations.get(k)!);
+      runs.get(program)!.push({ ns: run.nsPerMessage, rssMb: run.maxRssKb / 1024 });
+    }
+  }
+  const sample = (list: { ns: number; rssMb: number }[]): Sample => {
+    const ns = list.map((r) => r.ns);
+    const mean = ns.reduce((a, b) => a + b, 0) / ns.length;
+    const sd = Math.sqrt(ns.reduce((a, b) => a + (b - mean) ** 2, 0) / (ns.length - 1));
+    return { ns: median(ns), rme: (100 * T_95 * sd) / Math.sqrt(ns.length) / mean, rssMb: Math.max(...list.map((r) => r.rssMb)) };
+  };
+  return new Map(NATIVE.map((p) => [p, sample(runs.get(p)!)]));
 }
 
 async function round(r: number): Promise<void> {
@@ -102,9 +121,10 @@ async function round(r: number): Promise<void> {
     const order = r % 2 === 0 ? opened : [...opened].reverse();
     for (const [i, size] of sizes.entries()) {
       for (const e of engines) {
-        const s = timeDriver(e, policy, size);
-        record(key(policy, size, limitName(e)), s);
-        progress(`[round ${r + 1}/${ROUNDS}] ${policy} ${size} | ${limitName(e)}: ${s.ns.toFixed(0)} ns/msg`);
+        for (const [program, s] of timeNatives(e, policy, size)) {
+          record(key(policy, size, nativeName(program, e)), s);
+          progress(`[round ${r + 1}/${ROUNDS}] ${policy} ${size} | ${nativeName(program, e)}: ${s.ns.toFixed(0)} ns/msg ±${s.rme.toFixed(1)}%`);
+        }
       }
       for (const { c, open } of order) {
         const op = open.operation(messages.get(size)!);
@@ -120,24 +140,29 @@ async function round(r: number): Promise<void> {
 
 
 function rows(): Row[] {
-  const names = [...engines.map(limitName), ...contenders.map((c) => c.name)];
-  // A contender's C limit is its engine's; the peers' is the first engine's (LuaJIT by default).
-  const limitOf = (c: Contender) => limitName(engines.includes(c.limit) ? c.limit : engines[0]!);
+  const names = [...engines.flatMap((e) => NATIVE.map((p) => nativeName(p, e))), ...contenders.map((c) => c.name)];
+  // A contender's core and floor are its engine's; the peers' the first engine's (LuaJIT by default).
+  const baselineOf = (name: string): EngineName => {
+    const c = contenders.find((x) => x.name === name);
+    if (c) return engines.includes(c.baseline) ? c.baseline : engines[0]!;
+    return engines.find((e) => NATIVE.some((p) => nativeName(p, e) === name))!;
+  };
   const out: Row[] = [];
   for (const policy of policies) {
     for (const size of sizes) {
       const ns = (name: string) => median(samples.get(key(policy, size, name))!.map((s) => s.ns));
       for (const name of names) {
         const list = samples.get(key(policy, size, name))!;
-        const c = contenders.find((x) => x.name === name);
         const own = ns(name);
+        const baseline = baselineOf(name);
         out.push({
           policy,
           size,
           contender: name,
           nsPerMessage: own,
           messagesPerSecond: 1e9 / own,
-          overCLimit: own / ns(c ? limitOf(c) : name),
+          overFloor: own / ns(nativeName('floor', baseline)),
+          overCore: own / ns(nativeName('core', baseline)),
           fasterThan: Object.fromEntries(PEERS.filter((p) => names.includes(p)).map((p) => [p, ns(p) / own])),
           peakRssMb: Math.max(...list.map((s) => s.rssMb)),
           rmePercent: median(list.map((s) => s.rme)),
@@ -149,8 +174,8 @@ function rows(): Row[] {
 }
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
-progress(`scriptlet benchmark suite: ${policies.join(', ')} × ${sizes.join(', ')} × ${contenders.length + engines.length} contenders, ${ROUNDS} round(s), ${MAX_TIME} s per measurement; ${machine}`);
-const problems = await disagreements(contenders, policies, sizes);
+progress(`scriptlet benchmark suite: ${policies.join(', ')} × ${sizes.join(', ')} × ${contenders.length + NATIVE.length * engines.length} contenders, ${ROUNDS} round(s), ${MAX_TIME} s per measurement; ${machine}`);
+const problems = await disagreements([...contenders, ...engines.map(floorChecked)], policies, sizes);
 if (problems.length > 0) {
   console.error(`the contenders disagree, so their timings would not compare the same work:\n${problems.join('\n')}`);
   process.exit(1);
@@ -163,7 +188,7 @@ const goals = targets(table);
 
 console.log(`\n${machine}; ${ROUNDS} round(s), median; messages: ${sizes.map((s) => `${s} = ${messages.get(s)!.raw.length} B`).join(', ')}\n`);
 console.log(`ns per message, median of the rounds:\n\n${markdownSummary(table)}\n\nEvery row, with the ratios:\n\n${markdownTable(table)}`);
-console.log(`\nTargets (against scriptlet LuaJIT, in-thread, batched):\n\n${markdownTargets(goals)}`);
+console.log(`\nTargets (issue 19: each core against its floor; issue 6: scriptlet LuaJIT, in-thread, batched):\n\n${markdownTargets(goals)}`);
 console.log(`\nMemory (reference policy; each engine in a fresh process):\n\n${markdownMemory(memory)}`);
 
 // Only a full run is "the" results; a quick or partial one is kept apart.

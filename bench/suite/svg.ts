@@ -12,7 +12,8 @@ const VALUE_W = 90;
 const GROUP_HEAD = 26;
 
 function colour(contender: string): string {
-  if (contender.startsWith('C limit')) return '#444444';
+  if (contender.startsWith('floor')) return '#000000';
+  if (contender.startsWith('core')) return '#666666';
   if (contender.includes('LuaJIT')) return contender.includes('pool') ? '#7fb3e0' : '#1f6fb5';
   if (contender.includes('Lua 5.1')) return contender.includes('pool') ? '#9ad29a' : '#2e8b3e';
   if (contender.startsWith('wasmoon')) return '#d9822b';

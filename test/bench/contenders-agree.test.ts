@@ -1,12 +1,14 @@
 // The benchmark's correctness gate: every contender (scriptlet on this
-// engine, wasmoon, fengari, the plain-JS policy) gives the same reply,
-// action and message context for each reference policy on each generated
-// message, so the suite compares the same work. (The suite runs it again
-// over every contender, the pool included, before it times anything.)
+// engine, wasmoon, fengari, the plain-JS policy, the floor on this engine)
+// gives the same reply, action and message context for each reference
+// policy on each generated message, so the suite compares the same work.
+// (The suite runs it again over every contender, the pool included, before
+// it times anything.)
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EngineName } from '../../src/index.js';
 import { allContenders, POLICIES } from '../../bench/suite/contenders.js';
+import { floorChecked } from '../../bench/suite/floor.js';
 import { disagreements } from '../../bench/suite/gate.js';
 import { MailView } from '../../bench/suite/mail-view.js';
 import { SIZE_NAMES, generateMessage } from '../../bench/suite/messages.js';
@@ -16,7 +18,7 @@ const engine = (process.env.SCRIPTLET_ENGINE ?? 'luajit') as EngineName;
 
 describe('benchmark contenders', () => {
   it('agree on every reference policy and generated message', async () => {
-    assert.deepEqual(await disagreements(allContenders([engine], false), POLICIES, SIZE_NAMES), []);
+    assert.deepEqual(await disagreements([...allContenders([engine], false), floorChecked(engine)], POLICIES, SIZE_NAMES), []);
   });
 
   it('generate the same messages on every run', () => {
