@@ -14,6 +14,7 @@
 #include "guard_rails.hpp"
 #include "message_view.hpp"
 #include "spare_thread_cache.hpp"
+#include "util/rfc2047.hpp"
 #include "verdict.hpp"
 
 namespace scriptlet {
@@ -70,6 +71,13 @@ struct CallContext {
 
   ContextMap conn, mess;
   Verdict verdict;
+
+  // Buffers the Lua API works in (decoding a header value), kept with their
+  // capacity from call to call.
+  struct Scratch {
+    std::string text;
+    Rfc2047Scratch rfc2047;
+  } scratch;
 
   bool allowSuspend = false;  // false: msys.sleep/dnsLookup raise (sync callers)
   Suspension suspension;      // set while suspended

@@ -14,15 +14,17 @@ namespace {
 
 CallContext* self(lua_State* L) { return checkCall(L, 1, kMessageMeta); }
 
-// [-0, +1] Pushes a header value, decoded when it holds encoded-words.
-void pushHeaderValue(lua_State* L, const char* v, size_t n, std::string& scratch) {
+// [-0, +1] Pushes a header value, decoded when it holds encoded-words (in
+// the call's buffers, which keep their capacity from call to call).
+void pushHeaderValue(lua_State* L, const char* v, size_t n, CallContext* call) {
   if (!mayHaveEncodedWords(v, n)) {
     lua_pushlstring(L, v, n);
     return;
   }
-  scratch.clear();
-  decodeEncodedWords(v, n, scratch);
-  lua_pushlstring(L, scratch.data(), scratch.size());
+  std::string& out = call->scratch.text;
+  out.clear();
+  decodeEncodedWords(v, n, out, call->scratch.rfc2047);
+  lua_pushlstring(L, out.data(), out.size());
 }
 
 void checkHeaderName(lua_State* L, const char* name, size_t len) {
@@ -66,11 +68,10 @@ int msgHeader(lua_State* L) {
   size_t nameLen;
   const char* name = luaL_checklstring(L, 2, &nameLen);
   if (lua_isnoneornil(L, 3)) {
-    lua_newtable(L);
+    lua_createtable(L, 1, 0);  // most fields appear once
     int i = 0;
-    std::string scratch;
     call->message.forEachValue(name, nameLen, [&](const char* v, size_t n) {
-      pushHeaderValue(L, v, n, scratch);
+      pushHeaderValue(L, v, n, call);
       lua_rawseti(L, -2, ++i);
     });
     return 1;
