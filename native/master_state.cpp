@@ -63,14 +63,8 @@ MasterState::MasterState(const MasterOptions& options)
   tracebackRef_ = luaL_ref(L_, LUA_REGISTRYINDEX);
   lua_pop(L_, 1);
   installMsys(L_, this);
-  installMessageApi(L_);
-  installVctxApi(L_);
+  installHandles(L_, &activeCall_);
   installLoaders(L_, this);
-  const char* metas[] = {kMessageMeta, kAcceptMeta, kVctxMeta};
-  for (int i = 0; i < 3; i++) {
-    luaL_getmetatable(L_, metas[i]);
-    handleMetaRefs_[i] = luaL_ref(L_, LUA_REGISTRYINDEX);
-  }
   for (int p = 0; p < static_cast<int>(Phase::Count); p++) {
     lua_pushstring(L_, calloutName(static_cast<Phase>(p)));
     calloutNameRefs_[p] = luaL_ref(L_, LUA_REGISTRYINDEX);
@@ -394,32 +388,32 @@ CallContext* MasterState::suspendingCall(lua_State* L, const char* what) {
 int MasterState::pushCalloutArgs(lua_State* co, CallContext* call) {
   switch (call->phase) {
     case Phase::Connect:
-      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
-      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
+      pushCallHandle(co, call, HandleKind::Accept);
+      pushCallHandle(co, call, HandleKind::Vctx);
       return 2;
     case Phase::Ehlo:
     case Phase::Mailfrom: {
       const std::string& s = call->phaseArgument();
       lua_pushlstring(co, s.data(), s.size());
-      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
-      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
+      pushCallHandle(co, call, HandleKind::Accept);
+      pushCallHandle(co, call, HandleKind::Vctx);
       return 3;
     }
     case Phase::Rcptto: {
       const std::string& s = call->phaseArgument();
-      pushCallHandle(co, call, handleMetaRef(Handle::Message));
+      pushCallHandle(co, call, HandleKind::Message);
       lua_pushlstring(co, s.data(), s.size());
-      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
-      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
+      pushCallHandle(co, call, HandleKind::Accept);
+      pushCallHandle(co, call, HandleKind::Vctx);
       return 4;
     }
     case Phase::SetBinding:
-      pushCallHandle(co, call, handleMetaRef(Handle::Message));
+      pushCallHandle(co, call, HandleKind::Message);
       return 1;
     default:  // data, data_spool, data_spool_each_rcpt
-      pushCallHandle(co, call, handleMetaRef(Handle::Message));
-      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
-      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
+      pushCallHandle(co, call, HandleKind::Message);
+      pushCallHandle(co, call, HandleKind::Accept);
+      pushCallHandle(co, call, HandleKind::Vctx);
       return 3;
   }
 }

@@ -103,9 +103,10 @@ class MasterState {
   MasterStats stats() const;
   const MasterOptions& options() const { return options_; }
 
-  enum class Handle { Message, Accept, Vctx };
-  // The registry ref of the metatable of msg, accept or vctx handles.
-  int handleMetaRef(Handle h) const { return handleMetaRefs_[static_cast<int>(h)]; }
+  // The call the handles (msg, vctx, accept) work for: run() sets it; a
+  // host that calls a callout itself (the C driver's lua_pcall) sets it
+  // around that call, and clears it after.
+  void setRunningCall(CallContext* call) { activeCall_ = call; }
 
   // The registry ref of a loaded module's table, or LUA_NOREF (C driver).
   int moduleRef(const std::string& name) const;
@@ -160,7 +161,6 @@ class MasterState {
   const Module* activeModule_ = nullptr;
   std::vector<LogLine> loadLogs_;
   int tracebackRef_ = LUA_NOREF;
-  int handleMetaRefs_[3] = {LUA_NOREF, LUA_NOREF, LUA_NOREF};
   int calloutNameRefs_[static_cast<int>(Phase::Count)] = {};  // interned once
 };
 

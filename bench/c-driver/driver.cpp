@@ -45,10 +45,13 @@ int runOnce(MasterState& master, int moduleRef, const std::string& raw) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, moduleRef);
   lua_getfield(L, -1, "validate_data");
   lua_insert(L, -2);
-  scriptlet::pushCallHandle(L, call, master.handleMetaRef(MasterState::Handle::Message));
-  scriptlet::pushCallHandle(L, call, master.handleMetaRef(MasterState::Handle::Accept));
-  scriptlet::pushCallHandle(L, call, master.handleMetaRef(MasterState::Handle::Vctx));
-  if (lua_pcall(L, 4, 1, 0) != 0) {
+  scriptlet::pushCallHandle(L, call, scriptlet::HandleKind::Message);
+  scriptlet::pushCallHandle(L, call, scriptlet::HandleKind::Accept);
+  scriptlet::pushCallHandle(L, call, scriptlet::HandleKind::Vctx);
+  master.setRunningCall(call);
+  int status = lua_pcall(L, 4, 1, 0);
+  master.setRunningCall(nullptr);
+  if (status != 0) {
     std::fprintf(stderr, "c_driver: %s\n", lua_tostring(L, -1));
     std::exit(1);
   }
