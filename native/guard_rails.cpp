@@ -260,6 +260,7 @@ void* GuardRails::allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
   }
   void* p = g->inner_(g->innerUd_, ptr, osize, nsize);
   if (p || nsize == 0) g->used_ = g->used_ - old + nsize;
+  if (nsize > old) g->allocations_++;
   return p;
 }
 

@@ -46,9 +46,12 @@ void HookWatchdog::loop() {
       lastCall = Clock::now();
       uint64_t epoch = epoch_.load(std::memory_order_relaxed);
       int64_t ranNs = nowNs() - startedNs_.load(std::memory_order_relaxed);
-      if (!armed_ && epoch == seenEpoch && ranNs >= grace_.count() * 1000) {
-        armed_ = true;
-        arm_();
+      if (!armed_.load() && epoch == seenEpoch && ranNs >= grace_.count() * 1000) {
+        armed_.store(true);
+        // Still the same call? (Else it ended, or the next one started, and
+        // ended() may not have seen armed_.)
+        if (running_.load() && epoch_.load() == epoch) arm_();
+        else armed_.store(false);
       }
       seenEpoch = epoch;
     } else if (Clock::now() - lastCall > kIdleAfter) {

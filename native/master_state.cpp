@@ -535,6 +535,7 @@ std::vector<std::string> MasterState::calloutModules(Phase phase) {
 MasterStats MasterState::stats() const {
   MasterStats s = stats_;
   s.threads = threads_.stats();
+  s.luaAllocations = guard_.allocations();
   return s;
 }
 

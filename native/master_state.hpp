@@ -46,6 +46,7 @@ struct MasterStats {
   SpareThreadStats threads;
   uint64_t calls = 0;
   uint64_t fullCollections = 0;  // by always_gc
+  uint64_t luaAllocations = 0;   // blocks allocated or grown by the state, ever (GuardRails::allocations)
 };
 
 class MasterState {

@@ -382,6 +382,7 @@ Napi::Value MasterObject::Stats(const Napi::CallbackInfo& info) {
   o.Set("memoryBytes", static_cast<double>(state_->memoryBytes()));
   o.Set("masterRebuilds", static_cast<double>(rebuilds_));
   o.Set("failedRebuilds", static_cast<double>(failedRebuilds_));
+  o.Set("luaAllocations", static_cast<double>(st.luaAllocations));
   return o;
 }
 
