@@ -67,7 +67,6 @@ class HookWatchdog {
   bool stop_ = false;   // under mu_
   std::atomic<bool> running_{false};
   std::atomic<uint64_t> epoch_{0};
-  std::atomic<int64_t> startedNs_{0};
   std::atomic<bool> idle_{false};  // the thread waits for a call to start
   std::thread thread_;
 };
