@@ -42,6 +42,15 @@ struct Suspension {
   double seconds = 0;       // Sleep
   std::string name, type;   // DnsLookup: "example.com", "MX"
   double timeLeft = -1;     // seconds before the call's deadline; -1: none
+
+  // Back to none, keeping the strings' capacity (cheaper than a fresh one).
+  void clear() {
+    kind = Kind::None;
+    seconds = 0;
+    name.clear();
+    type.clear();
+    timeLeft = -1;
+  }
 };
 
 // Where a phase run stands, so that it can stop at a suspension and go on.

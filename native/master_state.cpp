@@ -232,7 +232,8 @@ void MasterState::releaseCall(CallContext* call) {
 }
 
 MasterState::RunStatus MasterState::run(CallContext* call) {
-  call->run = RunState();
+  call->run.module = 0;
+  call->run.haveThread = false;
   call->run.budget = guard_.newBudget();
   callsInFlight_++;
   return continueRun(call, -1);
@@ -243,7 +244,7 @@ MasterState::RunStatus MasterState::run(CallContext* call) {
 MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue& value) {
   lua_State* co = call->run.thread.co;
   if (value.deadline || guard_.pastDeadline(call->run.budget)) {  // it slept, or waited on DNS, past its deadline
-    call->suspension = Suspension();
+    call->suspension.clear();
     activeCall_ = call;
     endOnLimit(LimitKind::WallTime, modules_[call->run.module], call, calloutName(call->phase));
     finishRun(call);
@@ -264,7 +265,7 @@ MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue&
       nargs = 2;
     }
   }
-  call->suspension = Suspension();
+  call->suspension.clear();
   return continueRun(call, nargs);
 }
 
@@ -319,7 +320,7 @@ MasterState::RunStatus MasterState::continueRun(CallContext* call, int resumeArg
     }
     // A suspension whose yield failed (Lua 5.1 cannot yield across pcall)
     // must not be taken for one later.
-    call->suspension = Suspension();
+    call->suspension.clear();
     if (!afterResume(status, rs.thread, mod, call, callout)) {
       threads_.discard(rs.thread);
       rs.haveThread = false;
