@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The Debian packages some tests use against the real thing: Prometheus and
-# promtool (metrics), and clang with its libFuzzer runtime (`npm run fuzz`,
-# the coverage-guided fuzzer of the message parser). Without them those tests
-# skip, naming the package; under CI=true they fail. Run as root (CI does).
+# promtool (metrics), clang with its libFuzzer runtime (`npm run fuzz`, the
+# coverage-guided fuzzer of the message parser), and Postfix with swaks (the
+# milter's end-to-end tests and bench/milter/: each starts its own Postfix
+# instance in a temporary directory). Without them those tests skip, naming
+# the package; under CI=true they fail. Run as root (CI does).
 set -euo pipefail
 packages=()
 command -v promtool >/dev/null || packages+=(prometheus)
@@ -10,11 +12,25 @@ command -v promtool >/dev/null || packages+=(prometheus)
 if ! command -v clang++ >/dev/null || ! compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null; then
   packages+=(clang libclang-rt-14-dev)
 fi
+# postfix ships smtp-source (the benchmark's load) and postconf; swaks is the tests' SMTP client.
+postfix_missing=0
+command -v /usr/sbin/postfix >/dev/null || { packages+=(postfix); postfix_missing=1; }
+command -v swaks >/dev/null || packages+=(swaks)
 [ ${#packages[@]} -eq 0 ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
+if [ "$postfix_missing" = 1 ]; then
+  # No system configuration: the tests write their own main.cf in a temporary directory.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}"
-# The package starts a Prometheus service where an init system runs; tests start their own.
-if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
-  systemctl disable --now prometheus || true
+# The packages start services where an init system runs; tests start their own.
+for service in prometheus postfix; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
+    systemctl disable --now "$service" || true
+  fi
+done
+# Without systemd, a Postfix started by the package's scripts is stopped here (it is not, with "No configuration").
+if [ "$postfix_missing" = 1 ] && [ -f /etc/postfix/main.cf ] && /usr/sbin/postfix status >/dev/null 2>&1; then
+  /usr/sbin/postfix stop || true
 fi

@@ -1,6 +1,7 @@
-// The policy inside Haraka: what haraka/scriptlet.js (the plugin Haraka
-// loads) calls from its hooks. Each Haraka connection gets a PolicySession,
-// the same one `scriptlet serve` uses, so both give the same verdicts:
+// The policy inside Haraka: what the plugin's hooks (haraka/load.cjs, put on
+// Haraka's plugin object by the one line of haraka/scriptlet.js) call. Each
+// Haraka connection gets a PolicySession, the same one `scriptlet serve`
+// uses, so both give the same verdicts:
 //
 //   hook_connect    connect
 //   hook_helo/ehlo  ehlo (at the HELO/EHLO command itself)

@@ -50,6 +50,17 @@ export function loadAddon(engine?: EngineName): NativeAddon {
   if (main && (wanted === undefined || main.engine === wanted)) return main;
   const other = wanted !== undefined && fs.existsSync(path.join(root, 'engines', wanted)) ? load(path.join(root, 'engines', wanted)) : undefined;
   if (other && other.engine === wanted) return other;
-  const build = wanted === 'lua51' ? 'npm run build:lua51' : 'npm run build';
-  throw new UsageError(`the ${wanted ?? 'default'} engine is not built: run '${build}' in ${root}`, 'ERR_SCRIPTLET_NO_ENGINE');
+  throw new UsageError(`the ${wanted ?? 'default'} engine is not built: ${howToBuild(root, wanted)}`, 'ERR_SCRIPTLET_NO_ENGINE');
+}
+
+/**
+ * Installed as a dependency, the addon is built by the package's install
+ * script, which npm may have skipped (no prebuild for this platform, and
+ * npm's allowScripts not approving it); in a checkout, by npm run build.
+ */
+export function howToBuild(root: string, engine?: EngineName): string {
+  if (root.split(path.sep).includes('node_modules')) {
+    return "no prebuild fits this platform and the install script did not build one: run 'npm rebuild scriptlet' in your project (where npm asks for it, approve the script first: 'npm install-scripts approve scriptlet'); building needs make, g++ and python3";
+  }
+  return `run '${engine === 'lua51' ? 'npm run build:lua51' : 'npm run build'}' in ${root}`;
 }

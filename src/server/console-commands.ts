@@ -17,7 +17,10 @@ import type { ServerCounters } from './policy-smtp-server.js';
 export interface ConsoleTarget {
   engine: Engine;
   config: ScriptletConfig;
-  counters: () => ServerCounters & { spooled: number };
+  /** serve's figures, for `scriptlet stats` (a server that counts other things gives serverLines). */
+  counters?: () => ServerCounters & { spooled: number };
+  /** The server's lines of `scriptlet stats`, when it is not serve. */
+  serverLines?: () => string[];
   /** Starts the drain; resolves when it has begun. */
   shutdown: () => void;
 }
@@ -112,7 +115,6 @@ async function reload(t: ConsoleTarget): Promise<ConsoleAnswer> {
 async function statsLines(t: ConsoleTarget): Promise<string[]> {
   const s = await t.engine.stats();
   const m = t.engine.masters;
-  const c = t.counters();
   const lines = [
     `engine ${s.engine} (${t.engine.engineVersion}), scripts version ${s.version}, ${s.threads} worker threads`,
     `calls ${s.calls} in ${s.tasks} batches; waiting ${s.waitingCalls}, batches in flight ${s.tasksInFlight}; tempfailed: worker ${s.tempfailed.worker}, deadline ${s.tempfailed.deadline}; worker exits ${s.workerExits}`,
@@ -123,9 +125,13 @@ async function statsLines(t: ConsoleTarget): Promise<string[]> {
     const lua = p ? `; lua threads: ${p.spareThreads} spare, ${p.threadsCreated} created, ${p.threadsReused} reused, ${p.threadsReaped} reaped, ${p.threadsDiscarded} discarded; ${p.memoryBytes} bytes` : '';
     lines.push(`worker ${w.threadId}: ${w.calls} calls in ${w.tasks} batches, busy ${Math.round(w.busyMs)} ms${lua}`);
   }
-  lines.push(
-    `server: ${c.connections} connections open (${c.connectionsTotal} since start); messages accepted ${c.accepted}, spooled ${c.spooled}, discarded ${c.discarded}; refusals ${c.rejected} permanent, ${c.tempfailed} temporary; spool errors ${c.spoolErrors}`,
-  );
+  if (t.serverLines) lines.push(...t.serverLines());
+  else if (t.counters) {
+    const c = t.counters();
+    lines.push(
+      `server: ${c.connections} connections open (${c.connectionsTotal} since start); messages accepted ${c.accepted}, spooled ${c.spooled}, discarded ${c.discarded}; refusals ${c.rejected} permanent, ${c.tempfailed} temporary; spool errors ${c.spoolErrors}`,
+    );
+  }
   return lines;
 }
 

@@ -65,7 +65,8 @@ function serveConnection(socket: net.Socket, handle: ConsoleHandler, log: (line:
   });
 }
 
-function isAnswering(socketPath: string): Promise<boolean> {
+/** True when a server answers on the Unix socket (a file left by one that is gone does not). */
+export function isAnswering(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = net.connect(socketPath);
     probe.once('connect', () => {

@@ -155,7 +155,7 @@ function directory(value: ConfigValue, problems: ProblemList): string | undefine
   return path.resolve(path.dirname(value.origin.file), text);
 }
 
-function parseSize(value: ConfigValue): number | undefined {
+export function parseSize(value: ConfigValue): number | undefined {
   const m = SIZE.exec(scalarText(value) ?? '');
   if (!m) return undefined;
   const n = Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;

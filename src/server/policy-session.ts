@@ -90,6 +90,17 @@ export class PolicySession {
     return this.#rcptto;
   }
 
+  /** The connection and message contexts as the last call left them. */
+  get context(): { conn: Readonly<Context>; mess: Readonly<Context> } {
+    return { conn: this.#conn, mess: this.#mess };
+  }
+
+  /** Adds entries to a context before the next call (what the MTA tells, e.g. milter macros). */
+  setContext(scope: 'conn' | 'mess', entries: Context): void {
+    if (scope === 'conn') this.#conn = { ...this.#conn, ...entries };
+    else this.#mess = { ...this.#mess, ...entries };
+  }
+
   connect(): Promise<PhaseOutcome> {
     return this.#phase('connect', {});
   }
@@ -99,9 +110,9 @@ export class PolicySession {
     return this.#phase('ehlo', {});
   }
 
-  /** Starts a transaction with its message id (a new message context), then runs mailfrom. */
-  async mailfrom(address: string, messageId: string): Promise<PhaseOutcome> {
-    this.#mess = {};
+  /** Starts a transaction with its message id (a new message context, holding mess), then runs mailfrom. */
+  async mailfrom(address: string, messageId: string, mess: Context = {}): Promise<PhaseOutcome> {
+    this.#mess = { ...mess };
     this.#rcptto = [];
     this.#mailfrom = address;
     this.#messageId = messageId;

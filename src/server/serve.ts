@@ -7,11 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfigFile } from '../config/read.js';
 import { scriptletConfigFromTree, type ScriptletConfig } from '../config/scriptlet-config.js';
-import { engineFromConfig, type Engine } from '../pool/index.js';
+import type { Engine } from '../pool/index.js';
 import type { EngineName } from '../native/addon.js';
-import { startMetricsServer, type MetricsServer } from '../metrics/server.js';
-import { runConsoleCommand } from './console-commands.js';
-import { listenControlSocket, type ControlSocket } from './control-socket.js';
+import { PolicyRuntime, shutdownOnce } from './policy-runtime.js';
 import { readServeSettings, serveLocations, type ListenAddress } from './listener-config.js';
 import { PolicySmtpServer, type ServerCounters } from './policy-smtp-server.js';
 import { Spool } from './spool.js';
@@ -58,32 +56,20 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const spool = await Spool.open(spoolDir);
   const listen = o.listen ?? (settings.listen.length > 0 ? settings.listen : [DEFAULT_LISTEN]);
 
-  const engine = engineFromConfig(config, { ...(o.engine ? { engine: o.engine } : {}), log: o.log });
+  const runtime = new PolicyRuntime(config, { engine: o.engine, log: o.log });
+  const engine = runtime.engine;
   const counters: ServerCounters = { connections: 0, connectionsTotal: 0, accepted: 0, rejected: 0, tempfailed: 0, discarded: 0, spoolErrors: 0 };
   const servers: PolicySmtpServer[] = [];
-  let control: ControlSocket | undefined;
-  let metrics: MetricsServer | undefined;
-  let stopping: Promise<void> | undefined;
-  let markStopped!: () => void;
-  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
   const snapshot = () => ({ ...counters, spooled: spool.written });
 
-  const shutdown = (): Promise<void> => {
-    stopping ??= (async () => {
-      const deadline = o.drainDeadlineMs ?? DEFAULT_DRAIN_DEADLINE_MS;
-      o.log(`shutting down: draining for at most ${deadline} ms`);
-      let engineClosed: Promise<void> | undefined;
-      const closeEngine = () => (engineClosed ??= engine.close({ deadline: 0 }));
-      await Promise.all(servers.map((s) => s.shutdown(deadline, closeEngine)));
-      await closeEngine();
-      await control?.close();
-      await metrics?.close();
-      const c = snapshot();
-      o.log(`stopped: ${c.accepted} messages accepted, ${c.spooled} spooled`);
-      markStopped();
-    })();
-    return stopping;
-  };
+  const { shutdown, stopped } = shutdownOnce(async () => {
+    const deadline = o.drainDeadlineMs ?? DEFAULT_DRAIN_DEADLINE_MS;
+    o.log(`shutting down: draining for at most ${deadline} ms`);
+    await Promise.all(servers.map((s) => s.shutdown(deadline, () => runtime.closeEngine())));
+    await runtime.close();
+    const c = snapshot();
+    o.log(`stopped: ${c.accepted} messages accepted, ${c.spooled} spooled`);
+  });
 
   try {
     await engine.ready();
@@ -95,15 +81,12 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       servers.push(server);
       addresses.push(await server.listen(l.port, l.host));
     }
-    control = await listenControlSocket(controlPath, (line) => runConsoleCommand(line, { engine, config, counters: snapshot, shutdown: () => void shutdown() }), o.log);
-    const metricsListen = o.metricsListen ?? settings.metricsListen;
-    if (metricsListen) metrics = await startMetricsServer({ registry: engine.metrics!.registry, host: metricsListen.host ?? '::', port: metricsListen.port, log: o.log });
-    return { config, engine, spool, addresses, controlSocket: controlPath, metricsUrl: metrics?.url, counters: snapshot, shutdown, stopped };
+    await runtime.listenConsole(controlPath, { counters: snapshot, shutdown: () => void shutdown() });
+    await runtime.listenMetrics(o.metricsListen ?? settings.metricsListen);
+    return { config, engine, spool, addresses, controlSocket: controlPath, metricsUrl: runtime.metricsUrl, counters: snapshot, shutdown, stopped };
   } catch (err) {
     await Promise.all(servers.map((s) => s.shutdown(0, async () => undefined)));
-    await engine.close({ deadline: 0 });
-    await control?.close();
-    await metrics?.close();
+    await runtime.close();
     throw err;
   }
 }

@@ -1,20 +1,18 @@
 // The Haraka plugin in a real Haraka (the npm package, started here on
-// loopback with haraka/scriptlet.js linked into its plugins/): the same
+// loopback with haraka/scriptlet.js copied into its plugins/): the same
 // messages get the same verdicts as from `scriptlet serve`, and the headers
 // the policy set are in what Haraka queues.
 
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ensureCompiled } from '../helpers/compiled.js';
 import { policyDir, send, startServer, type Mail, type Reply } from '../server/helpers.js';
+import { freePort, HARAKA_BIN, startHaraka } from './haraka-process.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const HARAKA_BIN = path.join(path.dirname(createRequire(import.meta.url).resolve('Haraka/package.json')), 'bin', 'haraka');
 
 /** Accepts every recipient and queues each message to queued/UUID.eml, so that verdicts are the policy's alone. */
 const TEST_QUEUE_PLUGIN = `
@@ -30,73 +28,26 @@ exports.hook_queue = function (next, connection) {
 }
 `;
 
-/**
- * Haraka loads the compiled package (dist/, which `npm install` builds):
- * compiled again here when src/ is newer, so that a change is tested, not
- * the build before it.
- */
-function ensureCompiled(): void {
-  const compiled = path.join(REPO, 'dist', 'src', 'haraka', 'haraka-policy.js');
-  const built = fs.existsSync(compiled) ? fs.statSync(compiled).mtimeMs : 0;
-  const sources = fs.readdirSync(path.join(REPO, 'src'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  if (sources.every((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs <= built)) return;
-  const tsc = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
-  assert.equal(tsc.status, 0, `tsc -p tsconfig.build.json failed:\n${tsc.stdout}${tsc.stderr}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function accepting(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('data', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('close', () => resolve(false));
-  });
-}
-
-/** A Haraka directory in policyDir, with our plugin linked in; Haraka started on a free port. */
-async function startHaraka(t: TestContext, dir: string): Promise<{ port: number; queue: string; output: () => string }> {
+/** A Haraka directory in policyDir, with our plugin in; Haraka started on a free port (in `nodes` cluster workers, if any). */
+async function startTestHaraka(t: TestContext, dir: string, nodes = 0): Promise<{ port: number; queue: string; output: () => string }> {
   const home = path.join(dir, 'haraka');
   const port = await freePort();
   // Haraka's own defaults first (connection.ini and the rest), as `haraka -i` would copy them; ours over them.
   fs.cpSync(path.join(path.dirname(HARAKA_BIN), '..', 'config'), path.join(home, 'config'), { recursive: true });
   fs.mkdirSync(path.join(home, 'plugins'));
   fs.mkdirSync(path.join(home, 'queued'));
-  fs.symlinkSync(path.join(REPO, 'haraka', 'scriptlet.js'), path.join(home, 'plugins', 'scriptlet.js'));
+  // As docs/haraka.md has it: the package in the directory's node_modules (here a link to this checkout), its plugin file copied.
+  fs.mkdirSync(path.join(home, 'node_modules'));
+  fs.symlinkSync(REPO, path.join(home, 'node_modules', 'scriptlet'));
+  fs.copyFileSync(path.join(REPO, 'haraka', 'scriptlet.js'), path.join(home, 'plugins', 'scriptlet.js'));
   fs.writeFileSync(path.join(home, 'plugins', 'test_queue.js'), TEST_QUEUE_PLUGIN);
   fs.writeFileSync(path.join(home, 'config', 'plugins'), 'scriptlet\ntest_queue\n');
-  fs.writeFileSync(path.join(home, 'config', 'smtp.ini'), `[main]\nlisten=127.0.0.1:${port}\nnodes=0\n`);
+  fs.writeFileSync(path.join(home, 'config', 'smtp.ini'), `[main]\nlisten=127.0.0.1:${port}\nnodes=${nodes}\n`);
   fs.writeFileSync(path.join(home, 'config', 'scriptlet.ini'), '[main]\nconfig=../../ecelerity.conf\n');
   fs.writeFileSync(path.join(home, 'config', 'me'), 'haraka.test\n');
   fs.writeFileSync(path.join(home, 'config', 'log.ini'), '[main]\nlevel=notice\n');
-  let output = "";
-  const child = spawn(process.execPath, [HARAKA_BIN, '-c', home], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  t.after(async () => {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  });
-  for (let i = 0; i < 150 && !(await accepting(port)); i++) {
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(await accepting(port), `Haraka did not start:\n${output}`);
-  return { port, queue: path.join(home, 'queued'), output: () => output };
+  const haraka = await startHaraka(t, { command: process.execPath, args: [HARAKA_BIN, '-c', home], cwd: REPO, port, ready: /scriptlet: policy ready/ });
+  return { port, queue: path.join(home, 'queued'), output: haraka.output };
 }
 
 const CASES: [string, Mail][] = [
@@ -122,7 +73,7 @@ describe('the Haraka plugin in a real Haraka', () => {
 
   it('gives the same verdicts as scriptlet serve on the same messages', { timeout: 60_000 }, async (t) => {
     const dir = policyDir(t);
-    const haraka = await startHaraka(t, dir);
+    const haraka = await startTestHaraka(t, dir);
     const { port } = await startServer(t, dir);
     for (const [what, mail] of CASES) {
       const fromServe = await send(port, mail);
@@ -131,11 +82,16 @@ describe('the Haraka plugin in a real Haraka', () => {
     }
     // The failing script's error, logged as scriptlet serve logs it: module, message, where in the script.
     assert.match(haraka.output(), /data: policy: .*boom at data \([^)]*:\d+\)/);
+    // Haraka logs each refusal with the policy's text (the reply's toString), never "[object Object]".
+    assert.match(haraka.output(), /\[core\] sender <reject@example\.org> code=DENY msg="5\.7\.1 sender refused"/);
+    assert.match(haraka.output(), /\[core\] recipient <nobody@example\.net> code=DENY msg="5\.1\.1 no such user"/);
+    assert.match(haraka.output(), /\[core\] message .* code=DENY msg="5\.7\.1 refused at data"/);
+    assert.doesNotMatch(haraka.output(), /\[object Object\]/);
   });
 
   it('applies the headers the policy set to the message Haraka queues, with the contexts kept per connection', { timeout: 60_000 }, async (t) => {
     const dir = policyDir(t);
-    const haraka = await startHaraka(t, dir);
+    const haraka = await startTestHaraka(t, dir);
     for (let round = 0; round < 2; round++) {
       const reply = await send(haraka.port, { from: 'alice@example.org', to: ['bob@example.net'], helo: 'client.test' });
       assert.equal(reply.code, 250, `${reply.response}\n${haraka.output()}`);
@@ -144,5 +100,13 @@ describe('the Haraka plugin in a real Haraka', () => {
       assert.match(queued, /\r\nX-Policy: checked 127\.0\.0\.1 client\.test\r\n/);
       assert.match(queued, /\r\nX-Spool: data\r\n/);
     }
+  });
+
+  it("starts the policy in Haraka's cluster worker, not in the master that serves nothing", { timeout: 60_000 }, async (t) => {
+    const haraka = await startTestHaraka(t, policyDir(t), 1);
+    const reply = await send(haraka.port, { from: 'reject@example.org', to: ['bob@example.net'] });
+    assert.equal(verdict(reply), '550 5.7.1 sender refused', haraka.output());
+    assert.equal(haraka.output().match(/scriptlet: policy ready/g)?.length, 1, haraka.output());
+    assert.equal(haraka.output().match(/scriptlet: \S+ecelerity\.conf is loaded by each cluster worker/g)?.length, 1, haraka.output());
   });
 });

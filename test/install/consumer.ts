@@ -68,8 +68,9 @@ export function packedTarball(): string {
   if (packed) return packed;
   const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-pack-'));
   const r = mustRun('npm', ['pack', '--json', '--pack-destination', dest], REPO);
-  const [{ filename }] = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as Array<{ filename: string }>;
-  packed = path.join(dest, filename);
+  const [report] = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as Array<{ filename: string }>;
+  assert.ok(report, 'npm pack reported no tarball');
+  packed = path.join(dest, report.filename);
   return packed;
 }
 

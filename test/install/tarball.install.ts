@@ -128,6 +128,19 @@ describe('the packed tarball, installed into a fresh project', () => {
         const lua51 = mustRun('node', ['-e', "import('scriptlet').then((s) => console.log(s.loadAddon('lua51').engine))"], dir, nodeEnv(node));
         assert.equal(lua51.stdout.trim(), 'lua51');
       });
+
+      // Once: it is about npm and the message, not about the Node.
+      if (node === nodes[0]) it('without prebuilds and with install scripts skipped: loading says how to build, and the build it names works', () => {
+        const dir = consumerProject('skipped');
+        npmInstall(dir, node, ['--ignore-scripts', withoutPrebuilds(tarball)]);
+        const env = nodeEnv(node);
+        const load = "import('scriptlet').then((s) => console.log(s.loadAddon().engine))";
+        const refused = run('node', ['-e', load], dir, env);
+        assert.notEqual(refused.status, 0);
+        assert.match(refused.stderr, /the default engine is not built: no prebuild fits this platform and the install script did not build one: run 'npm rebuild scriptlet' in your project/);
+        mustRun('npm', ['rebuild', 'scriptlet'], dir, nodeEnv(node, { npm_config_jobs: 'max' }));
+        assert.equal(mustRun('node', ['-e', load], dir, env).stdout.trim(), 'luajit');
+      });
     });
   }
 });

@@ -1,0 +1,171 @@
+// Postfix alone against Postfix with `scriptlet milter` running the example
+// policy (examples/), in one run on one Postfix instance: two smtpd
+// listeners on loopback, one without milters and one with
+// smtpd_milters = inet:127.0.0.1:PORT, both delivering into Postfix's
+// discard transport. Postfix's smtp-source is the load: SESSIONS parallel
+// sessions of one SIZE-byte message each, per round; rounds alternate
+// between the two listeners. Reported: the rate each side accepted mail at,
+// their ratio (target >= 0.8), and the CPU per message of the milter
+// process and of Postfix's processes.
+//
+//   npm run bench:milter                 30 rounds a side of 50 sessions x 1 message of 2 KB, after 4 of warm-up
+//   npm run bench:milter -- --rounds 10 --sessions 50 --size 2048
+//
+// Needs Debian's postfix (smtp-source comes with it) and root, as the
+// end-to-end tests do. The milter runs from dist/ (built first, as npm
+// run build:ts does). Loopback only; every round is bounded in messages
+// and in time.
+
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { writeResults } from '../results-file.js';
+import { freePort, PostfixInstance, postfixMissing } from '../../test/milter/postfix-instance.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SMTP_SOURCE = '/usr/sbin/smtp-source';
+const TICK_MS = 1000 / 100;
+const ROUND_TIMEOUT_MS = 120_000;
+const WARMUP_ROUNDS = 4;
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
+const rounds = Number(values.rounds);
+const sessions = Number(values.sessions);
+const size = Number(values.size);
+
+/** CPU milliseconds of a process (its threads, and its children it has waited for when withChildren). */
+function processCpuMs(pid: number, withChildren: boolean): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = Number(f[11]) + Number(f[12]);
+    return (own + (withChildren ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS;
+  } catch {
+    return 0; // it has exited between the listing and the read: its time is in its parent's children figures
+  }
+}
+
+/** Postfix's CPU: the master with the children it reaped, and the children alive. */
+function postfixCpuMs(masterPid: number): number {
+  let total = processCpuMs(masterPid, true);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === masterPid) total += processCpuMs(Number(entry), false);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+interface Round {
+  side: 'alone' | 'milter';
+  seconds: number;
+  rate: number;
+  milterCpuMs: number;
+  postfixCpuMs: number;
+}
+
+function smtpSource(port: number): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile(SMTP_SOURCE, ['-s', String(sessions), '-m', String(sessions), '-l', String(size), '-M', 'client.test', '-f', 'alice@example.org', '-t', 'bob@example.net', `127.0.0.1:${port}`], { timeout: ROUND_TIMEOUT_MS }, (err, _out, stderr) => {
+      if (err || stderr.trim() !== '') reject(new Error(`smtp-source: ${err?.message ?? ''} ${stderr}`));
+      else resolve((performance.now() - started) / 1000);
+    });
+  });
+}
+
+async function startMilterProcess(port: number, dir: string): Promise<{ pid: number; stop: () => Promise<void> }> {
+  // The compiled CLI, as an installed package runs it (under tsx the same code costs half as much again of CPU).
+  const child = spawn(process.execPath, [path.join(REPO, 'dist/src/cli/main.js'), 'milter', path.join(REPO, 'examples/ecelerity.conf'), '--listen', `inet:127.0.0.1:${port}`, '--control-socket', path.join(dir, 'control.sock')], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const until = Date.now() + 30_000;
+  while (!out.includes('milter listening on')) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`scriptlet milter did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  execFileSync('npm', ['run', 'build:ts'], { cwd: REPO, stdio: 'ignore' });
+  const missing = postfixMissing() ?? (fs.existsSync(SMTP_SOURCE) ? undefined : 'smtp-source is missing (Debian package postfix)');
+  if (missing) throw new Error(missing);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-bench-milter-'));
+  const [alonePort, milterPort, filterPort] = [await freePort(), await freePort(), await freePort()];
+  const m = await startMilterProcess(filterPort, dir);
+  const postfix = await PostfixInstance.start({
+    listeners: [{ port: alonePort, overrides: { smtpd_milters: '' } }, { port: milterPort }],
+    settings: { smtpd_milters: `inet:127.0.0.1:${filterPort}`, milter_default_action: 'tempfail' },
+    deliverTo: 'discard',
+  });
+  const masterPid = Number(fs.readFileSync(path.join(postfix.dir, 'queue', 'pid', 'master.pid'), 'utf8').trim());
+  const results: Round[] = [];
+  try {
+    // Warm-up: the smtpd processes, the Lua states, V8's and LuaJIT's compilers (the milter's CPU per message halves over its first rounds).
+    for (let i = 0; i < WARMUP_ROUNDS; i++) {
+      await smtpSource(alonePort);
+      await smtpSource(milterPort);
+    }
+    for (let i = 0; i < rounds * 2; i++) {
+      const side = i % 2 === 0 ? 'alone' : 'milter';
+      const before = { milter: processCpuMs(m.pid, true), postfix: postfixCpuMs(masterPid) };
+      const seconds = await smtpSource(side === 'alone' ? alonePort : milterPort);
+      // The deliveries to discard run after the clients are answered; let them finish inside the round's figures.
+      await new Promise((r) => setTimeout(r, 300));
+      results.push({ side, seconds, rate: sessions / seconds, milterCpuMs: processCpuMs(m.pid, true) - before.milter, postfixCpuMs: postfixCpuMs(masterPid) - before.postfix });
+    }
+  } finally {
+    await m.stop();
+    await postfix.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const summary = (side: 'alone' | 'milter') => {
+    const rs = results.filter((r) => r.side === side);
+    const messages = rs.length * sessions;
+    const seconds = rs.reduce((s, r) => s + r.seconds, 0);
+    return {
+      rounds: rs.length,
+      messages,
+      rate: messages / seconds,
+      milterCpuMsPerMessage: rs.reduce((s, r) => s + r.milterCpuMs, 0) / messages,
+      postfixCpuMsPerMessage: rs.reduce((s, r) => s + r.postfixCpuMs, 0) / messages,
+    };
+  };
+  const alone = summary('alone');
+  const withMilter = summary('milter');
+  const ratio = withMilter.rate / alone.rate;
+  const out = {
+    load: { sessions, messagesPerSession: 1, size, rounds, warmupRounds: WARMUP_ROUNDS },
+    loadAverage: os.loadavg(),
+    alone,
+    milter: withMilter,
+    rateRatio: ratio,
+    target: 0.8,
+    addedCpuMsPerMessage: withMilter.milterCpuMsPerMessage + withMilter.postfixCpuMsPerMessage - alone.postfixCpuMsPerMessage,
+    roundsDetail: results,
+  };
+  const f = (n: number) => n.toFixed(2);
+  console.log(`load: ${rounds} rounds a side of ${sessions} sessions x 1 message of ${size} bytes (smtp-source), alternating`);
+  console.log(`Postfix alone:           ${f(alone.rate)} msg/s, Postfix ${f(alone.postfixCpuMsPerMessage)} ms CPU/msg`);
+  console.log(`Postfix + scriptlet:     ${f(withMilter.rate)} msg/s, Postfix ${f(withMilter.postfixCpuMsPerMessage)} ms CPU/msg, milter ${f(withMilter.milterCpuMsPerMessage)} ms CPU/msg`);
+  console.log(`rate ratio ${f(ratio)} (target >= 0.8); CPU added per message ${f(out.addedCpuMsPerMessage)} ms`);
+  console.log(`written ${writeResults('milter', out)}`);
+}
+
+await main();

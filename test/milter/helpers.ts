@@ -1,0 +1,159 @@
+// Shared by the milter tests: a policy that acts at every phase on cue, a
+// configuration around it, `scriptlet milter` started in-process on a free
+// loopback port, an SMTP sink that records what Postfix delivers, and swaks
+// (a real SMTP client) with its transcript read back.
+
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TestContext } from 'node:test';
+import { SMTPServer } from 'smtp-server';
+import { milter, type RunningMilter } from '../../src/milter/milter.js';
+import { tempTree } from '../config/fixtures.js';
+import { TEST_POLICY, testConf } from '../server/helpers.js';
+
+/** Replaces one piece of a policy's source, which must be there. */
+function edit(source: string, from: string, to: string): string {
+  if (!source.includes(from)) throw new Error(`the policy has no ${JSON.stringify(from)}`);
+  return source.replace(from, to);
+}
+
+/**
+ * serve's test policy (ehlo bad.example, MAIL FROM reject@ soft@ bye@,
+ * RCPT TO nobody@, X-Reject-At, Subject boom, X-Policy with the connection
+ * context), and for the milter: a refusal at connect on the smtpd port
+ * REJECT_PORT (the {daemon_port} macro), MAIL FROM slow@ sleeps 6 s first,
+ * X-Discard discards, X-Quarantine holds, X-Chgfrom changes the sender,
+ * X-Edit edits headers, each carol@ recipient becomes dave@, and X-Macros
+ * shows what the macros gave the contexts.
+ */
+export const MILTER_POLICY = [
+  [
+    'function mod:validate_connect(accept, vctx)\n',
+    `function mod:validate_connect(accept, vctx)
+  if tostring(vctx:get(core.VCTX_CONN, "milter.daemon_port")) == "REJECT_PORT" then
+    vctx:set_code(554, "5.7.1 no service for " .. tostring(accept.remote_addr))
+    return core.VALIDATE_DONE
+  end
+`,
+  ],
+  ['function mod:validate_mailfrom(str, accept, vctx)\n', 'function mod:validate_mailfrom(str, accept, vctx)\n  if string.find(str, "slow@", 1, true) then msys.sleep(6) end\n'],
+  [
+    '  vctx:set(core.VCTX_MESS, "seen", "data")\n',
+    `  vctx:set(core.VCTX_MESS, "seen", "data")
+  if msg:header("X-Discard")[1] then msg:discard() return core.VALIDATE_DONE end
+  if msg:header("X-Quarantine")[1] then msg:context_set(core.ECMESS_CTX_MESS, "milter_quarantine", "held by policy") end
+  if msg:header("X-Chgfrom")[1] then msg:mailfrom("bounces@example.org") end
+  if msg:header("X-Edit")[1] then
+    msg:header("X-Added", "appended")
+    msg:header("X-Top", "prepended", "prepend")
+    msg:header("X-Change", "changed", "replace")
+    msg:header("X-Remove", "")
+  end
+  msg:header("X-Macros", "j=" .. tostring(vctx:get(core.VCTX_CONN, "milter.j")) .. " from=" .. tostring(vctx:get(core.VCTX_MESS, "mailfrom_domain")))
+`,
+  ],
+  [
+    'if refuse_at("data_spool_each_rcpt", msg, vctx) then return core.VALIDATE_DONE end\n',
+    'if refuse_at("data_spool_each_rcpt", msg, vctx) then return core.VALIDATE_DONE end\n  if msg:rcptto() == "carol@example.net" then msg:rcptto("dave@example.net") end\n',
+  ],
+].reduce((source, [from, to]) => edit(source, from!, to!), TEST_POLICY);
+
+/** serve's test configuration, with a Milter_Listener for its ESMTP_Listener. */
+export function milterConf(extra = ''): string {
+  return testConf(extra).replace(/ESMTP_Listener \{\n(?: {2}.*\n)*\}\n/, 'Milter_Listener {\n  Listen "inet:127.0.0.1:0" { }\n  max_message_size = 64K\n}\n');
+}
+
+export function milterDir(t: TestContext, policy = MILTER_POLICY, extra = ''): string {
+  return tempTree(t, { 'ecelerity.conf': milterConf(extra), 'policy.lua': policy });
+}
+
+export interface TestMilter {
+  milter: RunningMilter;
+  port: number;
+  dir: string;
+  logs: string[];
+}
+
+export async function startMilter(t: TestContext, dir: string, drainDeadlineMs = 2000): Promise<TestMilter> {
+  const logs: string[] = [];
+  const m = await milter({ conf: path.join(dir, 'ecelerity.conf'), controlSocket: path.join(dir, 'control.sock'), log: (l) => logs.push(l), drainDeadlineMs });
+  t.after(() => m.shutdown());
+  const a = m.addresses[0]!;
+  if (a.kind !== 'inet') throw new Error('expected a TCP milter address');
+  return { milter: m, port: a.port, dir, logs };
+}
+
+export interface Delivered {
+  mailfrom: string;
+  rcptto: string[];
+  message: string;
+}
+
+/** An SMTP server on loopback that keeps what it is sent. */
+export async function startSink(t: TestContext): Promise<{ port: number; delivered: Delivered[]; waitFor: (n: number, ms?: number) => Promise<Delivered[]> }> {
+  const delivered: Delivered[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        delivered.push({ mailfrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', rcptto: session.envelope.rcptTo.map((r) => r.address), message: Buffer.concat(chunks).toString('utf8') });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.server.address() as { port: number }).port;
+  const waitFor = async (n: number, ms = 15_000) => {
+    const until = Date.now() + ms;
+    while (delivered.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    return delivered;
+  };
+  return { port, delivered, waitFor };
+}
+
+export interface SwaksResult {
+  /** The server's replies, in order ("250 2.1.0 Ok", ...). */
+  replies: string[];
+  /** The last reply: the verdict the client saw. */
+  last: string;
+  transcript: string;
+}
+
+export interface SwaksMail {
+  from: string;
+  to: string[];
+  helo?: string;
+  headers?: Record<string, string>;
+  /** Headers added as they are, repeated names kept (swaks --add-header). */
+  added?: [string, string][];
+  subject?: string;
+  body?: string;
+}
+
+/** One message through swaks; the replies it got, whatever the exit status. */
+export function swaks(port: number, m: SwaksMail, timeoutSeconds = 20): Promise<SwaksResult> {
+  const args = ['--server', `127.0.0.1:${port}`, '--from', m.from, '--to', m.to.join(','), '--helo', m.helo ?? 'client.test', '--timeout', String(timeoutSeconds), '--header', `Subject: ${m.subject ?? 'test'}`];
+  for (const [k, v] of Object.entries(m.headers ?? {})) args.push('--header', `${k}: ${v}`);
+  for (const [k, v] of m.added ?? []) args.push('--add-header', `${k}: ${v}`);
+  if (m.body !== undefined) args.push('--body', m.body);
+  return new Promise((resolve) => {
+    execFile('swaks', args, { timeout: (timeoutSeconds + 10) * 1000 }, (_err, stdout, stderr) => {
+      const transcript = `${stdout}${stderr}`;
+      const replies = transcript
+        .split('\n')
+        .filter((l) => /^<[-*~]+ +\d{3}[ -]/.test(l))
+        .map((l) => l.replace(/^<[-*~]+ +/, ''));
+      resolve({ replies, last: replies.filter((r) => !r.startsWith('221')).at(-1) ?? '', transcript });
+    });
+  });
+}
+
+export function swaksMissing(): string | undefined {
+  return fs.existsSync('/usr/bin/swaks') ? undefined : 'swaks is not installed (Debian package swaks; scripts/install-test-tools.sh installs it)';
+}

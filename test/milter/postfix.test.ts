@@ -1,0 +1,231 @@
+// scriptlet milter behind a real Postfix (Debian's postfix, an instance of
+// its own in a temporary directory, loopback only, relaying to an SMTP sink
+// of the test's), with swaks as the SMTP client: Postfix's replies, its log
+// and the delivered messages show each verdict at each phase. Skipped, with
+// the reason, where Postfix or swaks is missing; under CI=true that fails.
+
+import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { MILTER_POLICY, milterDir, startMilter, startSink, swaks, swaksMissing, type Delivered, type TestMilter } from './helpers.js';
+import { freePort, PostfixInstance, postfixMissing } from './postfix-instance.js';
+
+const missing = postfixMissing() ?? swaksMissing();
+if (missing && process.env.CI === 'true') throw new Error(`the Postfix milter tests cannot run under CI: ${missing}`);
+
+const FROM = 'alice@example.org';
+const DATA_ONLY = `local core = require("msys.core")
+local mod = {}
+function mod:validate_data(msg, accept, vctx) msg:header("X-Data", "only") return core.VALIDATE_CONT end
+msys.registerModule("policy", mod)`;
+const TO = ['bob@example.net'];
+
+describe('scriptlet milter behind Postfix', { skip: missing }, () => {
+  let m: TestMilter;
+  let dataOnly: TestMilter;
+  let postfix: PostfixInstance;
+  let sink: Awaited<ReturnType<typeof startSink>>;
+  const ports = { main: 0, rejectConnect: 0, deadTempfail: 0, deadAccept: 0, dataOnly: 0 };
+  // before/after hooks get no TestContext for t.after(); a stand-in runs the cleanups at the end.
+  const cleanups: (() => unknown)[] = [];
+  const ctx = { after: (f: () => unknown) => cleanups.push(f) } as unknown as TestContext;
+
+  before(async () => {
+    for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
+    const dead = await freePort();
+    sink = await startSink(ctx);
+    m = await startMilter(ctx, milterDir(ctx, MILTER_POLICY.replace('REJECT_PORT', String(ports.rejectConnect))));
+    dataOnly = await startMilter(ctx, milterDir(ctx, DATA_ONLY));
+    postfix = await PostfixInstance.start({
+      listeners: [
+        { port: ports.main },
+        { port: ports.rejectConnect },
+        { port: ports.deadTempfail, overrides: { smtpd_milters: `inet:127.0.0.1:${dead}`, milter_default_action: 'tempfail' } },
+        { port: ports.deadAccept, overrides: { smtpd_milters: `inet:127.0.0.1:${dead}`, milter_default_action: 'accept' } },
+        { port: ports.dataOnly, overrides: { smtpd_milters: `inet:127.0.0.1:${dataOnly.port}` } },
+      ],
+      settings: { smtpd_milters: `inet:127.0.0.1:${m.port}`, milter_default_action: 'tempfail', milter_command_timeout: '3s', milter_connect_timeout: '3s' },
+      deliverTo: sink.port,
+    });
+  });
+
+  after(async () => {
+    await postfix?.stop();
+    for (const f of cleanups.reverse()) await f();
+  });
+
+  /** The delivered message whose Subject is subject (waits for it). */
+  async function deliveredWith(subject: string): Promise<Delivered> {
+    const until = Date.now() + 15_000;
+    for (;;) {
+      const found = sink.delivered.find((d) => d.message.includes(`\r\nSubject: ${subject}\r\n`) || d.message.startsWith(`Subject: ${subject}\r\n`));
+      if (found) return found;
+      if (Date.now() > until) throw new Error(`no delivered message with Subject ${subject}; Postfix's log:\n${postfix.log().split('\n').slice(-20).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Nothing with that Subject was delivered (after waiting ms for a delivery that should not come). */
+  async function assertNotDelivered(subject: string, ms = 500): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    assert.equal(sink.delivered.filter((d) => d.message.includes(`Subject: ${subject}`)).length, 0);
+  }
+
+  const headerBlock = (d: Delivered) => d.message.slice(0, d.message.indexOf('\r\n\r\n') + 2);
+
+  it('accepts a clean message: Postfix delivers it with the header the policy added, from the macros and contexts', async () => {
+    for (let round = 0; round < 2; round++) {
+      const subject = `accept ${round}`;
+      const r = await swaks(ports.main, { from: FROM, to: TO, subject });
+      assert.match(r.last, /^250 2\.0\.0 Ok: queued as [0-9A-F]+$/, r.transcript);
+      const d = await deliveredWith(subject);
+      assert.deepEqual([d.mailfrom, d.rcptto], [FROM, TO]);
+      assert.match(d.message, /\r\nX-Policy: checked 127\.0\.0\.1 client\.test\r\n/);
+      assert.match(d.message, /\r\nX-Macros: j=mx\.test from=example\.org\r\n/);
+    }
+  });
+
+  it('refuses at connect: Postfix greets with 554 and logs the policy reply', async () => {
+    const r = await swaks(ports.rejectConnect, { from: FROM, to: TO });
+    assert.match(r.replies[0] ?? '', /^554 /, r.transcript);
+    await postfix.waitForLog(/milter-reject: CONNECT from localhost\[127\.0\.0\.1\]: 554 5\.7\.1 no service for 127\.0\.0\.1/);
+  });
+
+  it('refuses at ehlo, mailfrom and rcptto with the policy code and text, and logs milter-reject', async () => {
+    const helo = await swaks(ports.main, { from: FROM, to: TO, helo: 'bad.example' });
+    assert.ok(helo.replies.includes('550 5.7.1 bad helo bad.example'), helo.transcript);
+    const hard = await swaks(ports.main, { from: 'reject@example.org', to: TO });
+    assert.equal(hard.last, '550 5.7.1 sender refused', hard.transcript);
+    const rcpt = await swaks(ports.main, { from: FROM, to: ['nobody@example.net'] });
+    assert.equal(rcpt.last, '550 5.1.1 no such user', rcpt.transcript);
+    await postfix.waitForLog(/milter-reject: MAIL from localhost\[127\.0\.0\.1\]: 550 5\.7\.1 sender refused/);
+    await postfix.waitForLog(/milter-reject: RCPT from localhost\[127\.0\.0\.1\]: 550 5\.1\.1 no such user/);
+  });
+
+  it('tempfails with a 4xx the policy set', async () => {
+    const soft = await swaks(ports.main, { from: 'soft@example.org', to: TO });
+    assert.equal(soft.last, '451 4.7.1 sender later', soft.transcript);
+  });
+
+  for (const phase of ['data', 'data_spool', 'data_spool_each_rcpt', 'set_binding']) {
+    it(`refuses the message at ${phase}, answered at the end of DATA, and nothing is delivered`, async () => {
+      const subject = `refuse ${phase}`;
+      const r = await swaks(ports.main, { from: FROM, to: TO, subject, headers: { 'X-Reject-At': phase } });
+      assert.equal(r.last, `554 5.7.1 refused at ${phase}`, r.transcript);
+      await postfix.waitForLog(new RegExp(`milter-reject: END-OF-MESSAGE from localhost\\[127\\.0\\.0\\.1\\]: 5\\.7\\.1 refused at ${phase}`));
+      await assertNotDelivered(subject, 0);
+    });
+  }
+
+  it('answers 451 when a script fails with on_error = tempfail, and logs the error', async () => {
+    const r = await swaks(ports.main, { from: FROM, to: TO, subject: 'boom' });
+    assert.match(r.last, /^451 4\./, r.transcript);
+    assert.ok(m.logs.some((l) => /data: policy: .*boom at data/.test(l)), m.logs.join('\n'));
+  });
+
+  it('discards: the client sees 250, Postfix logs milter-discard and delivers nothing', async () => {
+    const subject = 'discard me';
+    const r = await swaks(ports.main, { from: FROM, to: TO, subject, headers: { 'X-Discard': 'yes' } });
+    assert.match(r.last, /^250 /, r.transcript);
+    await postfix.waitForLog(/milter-discard: END-OF-MESSAGE from localhost\[127\.0\.0\.1\]/);
+    await assertNotDelivered(subject);
+  });
+
+  it('adds, prepends, changes and deletes headers, repeated ones included', async () => {
+    const subject = 'edit headers';
+    const r = await swaks(ports.main, {
+      from: FROM,
+      to: TO,
+      subject,
+      headers: { 'X-Edit': 'yes', 'X-Keep': 'kept' },
+      added: [['X-Change', 'one'], ['X-Remove', 'first'], ['X-Change', 'two'], ['X-Remove', 'second']],
+    });
+    assert.match(r.last, /^250 /, r.transcript);
+    const d = await deliveredWith(subject);
+    const h = headerBlock(d);
+    assert.match(h, /^X-Top: prepended\r\n/, h);
+    assert.equal((h.match(/^X-Change:/gim) ?? []).length, 1, h);
+    assert.match(h, /\r\nX-Change: changed\r\n/);
+    assert.doesNotMatch(h, /X-Remove/i);
+    assert.match(h, /\r\nX-Keep: kept\r\n/);
+    assert.match(h, /\r\nX-Added: appended\r\n/);
+  });
+
+  it('replaces a recipient (SMFIR_DELRCPT and SMFIR_ADDRCPT) and the sender (SMFIR_CHGFROM)', async () => {
+    const subject = 'envelope';
+    const r = await swaks(ports.main, { from: FROM, to: ['bob@example.net', 'carol@example.net'], subject, headers: { 'X-Chgfrom': 'yes' } });
+    assert.match(r.last, /^250 /, r.transcript);
+    const d = await deliveredWith(subject);
+    assert.equal(d.mailfrom, 'bounces@example.org');
+    assert.deepEqual([...d.rcptto].sort(), ['bob@example.net', 'dave@example.net']);
+  });
+
+  it('quarantines: Postfix puts the message on hold and does not deliver it', async () => {
+    const subject = 'hold me';
+    const r = await swaks(ports.main, { from: FROM, to: TO, subject, headers: { 'X-Quarantine': 'yes' } });
+    assert.match(r.last, /^250 /, r.transcript);
+    await postfix.waitForLog(/milter-hold: END-OF-MESSAGE from localhost\[127\.0\.0\.1\]/);
+    await assertNotDelivered(subject);
+  });
+
+  it('disconnects: the policy reply, then 421 and the connection closed at the next command', async () => {
+    const lines = await rawSession(ports.main, ['EHLO client.test', 'MAIL FROM:<bye@example.org>', 'MAIL FROM:<alice@example.org>', 'NOOP']);
+    assert.ok(lines.includes('554 5.7.0 go away'), lines.join('\n'));
+    assert.match(lines.at(-1)!, /^421 /, lines.join('\n'));
+  });
+
+  it('refuses a message over max_message_size with 552', async () => {
+    const r = await swaks(ports.main, { from: FROM, to: TO, subject: 'big', body: 'x'.repeat(70 * 1024) });
+    assert.match(r.last, /^552 5\.3\.4 Message exceeds the maximum size of 65536 bytes$/, r.transcript);
+  });
+
+  it('with a policy that leaves connect, ehlo, mailfrom and rcptto empty, Postfix need not wait on those events (SMFIP_NR_*)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const subject = `data only ${round}`;
+      const r = await swaks(ports.dataOnly, { from: FROM, to: ['bob@example.net', 'carol@example.net'], subject });
+      assert.match(r.last, /^250 /, r.transcript);
+      const d = await deliveredWith(subject);
+      assert.match(d.message, /\r\nX-Data: only\r\n/);
+      assert.deepEqual([...d.rcptto].sort(), ['bob@example.net', 'carol@example.net']);
+    }
+  });
+
+  it("without the milter, Postfix applies milter_default_action: tempfail answers 451, accept delivers", async () => {
+    const t = await swaks(ports.deadTempfail, { from: FROM, to: TO });
+    assert.match(t.last, /^451 4\.7\.1 Service unavailable - try again later$/, t.transcript);
+    const subject = 'default accept';
+    const a = await swaks(ports.deadAccept, { from: FROM, to: TO, subject });
+    assert.match(a.last, /^250 /, a.transcript);
+    const d = await deliveredWith(subject);
+    assert.doesNotMatch(d.message, /X-Policy/);
+    await postfix.waitForLog(/warning: connect to Milter service inet:127\.0\.0\.1:\d+: Connection refused/);
+  });
+
+  it('a policy slower than milter_command_timeout: Postfix gives up and applies milter_default_action (451)', async () => {
+    const r = await swaks(ports.main, { from: 'slow@example.org', to: TO });
+    assert.match(r.last, /^451 4\.7\.1 Service unavailable - try again later$/, r.transcript);
+    await postfix.waitForLog(/warning: milter inet:127\.0\.0\.1:\d+: can't read SMFIC_MAIL reply packet header: Connection timed out/);
+    // The milter goes on serving the next connection.
+    const ok = await swaks(ports.main, { from: FROM, to: TO, subject: 'after slow' });
+    assert.match(ok.last, /^250 /, ok.transcript);
+  });
+});
+
+/** A raw SMTP session: the server's lines until it closes (or 10 s); each command after the previous reply. */
+function rawSession(port: number, commands: string[]): Promise<string[]> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    let next = 0;
+    const timer = setTimeout(() => socket.destroy(), 10_000);
+    socket.on('data', (d) => {
+      text += d.toString('latin1');
+      if (/(^|\r\n)\d{3} [^\r\n]*\r\n$/.test(text) && next < commands.length) socket.write(`${commands[next++]}\r\n`);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text.split('\r\n').filter((l) => l !== ''));
+    });
+    socket.on('error', () => undefined);
+  });
+}
