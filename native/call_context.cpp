@@ -54,8 +54,11 @@ void CallContext::reset() {
   mess.reset();
   verdict.clear();
   allowSuspend = false;
-  suspension = Suspension();
-  run = RunState();
+  suspension.clear();
+  run.module = 0;
+  run.thread = LuaThread();
+  run.haveThread = false;
+  run.budget = CallBudget();
 }
 
 const std::string& CallContext::phaseArgument() {

@@ -14,6 +14,7 @@
 #include "guard_rails.hpp"
 #include "message_view.hpp"
 #include "spare_thread_cache.hpp"
+#include "util/rfc2047.hpp"
 #include "verdict.hpp"
 
 namespace scriptlet {
@@ -41,6 +42,15 @@ struct Suspension {
   double seconds = 0;       // Sleep
   std::string name, type;   // DnsLookup: "example.com", "MX"
   double timeLeft = -1;     // seconds before the call's deadline; -1: none
+
+  // Back to none, keeping the strings' capacity (cheaper than a fresh one).
+  void clear() {
+    kind = Kind::None;
+    seconds = 0;
+    name.clear();
+    type.clear();
+    timeLeft = -1;
+  }
 };
 
 // Where a phase run stands, so that it can stop at a suspension and go on.
@@ -70,6 +80,13 @@ struct CallContext {
 
   ContextMap conn, mess;
   Verdict verdict;
+
+  // Buffers the Lua API works in (decoding a header value), kept with their
+  // capacity from call to call.
+  struct Scratch {
+    std::string text;
+    Rfc2047Scratch rfc2047;
+  } scratch;
 
   bool allowSuspend = false;  // false: msys.sleep/dnsLookup raise (sync callers)
   Suspension suspension;      // set while suspended

@@ -74,6 +74,9 @@ class GuardRails {
   void setLimits(const GuardLimits& limits);
   const GuardLimits& limits() const { return limits_; }
   size_t usedBytes() const { return used_; }
+  // Blocks the state has allocated or grown, ever: what a test compares
+  // before and after calls to see what they allocate (one add per allocation).
+  uint64_t allocations() const { return allocations_; }
 
   // The message a limit's error carries, e.g. "instruction limit exceeded (10000000 instructions)".
   std::string message(LimitKind kind) const;
@@ -100,6 +103,7 @@ class GuardRails {
   lua_Alloc inner_ = nullptr;
   void* innerUd_ = nullptr;
   size_t used_ = 0;
+  uint64_t allocations_ = 0;
   CallBudget* budget_ = nullptr;  // non-null while script code runs
   bool enforceMemory_ = false;
   bool rearmed_ = false;  // the hook fires on every instruction

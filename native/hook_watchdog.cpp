@@ -9,10 +9,6 @@ namespace {
 constexpr std::chrono::microseconds kPoll{1000};
 constexpr std::chrono::seconds kIdleAfter{1};
 
-int64_t nowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(HookWatchdog::Clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 HookWatchdog::HookWatchdog(std::chrono::microseconds grace, std::function<void()> arm)
@@ -28,7 +24,6 @@ HookWatchdog::~HookWatchdog() {
 }
 
 void HookWatchdog::started() {
-  startedNs_.store(nowNs(), std::memory_order_relaxed);
   epoch_.fetch_add(1, std::memory_order_relaxed);
   running_.store(true, std::memory_order_release);
   if (idle_.load(std::memory_order_acquire)) {  // rare: the first call after a quiet second
@@ -39,18 +34,27 @@ void HookWatchdog::started() {
 
 void HookWatchdog::loop() {
   std::unique_lock<std::mutex> lock(mu_);
+  // The Lua thread reads no clock (on this kind of VM a read cost a quarter
+  // of a trivial call): a call has run at least grace once this thread has
+  // seen the same call running for that long.
   uint64_t seenEpoch = 0;
+  Clock::time_point seenAt;
   Clock::time_point lastCall = Clock::now();
   while (!stop_) {
     if (running_.load(std::memory_order_acquire)) {
-      lastCall = Clock::now();
+      Clock::time_point now = Clock::now();
+      lastCall = now;
       uint64_t epoch = epoch_.load(std::memory_order_relaxed);
-      int64_t ranNs = nowNs() - startedNs_.load(std::memory_order_relaxed);
-      if (!armed_ && epoch == seenEpoch && ranNs >= grace_.count() * 1000) {
-        armed_ = true;
-        arm_();
+      if (epoch != seenEpoch) {
+        seenEpoch = epoch;
+        seenAt = now;
+      } else if (!armed_.load() && now - seenAt >= grace_) {
+        armed_.store(true);
+        // Still the same call? (Else it ended, or the next one started, and
+        // ended() may not have seen armed_.)
+        if (running_.load() && epoch_.load() == epoch) arm_();
+        else armed_.store(false);
       }
-      seenEpoch = epoch;
     } else if (Clock::now() - lastCall > kIdleAfter) {
       idle_.store(true, std::memory_order_release);
       wake_.wait(lock, [this] { return stop_ || running_.load(std::memory_order_acquire); });

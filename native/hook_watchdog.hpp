@@ -32,14 +32,20 @@ class HookWatchdog {
   HookWatchdog& operator=(const HookWatchdog&) = delete;
 
   // Lua thread, before script code runs / after it stopped. ended() runs
-  // disarm() under the lock if the hook was armed.
+  // disarm() under the lock if the hook was armed. It takes the lock only
+  // then: a call that ended before its grace (nearly all) never waits for a
+  // watchdog thread that the scheduler stopped while it held the lock.
+  // Either ended() sees armed_ (set before the watchdog looks at running_
+  // again) and disarms under the lock, or the watchdog sees running_ false
+  // and does not arm (both sequentially consistent).
   void started();
   template <typename Fn>
   void ended(Fn&& disarm) {
+    running_.store(false);
+    if (!armed_.load()) return;
     std::lock_guard<std::mutex> lock(mu_);
-    running_.store(false, std::memory_order_relaxed);
-    if (armed_) {
-      armed_ = false;
+    if (armed_.load()) {
+      armed_.store(false);
       disarm();
     }
   }
@@ -57,11 +63,10 @@ class HookWatchdog {
   const std::function<void()> arm_;
   std::mutex mu_;
   std::condition_variable wake_;
-  bool armed_ = false;  // under mu_
+  std::atomic<bool> armed_{false};  // written under mu_
   bool stop_ = false;   // under mu_
   std::atomic<bool> running_{false};
   std::atomic<uint64_t> epoch_{0};
-  std::atomic<int64_t> startedNs_{0};
   std::atomic<bool> idle_{false};  // the thread waits for a call to start
   std::thread thread_;
 };

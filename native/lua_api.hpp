@@ -21,22 +21,28 @@ bool isSuspensionYield(lua_State* co, int status);
 enum ValidateCode : int { kValidateCont = 0, kValidateDone = 1, kValidateAgain = 2 };
 enum ContextType : int { kContextMess = 0, kContextConn = 1 };
 
-// The userdata behind msg, vctx and accept. CallContexts are pooled for the
-// master's lifetime, so the pointer stays valid; the serial tells whether the
-// call it was made for is still the one running.
-struct CallHandle {
-  CallContext* call;
-  uint64_t serial;
-};
+// msg, vctx and accept are light userdata: the kind in the low two bits and
+// the serial of the call they were given to above (see lua_call_handle.cpp).
+// Making one allocates nothing, and one kept past its call raises, because
+// its serial is not the running call's any more.
+enum class HandleKind : uintptr_t { Message = 1, Accept = 2, Vctx = 3 };
 
-extern const char* const kMessageMeta;
-extern const char* const kVctxMeta;
-extern const char* const kAcceptMeta;
+// What the handles' functions find in their first upvalue: where the master
+// keeps the call that is running now (null between calls).
+using RunningCall = CallContext* const*;
 
 // [-0, +0] Each sets up globals, metatables or package entries on L.
 void installMsys(lua_State* L, MasterState* master);
-void installMessageApi(lua_State* L);
-void installVctxApi(lua_State* L);
+// installHandles makes the metatable all light userdata share, from the
+// method tables (upvalue: running) that the other two push.
+void installHandles(lua_State* L, RunningCall running);
+// [-0, +1] The table of msg:* / vctx:* methods.
+void pushMessageMethods(lua_State* L, RunningCall running);
+void pushVctxMethods(lua_State* L, RunningCall running);
+// [-0, +1] msg.id, accept.remote_addr and the other fields (key at 2) of a
+// live handle: pushes the value, or nothing (returns 0).
+int pushMessageField(lua_State* L, CallContext* call);
+int pushAcceptField(lua_State* L, CallContext* call);
 void installLoaders(lua_State* L, MasterState* master);
 
 // [-0, +0] The sandbox (lua_sandbox.cpp): installed on a fresh state before
@@ -51,12 +57,15 @@ void clearCallGlobals(lua_State* L);
 // hold) and returns false when what follows is bytecode (starts with ESC).
 bool skipShebang(const char** source, size_t* len);
 
-// [-0, +1] Pushes a new handle for call onto L; metaRef is the registry ref
-// of its metatable (MasterState::handleMetaRef), which saves hashing the
-// metatable's name on every call.
-void pushCallHandle(lua_State* L, CallContext* call, int metaRef);
-// [-0, +0] The live call behind the handle at idx, or raises a Lua error.
-CallContext* checkCall(lua_State* L, int idx, const char* meta);
+// [-0, +1] A table of the functions in methods (to a {nullptr, nullptr}),
+// each a closure over running.
+void pushMethodTable(lua_State* L, const luaL_Reg* methods, RunningCall running);
+// [-0, +1] Pushes the handle of that kind for call (a value, not an object).
+void pushCallHandle(lua_State* L, CallContext* call, HandleKind kind);
+// [-0, +0] The live call behind the handle at idx, which must be of that
+// kind, or raises a Lua error. Only in functions whose upvalue 1 is the
+// RunningCall.
+CallContext* checkCall(lua_State* L, int idx, HandleKind kind);
 // [-0, +0] For msg:context_* and vctx:get/set: the map the type number at
 // typeIdx names, and the key (a string) just after it.
 ContextMap* checkContextKey(lua_State* L, CallContext* call, int typeIdx, const char** key, size_t* len);

@@ -6,25 +6,143 @@
 
 namespace scriptlet {
 
-const char* const kMessageMeta = "scriptlet.msg";
-const char* const kVctxMeta = "scriptlet.vctx";
-const char* const kAcceptMeta = "scriptlet.accept";
+namespace {
 
-void pushCallHandle(lua_State* L, CallContext* call, int metaRef) {
-  auto* h = static_cast<CallHandle*>(lua_newuserdata(L, sizeof(CallHandle)));
-  h->call = call;
-  h->serial = call->serial;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, metaRef);
-  lua_setmetatable(L, -2);
+// The serial of a call takes the bits above the kind. LuaJIT keeps the low
+// 39 bits of a light userdata as they are (its upper ones name a segment),
+// so the serial wraps after 2^37 calls of one master, which is rebuilt
+// long before (script_ttl).
+constexpr uintptr_t kKindBits = 2;
+constexpr uintptr_t kKindMask = (1u << kKindBits) - 1;
+constexpr uintptr_t kSerialMask = (uintptr_t{1} << 37) - 1;
+
+uintptr_t encode(uint64_t serial, HandleKind kind) {
+  return ((static_cast<uintptr_t>(serial) & kSerialMask) << kKindBits) | static_cast<uintptr_t>(kind);
 }
 
-CallContext* checkCall(lua_State* L, int idx, const char* meta) {
-  auto* h = static_cast<CallHandle*>(luaL_checkudata(L, idx, meta));
-  if (h->call->serial != h->serial) {
-    const char* what = meta == kMessageMeta ? "msg" : meta == kVctxMeta ? "vctx" : "accept";
-    luaL_error(L, "%s used after the call it was given to has ended", what);
+// The kind of the value at idx if it is a handle (else 0), and its serial.
+uintptr_t kindAt(lua_State* L, int idx, uint64_t* serial) {
+  *serial = 0;
+  if (lua_type(L, idx) != LUA_TLIGHTUSERDATA) return 0;
+  auto v = reinterpret_cast<uintptr_t>(lua_touserdata(L, idx));
+  *serial = v >> kKindBits;
+  return v & kKindMask;
+}
+
+const char* typeName(HandleKind kind) {
+  return kind == HandleKind::Message ? "scriptlet.msg" : kind == HandleKind::Vctx ? "scriptlet.vctx" : "scriptlet.accept";
+}
+
+const char* shortName(uintptr_t kind) {
+  return kind == static_cast<uintptr_t>(HandleKind::Message) ? "msg"
+         : kind == static_cast<uintptr_t>(HandleKind::Vctx)  ? "vctx"
+                                                             : "accept";
+}
+
+CallContext* running(lua_State* L) {
+  return *static_cast<RunningCall>(lua_touserdata(L, lua_upvalueindex(1)));
+}
+
+// [-0, +0] The live call behind a handle of kind at idx, or raises.
+CallContext* liveCall(lua_State* L, uintptr_t kind, uint64_t serial) {
+  CallContext* call = running(L);
+  if (!call || (call->serial & kSerialMask) != serial)
+    luaL_error(L, "%s used after the call it was given to has ended", shortName(kind));
+  return call;
+}
+
+// [-0, +1] __index of every handle: upvalues (running, msg methods, vctx
+// methods). A method is looked up without checking that the call is live
+// (the method checks); a field of a call that ended raises.
+int handleIndex(lua_State* L) {
+  uint64_t serial;
+  uintptr_t kind = kindAt(L, 1, &serial);
+  if (kind == static_cast<uintptr_t>(HandleKind::Message) || kind == static_cast<uintptr_t>(HandleKind::Vctx)) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(kind == static_cast<uintptr_t>(HandleKind::Message) ? 2 : 3));
+    if (!lua_isnil(L, -1) || kind == static_cast<uintptr_t>(HandleKind::Vctx)) return 1;
+    lua_pop(L, 1);
+    size_t len;
+    const char* key = lua_tolstring(L, 2, &len);
+    if (!key || len != 2 || std::memcmp(key, "id", 2) != 0) return 0;
+    return pushMessageField(L, liveCall(L, kind, serial));
   }
-  return h->call;
+  if (kind == static_cast<uintptr_t>(HandleKind::Accept)) return pushAcceptField(L, liveCall(L, kind, serial));
+  return 0;
+}
+
+// [-0, +1] __tostring: "msg: <id>" (or "(ended)"); vctx and accept as
+// userdata print.
+int handleToString(lua_State* L) {
+  uint64_t serial;
+  uintptr_t kind = kindAt(L, 1, &serial);
+  if (kind != static_cast<uintptr_t>(HandleKind::Message)) {
+    lua_pushfstring(L, "userdata: %p", lua_touserdata(L, 1));
+    return 1;
+  }
+  CallContext* call = running(L);
+  bool live = call && (call->serial & kSerialMask) == serial;
+  if (live) call->ensureFacts();
+  lua_pushfstring(L, "msg: %s", live ? call->messageId.c_str() : "(ended)");
+  return 1;
+}
+
+// [-0, +1] getmetatable, which names a handle's kind ("msg", "vctx",
+// "accept") as each one's sealed metatable did; upvalue: the original.
+int getmetatableOfHandle(lua_State* L) {
+  luaL_checkany(L, 1);
+  uint64_t serial;
+  uintptr_t kind = kindAt(L, 1, &serial);
+  if (kind != 0) {
+    lua_pushstring(L, shortName(kind));
+    return 1;
+  }
+  lua_settop(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 1, 1);
+  return 1;
+}
+
+}  // namespace
+
+void installHandles(lua_State* L, RunningCall runningCall) {
+  lua_pushlightuserdata(L, nullptr);
+  lua_createtable(L, 0, 3);
+  lua_pushlightuserdata(L, const_cast<CallContext**>(runningCall));
+  pushMessageMethods(L, runningCall);
+  pushVctxMethods(L, runningCall);
+  lua_pushcclosure(L, handleIndex, 3);
+  lua_setfield(L, -2, "__index");
+  lua_pushlightuserdata(L, const_cast<CallContext**>(runningCall));
+  lua_pushcclosure(L, handleToString, 1);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);  // for every light userdata of this state
+  lua_pop(L, 1);
+  lua_getglobal(L, "getmetatable");
+  lua_pushcclosure(L, getmetatableOfHandle, 1);
+  lua_setglobal(L, "getmetatable");
+}
+
+void pushMethodTable(lua_State* L, const luaL_Reg* methods, RunningCall running) {
+  lua_newtable(L);
+  for (const luaL_Reg* r = methods; r->name; r++) {
+    lua_pushlightuserdata(L, const_cast<CallContext**>(running));
+    lua_pushcclosure(L, r->func, 1);
+    lua_setfield(L, -2, r->name);
+  }
+}
+
+void pushCallHandle(lua_State* L, CallContext* call, HandleKind kind) {
+  lua_pushlightuserdata(L, reinterpret_cast<void*>(encode(call->serial, kind)));
+}
+
+CallContext* checkCall(lua_State* L, int idx, HandleKind kind) {
+  uint64_t serial;
+  if (kindAt(L, idx, &serial) != static_cast<uintptr_t>(kind)) luaL_typerror(L, idx, typeName(kind));
+  return liveCall(L, static_cast<uintptr_t>(kind), serial);
 }
 
 ContextMap* checkContextKey(lua_State* L, CallContext* call, int typeIdx, const char** key, size_t* len) {

@@ -12,17 +12,19 @@ namespace scriptlet {
 
 namespace {
 
-CallContext* self(lua_State* L) { return checkCall(L, 1, kMessageMeta); }
+CallContext* self(lua_State* L) { return checkCall(L, 1, HandleKind::Message); }
 
-// [-0, +1] Pushes a header value, decoded when it holds encoded-words.
-void pushHeaderValue(lua_State* L, const char* v, size_t n, std::string& scratch) {
+// [-0, +1] Pushes a header value, decoded when it holds encoded-words (in
+// the call's buffers, which keep their capacity from call to call).
+void pushHeaderValue(lua_State* L, const char* v, size_t n, CallContext* call) {
   if (!mayHaveEncodedWords(v, n)) {
     lua_pushlstring(L, v, n);
     return;
   }
-  scratch.clear();
-  decodeEncodedWords(v, n, scratch);
-  lua_pushlstring(L, scratch.data(), scratch.size());
+  std::string& out = call->scratch.text;
+  out.clear();
+  decodeEncodedWords(v, n, out, call->scratch.rfc2047);
+  lua_pushlstring(L, out.data(), out.size());
 }
 
 void checkHeaderName(lua_State* L, const char* name, size_t len) {
@@ -66,11 +68,10 @@ int msgHeader(lua_State* L) {
   size_t nameLen;
   const char* name = luaL_checklstring(L, 2, &nameLen);
   if (lua_isnoneornil(L, 3)) {
-    lua_newtable(L);
+    lua_createtable(L, 1, 0);  // most fields appear once
     int i = 0;
-    std::string scratch;
     call->message.forEachValue(name, nameLen, [&](const char* v, size_t n) {
-      pushHeaderValue(L, v, n, scratch);
+      pushHeaderValue(L, v, n, call);
       lua_rawseti(L, -2, ++i);
     });
     return 1;
@@ -250,30 +251,6 @@ int msgDiscard(lua_State* L) {
   return 0;
 }
 
-// msg.id, and the methods (upvalue 1).
-int msgIndex(lua_State* L) {
-  lua_pushvalue(L, 2);
-  lua_rawget(L, lua_upvalueindex(1));
-  if (!lua_isnil(L, -1)) return 1;
-  size_t len;
-  const char* key = lua_tolstring(L, 2, &len);
-  if (key && len == 2 && std::memcmp(key, "id", 2) == 0) {
-    CallContext* call = self(L);
-    call->ensureFacts();
-    lua_pushlstring(L, call->messageId.data(), call->messageId.size());
-    return 1;
-  }
-  return 0;
-}
-
-int msgToString(lua_State* L) {
-  auto* h = static_cast<CallHandle*>(luaL_checkudata(L, 1, kMessageMeta));
-  bool live = h->call->serial == h->serial;
-  if (live) h->call->ensureFacts();
-  lua_pushfstring(L, "msg: %s", live ? h->call->messageId.c_str() : "(ended)");
-  return 1;
-}
-
 const luaL_Reg kMethods[] = {
     {"header", msgHeader},
     {"mailfrom", msgMailfrom},
@@ -293,17 +270,14 @@ const luaL_Reg kMethods[] = {
 
 }  // namespace
 
-void installMessageApi(lua_State* L) {
-  luaL_newmetatable(L, kMessageMeta);
-  lua_newtable(L);
-  luaL_register(L, nullptr, kMethods);
-  lua_pushcclosure(L, msgIndex, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, msgToString);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushliteral(L, "msg");
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
+int pushMessageField(lua_State* L, CallContext* call) {
+  call->ensureFacts();
+  lua_pushlstring(L, call->messageId.data(), call->messageId.size());
+  return 1;
+}
+
+void pushMessageMethods(lua_State* L, RunningCall running) {
+  pushMethodTable(L, kMethods, running);
 }
 
 }  // namespace scriptlet

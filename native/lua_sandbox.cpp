@@ -3,11 +3,16 @@
 // removed; the base library is read-only; and the globals a call sets are
 // gone when it ends, so that one message never sees another's.
 //
-// Globals: _G stays the table every function's environment points at, but
-// holds only what scripts set; reads fall through (__index, a table, which
-// both engines look up as fast as a field) to `base`, where the libraries
-// sit behind read-only proxies. After init() the scripts' own globals join
-// `base` too: a call may shadow them (until it ends) but not a library name.
+// Globals: _G is a fresh table, made the state's globals before any script
+// loads, that holds only what scripts set; reads fall through (__index, a
+// table, which both engines look up as fast as a field) to `base`, where the
+// libraries sit behind read-only proxies. After init() the scripts' own
+// globals join `base` too: a call may shadow them (until it ends) but not a
+// library name. A fresh table rather than the old globals emptied, because a
+// table keeps the slots of keys it once held and clearing a call's globals
+// walks them all: on the old one that walk cost more than a trivial call.
+// The old one stays the environment of the C functions (getfenv(print)):
+// emptied and read-only.
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -18,22 +23,25 @@ namespace scriptlet {
 
 namespace {
 
-// Run once per master with (G, package.loaded); returns seal().
+// Run once per master with (the globals, package.loaded); returns seal() and
+// the new globals.
 constexpr const char* kSandboxSetup = R"lua(
-local G, loaded = ...
+local old, loaded = ...
 local next, type, rawset, tostring, error, setmetatable, getmetatable =
   next, type, rawset, tostring, error, setmetatable, getmetatable
+local G = {}  -- the globals from now on
 
-for _, name in next, { "io", "debug", "jit", "ffi", "newproxy" } do G[name] = nil end
+for _, name in next, { "io", "debug", "jit", "ffi", "newproxy" } do old[name] = nil end
 for _, name in next, { "io", "debug", "jit", "ffi", "jit.util", "jit.profile", "jit.opt" } do loaded[name] = nil end
-for _, name in next, { "execute", "exit", "remove", "rename", "tmpname" } do G.os[name] = nil end
-G.package.loadlib = nil
-for name in next, G.package.preload do G.package.preload[name] = nil end  -- ffi and the like
+for _, name in next, { "execute", "exit", "remove", "rename", "tmpname" } do old.os[name] = nil end
+old.package.loadlib = nil
+for name in next, old.package.preload do old.package.preload[name] = nil end  -- ffi and the like
+loaded._G = G
 getmetatable("").__metatable = false  -- its __index is the real string table
 
 local proxies = setmetatable({}, { __mode = "k" })   -- real table -> its proxy
 local readonly = setmetatable({}, { __mode = "k" })  -- proxy -> true
-proxies[G] = G
+proxies[G], proxies[old] = G, G
 
 local function refuse(_, k)
   error("the base library cannot be modified (field '" .. tostring(k) .. "')", 2)
@@ -62,13 +70,14 @@ local function proxy(real)
 end
 
 local libs, base = {}, {}
-for k, v in next, G do
+for k, v in next, old do
   libs[k] = true
   base[k] = type(v) == "table" and proxy(v) or v
 end
 local names = {}
-for k in next, G do names[#names + 1] = k end
-for i = 1, #names do rawset(G, names[i], nil) end
+for k in next, old do names[#names + 1] = k end
+for i = 1, #names do rawset(old, names[i], nil) end
+setmetatable(old, { __index = base, __newindex = refuse, __metatable = false })
 
 -- What require returns from package.loaded (a library, msys.core) is a
 -- proxy too; a script's own modules come back as they are.
@@ -80,7 +89,7 @@ base.require = function(name)
 end
 
 base.rawset = function(t, k, v)
-  if readonly[t] or (t == G and libs[k]) then
+  if readonly[t] or t == old or (t == G and libs[k]) then
     error("the base library cannot be modified (field '" .. tostring(k) .. "')", 2)
   end
   return rawset(t, k, v)
@@ -101,7 +110,7 @@ return function()
   local set = {}
   for k, v in next, G do set[#set + 1] = k; base[k] = v end
   for i = 1, #set do rawset(G, set[i], nil) end
-end
+end, G
 )lua";
 
 const char kSealKey = 0;  // registry[&kSealKey] = seal()
@@ -116,7 +125,8 @@ void installSandbox(lua_State* L) {
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "loaded");
   lua_remove(L, -2);
-  if (lua_pcall(L, 2, 1, 0) != 0) throw std::runtime_error(lua_tostring(L, -1));
+  if (lua_pcall(L, 2, 2, 0) != 0) throw std::runtime_error(lua_tostring(L, -1));
+  lua_replace(L, LUA_GLOBALSINDEX);  // threads made from now on share them
   lua_pushlightuserdata(L, const_cast<char*>(&kSealKey));
   lua_insert(L, -2);
   lua_rawset(L, LUA_REGISTRYINDEX);

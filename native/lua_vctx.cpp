@@ -8,7 +8,7 @@ namespace scriptlet {
 
 namespace {
 
-CallContext* self(lua_State* L) { return checkCall(L, 1, kVctxMeta); }
+CallContext* self(lua_State* L) { return checkCall(L, 1, HandleKind::Vctx); }
 
 // vctx:get(type, key) -> value or nil
 int vctxGet(lua_State* L) { return pushContextValue(L, self(L), 2); }
@@ -46,9 +46,10 @@ const luaL_Reg kVctxMethods[] = {
     {nullptr, nullptr},
 };
 
+}  // namespace
+
 // accept.remote_addr, .remote_port, .local_addr, .local_port
-int acceptIndex(lua_State* L) {
-  CallContext* call = checkCall(L, 1, kAcceptMeta);
+int pushAcceptField(lua_State* L, CallContext* call) {
   call->ensureFacts();
   const char* key = luaL_checkstring(L, 2);
   if (std::strcmp(key, "remote_addr") == 0) {
@@ -65,26 +66,8 @@ int acceptIndex(lua_State* L) {
   return 1;
 }
 
-// [-0, +0] Finishes the metatable at -1 and pops it.
-void sealMetatable(lua_State* L, const char* name) {
-  lua_pushstring(L, name);
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
-}
-
-}  // namespace
-
-void installVctxApi(lua_State* L) {
-  luaL_newmetatable(L, kVctxMeta);
-  lua_newtable(L);
-  luaL_register(L, nullptr, kVctxMethods);
-  lua_setfield(L, -2, "__index");
-  sealMetatable(L, "vctx");
-
-  luaL_newmetatable(L, kAcceptMeta);
-  lua_pushcfunction(L, acceptIndex);
-  lua_setfield(L, -2, "__index");
-  sealMetatable(L, "accept");
+void pushVctxMethods(lua_State* L, RunningCall running) {
+  pushMethodTable(L, kVctxMethods, running);
 }
 
 }  // namespace scriptlet

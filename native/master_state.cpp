@@ -63,14 +63,8 @@ MasterState::MasterState(const MasterOptions& options)
   tracebackRef_ = luaL_ref(L_, LUA_REGISTRYINDEX);
   lua_pop(L_, 1);
   installMsys(L_, this);
-  installMessageApi(L_);
-  installVctxApi(L_);
+  installHandles(L_, &activeCall_);
   installLoaders(L_, this);
-  const char* metas[] = {kMessageMeta, kAcceptMeta, kVctxMeta};
-  for (int i = 0; i < 3; i++) {
-    luaL_getmetatable(L_, metas[i]);
-    handleMetaRefs_[i] = luaL_ref(L_, LUA_REGISTRYINDEX);
-  }
   for (int p = 0; p < static_cast<int>(Phase::Count); p++) {
     lua_pushstring(L_, calloutName(static_cast<Phase>(p)));
     calloutNameRefs_[p] = luaL_ref(L_, LUA_REGISTRYINDEX);
@@ -238,7 +232,8 @@ void MasterState::releaseCall(CallContext* call) {
 }
 
 MasterState::RunStatus MasterState::run(CallContext* call) {
-  call->run = RunState();
+  call->run.module = 0;
+  call->run.haveThread = false;
   call->run.budget = guard_.newBudget();
   callsInFlight_++;
   return continueRun(call, -1);
@@ -249,7 +244,7 @@ MasterState::RunStatus MasterState::run(CallContext* call) {
 MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue& value) {
   lua_State* co = call->run.thread.co;
   if (value.deadline || guard_.pastDeadline(call->run.budget)) {  // it slept, or waited on DNS, past its deadline
-    call->suspension = Suspension();
+    call->suspension.clear();
     activeCall_ = call;
     endOnLimit(LimitKind::WallTime, modules_[call->run.module], call, calloutName(call->phase));
     finishRun(call);
@@ -270,7 +265,7 @@ MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue&
       nargs = 2;
     }
   }
-  call->suspension = Suspension();
+  call->suspension.clear();
   return continueRun(call, nargs);
 }
 
@@ -325,7 +320,7 @@ MasterState::RunStatus MasterState::continueRun(CallContext* call, int resumeArg
     }
     // A suspension whose yield failed (Lua 5.1 cannot yield across pcall)
     // must not be taken for one later.
-    call->suspension = Suspension();
+    call->suspension.clear();
     if (!afterResume(status, rs.thread, mod, call, callout)) {
       threads_.discard(rs.thread);
       rs.haveThread = false;
@@ -394,32 +389,32 @@ CallContext* MasterState::suspendingCall(lua_State* L, const char* what) {
 int MasterState::pushCalloutArgs(lua_State* co, CallContext* call) {
   switch (call->phase) {
     case Phase::Connect:
-      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
-      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
+      pushCallHandle(co, call, HandleKind::Accept);
+      pushCallHandle(co, call, HandleKind::Vctx);
       return 2;
     case Phase::Ehlo:
     case Phase::Mailfrom: {
       const std::string& s = call->phaseArgument();
       lua_pushlstring(co, s.data(), s.size());
-      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
-      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
+      pushCallHandle(co, call, HandleKind::Accept);
+      pushCallHandle(co, call, HandleKind::Vctx);
       return 3;
     }
     case Phase::Rcptto: {
       const std::string& s = call->phaseArgument();
-      pushCallHandle(co, call, handleMetaRef(Handle::Message));
+      pushCallHandle(co, call, HandleKind::Message);
       lua_pushlstring(co, s.data(), s.size());
-      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
-      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
+      pushCallHandle(co, call, HandleKind::Accept);
+      pushCallHandle(co, call, HandleKind::Vctx);
       return 4;
     }
     case Phase::SetBinding:
-      pushCallHandle(co, call, handleMetaRef(Handle::Message));
+      pushCallHandle(co, call, HandleKind::Message);
       return 1;
     default:  // data, data_spool, data_spool_each_rcpt
-      pushCallHandle(co, call, handleMetaRef(Handle::Message));
-      pushCallHandle(co, call, handleMetaRef(Handle::Accept));
-      pushCallHandle(co, call, handleMetaRef(Handle::Vctx));
+      pushCallHandle(co, call, HandleKind::Message);
+      pushCallHandle(co, call, HandleKind::Accept);
+      pushCallHandle(co, call, HandleKind::Vctx);
       return 3;
   }
 }
@@ -541,6 +536,7 @@ std::vector<std::string> MasterState::calloutModules(Phase phase) {
 MasterStats MasterState::stats() const {
   MasterStats s = stats_;
   s.threads = threads_.stats();
+  s.luaAllocations = guard_.allocations();
   return s;
 }
 

@@ -46,6 +46,7 @@ struct MasterStats {
   SpareThreadStats threads;
   uint64_t calls = 0;
   uint64_t fullCollections = 0;  // by always_gc
+  uint64_t luaAllocations = 0;   // blocks allocated or grown by the state, ever (GuardRails::allocations)
 };
 
 class MasterState {
@@ -103,9 +104,10 @@ class MasterState {
   MasterStats stats() const;
   const MasterOptions& options() const { return options_; }
 
-  enum class Handle { Message, Accept, Vctx };
-  // The registry ref of the metatable of msg, accept or vctx handles.
-  int handleMetaRef(Handle h) const { return handleMetaRefs_[static_cast<int>(h)]; }
+  // The call the handles (msg, vctx, accept) work for: run() sets it; a
+  // host that calls a callout itself (the C driver's lua_pcall) sets it
+  // around that call, and clears it after.
+  void setRunningCall(CallContext* call) { activeCall_ = call; }
 
   // The registry ref of a loaded module's table, or LUA_NOREF (C driver).
   int moduleRef(const std::string& name) const;
@@ -160,7 +162,6 @@ class MasterState {
   const Module* activeModule_ = nullptr;
   std::vector<LogLine> loadLogs_;
   int tracebackRef_ = LUA_NOREF;
-  int handleMetaRefs_[3] = {LUA_NOREF, LUA_NOREF, LUA_NOREF};
   int calloutNameRefs_[static_cast<int>(Phase::Count)] = {};  // interned once
 };
 

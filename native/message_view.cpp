@@ -1,22 +1,27 @@
 #include "message_view.hpp"
 
-#include <cctype>
 #include <cstring>
 
 namespace scriptlet {
+
+unsigned char asciiLower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
 
 namespace {
 
 bool isWsp(char c) { return c == ' ' || c == '\t'; }
 
-// Case-insensitive and length-bounded: a NUL is a byte like any other.
+// Case-insensitive (ASCII, as field names are) and length-bounded: a NUL is
+// a byte like any other.
 bool sameName(const char* a, const char* b, size_t len) {
   for (size_t i = 0; i < len; i++) {
     unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x != y && std::tolower(x) != std::tolower(y)) return false;
+    if (x != y && asciiLower(x) != asciiLower(y)) return false;
   }
   return true;
 }
+
+// The index holds 32-bit offsets: a header section reaching past 4 GiB ends there.
+constexpr size_t kMaxIndexed = 0xffffffffu;
 
 // An mbox "From sender date" line, not a "From:" (or "From :") field.
 bool isMboxFromLine(const char* d, size_t len) {
@@ -47,6 +52,7 @@ void MessageView::reset(const char* data, size_t len) {
   crlf_ = true;
   bodyOff_ = 0;
   fields_.clear();
+  ownedUsed_ = 0;
   renderedValid_ = false;
 }
 
@@ -69,6 +75,10 @@ void MessageView::index() {
   bodyOff_ = len_;
   bool inField = false;  // a continuation line extends only the field just read
   while (pos < len_) {
+    if (pos > kMaxIndexed) {
+      bodyOff_ = pos;
+      return;
+    }
     size_t lf = findLf(d, pos, len_);
     size_t end = contentEnd(d, pos, lf);
     size_t next = lf < len_ ? lf + 1 : len_;
@@ -79,7 +89,8 @@ void MessageView::index() {
     if (isWsp(d[pos])) {
       if (inField) {
         Field& last = fields_.back();
-        last.valueLen = end - last.valueOff;
+        last.valueLen = static_cast<uint32_t>(end - last.valueOff);
+        last.folded = true;
       }
     } else {
       inField = false;
@@ -89,12 +100,12 @@ void MessageView::index() {
         size_t nameEnd = c;
         while (nameEnd > pos && isWsp(d[nameEnd - 1])) nameEnd--;
         if (nameEnd > pos) {
-          Field f;
-          f.nameOff = pos;
-          f.nameLen = nameEnd - pos;
-          f.valueOff = c + 1;
-          f.valueLen = end - (c + 1);
-          fields_.push_back(std::move(f));
+          Field& f = fields_.emplace_back();
+          f.nameOff = static_cast<uint32_t>(pos);
+          f.nameLen = static_cast<uint32_t>(nameEnd - pos);
+          f.valueOff = static_cast<uint32_t>(c + 1);
+          f.valueLen = static_cast<uint32_t>(end - (c + 1));
+          f.first = asciiLower(static_cast<unsigned char>(d[pos]));
           inField = true;
         }
       }
@@ -108,40 +119,44 @@ size_t MessageView::headerCount() {
   return fields_.size();
 }
 
-bool MessageView::nameIs(const Field& f, const char* name, size_t len) const {
-  if (f.owned) return f.ownName.size() == len && sameName(f.ownName.data(), name, len);
-  return f.nameLen == len && sameName(data_ + f.nameOff, name, len);
+bool MessageView::sameNameAs(const Field& f, const char* name, size_t len) const {
+  return sameName(nameOf(f), name, len);
 }
 
 // RFC 5322 unfolding (drop the line breaks, keep the white space that follows
-// them) and trimming of the white space around the value.
-void MessageView::unfold(const Field& f, std::string& out) const {
-  out.clear();
-  const char* v = f.owned ? f.ownValue.data() : data_ + f.valueOff;
-  size_t n = f.owned ? f.ownValue.size() : f.valueLen;
+// them) and trimming of the white space around the value. Only a folded
+// value is copied.
+void MessageView::value(const Field& f, const char** out, size_t* outLen) {
+  const char* v = f.owned >= 0 ? owned_[f.owned].value.data() : data_ + f.valueOff;
+  size_t n = f.valueLen;
   size_t i = 0;
   while (i < n && (isWsp(v[i]) || v[i] == '\r' || v[i] == '\n')) i++;
   while (n > i && (isWsp(v[n - 1]) || v[n - 1] == '\r' || v[n - 1] == '\n')) n--;
-  const char* brk = static_cast<const char*>(std::memchr(v + i, '\n', n - i));
-  if (!brk) {
-    out.assign(v + i, n - i);
+  if (!f.folded || !std::memchr(v + i, '\n', n - i)) {
+    *out = v + i;
+    *outLen = n - i;
     return;
   }
-  out.reserve(n - i);
-  for (; i < n; i++) {
-    char c = v[i];
-    if (c == '\n') continue;
-    if (c == '\r' && i + 1 < n && v[i + 1] == '\n') continue;
-    out.push_back(c);
+  // Copied a line at a time: up to each line feed, less a CR just before it.
+  scratch_.clear();
+  while (i < n) {
+    const void* lf = std::memchr(v + i, '\n', n - i);
+    size_t end = lf ? static_cast<size_t>(static_cast<const char*>(lf) - v) : n;
+    size_t copyEnd = end > i && lf && v[end - 1] == '\r' ? end - 1 : end;
+    scratch_.append(v + i, copyEnd - i);
+    i = end + 1;
   }
+  *out = scratch_.data();
+  *outLen = scratch_.size();
 }
 
 void MessageView::deleteHeader(const char* name, size_t nameLen) {
   ensureIndexed();
   size_t kept = 0;
+  unsigned char first = nameLen ? asciiLower(static_cast<unsigned char>(name[0])) : 0;
   for (size_t i = 0; i < fields_.size(); i++) {
-    if (nameIs(fields_[i], name, nameLen)) continue;
-    if (kept != i) fields_[kept] = std::move(fields_[i]);
+    if (nameIs(fields_[i], name, nameLen, first)) continue;
+    if (kept != i) fields_[kept] = fields_[i];
     kept++;
   }
   if (kept != fields_.size()) {
@@ -154,30 +169,39 @@ void MessageView::deleteHeader(const char* name, size_t nameLen) {
 void MessageView::setHeader(const char* name, size_t nameLen, const char* value, size_t valueLen,
                             Mode mode) {
   ensureIndexed();
+  // The strings of an owned field it replaces stay in owned_ until the call
+  // ends: edits are few, and a Lua string may not point into them anyway.
+  if (ownedUsed_ == owned_.size()) owned_.emplace_back();
+  OwnedField& o = owned_[ownedUsed_];
+  o.name.assign(name, nameLen);
+  o.value.assign(value, valueLen);
   Field f;
-  f.owned = true;
-  f.ownName.assign(name, nameLen);
-  f.ownValue.assign(value, valueLen);
+  f.owned = static_cast<int32_t>(ownedUsed_++);
+  f.nameLen = static_cast<uint32_t>(nameLen);
+  f.valueLen = static_cast<uint32_t>(valueLen);
+  f.folded = std::memchr(value, '\n', valueLen) != nullptr;
+  f.first = nameLen ? asciiLower(static_cast<unsigned char>(name[0])) : 0;
   edited_ = true;
   renderedValid_ = false;
   if (mode == Mode::Prepend) {
-    fields_.insert(fields_.begin(), std::move(f));
+    fields_.insert(fields_.begin(), f);
     return;
   }
   if (mode == Mode::Append) {
-    fields_.push_back(std::move(f));
+    fields_.push_back(f);
     return;
   }
   // Replace: the new field takes the place of the first old one.
+  unsigned char first = f.first;
   size_t at = fields_.size();
   for (size_t i = 0; i < fields_.size(); i++)
-    if (nameIs(fields_[i], name, nameLen)) { at = i; break; }
+    if (nameIs(fields_[i], name, nameLen, first)) { at = i; break; }
   if (at == fields_.size()) {
-    fields_.push_back(std::move(f));
+    fields_.push_back(f);
     return;
   }
   deleteHeader(name, nameLen);
-  fields_.insert(fields_.begin() + static_cast<std::ptrdiff_t>(at), std::move(f));
+  fields_.insert(fields_.begin() + static_cast<std::ptrdiff_t>(at), f);
 }
 
 const char* MessageView::body(size_t* len) {
@@ -203,11 +227,12 @@ const std::string& MessageView::render() {
   }
   out.reserve(len_ + 256);
   for (const Field& f : fields_) {
-    if (f.owned) {
+    if (f.owned >= 0) {
       // A script's folds take the message's own line ending.
-      out.append(f.ownName).append(": ");
-      for (size_t i = 0; i < f.ownValue.size(); i++) {
-        char c = f.ownValue[i];
+      const OwnedField& o = owned_[f.owned];
+      out.append(o.name).append(": ");
+      for (size_t i = 0; i < o.value.size(); i++) {
+        char c = o.value[i];
         if (c == '\r') continue;  // always part of a CRLF: see checkHeaderValue
         if (c == '\n') out.append(eol());
         else out.push_back(c);

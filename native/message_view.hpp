@@ -22,7 +22,8 @@ class MessageView {
 
   size_t headerCount();
   // Visits the unfolded, whitespace-trimmed raw values (not yet RFC 2047
-  // decoded) of every field named name, case-insensitively, in order.
+  // decoded) of every field named name, case-insensitively, in order. A
+  // value is valid until the next visit.
   template <typename Fn>
   void forEachValue(const char* name, size_t nameLen, Fn&& fn);
   // Visits every field in order as (name, nameLen, unfolded value).
@@ -40,18 +41,28 @@ class MessageView {
   const char* raw(size_t* len) const { *len = len_; return data_; }
 
  private:
+  // Plain offsets, so that the index lives in one vector whose capacity is
+  // kept from call to call: no heap work per field after the first messages.
   struct Field {
-    // Into the borrowed bytes while owned is false.
-    size_t nameOff = 0, nameLen = 0;
-    size_t valueOff = 0, valueLen = 0;  // after ':' to the end of the last folded line
-    bool owned = false;
-    std::string ownName, ownValue;      // fields added by a script
+    uint32_t nameOff = 0, nameLen = 0;    // into the borrowed bytes, or into owned_[owned]
+    uint32_t valueOff = 0, valueLen = 0;  // after ':' to the end of the last folded line
+    int32_t owned = -1;                   // fields added by a script: their index in owned_
+    bool folded = false;                  // the value holds a line break
+    unsigned char first = 0;              // the name's first byte, lower-cased: a cheap reject
+  };
+  struct OwnedField {
+    std::string name, value;
   };
 
   void ensureIndexed();
   void index();
-  bool nameIs(const Field& f, const char* name, size_t len) const;
-  void unfold(const Field& f, std::string& out) const;
+  bool nameIs(const Field& f, const char* name, size_t len, unsigned char first) const {
+    return f.nameLen == len && f.first == first && sameNameAs(f, name, len);
+  }
+  bool sameNameAs(const Field& f, const char* name, size_t len) const;
+  // The unfolded, trimmed value: in place when it has no line break, else in scratch_.
+  void value(const Field& f, const char** v, size_t* n);
+  const char* nameOf(const Field& f) const { return f.owned >= 0 ? owned_[f.owned].name.data() : data_ + f.nameOff; }
   const char* eol() const { return crlf_ ? "\r\n" : "\n"; }
 
   const char* data_ = nullptr;
@@ -61,18 +72,26 @@ class MessageView {
   bool crlf_ = true;
   size_t bodyOff_ = 0;
   std::vector<Field> fields_;
+  std::vector<OwnedField> owned_;
+  size_t ownedUsed_ = 0;  // owned_ keeps its strings' capacity across calls
   std::string scratch_;
   std::string rendered_;
   bool renderedValid_ = false;
 };
 
+unsigned char asciiLower(unsigned char c);
+
 template <typename Fn>
 void MessageView::forEachValue(const char* name, size_t nameLen, Fn&& fn) {
   ensureIndexed();
+  if (nameLen == 0) return;
+  unsigned char first = asciiLower(static_cast<unsigned char>(name[0]));
   for (const Field& f : fields_) {
-    if (!nameIs(f, name, nameLen)) continue;
-    unfold(f, scratch_);
-    fn(scratch_.data(), scratch_.size());
+    if (!nameIs(f, name, nameLen, first)) continue;
+    const char* v;
+    size_t n;
+    value(f, &v, &n);
+    fn(v, n);
   }
 }
 
@@ -80,9 +99,10 @@ template <typename Fn>
 void MessageView::forEachField(Fn&& fn) {
   ensureIndexed();
   for (const Field& f : fields_) {
-    unfold(f, scratch_);
-    if (f.owned) fn(f.ownName.data(), f.ownName.size(), scratch_.data(), scratch_.size());
-    else fn(data_ + f.nameOff, f.nameLen, scratch_.data(), scratch_.size());
+    const char* v;
+    size_t n;
+    value(f, &v, &n);
+    fn(nameOf(f), static_cast<size_t>(f.nameLen), v, n);
   }
 }
 

@@ -34,8 +34,9 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
     uint32_t i = 0;
     view.forEachField([&](const char* name, size_t nameLen, const char* value, size_t valueLen) {
       Napi::Array pair = Napi::Array::New(env, 2);
-      pair.Set(0u, Napi::String::New(env, name, nameLen));
-      pair.Set(1u, Napi::String::New(env, value, valueLen));
+      // As napi_values: Set would copy a Napi::String out to std::string and back.
+      pair.Set(0u, static_cast<napi_value>(Napi::String::New(env, name, nameLen)));
+      pair.Set(1u, static_cast<napi_value>(Napi::String::New(env, value, valueLen)));
       out.Set(i++, pair);
     });
     return out;

@@ -201,12 +201,14 @@ void MasterObject::settle(Napi::Env env, const JsKeys& keys, const std::shared_p
 
 Napi::Value MasterObject::batchResult(Napi::Env env, BatchText& text, Napi::Array values) {
   Napi::Array out = Napi::Array::New(env, 3);
-  out.Set(0u, text.toJs(env));
+  // As a napi_value: a Napi::String converts to std::string, and Set(uint32_t,
+  // const std::string&) would win, copying the text out to UTF-8 and back.
+  out.Set(0u, static_cast<napi_value>(text.toJs(env)));
   out.Set(1u, values);
   if (!text.freshKeys.empty()) {
     Napi::Array fresh = Napi::Array::New(env, text.freshKeys.size());
     for (size_t i = 0; i < text.freshKeys.size(); i++)
-      fresh.Set(static_cast<uint32_t>(i), Napi::String::New(env, text.freshKeys[i]));
+      fresh.Set(static_cast<uint32_t>(i), text.freshKeys[i]);
     out.Set(2u, fresh);
   }
   return out;
@@ -382,6 +384,7 @@ Napi::Value MasterObject::Stats(const Napi::CallbackInfo& info) {
   o.Set("memoryBytes", static_cast<double>(state_->memoryBytes()));
   o.Set("masterRebuilds", static_cast<double>(rebuilds_));
   o.Set("failedRebuilds", static_cast<double>(failedRebuilds_));
+  o.Set("luaAllocations", static_cast<double>(st.luaAllocations));
   return o;
 }
 

@@ -4,7 +4,9 @@ namespace scriptlet {
 
 namespace {
 
-Napi::String str(Napi::Env env, const std::string& s) { return Napi::String::New(env, s.data(), s.size()); }
+// A Napi::Value, not a Napi::String: given a String, Object::Set converts it
+// to std::string (it can) and makes a new string of that, a copy out and back.
+Napi::Value str(Napi::Env env, const std::string& s) { return Napi::String::New(env, s.data(), s.size()); }
 
 const char* opName(HeaderEdit::Op op) {
   switch (op) {
@@ -104,7 +106,7 @@ Napi::Array headerEditsToJs(Napi::Env env, const JsKeys& k, const std::vector<He
   Napi::Array arr = Napi::Array::New(env, edits.size());
   for (size_t i = 0; i < edits.size(); i++) {
     Napi::Object e = Napi::Object::New(env);
-    e.Set(k.op(), Napi::String::New(env, opName(edits[i].op)));
+    e.Set(k.op(), opName(edits[i].op));
     e.Set(k.name(), str(env, edits[i].name));
     e.Set(k.value(), str(env, edits[i].value));
     arr.Set(static_cast<uint32_t>(i), e);

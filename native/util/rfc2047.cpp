@@ -10,41 +10,53 @@ namespace scriptlet {
 
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// The value of each byte as a hex digit or a base64 letter, -1 if none:
+// one load per byte where the decoders spend their time.
+struct DigitTables {
+  signed char hex[256], base64[256];
+  constexpr DigitTables() : hex(), base64() {
+    for (int c = 0; c < 256; c++) {
+      hex[c] = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      base64[c] = c >= 'A' && c <= 'Z' ? c - 'A'
+                  : c >= 'a' && c <= 'z' ? c - 'a' + 26
+                  : c >= '0' && c <= '9' ? c - '0' + 52
+                  : c == '+' ? 62 : c == '/' ? 63 : -1;
+    }
+  }
+};
+constexpr DigitTables kDigits;
 
-int base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+int hexValue(char c) { return kDigits.hex[static_cast<unsigned char>(c)]; }
+int base64Value(char c) { return kDigits.base64[static_cast<unsigned char>(c)]; }
 
+// Both decoders write into room made at the end of out (never more bytes
+// than they read) and cut it to what they wrote.
 bool decodeQ(const char* s, size_t n, std::string& out) {
+  size_t at = out.size();
+  out.resize(at + n);
+  char* o = &out[at];
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
     if (c == '_') {
-      out.push_back(' ');
+      *o++ = ' ';
     } else if (c == '=') {
       if (i + 2 >= n) return false;
       int hi = hexValue(s[i + 1]), lo = hexValue(s[i + 2]);
       if (hi < 0 || lo < 0) return false;
-      out.push_back(static_cast<char>(hi * 16 + lo));
+      *o++ = static_cast<char>(hi * 16 + lo);
       i += 2;
     } else {
-      out.push_back(c);
+      *o++ = c;
     }
   }
+  out.resize(static_cast<size_t>(o - out.data()));
   return true;
 }
 
 bool decodeB(const char* s, size_t n, std::string& out) {
+  size_t at = out.size();
+  out.resize(at + n);
+  char* o = &out[at];
   unsigned acc = 0;
   int bits = 0;
   for (size_t i = 0; i < n; i++) {
@@ -55,25 +67,29 @@ bool decodeB(const char* s, size_t n, std::string& out) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+      *o++ = static_cast<char>((acc >> bits) & 0xff);
     }
   }
+  out.resize(static_cast<size_t>(o - out.data()));
   return true;
 }
 
-bool isUtf8Name(const std::string& cs) {
-  return strcasecmp(cs.c_str(), "utf-8") == 0 || strcasecmp(cs.c_str(), "utf8") == 0 ||
-         strcasecmp(cs.c_str(), "us-ascii") == 0 || strcasecmp(cs.c_str(), "ascii") == 0;
-}
+// A charset name as the word gives it, up to an RFC 2231 "*lang" suffix
+// (and, as C strings read it, up to a NUL).
+struct Charset {
+  const char* p = nullptr;
+  size_t n = 0;
+  bool is(const char* name) const { return std::strlen(name) == n && strncasecmp(p, name, n) == 0; }
+  bool same(const Charset& o) const { return n == o.n && strncasecmp(p, o.p, n) == 0; }
+};
 
-bool isLatin1Name(const std::string& cs) {
-  return strcasecmp(cs.c_str(), "iso-8859-1") == 0 || strcasecmp(cs.c_str(), "latin1") == 0 ||
-         strcasecmp(cs.c_str(), "iso8859-1") == 0;
-}
+bool isUtf8Name(const Charset& cs) { return cs.is("utf-8") || cs.is("utf8") || cs.is("us-ascii") || cs.is("ascii"); }
+
+bool isLatin1Name(const Charset& cs) { return cs.is("iso-8859-1") || cs.is("latin1") || cs.is("iso8859-1"); }
 
 // Converts bytes in charset to UTF-8 and appends them. False when the
 // charset is unknown to iconv; undecodable bytes become U+FFFD.
-bool appendAsUtf8(const std::string& charset, const std::string& bytes, std::string& out) {
+bool appendAsUtf8(const Charset& charset, const std::string& bytes, std::string& out) {
   if (isUtf8Name(charset)) {
     out.append(bytes);
     return true;
@@ -89,7 +105,8 @@ bool appendAsUtf8(const std::string& charset, const std::string& bytes, std::str
     }
     return true;
   }
-  iconv_t cd = iconv_open("UTF-8", charset.c_str());
+  std::string name(charset.p, charset.n);
+  iconv_t cd = iconv_open("UTF-8", name.c_str());
   if (cd == reinterpret_cast<iconv_t>(-1)) return false;
   char* in = const_cast<char*>(bytes.data());
   size_t inLeft = bytes.size();
@@ -111,9 +128,8 @@ bool appendAsUtf8(const std::string& charset, const std::string& bytes, std::str
 }
 
 struct EncodedWord {
-  size_t end;           // offset just past "?="
-  std::string charset;  // without an RFC 2231 "*lang" suffix
-  std::string bytes;    // decoded payload, still in charset
+  size_t end;       // offset just past "?="
+  Charset charset;
 };
 
 // Where an encoded-word cannot start: a failed parse that ran to the end of
@@ -125,7 +141,9 @@ struct NoWordSpan {
 };
 
 // Parses an encoded-word starting at s[pos] ("=?"); false if it is not one.
-bool parseWord(const char* s, size_t n, size_t pos, EncodedWord& w, NoWordSpan& span) {
+// Its payload is decoded onto bytes (left there, partly, if malformed: the
+// caller cuts bytes back).
+bool parseWord(const char* s, size_t n, size_t pos, EncodedWord& w, NoWordSpan& span, std::string& bytes) {
   size_t i = pos + 2;
   size_t csStart = i;
   while (i < n && s[i] != '?' && s[i] != ' ' && s[i] != '\t') i++;
@@ -134,9 +152,13 @@ bool parseWord(const char* s, size_t n, size_t pos, EncodedWord& w, NoWordSpan& 
     return false;
   }
   if (i == csStart) return false;
-  w.charset.assign(s + csStart, i - csStart);
-  size_t star = w.charset.find('*');
-  if (star != std::string::npos) w.charset.resize(star);
+  size_t csLen = i - csStart;
+  for (size_t k = 0; k < csLen; k++)
+    if (s[csStart + k] == '*' || s[csStart + k] == '\0') {
+      csLen = k;
+      break;
+    }
+  w.charset = Charset{s + csStart, csLen};
   if (i + 2 >= n || s[i + 2] != '?') return false;
   char enc = s[i + 1];
   size_t textStart = i + 3;
@@ -147,22 +169,12 @@ bool parseWord(const char* s, size_t n, size_t pos, EncodedWord& w, NoWordSpan& 
     return false;
   }
   size_t textLen = j - textStart;
-  w.bytes.clear();
-  bool ok = (enc == 'B' || enc == 'b')   ? decodeB(s + textStart, textLen, w.bytes)
-            : (enc == 'Q' || enc == 'q') ? decodeQ(s + textStart, textLen, w.bytes)
+  bool ok = (enc == 'B' || enc == 'b')   ? decodeB(s + textStart, textLen, bytes)
+            : (enc == 'Q' || enc == 'q') ? decodeQ(s + textStart, textLen, bytes)
                                          : false;
   w.end = j + 2;
   return ok;
 }
-
-// Adjacent encoded-words in one charset, decoded together so that a
-// character split across two of them survives; raw keeps them as written,
-// for a charset iconv does not know.
-struct WordGroup {
-  std::string charset, bytes, raw;
-  std::string gapBefore;  // white space between this group and the one before
-  bool empty() const { return raw.empty(); }
-};
 
 }  // namespace
 
@@ -177,41 +189,73 @@ bool mayHaveEncodedWords(const char* value, size_t len) {
 }
 
 void decodeEncodedWords(const char* s, size_t n, std::string& out) {
-  WordGroup group;
+  Rfc2047Scratch scratch;
+  decodeEncodedWords(s, n, out, scratch);
+}
+
+// Adjacent encoded-words in one charset are a group, decoded together so
+// that a character split across two of them survives. A group is kept as
+// offsets into s: its words as written (raw, for a charset iconv does not
+// know) and the white space before it; its payload is scratch.bytes.
+void decodeEncodedWords(const char* s, size_t n, std::string& out, Rfc2047Scratch& scratch) {
+  std::string& bytes = scratch.bytes;
+  std::string& decoded = scratch.decoded;
+  bytes.clear();
+  Charset groupCharset;
+  size_t rawStart = 0, rawEnd = 0;  // empty: no group
+  size_t gapStart = 0, gapEnd = 0;
   bool prevDecoded = true;  // did the group before the current one decode?
-  std::string decoded;
   // White space between two encoded-words goes (RFC 2047 §6.2), unless one
   // of them is left as written: then the text stays as it was.
   auto flush = [&]() {
-    if (group.empty()) return;
+    if (rawStart == rawEnd) return;
     decoded.clear();
-    bool ok = appendAsUtf8(group.charset, group.bytes, decoded);
-    if (!ok || !prevDecoded) out.append(group.gapBefore);
-    out.append(ok ? decoded : group.raw);
+    bool ok = appendAsUtf8(groupCharset, bytes, decoded);
+    if (!ok || !prevDecoded) out.append(s + gapStart, gapEnd - gapStart);
+    if (ok) out.append(decoded);
+    else out.append(s + rawStart, rawEnd - rawStart);
     prevDecoded = ok;
-    group = WordGroup();
+    rawStart = rawEnd = 0;
+    bytes.clear();
   };
+  // Decodes a word's payload after the group's, keeping it only if it parses.
   auto isWord = [&](size_t at, EncodedWord& w, NoWordSpan& span) {
-    return s[at] == '=' && at + 1 < n && s[at + 1] == '?' && !span.covers(at) && parseWord(s, n, at, w, span);
+    if (s[at] != '=' || at + 1 >= n || s[at + 1] != '?' || span.covers(at)) return false;
+    size_t before = bytes.size();
+    bool ok = parseWord(s, n, at, w, span, bytes);
+    if (!ok) bytes.resize(before);
+    return ok;
   };
   EncodedWord w;
   NoWordSpan span;
   size_t i = 0;
   size_t afterWord = std::string::npos;  // end of the last encoded-word
+  // The word w, just parsed at `at`, its payload on bytes after groupBytes:
+  // it joins the group, or starts a new one.
+  auto addWord = [&](size_t at, size_t groupBytes) {
+    size_t gapFrom = afterWord != std::string::npos ? afterWord : at;
+    if (rawStart != rawEnd && groupCharset.same(w.charset)) {
+      rawEnd = w.end;  // the gap and the word, as written
+    } else {
+      // The word's payload went onto the old group's: move it to the new one.
+      std::string& word = scratch.word;
+      word.assign(bytes, groupBytes, std::string::npos);
+      bytes.resize(groupBytes);
+      flush();
+      bytes.swap(word);
+      groupCharset = w.charset;
+      gapStart = gapFrom;
+      gapEnd = at;
+      rawStart = at;
+      rawEnd = w.end;
+    }
+    i = w.end;
+    afterWord = i;
+  };
   while (i < n) {
+    size_t groupBytes = bytes.size();
     if (isWord(i, w, span)) {
-      std::string gap = afterWord != std::string::npos ? std::string(s + afterWord, i - afterWord) : std::string();
-      if (!group.empty() && strcasecmp(group.charset.c_str(), w.charset.c_str()) == 0) {
-        group.raw.append(gap);
-      } else {
-        flush();
-        group.charset = w.charset;
-        group.gapBefore = gap;
-      }
-      group.bytes.append(w.bytes);
-      group.raw.append(s + i, w.end - i);
-      i = w.end;
-      afterWord = i;
+      addWord(i, groupBytes);
       continue;
     }
     if (afterWord != std::string::npos) {
@@ -219,7 +263,7 @@ void decodeEncodedWords(const char* s, size_t n, std::string& out) {
       size_t k = i;
       while (k < n && (s[k] == ' ' || s[k] == '\t')) k++;
       if (k > i && k < n && isWord(k, w, span)) {
-        i = k;
+        addWord(k, groupBytes);
         continue;
       }
       flush();

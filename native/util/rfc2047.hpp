@@ -13,6 +13,13 @@ namespace scriptlet {
 // payload is kept as it stands.
 void decodeEncodedWords(const char* value, size_t len, std::string& out);
 
+// Buffers the decoder works in, kept by the caller from call to call so
+// that decoding allocates nothing once they have grown.
+struct Rfc2047Scratch {
+  std::string bytes, decoded, word;
+};
+void decodeEncodedWords(const char* value, size_t len, std::string& out, Rfc2047Scratch& scratch);
+
 // True when value may hold an encoded-word (cheap pre-check).
 bool mayHaveEncodedWords(const char* value, size_t len);
 

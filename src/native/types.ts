@@ -51,6 +51,11 @@ export interface NativeStats {
   masterRebuilds: number;
   /** Rebuilds that failed (the full state kept serving). */
   failedRebuilds: number;
+  /**
+   * Blocks the Lua state allocated (or grew) since it was made: what the
+   * tests of the per-call path compare before and after calls.
+   */
+  luaAllocations: number;
 }
 
 export interface NativeMaster {

@@ -103,6 +103,14 @@ describe('the base library', () => {
     assert.match(run('getmetatable("").__index.upper = nil'), /^error\|.*attempt to index a boolean value/);
     assert.equal(run('return ("abc"):upper() .. string.upper("d") .. msys.core.VALIDATE_CONT'), 'ok|ABCD0');
   });
+
+  it('keeps the environment of the library C functions (the old globals on Lua 5.1) empty, and what is set there from the next message', () => {
+    const snippet = `local seen = tostring(getfenv(print).leak)
+      pcall(function() getfenv(print).leak = 1 end) pcall(rawset, getfenv(print), "leak", 1)
+      return seen .. tostring(rawget(getfenv(print), "string")) .. tostring(getfenv(print).string == string)`;
+    assert.equal(run(snippet), 'ok|nilniltrue');
+    assert.equal(run('return _G == getfenv(1) and _G == require("_G") and _G._G == _G'), 'ok|true');
+  });
 });
 
 describe('globals', () => {
