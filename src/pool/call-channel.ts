@@ -6,7 +6,9 @@
 // into the same slot and puts the number on the answer ring. A side that has
 // nothing to read waits (the engine in Atomics.waitAsync; the worker in
 // Atomics.wait when nothing of its own runs, else in Atomics.waitAsync, so
-// that calls waiting on Node go on), and is notified only when it waits.
+// that calls waiting on Node go on), and is notified only when it waits;
+// a worker that has just answered looks for the next task a few
+// microseconds first.
 // What does not fit a slot (a big batch; an answer with rare parts, or one
 // that failed) goes through the control port as before (docs/threads.md).
 //
@@ -55,6 +57,8 @@ export const MAX_SLOTS = 16;
  * the metrics' samples).
  */
 export const SLEEP_MS = 20;
+/** How long a worker that has just answered, and has nothing else to run, looks for the next task before it waits (channel-server.ts). */
+export const SPIN_AFTER_ANSWER_US = 30;
 
 type WaitAsync = (ints: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
 /** Atomics.waitAsync (ES2024; in Node since 16), which this TypeScript's lib does not declare. */

@@ -28,10 +28,15 @@ import {
   SLOT_FIELDS,
   SLOT_INTS,
   SLEEP_MS,
+  SPIN_AFTER_ANSWER_US,
   WORKER_PARKED,
   waitAsync,
 } from './call-channel.js';
 import { errorData, TASK_COUNT, TASK_VERDICTS, type BatchResult, type BatchTask, type ChannelAnswer, type ControlReply } from './protocol.js';
+
+/** How many looks in a row, found or not, the worker remembers; and how often it looks all the same when they did not pay. */
+const LOOKS_KEPT = 4;
+const PROBE_EVERY = 16;
 
 type RunTask = (task: BatchTask) => Promise<{ result: BatchResult; transferList: ArrayBuffer[] }>;
 /** Whether the worker has nothing running (no task, from here or the port): its event loop may stop a while. */
@@ -45,6 +50,9 @@ export class ChannelServer {
   /** Requests taken off the ring, and answers put on it. */
   #taken = 0;
   #answered = 0;
+  /** Whether looking for the next task right after an answer pays: up when a look finds one, down when not; looks while >= 0. */
+  #looks = 0;
+  #skipped = 0;
 
   constructor(slots: number, run: RunTask, idle: Idle, port: MessagePort) {
     this.memory = new ChannelMemory(slots);
@@ -167,5 +175,28 @@ export class ChannelServer {
     ints[memory.answerEntry(this.#answered)] = slot;
     Atomics.store(ints, ANSWERS, ++this.#answered);
     if (Atomics.load(ints, ENGINE_PARKED) === 1) Atomics.notify(ints, ANSWERS);
+    if (this.#idle()) this.#awaitNext();
+  }
+
+  /**
+   * Right after an answer, with nothing else of its own to run, the worker
+   * looks for the engine's next task for up to SPIN_AFTER_ANSWER_US before
+   * it goes back to waiting: a caller that makes its calls one after another
+   * (an SMTP session, phase by phase) sends the next within microseconds,
+   * and finding it here spares both threads a wake-up. It pays only while
+   * the engine's thread gets a CPU at once: so the worker stops looking
+   * after looks that found nothing (the calls come spaced out, or the CPUs
+   * are busy with other work), and looks once in PROBE_EVERY answers to see
+   * whether it pays again. Measured (bench/README.md, "Single calls across
+   * threads"): at load 3, a sequential call 52 -> 33 us wall and 60 -> 52
+   * us of CPU in all; looking every time cost 10-15 % more CPU at load 8-10.
+   */
+  #awaitNext(): void {
+    if (this.#looks < 0 && ++this.#skipped % PROBE_EVERY !== 0) return;
+    const ints = this.memory.ints;
+    const until = performance.now() + SPIN_AFTER_ANSWER_US / 1000;
+    while (Atomics.load(ints, REQUESTS) === this.#taken && performance.now() < until);
+    const found = this.#take();
+    this.#looks = found ? Math.min(LOOKS_KEPT, this.#looks + 1) : Math.max(-LOOKS_KEPT, this.#looks - 1);
   }
 }
