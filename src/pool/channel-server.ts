@@ -50,6 +50,9 @@ export class ChannelServer {
   /** Requests taken off the ring, and answers put on it. */
   #taken = 0;
   #answered = 0;
+  /** Tasks taken off the ring and not started yet; what lets the next start when the one running is answered. */
+  readonly #queued: number[] = [];
+  #current: (() => void) | undefined;
   /** Whether looking for the next task right after an answer pays: up when a look finds one, down when not; looks while >= 0. */
   #looks = 0;
   #skipped = 0;
@@ -57,7 +60,8 @@ export class ChannelServer {
   constructor(slots: number, run: RunTask, idle: Idle, port: MessagePort) {
     this.memory = new ChannelMemory(slots);
     this.#run = run;
-    this.#idle = idle;
+    // Idle when nothing runs and nothing waits to start.
+    this.#idle = () => this.#queued.length === 0 && idle();
     this.#port = port;
     setImmediate(this.#park);
   }
@@ -99,21 +103,44 @@ export class ChannelServer {
     this.#park();
   };
 
-  /** Starts every task put on the ring since the last look; whether there was one. */
+  /** Queues every task put on the ring since the last look, and starts the first; whether there was one. */
   #take(): boolean {
     const memory = this.memory;
     const ints = memory.ints;
     const requests = Atomics.load(ints, REQUESTS);
     if (requests === this.#taken) return false;
-    while (this.#taken !== requests) {
-      const slot = ints[memory.requestEntry(this.#taken)]!;
-      this.#taken++;
-      this.#start(slot);
-    }
+    while (this.#taken !== requests) this.#queued.push(ints[memory.requestEntry(this.#taken++)]!);
+    if (this.#current) setImmediate(this.#current);
+    else this.#next();
     return true;
   }
 
-  #start(slot: number): void {
+  /**
+   * Starts the next queued task. Tasks start one after another, each once
+   * the one before has been answered, as they did from the port (one
+   * message each): all started at once, a task's end would be noted only
+   * after the others had run, and the figures (busyMs, the call duration
+   * histogram) would count the others' time in it. A task still running at
+   * the next turn of the event loop (it waits on Node) lets the next start.
+   */
+  #next = (): void => {
+    const slot = this.#queued.shift();
+    if (slot === undefined) return;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      if (this.#current === release) this.#current = undefined;
+      this.#next();
+    };
+    this.#current = release;
+    void this.#start(slot).then(release);
+    // Those behind it start a turn later at the latest, answered or not.
+    if (this.#queued.length > 0) setImmediate(release);
+  };
+
+  /** Runs the task in slot; settles once it is answered. */
+  #start(slot: number): Promise<void> {
     const memory = this.memory;
     const ints = memory.ints;
     const at = memory.slotAt(slot);
@@ -124,7 +151,7 @@ export class ChannelServer {
       ints: ints.subarray(taskAt, taskAt + length),
       text: memory.readText((taskAt + length) * 4, ints[at + S_TEXT_BYTES]!, ints[at + S_TEXT_WIDE] === 1),
     };
-    this.#run(task).then(
+    return this.#run(task).then(
       ({ result, transferList }) => this.#answer(slot, id, task.ints, result, transferList),
       (err: unknown) => {
         this.#port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply);
