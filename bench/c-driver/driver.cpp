@@ -21,6 +21,7 @@
 
 #include "../../native/lua_api.hpp"
 #include "../../native/master_state.hpp"
+#include "../peak_rss.hpp"
 
 using scriptlet::CallContext;
 using scriptlet::MasterState;
@@ -93,16 +94,6 @@ int runThroughMaster(MasterState& master, int, int, const std::string& raw) {
   int code = call->verdict.disposition.code;
   master.releaseCall(call);
   return code;
-}
-
-// The process's peak RSS in KB (VmHWM): unlike getrusage's ru_maxrss, it
-// starts afresh at exec, so a large parent (Node) does not show through.
-long peakRssKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-  return -1;
 }
 
 }  // namespace

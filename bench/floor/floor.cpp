@@ -49,6 +49,7 @@ extern "C" {
 #include "../../native/util/rfc2047.hpp"
 #include "encoded_words.hpp"
 #include "raw_header.hpp"
+#include "../peak_rss.hpp"
 
 namespace {
 
@@ -246,14 +247,6 @@ std::string jsonString(const std::string& s) {
     }
   }
   return out + "\"";
-}
-
-long peakRssKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-  return -1;
 }
 
 }  // namespace
