@@ -48,18 +48,3 @@ export function cpuSince(before: Map<string, number>): { mainNs: number; othersN
   }
   return { mainNs, othersNs };
 }
-
-/** As cpuSince, with the threads of `workers` (OS thread ids, as WorkerStats.osThreadId gives them) apart from the other threads. */
-export function cpuSplitSince(before: Map<string, number>, workers: number[]): { mainNs: number; workersNs: number; othersNs: number } {
-  const ids = new Set(workers.map(String));
-  let mainNs = 0;
-  let workersNs = 0;
-  let othersNs = 0;
-  for (const [tid, ns] of threadCpu()) {
-    const d = ns - (before.get(tid) ?? 0);
-    if (tid === MAIN_TID) mainNs += d;
-    else if (ids.has(tid)) workersNs += d;
-    else othersNs += d;
-  }
-  return { mainNs, workersNs, othersNs };
-}

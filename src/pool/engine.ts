@@ -150,7 +150,7 @@ export class Engine extends EventEmitter {
           tempfailed: this.#tempfailed,
         }))
       : null;
-    const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec: first.spec }], settings: this.#settings, slots: pool.tasksPerWorker };
+    const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec: first.spec }], settings: this.#settings };
     if (this.metrics) setup.metrics = this.metrics.share;
     this.#pool = new Piscina({
       filename: WORKER_FILE,
@@ -424,9 +424,7 @@ export class Engine extends EventEmitter {
   #finished(batch: Batch, result: SentBatchResult, verdicts: Int32Array, version: string): void {
     if (batch.settled) return;
     this.#inFlight.delete(batch);
-    // A task that crossed the call channel has its verdicts in its slot (or a copy of them).
-    const ints = 'verdicts' in result && result.verdicts ? result.verdicts : verdicts;
-    batch.settle(decodeVerdicts(result, ints, batch.phase, version, batch.writer!));
+    batch.settle(decodeVerdicts(result, verdicts, batch.phase, version, batch.writer!));
     this.#next();
   }
 

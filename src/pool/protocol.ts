@@ -28,8 +28,6 @@ export interface WorkerSettings {
 export interface WorkerSetup {
   policies: { id: number; spec: PolicySpec }[];
   settings: WorkerSettings;
-  /** Slots of its call channel: the tasks it holds at once (tasksPerWorker). */
-  slots: number;
   /** The shared block the worker adds its metrics to (src/metrics); absent with metrics: false. */
   metrics?: MetricsShare;
 }
@@ -74,12 +72,8 @@ export interface ErrorData {
  */
 export type BatchResult = EncodedVerdicts | { error: ErrorData };
 
-/**
- * A BatchResult as a worker sends it: the verdicts' ints are already in the
- * task's shared ints, or (a task from the call channel, answered in its slot
- * or on the port) in `verdicts`.
- */
-export type SentBatchResult = (Omit<EncodedVerdicts, 'ints'> & { verdicts?: Int32Array }) | { error: ErrorData };
+/** A BatchResult as a worker sends it: the verdicts' ints are already in the task's shared ints. */
+export type SentBatchResult = Omit<EncodedVerdicts, 'ints'> | { error: ErrorData };
 
 /**
  * A batch on the control port, and its answer when the batch ran: arrays,
@@ -90,15 +84,11 @@ export type SentBatchResult = (Omit<EncodedVerdicts, 'ints'> & { verdicts?: Int3
  */
 export type TaskMessage = [id: number, ints: Int32Array, text: string];
 export type TaskAnswer = [id: number, text: string, keys: string[], values: unknown[] | undefined];
-/** A task from the call channel answered on the port (call-channel.ts): a TaskAnswer with a copy of its verdicts' ints. */
-export type ChannelAnswer = [id: number, text: string, keys: string[], values: unknown[] | undefined, verdicts: Int32Array];
 
 /** Sent once by each worker through parentPort: its control port. */
 export interface ControlHello {
   scriptletControl: MessagePort;
   threadId: number;
-  /** The worker's call channel (call-channel.ts). */
-  channel: SharedArrayBuffer;
 }
 
 export type ControlRequest =
@@ -121,8 +111,6 @@ export interface WorkerPolicyStats {
 /** What one worker reports. */
 export interface WorkerStats {
   threadId: number;
-  /** Its thread's id in the OS (Linux; -1 elsewhere): the benchmarks read its CPU time. */
-  osThreadId: number;
   /** Batches and calls this worker ran. */
   tasks: number;
   calls: number;

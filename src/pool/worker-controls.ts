@@ -6,8 +6,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { ScriptletError } from '../engine/errors.js';
-import { ChannelClient } from './channel-client.js';
-import type { BatchTask, ChannelAnswer, ControlHello, ControlReply, ControlRequest, SentBatchResult, TaskAnswer, TaskMessage } from './protocol.js';
+import type { BatchTask, ControlHello, ControlReply, ControlRequest, SentBatchResult, TaskAnswer, TaskMessage } from './protocol.js';
 import { errorFromData } from './wire-verdicts.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
@@ -25,8 +24,6 @@ export interface TaskReply {
 
 interface Controlled {
   port: MessagePort;
-  /** Tasks go here when they fit a free slot, else through the port. */
-  channel: ChannelClient;
   pending: Map<number, Pending>;
   /** Batches sent and not yet answered. */
   tasks: number;
@@ -67,14 +64,9 @@ export class WorkerControls {
 
   add(hello: ControlHello): void {
     const { threadId, scriptletControl: port } = hello;
-    const pending = new Map<number, Pending>();
-    const channel = new ChannelClient(hello.channel, (id, result) => {
-      // Answered on the port instead (result undefined): it is resolved from there.
-      if (result) this.#settle(worker, id)?.resolve(result);
-    });
-    const worker: Controlled = { port, channel, pending, tasks: 0 };
+    const worker: Controlled = { port, pending: new Map(), tasks: 0 };
     this.#workers.set(threadId, worker);
-    port.on('message', (reply: TaskAnswer | ChannelAnswer | ControlReply) => this.#answer(worker, reply));
+    port.on('message', (reply: TaskAnswer | ControlReply) => this.#answer(worker, reply));
     port.on('close', () => {
       if (this.#workers.get(threadId) === worker) this.#left(threadId);
     });
@@ -108,7 +100,6 @@ export class WorkerControls {
     const worker = this.#workers.get(threadId);
     if (!worker) return;
     this.#workers.delete(threadId);
-    worker.channel.close();
     worker.port.close();
     for (const p of worker.pending.values()) p.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
     worker.pending.clear();
@@ -170,8 +161,7 @@ export class WorkerControls {
     const worker = least;
     worker.tasks++;
     const id = this.#nextId++;
-    // Through the call channel when the task fits a free slot: no postMessage either way (call-channel.ts).
-    this.#post(worker, id, () => worker.channel.post(id, task) || this.#send(worker, [id, task.ints, task.text] satisfies TaskMessage), {
+    this.#post(worker, id, [id, task.ints, task.text] satisfies TaskMessage, {
       resolve: (result) => {
         worker.tasks--;
         reply.answered(result as SentBatchResult);
@@ -189,23 +179,14 @@ export class WorkerControls {
     const worker = this.#workers.get(threadId);
     if (!worker) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
     const id = this.#nextId++;
-    const message: ControlRequest = { ...ask, id };
-    return new Promise((resolve, reject) => this.#post(worker, id, () => this.#send(worker, message), { resolve, reject }));
+    return new Promise((resolve, reject) => this.#post(worker, id, { ...ask, id }, { resolve, reject }));
   }
 
-  /** On the port; the doorbell wakes the worker if it sleeps (call-channel.ts). */
-  #send(worker: Controlled, message: TaskMessage | ControlRequest): true {
-    worker.port.postMessage(message);
-    worker.channel.ring();
-    return true;
-  }
-
-  #post(worker: Controlled, id: number, send: () => unknown, pending: Pending): void {
+  #post(worker: Controlled, id: number, message: TaskMessage | ControlRequest, pending: Pending): void {
     worker.pending.set(id, pending);
-    // Kept referenced while it owes an answer, so a process waiting for it stays up
-    // (a wait in Atomics.waitAsync does not keep it up).
-    if (worker.pending.size === 1) worker.port.ref();
-    send();
+    // Kept referenced while it owes an answer, so a process waiting for it stays up.
+    worker.port.ref();
+    worker.port.postMessage(message);
   }
 
   /** Asks every worker; each answer or error, by thread id. */
@@ -225,23 +206,14 @@ export class WorkerControls {
     this.stopWaiting(new ScriptletError('ERR_SCRIPTLET_CLOSED', 'the engine closed'));
   }
 
-  /** The pending request id, taken off its worker's list; undefined when it was answered already or forgotten. */
-  #settle(worker: Controlled, id: number): Pending | undefined {
+  #answer(worker: Controlled, reply: TaskAnswer | ControlReply): void {
+    const id = Array.isArray(reply) ? reply[0] : reply.id;
     const p = worker.pending.get(id);
-    if (!p) return undefined;
+    if (!p) return;
     worker.pending.delete(id);
     if (worker.pending.size === 0) worker.port.unref();
-    return p;
-  }
-
-  #answer(worker: Controlled, reply: TaskAnswer | ChannelAnswer | ControlReply): void {
-    const p = this.#settle(worker, Array.isArray(reply) ? reply[0] : reply.id);
-    if (!p) return;
-    if (Array.isArray(reply)) {
-      const result: SentBatchResult = { text: reply[1], keys: reply[2], values: reply[3] };
-      if (reply.length > 4) result.verdicts = (reply as ChannelAnswer)[4];
-      p.resolve(result);
-    } else if (reply.ok) p.resolve(reply.value);
+    if (Array.isArray(reply)) p.resolve({ text: reply[1], keys: reply[2], values: reply[3] } satisfies SentBatchResult);
+    else if (reply.ok) p.resolve(reply.value);
     else p.reject(errorFromData(reply.error));
   }
 }

@@ -3,8 +3,6 @@
 // in force, the sweep of idle spare Lua threads, and the answers to the
 // engine's control requests.
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { openPolicy, type Policy } from '../engine/policy.js';
 import { PHASES } from '../engine/phases.js';
@@ -58,7 +56,6 @@ export const TEST_EXIT_ID = '__scriptlet_test_exit_worker__';
 
 export class WorkerHost {
   readonly #threadId: number;
-  readonly #osThreadId = osThreadId();
   readonly #specs = new Map<number, PolicySpec>();
   readonly #policies = new Map<number, Policy>();
   readonly #waiters = new Waiters();
@@ -69,8 +66,6 @@ export class WorkerHost {
   #sweeps = 0;
   #reaped = 0;
   #busyNs = 0n;
-  /** Tasks begun and not yet answered (waiting for their policy, or on Node). */
-  #running = 0;
   readonly #testHooks = process.env.SCRIPTLET_POOL_TEST_HOOKS === '1';
   /** Adds this worker's figures to the engine's shared metrics block (src/metrics). */
   readonly #recorder: WorkerRecorder | null;
@@ -88,20 +83,6 @@ export class WorkerHost {
    * every call. The result's edited messages are to be moved, not copied.
    */
   async runTask(task: BatchTask): Promise<{ result: BatchResult; transferList: ArrayBuffer[] }> {
-    this.#running++;
-    try {
-      return await this.#runTask(task);
-    } finally {
-      this.#running--;
-    }
-  }
-
-  /** Whether no task is running: the worker's event loop has nothing of ours to do. */
-  get idle(): boolean {
-    return this.#running === 0;
-  }
-
-  async #runTask(task: BatchTask): Promise<{ result: BatchResult; transferList: ArrayBuffer[] }> {
     const { ints } = task;
     const id = ints[TASK_POLICY]!;
     const version = ints[TASK_SETTINGS]!;
@@ -176,7 +157,6 @@ export class WorkerHost {
   stats(): WorkerStats {
     return {
       threadId: this.#threadId,
-      osThreadId: this.#osThreadId,
       tasks: this.#tasks,
       calls: this.#calls,
       busyMs: Number(this.#busyNs) / 1e6,
@@ -240,13 +220,4 @@ function movableMessages(result: BatchResult): ArrayBuffer[] {
     if (memory instanceof ArrayBuffer && message!.byteOffset === 0 && message!.byteLength === memory.byteLength && !out.includes(memory)) out.push(memory);
   }
   return out;
-}
-
-/** This thread's id in the OS (Linux: /proc/thread-self), for the benchmarks' per-thread CPU; -1 where there is none. */
-function osThreadId(): number {
-  try {
-    return Number(path.basename(fs.readlinkSync('/proc/thread-self')));
-  } catch {
-    return -1;
-  }
 }

@@ -5,7 +5,6 @@
 import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { BatchTask, ControlHello, ControlRequest, TaskMessage, WorkerSetup } from './protocol.js';
-import { ChannelServer } from './channel-server.js';
 import { WorkerHost } from './worker-host.js';
 
 // Test hook (test/pool/lifecycle.test.ts): a worker that fails as it starts.
@@ -13,8 +12,7 @@ if (process.env.SCRIPTLET_POOL_TEST_HOOKS === '1' && process.env.SCRIPTLET_POOL_
   throw new Error('this worker does not start (SCRIPTLET_POOL_TEST_NO_START)');
 }
 
-const setup = workerData as WorkerSetup;
-const host = new WorkerHost(setup, threadId);
+const host = new WorkerHost(workerData as WorkerSetup, threadId);
 
 const control = new MessageChannel();
 control.port1.on('message', (request: TaskMessage | ControlRequest) => {
@@ -23,8 +21,7 @@ control.port1.on('message', (request: TaskMessage | ControlRequest) => {
 });
 // The port must not keep a thread alive that piscina wants to end.
 control.port1.unref();
-const channel = new ChannelServer(setup.slots, (task) => host.runTask(task), () => host.idle, control.port1);
-const hello: ControlHello = { scriptletControl: control.port2, threadId, channel: channel.memory.sab };
+const hello: ControlHello = { scriptletControl: control.port2, threadId };
 parentPort!.postMessage(hello, [control.port2]);
 
 /**
@@ -36,4 +33,3 @@ export default async function runBatchTask(task: BatchTask): Promise<unknown> {
   const { result, transferList } = await host.runTask(task);
   return move({ [transferableSymbol]: transferList, [valueSymbol]: result } as Parameters<typeof move>[0]);
 }
-
