@@ -205,6 +205,9 @@ function unrunVerdict(phase: Phase, input: CallInput, why: string): PoolVerdict 
     context: { conn: input.context?.conn ?? {}, mess: input.context?.mess ?? {} },
     errors: [],
     logs: [{ module: 'scriptlet', text: `phase ${phase} not run: ${why}` }],
+    injected: [],
+    esmtpCapabilities: [],
+    tarpit: 0,
     callouts: 0,
     version: '',
   };

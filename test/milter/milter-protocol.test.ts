@@ -166,6 +166,9 @@ const NO_VERDICT: PoolVerdict = {
   context: { conn: {}, mess: {} },
   errors: [],
   logs: [],
+  injected: [],
+  esmtpCapabilities: [],
+  tarpit: 0,
   callouts: 0,
   version: '',
 };
