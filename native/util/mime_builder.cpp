@@ -81,6 +81,11 @@ void appendPiece(const MimePiece& p, std::string& out) {
   } else if (!p.attachment && isSevenBitText(p.body, p.len)) {
     out += "Content-Transfer-Encoding: 7bit\r\n\r\n";
     appendCrlfText(p.body, p.len, out);
+  } else if (!p.attachment) {  // text: encoded in its canonical form, CRLF line ends
+    out += "Content-Transfer-Encoding: base64\r\n\r\n";
+    std::string canonical;
+    appendCrlfText(p.body, p.len, canonical);
+    appendBase64Lines(canonical.data(), canonical.size() - (p.len > 0 && (p.body[p.len - 1] == '\n') ? 0 : 2), out);
   } else {
     out += "Content-Transfer-Encoding: base64\r\n\r\n";
     appendBase64Lines(p.body, p.len, out);
