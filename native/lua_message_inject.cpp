@@ -76,13 +76,19 @@ struct Collected {
   std::vector<MimePiece> parts, attachments;
 };
 
-// Walks msg:build's three tables (at 2, 3, 4). With out null it checks
-// them, raising on the first fault, and returns the bytes they hold; with
-// out it fills it and raises nothing (so it runs on checked tables only).
-size_t walkBuild(lua_State* L, Collected* out) {
+// The first fault walkBuild found: the argument and why (a literal).
+struct BuildFault {
+  int arg = 0;
+  const char* why = nullptr;
+};
+
+// Walks msg:build's three tables (at 2, 3, 4): returns the bytes they hold
+// and notes the first fault; with out, also fills it. It raises nothing,
+// so the caller raises once its C++ objects are gone.
+size_t walkBuild(lua_State* L, Collected* out, BuildFault* fault) {
   size_t bytes = 0;
   auto fail = [&](int arg, const char* what) {
-    if (!out) luaL_argerror(L, arg, what);
+    if (!fault->why) *fault = BuildFault{arg, what};
   };
   // Headers: "Name: value" strings or {name, value} pairs in order, then
   // name = value (or a list of values) fields, by name.
@@ -207,7 +213,10 @@ int ecMessageBuild(lua_State* L) {
   if (!isEcMessage(L, 1)) luaL_typerror(L, 1, "ec_message (from msys.core.ec_message_new())");
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 4);
-  if (walkBuild(L, nullptr) > kMaxBuiltMessageBytes) luaL_error(L, "msg:build: more than 32 MiB of content");
+  BuildFault fault;
+  size_t bytes = walkBuild(L, nullptr, &fault);
+  if (fault.why) luaL_argerror(L, fault.arg, fault.why);
+  if (bytes > kMaxBuiltMessageBytes) luaL_error(L, "msg:build: more than 32 MiB of content");
   lua_getfenv(L, 1);
   lua_rawgeti(L, -1, 2);
   double now = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : static_cast<double>(std::time(nullptr));
@@ -215,7 +224,7 @@ int ecMessageBuild(lua_State* L) {
   {
     Collected c;
     std::string text;
-    walkBuild(L, &c);
+    walkBuild(L, &c, &fault);
     buildMimeMessage(c.headers, c.parts, c.attachments, now, text);
     lua_pushlstring(L, text.data(), text.size());
   }
