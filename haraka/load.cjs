@@ -98,6 +98,18 @@ function plugin(target, replies) {
     answer(this, next, (p) => p.ehlo(connection, helo));
   };
 
+  // The EHLO reply lines with the policy's capability changes; never refuses.
+  target.hook_capabilities = function (next, connection) {
+    if (!this.policy) return next();
+    this.policy.then((p) => p.capabilities(connection)).then(
+      () => next(),
+      (err) => {
+        this.logerror(`scriptlet: ${err.message}`);
+        next();
+      },
+    );
+  };
+
   target.hook_mail = function (next, connection, params) {
     answer(this, next, (p) => p.mailfrom(connection, address(params)));
   };

@@ -43,6 +43,7 @@ void CallContext::reset() {
   message.reset(nullptr, 0);
   factsLoader = nullptr;
   messageId.clear();
+  connId.clear();
   mailfrom.clear();
   rcptto.clear();
   currentRcpt = -1;

@@ -70,6 +70,7 @@ struct CallContext {
   // use (see ensureFacts): most policies look at few of them, or none.
   std::function<void(CallContext&)> factsLoader;
   std::string messageId;
+  std::string connId;  // msg.conn_id: the host's id of the connection
   std::string mailfrom;
   std::vector<std::string> rcptto;
   int currentRcpt = -1;  // the recipient this call is about, or -1

@@ -2,7 +2,7 @@
 // method of theirs starts with.
 #include <cstring>
 
-#include "lua_api.hpp"
+#include "lua_api_extras.hpp"
 
 namespace scriptlet {
 
@@ -52,23 +52,38 @@ CallContext* liveCall(lua_State* L, uintptr_t kind, uint64_t serial) {
 }
 
 // [-0, +1] __index of every handle: upvalues (running, msg methods, vctx
-// methods). A method is looked up without checking that the call is live
-// (the method checks); a field of a call that ended raises.
+// methods, accept methods). A method is looked up without checking that
+// the call is live (the method checks); a field of a call that ended raises.
 int handleIndex(lua_State* L) {
   uint64_t serial;
   uintptr_t kind = kindAt(L, 1, &serial);
-  if (kind == static_cast<uintptr_t>(HandleKind::Message) || kind == static_cast<uintptr_t>(HandleKind::Vctx)) {
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(kind == static_cast<uintptr_t>(HandleKind::Message) ? 2 : 3));
-    if (!lua_isnil(L, -1) || kind == static_cast<uintptr_t>(HandleKind::Vctx)) return 1;
-    lua_pop(L, 1);
-    size_t len;
-    const char* key = lua_tolstring(L, 2, &len);
-    if (!key || len != 2 || std::memcmp(key, "id", 2) != 0) return 0;
-    return pushMessageField(L, liveCall(L, kind, serial));
-  }
+  if (kind == 0) return 0;
+  int methods = kind == static_cast<uintptr_t>(HandleKind::Message) ? 2 : kind == static_cast<uintptr_t>(HandleKind::Vctx) ? 3 : 4;
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(methods));
+  if (!lua_isnil(L, -1) || kind == static_cast<uintptr_t>(HandleKind::Vctx)) return 1;
+  lua_pop(L, 1);
   if (kind == static_cast<uintptr_t>(HandleKind::Accept)) return pushAcceptField(L, liveCall(L, kind, serial));
+  size_t len;
+  const char* key = lua_tolstring(L, 2, &len);
+  if (!key) return 0;
+  if (len == 2 && std::memcmp(key, "id", 2) == 0) return pushMessageField(L, liveCall(L, kind, serial));
+  if ((len == 7 && std::memcmp(key, "conn_id", 7) == 0) || (len == 8 && std::memcmp(key, "batch_id", 8) == 0))
+    return pushMessageIdField(L, liveCall(L, kind, serial), key, len);
   return 0;
+}
+
+// [-0, +0] __newindex of every handle: only vctx.disconnect can be set
+// (Momentum scripts write vctx.disconnect = 1); upvalue: running.
+int handleNewIndex(lua_State* L) {
+  uint64_t serial;
+  uintptr_t kind = kindAt(L, 1, &serial);
+  if (kind == static_cast<uintptr_t>(HandleKind::Vctx)) {
+    setVctxField(L, liveCall(L, kind, serial));
+    return 0;
+  }
+  return luaL_error(L, "cannot set field '%s' of %s", lua_isstring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2),
+                    kind == 0 ? "a light userdata" : shortName(kind));
 }
 
 // [-0, +1] __tostring: "msg: <id>" (or "(ended)"); vctx and accept as
@@ -112,8 +127,12 @@ void installHandles(lua_State* L, RunningCall runningCall) {
   lua_pushlightuserdata(L, const_cast<CallContext**>(runningCall));
   pushMessageMethods(L, runningCall);
   pushVctxMethods(L, runningCall);
-  lua_pushcclosure(L, handleIndex, 3);
+  pushAcceptMethods(L, runningCall);
+  lua_pushcclosure(L, handleIndex, 4);
   lua_setfield(L, -2, "__index");
+  lua_pushlightuserdata(L, const_cast<CallContext**>(runningCall));
+  lua_pushcclosure(L, handleNewIndex, 1);
+  lua_setfield(L, -2, "__newindex");
   lua_pushlightuserdata(L, const_cast<CallContext**>(runningCall));
   lua_pushcclosure(L, handleToString, 1);
   lua_setfield(L, -2, "__tostring");

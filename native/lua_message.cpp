@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "lua_api.hpp"
+#include "lua_api_extras.hpp"
 #include "util/address_list.hpp"
 #include "util/rfc2047.hpp"
 
@@ -132,7 +132,12 @@ int msgRcptto(lua_State* L) {
   return 0;
 }
 
-int msgContextGet(lua_State* L) { return pushContextValue(L, self(L), 2); }
+// msg:context_get(type, key) -> value, "" when absent (Momentum's rule).
+int msgContextGet(lua_State* L) {
+  pushContextValue(L, self(L), 2);
+  if (lua_isnil(L, -1)) lua_pushliteral(L, "");
+  return 1;
+}
 
 int msgContextSet(lua_State* L) {
   setContextValue(L, self(L), 2);
@@ -143,7 +148,7 @@ int msgContextExists(lua_State* L) {
   const char* key;
   size_t len;
   ContextMap* ctx = checkContextKey(L, self(L), 2, &key, &len);
-  lua_pushboolean(L, ctx->get(key, len) != nullptr);
+  lua_pushinteger(L, ctx->get(key, len) != nullptr ? 1 : 0);  // 1 or 0, as on Momentum
   return 1;
 }
 
@@ -151,7 +156,7 @@ int msgContextDelete(lua_State* L) {
   const char* key;
   size_t len;
   ContextMap* ctx = checkContextKey(L, self(L), 2, &key, &len);
-  lua_pushboolean(L, ctx->erase(key, len));
+  lua_pushinteger(L, ctx->erase(key, len) ? 1 : 0);
   return 1;
 }
 
@@ -232,22 +237,28 @@ int msgCode(lua_State* L) {
   return 2;
 }
 
-// msg:discard([text]): accept the message but deliver it nowhere; the reply
-// is 250 (with text, if given) unless the policy set another.
+// msg:discard([reason]): the client is told the message was accepted (250,
+// unless the policy set another reply), it is delivered nowhere, and the
+// script goes on. The reason is logged (a verdict log line): it must start
+// with an SMTP code, else Momentum's internal reason replaces it.
 int msgDiscard(lua_State* L) {
   CallContext* call = self(L);
+  size_t len = 0;
+  const char* reason = luaL_optlstring(L, 2, "550 5.7.0 discarded by policy", &len);
+  bool coded = len >= 4 && reason[0] >= '2' && reason[0] <= '5' && reason[1] >= '0' && reason[1] <= '9' &&
+               reason[2] >= '0' && reason[2] <= '9' && (reason[3] == ' ' || reason[3] == '-');
+  if (!coded || std::memchr(reason, '\r', len) || std::memchr(reason, '\n', len)) {
+    reason = "550 5.7.1 [internal] discarded by policy";
+    len = std::strlen(reason);
+  }
   Disposition& d = call->verdict.disposition;
   d.discard = true;
-  if (!d.set) {  // the client is told the message was accepted
+  if (!d.set) {
     d.set = true;
     d.code = 250;
     d.text = "2.0.0 OK";
   }
-  if (!lua_isnoneornil(L, 2)) {
-    size_t len;
-    const char* text = luaL_checklstring(L, 2, &len);
-    d.text.assign(text, len);
-  }
+  call->verdict.logs.push_back(LogLine{"msg:discard", std::string(reason, len)});
   return 0;
 }
 
@@ -265,6 +276,15 @@ const luaL_Reg kMethods[] = {
     {"address_header", msgAddressHeader},
     {"code", msgCode},
     {"discard", msgDiscard},
+    {"context_exists_and_get", msgContextExistsAndGet},
+    {"get_envelope2", msgGetEnvelope2},
+    {"listener_addr", msgListenerAddr},
+    {"reception_peer", msgReceptionPeer},
+    {"get_code", msgGetCode},
+    {"set_code", msgSetCode},
+    {"inject", msgInject},
+    {"build", msgBuild},
+    {"forward", msgForward},
     {nullptr, nullptr},
 };
 

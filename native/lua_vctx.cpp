@@ -2,7 +2,7 @@
 // accept, the facts of the connection (accept.remote_addr and friends).
 #include <cstring>
 
-#include "lua_api.hpp"
+#include "lua_api_extras.hpp"
 
 namespace scriptlet {
 
@@ -43,6 +43,11 @@ const luaL_Reg kVctxMethods[] = {
     {"set", vctxSet},
     {"set_code", vctxSetCode},
     {"disconnect", vctxDisconnect},
+    {"recipient_list", vctxRecipientList},
+    {"add_recipient", vctxAddRecipient},
+    {"remove_recipient", vctxRemoveRecipient},
+    {"tarpit", vctxTarpit},
+    {"exists", vctxExists},
     {nullptr, nullptr},
 };
 

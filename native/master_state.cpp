@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "lua_api.hpp"
+#include "lua_api_extras.hpp"
 #include "util/lua_errors.hpp"
 
 namespace scriptlet {
@@ -64,6 +65,7 @@ MasterState::MasterState(const MasterOptions& options)
   lua_pop(L_, 1);
   installMsys(L_, this);
   installHandles(L_, &activeCall_);
+  installMessageExtras(L_, &activeCall_);
   installLoaders(L_, this);
   for (int p = 0; p < static_cast<int>(Phase::Count); p++) {
     lua_pushstring(L_, calloutName(static_cast<Phase>(p)));

@@ -39,6 +39,22 @@ struct LogLine {
   std::string text;
 };
 
+// A message the host must send besides the one in transit: msg:inject
+// (this message, or one made by msys.core.ec_message_new and msg:build) or
+// msg:forward (a new message carrying this one as an attachment).
+struct InjectedMessage {
+  std::string mailfrom;
+  std::vector<std::string> rcptto;
+  std::string message;  // RFC 5322 bytes, CRLF line ends
+  bool forward = false;
+};
+
+// ac:esmtp_capability_add / _remove, in the order the script made them.
+struct CapabilityEdit {
+  bool add = true;
+  std::string capability;  // "XFOO" or "XFOO param" (add); the keyword (remove)
+};
+
 struct Verdict {
   Disposition disposition;
   bool done = false;       // a callout returned VALIDATE_DONE
@@ -49,6 +65,11 @@ struct Verdict {
   std::vector<ScriptError> errors;
   std::vector<LogLine> logs;
   int calloutsRun = 0;
+  // Host actions (lua_vctx_recipients.cpp, lua_accept.cpp, lua_message_inject.cpp):
+  // empty unless a script asked for them, so they cost nothing otherwise.
+  std::vector<InjectedMessage> injected;
+  std::vector<CapabilityEdit> capabilityEdits;
+  double tarpitSeconds = 0;  // vctx:tarpit: delay the reply to this command
 
   // Back to empty, keeping the allocated capacity for the next call.
   void clear() {
@@ -60,6 +81,9 @@ struct Verdict {
     errors.clear();
     logs.clear();
     calloutsRun = 0;
+    injected.clear();
+    capabilityEdits.clear();
+    tarpitSeconds = 0;
   }
 };
 

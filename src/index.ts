@@ -4,7 +4,7 @@ export { openPolicy, Policy, scriptsVersion } from './engine/policy.js';
 export type { PolicyOptions, PolicyStats, ScriptSpec } from './engine/policy.js';
 export type { PolicyTuning } from './engine/options.js';
 export { Verdict } from './engine/verdict.js';
-export type { CallInput, Context, Disposition, HeaderEdit, LogLine } from './engine/verdict.js';
+export type { CallInput, CapabilityEdit, Context, Disposition, HeaderEdit, InjectedMessage, LogLine } from './engine/verdict.js';
 export { PHASES } from './engine/phases.js';
 export type { Phase } from './engine/phases.js';
 export { ScriptletError, UsageError, ScriptError, LoadError } from './engine/errors.js';

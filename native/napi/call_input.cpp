@@ -17,6 +17,7 @@ int readPort(HostInput& h, napi_value key) {
 void loadFacts(HostInput& h, CallContext& call) {
   const JsKeys& k = h.keys;
   readString(h, k.id(), call.messageId);
+  readString(h, k.connId(), call.connId);
   readString(h, k.mailfrom(), call.mailfrom);
   readString(h, k.helo(), call.helo);
   readString(h, k.remoteAddr(), call.remoteAddr);

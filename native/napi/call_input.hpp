@@ -26,7 +26,7 @@ constexpr int32_t kInputHasConn = 1;
 constexpr int32_t kInputHasMess = 2;
 
 // Borrows message (a Buffer, or undefined before DATA) and arranges for the
-// envelope and session facts (id, mailfrom, rcptto, rcpt, helo, remoteAddr,
+// envelope and session facts (id, connId, mailfrom, rcptto, rcpt, helo, remoteAddr,
 // remotePort, localAddr, localPort) and the contexts (context.conn,
 // context.mess) to be read only if the script asks for them.
 void readCallInput(HostInput& host, Napi::Value message, CallContext* call);

@@ -102,6 +102,7 @@ void PackedBatch::walk(uint32_t i, CallContext* facts, ContextMap::Entries* conn
   port(kPackedLocalPort, facts ? &facts->localPort : nullptr);
   context(kPackedConn, conn);
   context(kPackedMess, mess);
+  string(kPackedConnId, facts ? &facts->connId : nullptr);
 
   if (!facts || !hasRcpt) return;
   // The recipient this call is about, as call_input.cpp sets it.

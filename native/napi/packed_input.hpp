@@ -41,6 +41,7 @@ enum PackedField : int32_t {
   kPackedLocalPort = 256,
   kPackedConn = 512,
   kPackedMess = 1024,
+  kPackedConnId = 2048,
 };
 
 class PackedBatch {

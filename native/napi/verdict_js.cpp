@@ -125,10 +125,44 @@ Napi::Array logsToJs(Napi::Env env, const JsKeys& k, const std::vector<LogLine>&
   return arr;
 }
 
+Napi::Array stringsToJs(Napi::Env env, const std::vector<std::string>& list) {
+  Napi::Array arr = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); i++) arr.Set(static_cast<uint32_t>(i), str(env, list[i]));
+  return arr;
+}
+
+// msg:inject / msg:forward: [{ mailfrom, rcptto, message (Buffer), forward? }]
+Napi::Array injectedToJs(Napi::Env env, const JsKeys& k, const std::vector<InjectedMessage>& list) {
+  Napi::Array arr = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); i++) {
+    const InjectedMessage& m = list[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set(k.mailfrom(), str(env, m.mailfrom));
+    o.Set(k.rcptto(), stringsToJs(env, m.rcptto));
+    o.Set(k.message(), Napi::Buffer<char>::Copy(env, m.message.data(), m.message.size()));
+    if (m.forward) o.Set(k.forward(), Napi::Boolean::New(env, true));
+    arr.Set(static_cast<uint32_t>(i), o);
+  }
+  return arr;
+}
+
+// ac:esmtp_capability_add/remove: [{ op: 'add' | 'remove', capability }]
+Napi::Array capabilitiesToJs(Napi::Env env, const JsKeys& k, const std::vector<CapabilityEdit>& list) {
+  Napi::Array arr = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set(k.op(), list[i].add ? "add" : "remove");
+    o.Set(k.capability(), str(env, list[i].capability));
+    arr.Set(static_cast<uint32_t>(i), o);
+  }
+  return arr;
+}
+
 // The rare parts of a verdict, or undefined when there are none.
 Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
   Verdict& v = call->verdict;
-  if (v.headerEdits.empty() && !v.mailfromChanged && !v.rcpttoChanged && v.errors.empty() && v.logs.empty())
+  if (v.headerEdits.empty() && !v.mailfromChanged && !v.rcpttoChanged && v.errors.empty() && v.logs.empty() &&
+      v.injected.empty() && v.capabilityEdits.empty() && v.tarpitSeconds <= 0)
     return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   if (!v.headerEdits.empty()) {
@@ -139,11 +173,10 @@ Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
     }
   }
   if (v.mailfromChanged) out.Set(k.mailfrom(), str(env, call->mailfrom));
-  if (v.rcpttoChanged) {
-    Napi::Array list = Napi::Array::New(env, call->rcptto.size());
-    for (size_t i = 0; i < call->rcptto.size(); i++) list.Set(static_cast<uint32_t>(i), str(env, call->rcptto[i]));
-    out.Set(k.rcptto(), list);
-  }
+  if (v.rcpttoChanged) out.Set(k.rcptto(), stringsToJs(env, call->rcptto));
+  if (!v.injected.empty()) out.Set(k.injected(), injectedToJs(env, k, v.injected));
+  if (!v.capabilityEdits.empty()) out.Set(k.esmtpCapabilities(), capabilitiesToJs(env, k, v.capabilityEdits));
+  if (v.tarpitSeconds > 0) out.Set(k.tarpit(), Napi::Number::New(env, v.tarpitSeconds));
   if (!v.errors.empty()) out.Set(k.errors(), errorsToJs(env, k, v.errors));
   if (!v.logs.empty()) out.Set(k.logs(), logsToJs(env, k, v.logs));
   return out;

@@ -12,6 +12,8 @@ export interface CallInput {
   /** The raw RFC 5322 message; absent before DATA. Borrowed, not copied. */
   message?: Buffer;
   id?: string;
+  /** The host's id of the connection (msg.conn_id); msg.batch_id is the message id. */
+  connId?: string;
   mailfrom?: string;
   rcptto?: string[];
   /** The recipient this call is about (rcptto, each_rcpt, set_binding). */
@@ -43,6 +45,29 @@ export interface HeaderEdit {
   value: string;
 }
 
+/**
+ * A message the policy asks the host to send besides the one in transit:
+ * msg:inject (the message in transit, or one made with
+ * msys.core.ec_message_new() and msg:build) or msg:forward (a new message
+ * with the one in transit attached). The host sends it whatever becomes of
+ * the message in transit; `scriptlet serve` spools it.
+ */
+export interface InjectedMessage {
+  mailfrom: string;
+  rcptto: string[];
+  /** RFC 5322 bytes, CRLF line ends. */
+  message: Buffer;
+  /** Made by msg:forward (else msg:inject). */
+  forward?: true;
+}
+
+/** ac:esmtp_capability_add / _remove: one change to the EHLO reply, applied in order. */
+export interface CapabilityEdit {
+  op: 'add' | 'remove';
+  /** The line to add ("XFOO" or "XFOO params"), or the keyword whose line goes (matched ignoring case). */
+  capability: string;
+}
+
 export interface LogLine {
   module: string;
   text: string;
@@ -66,6 +91,12 @@ export class Verdict {
   readonly context: { conn: Context; mess: Context };
   readonly errors: readonly ScriptError[];
   readonly logs: readonly LogLine[];
+  /** Messages to send besides this one (msg:inject, msg:forward), in the order asked. */
+  readonly injected: readonly InjectedMessage[];
+  /** Changes to the EHLO reply (ac:esmtp_capability_add/remove, connect and ehlo only). */
+  readonly esmtpCapabilities: readonly CapabilityEdit[];
+  /** vctx:tarpit: seconds the host waits before its reply to this command; 0 for none. */
+  readonly tarpit: number;
   /** How many callouts ran. */
   readonly callouts: number;
   /** The hash of the scripts this call ran under. */
@@ -109,6 +140,9 @@ export class Verdict {
     this.context = { conn: conn ?? given.context?.conn ?? {}, mess: mess ?? given.context?.mess ?? {} };
     this.errors = rest.errors ? rest.errors.map((e) => new ScriptError(e)) : NONE;
     this.logs = rest.logs ?? NONE;
+    this.injected = rest.injected ?? NONE;
+    this.esmtpCapabilities = rest.esmtpCapabilities ?? NONE;
+    this.tarpit = rest.tarpit ?? 0;
     this.callouts = ints[b + 2]!;
     this.version = version;
   }

@@ -7,15 +7,24 @@
 //   hook_helo/ehlo  ehlo (at the HELO/EHLO command itself)
 //   hook_mail       mailfrom (the transaction's uuid is msg.id)
 //   hook_rcpt       rcptto
+//   hook_capabilities  the EHLO keyword lines, with the changes of
+//                   ac:esmtp_capability_add/remove (connect and ehlo)
 //   hook_data_post  data, data_spool, then data_spool_each_rcpt and
-//                   set_binding per recipient; the header edits are applied
+//                   set_binding per recipient; the header edits, the
+//                   recipient list and msg:discard (transaction.notes.discard,
+//                   which Haraka's queue/discard plugin honours) are applied
 //                   to Haraka's transaction
+//
+// vctx:tarpit delays the hook's answer (PolicySession). Messages from
+// msg:inject and msg:forward are logged as not sent: the plugin has no
+// handle on Haraka's outbound queue.
 //
 // A hook answers null (go on: next()) or the Rejection to map to DENY,
 // DENYSOFT, DENYDISCONNECT or DENYSOFTDISCONNECT.
 
 import { loadScriptletConfig } from '../config/scriptlet-config.js';
 import type { HeaderEdit } from '../engine/verdict.js';
+import { applyCapabilityEdits } from '../server/ehlo-reply.js';
 import { engineFromConfig, type Engine } from '../pool/index.js';
 import { PolicySession, scriptErrorLine, type PhaseOutcome, type Rejection } from '../server/policy-session.js';
 
@@ -25,6 +34,13 @@ export interface HarakaConnection {
   remote: { ip: string; port?: number };
   local: { ip?: string; port?: number };
   transaction?: HarakaTransaction | null;
+  /** The EHLO reply lines (greeting first), during hook_capabilities. */
+  capabilities?: string[] | null;
+}
+
+/** Haraka's Address (address-rfc2821): the bare address is a method in older Haraka, a property in newer. */
+export interface HarakaAddress {
+  address: string | (() => string);
 }
 
 export interface HarakaTransaction {
@@ -33,6 +49,8 @@ export interface HarakaTransaction {
   add_header(name: string, value: string): void;
   add_leading_header(name: string, value: string): void;
   remove_header(name: string): void;
+  rcpt_to?: HarakaAddress[];
+  notes?: Record<string, unknown>;
 }
 
 export class HarakaPolicy {
@@ -80,7 +98,18 @@ export class HarakaPolicy {
     const outcome = await this.#session(c).message(raw);
     if (outcome.rejected) return outcome.rejected;
     applyHeaderEdits(t, outcome.headerEdits);
+    applyRecipients(t, outcome.rcptto);
+    if (outcome.discard && t.notes) t.notes.discard = true;
     return null;
+  }
+
+  /** hook_capabilities: the policy's changes to the EHLO keyword lines, in place. */
+  capabilities(c: HarakaConnection): void {
+    const lines = c.capabilities;
+    const session = this.#sessions.get(c);
+    if (!lines || lines.length === 0 || !session || session.esmtpCapabilities.length === 0) return;
+    const changed = applyCapabilityEdits(lines.slice(1), session.esmtpCapabilities);
+    lines.splice(1, lines.length - 1, ...changed);
   }
 
   close(): Promise<void> {
@@ -100,6 +129,21 @@ export class HarakaPolicy {
 
 function rejection(outcome: PhaseOutcome): Rejection | null {
   return outcome.rejected;
+}
+
+function bare(a: HarakaAddress): string {
+  return typeof a.address === 'function' ? a.address() : a.address;
+}
+
+/** The recipient list the policy left, on Haraka's transaction: kept Address objects stay, new ones are made by their class. */
+export function applyRecipients(t: HarakaTransaction, rcptto: readonly string[]): void {
+  const current = t.rcpt_to;
+  if (!current || current.length === 0) return;
+  const same = current.length === rcptto.length && current.every((a, i) => bare(a) === rcptto[i]);
+  if (same) return;
+  const AddressClass = current[0]!.constructor as new (text: string) => HarakaAddress;
+  const kept = new Map(current.map((a) => [bare(a), a]));
+  t.rcpt_to = rcptto.map((r) => kept.get(r) ?? new AddressClass(`<${r}>`));
 }
 
 /** The policy's header edits, in order, on Haraka's transaction. */

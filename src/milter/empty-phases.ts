@@ -54,6 +54,9 @@ function noCallout(phase: Phase, input: CallInput, version: string): PoolVerdict
     context: { conn: input.context?.conn ?? {}, mess: input.context?.mess ?? {} },
     errors: NONE,
     logs: NONE,
+    injected: NONE,
+    esmtpCapabilities: NONE,
+    tarpit: 0,
     callouts: 0,
     version,
   };

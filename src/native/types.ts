@@ -32,6 +32,9 @@ export interface NativeVerdictRest {
   rcptto?: string[];
   errors?: { module: string; callout: string; message: string; location: string; traceback: string; kind?: LimitKind }[];
   logs?: { module: string; text: string }[];
+  injected?: { mailfrom: string; rcptto: string[]; message: Buffer; forward?: true }[];
+  esmtpCapabilities?: { op: 'add' | 'remove'; capability: string }[];
+  tarpit?: number;
 }
 
 /** [batch text, values, context keys numbered in this crossing]. */

@@ -37,6 +37,9 @@ export function tempfailVerdict(phase: Phase, given: Given, version: string): Po
     context: { conn: given.context?.conn ?? {}, mess: given.context?.mess ?? {} },
     errors: NONE,
     logs: NONE,
+    injected: NONE,
+    esmtpCapabilities: NONE,
+    tarpit: 0,
     callouts: 0,
     version,
   };

@@ -46,6 +46,7 @@ const LOCAL_ADDR = 128;
 const LOCAL_PORT = 256;
 const CONN = 512;
 const MESS = 1024;
+const CONN_ID = 2048;
 
 /** What a batch's verdicts need of its inputs: the parts a call may leave as they were. */
 export interface Givens {
@@ -115,7 +116,7 @@ export class InputWriter implements Givens {
     this.#layout.push5(maskAt - TASK_HEADER, this.#textLength, 0, 0, -1);
     facts.push(0);
     let mask = 0;
-    const { id, mailfrom, rcptto, rcpt, helo, remoteAddr, remotePort, localAddr, localPort, context, message } = input;
+    const { id, connId, mailfrom, rcptto, rcpt, helo, remoteAddr, remotePort, localAddr, localPort, context, message } = input;
     // Spelled out field by field: a helper that puts a field and says
     // whether it was there (if (this.#string(rcpt)) mask |= RCPT) measured
     // 12-48 ns more a call, packing 64 calls with finish and release.
@@ -165,6 +166,10 @@ export class InputWriter implements Givens {
     if (typeof mess === 'object' && mess !== null) {
       mask |= MESS;
       this.#context(mess);
+    }
+    if (typeof connId === 'string') {
+      mask |= CONN_ID;
+      this.#put(connId);
     }
     facts.set(maskAt, mask);
     const n = this.count++;

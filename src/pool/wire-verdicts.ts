@@ -36,11 +36,16 @@ export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, phase:
   return out;
 }
 
-/** An edited message crosses as a Uint8Array (structured clone keeps no Buffer): a Buffer again, on the same memory. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** An edited message (and an injected one) crosses as a Uint8Array (structured clone keeps no Buffer): a Buffer again, on the same memory. */
 function restoreBuffers(values: unknown[]): void {
   for (let i = 1; i < values.length; i += 2) {
     const rest = values[i] as NativeVerdictRest | undefined;
     const bytes = rest?.message as Uint8Array | undefined;
     if (bytes && !Buffer.isBuffer(bytes)) rest!.message = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (const m of rest?.injected ?? []) if (!Buffer.isBuffer(m.message)) m.message = asBuffer(m.message);
   }
 }

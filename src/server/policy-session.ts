@@ -6,7 +6,7 @@
 // and the Haraka plugin, so both give the same verdicts.
 
 import type { Phase } from '../engine/phases.js';
-import type { CallInput, Context, HeaderEdit, LogLine } from '../engine/verdict.js';
+import type { CallInput, CapabilityEdit, Context, HeaderEdit, InjectedMessage, LogLine } from '../engine/verdict.js';
 import type { ScriptError } from '../engine/errors.js';
 import { TEMPFAIL_CODE, TEMPFAIL_TEXT, type PoolVerdict } from '../pool/pool-verdict.js';
 
@@ -58,7 +58,21 @@ export interface SessionHooks {
   /** Script errors and print() lines, tagged with the phase. */
   onErrors?: (phase: Phase, errors: readonly ScriptError[]) => void;
   onLogs?: (phase: Phase, logs: readonly LogLine[]) => void;
+  /**
+   * Sends what msg:inject and msg:forward made, before the reply to the
+   * command (scriptlet serve spools them). Without it, the session logs
+   * each one as not sent: a host that cannot send mail drops them.
+   */
+  onInjected?: (phase: Phase, messages: readonly InjectedMessage[]) => Promise<void>;
+  /** The longest vctx:tarpit honoured, in seconds (default MAX_TARPIT_SECONDS); longer ones are cut to it. */
+  maxTarpitSeconds?: number;
 }
+
+/**
+ * The longest a session waits for vctx:tarpit by default: under the 60 s
+ * of inactivity after which smtp-server (and many clients) give up.
+ */
+export const MAX_TARPIT_SECONDS = 30;
 
 export class PolicySession {
   readonly #run: RunPhase;
@@ -70,6 +84,9 @@ export class PolicySession {
   #mailfrom = '';
   #rcptto: string[] = [];
   #messageId = '';
+  /** ac:esmtp_capability_* of the connect phase (every EHLO), then of the last ehlo phase. */
+  #connectCapabilities: CapabilityEdit[] = [];
+  #ehloCapabilities: readonly CapabilityEdit[] = [];
 
   constructor(run: RunPhase, facts: SessionFacts, hooks: SessionHooks = {}) {
     this.#run = run;
@@ -88,6 +105,11 @@ export class PolicySession {
 
   get recipients(): readonly string[] {
     return this.#rcptto;
+  }
+
+  /** The changes the policy asked of the EHLO reply: connect's, then the last ehlo phase's. */
+  get esmtpCapabilities(): readonly CapabilityEdit[] {
+    return this.#ehloCapabilities.length === 0 ? this.#connectCapabilities : [...this.#connectCapabilities, ...this.#ehloCapabilities];
   }
 
   /** The connection and message contexts as the last call left them. */
@@ -119,10 +141,17 @@ export class PolicySession {
     return this.#phase('mailfrom', {});
   }
 
-  /** Runs rcptto for one recipient, who joins the envelope if accepted. */
+  /**
+   * Runs rcptto for one recipient, who joins the envelope if accepted; the
+   * list the policy left (vctx:add_recipient / remove_recipient) replaces
+   * the envelope's, so the recipient itself may be dropped or others added.
+   */
   async rcptto(address: string): Promise<PhaseOutcome> {
-    const outcome = await this.#phase('rcptto', { rcpt: address, rcptto: [...this.#rcptto, address] });
-    if (!outcome.rejected) this.#rcptto.push(address);
+    const v = await this.#call('rcptto', { mailfrom: this.#mailfrom, rcptto: [...this.#rcptto, address], rcpt: address });
+    const outcome = outcomeOf(v);
+    if (outcome.rejected) return outcome;
+    if (v.envelopeChanged.rcptto && v.rcptto !== undefined) this.#rcptto = [...v.rcptto];
+    else this.#rcptto.push(address);
     return outcome;
   }
 
@@ -133,10 +162,9 @@ export class PolicySession {
    */
   async message(raw: Buffer): Promise<MessageOutcome> {
     const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '' };
-    const steps: { phase: Phase; rcpt?: string }[] = [{ phase: 'data' }, { phase: 'data_spool' }];
-    for (const phase of ['data_spool_each_rcpt', 'set_binding'] as const) for (const rcpt of out.rcptto) steps.push({ phase, rcpt });
-    for (const step of steps) {
-      const v = await this.#call(step.phase, { message: out.message, mailfrom: out.mailfrom, rcptto: out.rcptto, ...(step.rcpt !== undefined ? { rcpt: step.rcpt } : {}) });
+    /** One phase's call; true when it refused the message. */
+    const step = async (phase: Phase, rcpt?: string): Promise<boolean> => {
+      const v = await this.#call(phase, { message: out.message, mailfrom: out.mailfrom, rcptto: out.rcptto, ...(rcpt !== undefined ? { rcpt } : {}) });
       out.version = v.version;
       out.headerEdits.push(...v.headerEdits);
       if (v.message) out.message = v.message;
@@ -145,11 +173,15 @@ export class PolicySession {
       const outcome = outcomeOf(v);
       if (outcome.rejected) {
         out.rejected = outcome.rejected;
-        return out;
+        return true;
       }
       if (v.disposition?.discard) out.discard = true;
       out.text = outcome.text ?? out.text;
-    }
+      return false;
+    };
+    for (const phase of ['data', 'data_spool'] as const) if (await step(phase)) return out;
+    // The per-recipient phases run for the list as the phases before them left it.
+    for (const phase of ['data_spool_each_rcpt', 'set_binding'] as const) for (const rcpt of [...out.rcptto]) if (await step(phase, rcpt)) return out;
     return out;
   }
 
@@ -161,7 +193,7 @@ export class PolicySession {
   async #call(phase: Phase, input: CallInput): Promise<PoolVerdict> {
     const f = this.#facts;
     const id = phase === 'connect' || phase === 'ehlo' ? f.id : this.#messageId;
-    const full: CallInput = { ...input, id, helo: this.#helo, remoteAddr: f.remoteAddr, remotePort: f.remotePort, localAddr: f.localAddr, localPort: f.localPort, context: { conn: this.#conn, mess: this.#mess } };
+    const full: CallInput = { ...input, id, connId: f.id, helo: this.#helo, remoteAddr: f.remoteAddr, remotePort: f.remotePort, localAddr: f.localAddr, localPort: f.localPort, context: { conn: this.#conn, mess: this.#mess } };
     let v: PoolVerdict;
     try {
       v = await this.#run(phase, full);
@@ -173,7 +205,18 @@ export class PolicySession {
     this.#mess = v.context.mess;
     if (v.errors.length > 0) this.#hooks.onErrors?.(phase, v.errors);
     if (v.logs.length > 0) this.#hooks.onLogs?.(phase, v.logs);
+    if (phase === 'connect') this.#connectCapabilities = [...v.esmtpCapabilities];
+    if (phase === 'ehlo') this.#ehloCapabilities = v.esmtpCapabilities;
+    if (v.injected.length > 0) await this.#inject(phase, v.injected);
+    if (v.tarpit > 0) await new Promise((r) => setTimeout(r, 1000 * Math.min(v.tarpit, this.#hooks.maxTarpitSeconds ?? MAX_TARPIT_SECONDS)));
     return v;
+  }
+
+  async #inject(phase: Phase, messages: readonly InjectedMessage[]): Promise<void> {
+    const send = this.#hooks.onInjected;
+    if (send) return send(phase, messages);
+    const lines = messages.map((m) => ({ module: 'scriptlet', text: `${m.forward ? 'msg:forward' : 'msg:inject'}: message to ${m.rcptto.join(', ')} not sent: this host cannot send new mail` }));
+    this.#hooks.onLogs?.(phase, lines);
   }
 }
 
@@ -205,6 +248,9 @@ function unrunVerdict(phase: Phase, input: CallInput, why: string): PoolVerdict 
     context: { conn: input.context?.conn ?? {}, mess: input.context?.mess ?? {} },
     errors: [],
     logs: [{ module: 'scriptlet', text: `phase ${phase} not run: ${why}` }],
+    injected: [],
+    esmtpCapabilities: [],
+    tarpit: 0,
     callouts: 0,
     version: '',
   };

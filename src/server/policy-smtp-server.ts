@@ -3,8 +3,10 @@
 //
 // Where each phase runs (smtp-server has no EHLO hook):
 //   connect       when the client connects, before the greeting
-//   ehlo          at the first MAIL FROM after each HELO/EHLO: a refusal is
-//                 the answer to that MAIL FROM
+//   ehlo          at EHLO, whose reply waits for it and shows the policy's
+//                 capability changes (ehlo-reply.ts); after HELO, at the
+//                 first MAIL FROM. Either way a refusal is the answer to
+//                 the first MAIL FROM after the greeting command
 //   mailfrom      MAIL FROM;  rcptto: each RCPT TO
 //   data, data_spool, data_spool_each_rcpt and set_binding (once per
 //                 recipient): in a row, once the message is read, before it
@@ -18,6 +20,10 @@
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { PolicySession, scriptErrorLine, type MessageOutcome, type Rejection, type RunPhase } from './policy-session.js';
 import { receivedHeader } from './received-header.js';
+import { interceptEhlo } from './ehlo-reply.js';
+import type { InjectedMessage } from '../engine/verdict.js';
+import type { Phase } from '../engine/phases.js';
+import type { PhaseOutcome } from './policy-session.js';
 import type { Spool } from './spool.js';
 
 export interface PolicyServerOptions {
@@ -39,12 +45,16 @@ export interface ServerCounters {
   tempfailed: number;
   discarded: number;
   spoolErrors: number;
+  /** Messages msg:inject and msg:forward made, spooled. */
+  injected?: number;
 }
 
 interface SessionState {
   policy: PolicySession;
   /** The HELO/EHLO name the ehlo phase accepted, if it did. */
   ehloAccepted: string | null;
+  /** The ehlo phase run at EHLO, whose refusal answers the next MAIL FROM. */
+  ehloRun?: { helo: string; outcome: PhaseOutcome };
   /** Policy calls or a spool write in progress on this connection. */
   busy: number;
 }
@@ -146,16 +156,26 @@ export class PolicySmtpServer {
 
   async #onConnect(session: SMTPServerSession): Promise<void> {
     if (this.#draining) throw smtpError(421, SHUTDOWN_TEXT);
-    const policy = new PolicySession(this.#o.run, { id: session.id, remoteAddr: session.remoteAddress, remotePort: session.remotePort, localAddr: session.localAddress, localPort: session.localPort }, {
+    const policy: PolicySession = new PolicySession(this.#o.run, { id: session.id, remoteAddr: session.remoteAddress, remotePort: session.remotePort, localAddr: session.localAddress, localPort: session.localPort }, {
       onErrors: (phase, errors) => {
         for (const e of errors) this.#o.log(`${session.id} ${phase}: ${scriptErrorLine(e)}`);
       },
       onLogs: (phase, logs) => {
         for (const l of logs) this.#o.log(`${session.id} ${phase}: [${l.module}] ${l.text}`);
       },
+      onInjected: (phase, messages): Promise<void> => this.#spoolInjected(session, policy, phase, messages),
     });
     const state: SessionState = { policy, ehloAccepted: null, busy: 0 };
     this.#sessions.set(session, state);
+    const connection = this.#connections().find((c) => c.session === session);
+    if (connection) {
+      interceptEhlo(connection, async (helo) => {
+        const outcome = await this.#busy(state, () => policy.ehlo(helo));
+        state.ehloRun = { helo, outcome };
+        state.ehloAccepted = null;
+        return policy.esmtpCapabilities;
+      });
+    }
     this.counters.connections++;
     this.counters.connectionsTotal++;
     const outcome = await this.#busy(state, () => policy.connect());
@@ -167,7 +187,9 @@ export class PolicySmtpServer {
     const state = this.#state(session);
     const helo = session.hostNameAppearsAs || '';
     if (state.ehloAccepted !== helo) {
-      const ehlo = await this.#busy(state, () => state.policy.ehlo(helo));
+      const run = state.ehloRun;
+      state.ehloRun = undefined;
+      const ehlo = run && run.helo === helo ? run.outcome : await this.#busy(state, () => state.policy.ehlo(helo));
       if (ehlo.rejected) throw this.#refuse(ehlo.rejected, session);
       state.ehloAccepted = helo;
     }
@@ -222,6 +244,26 @@ export class PolicySmtpServer {
       this.counters.spoolErrors++;
       this.#o.log(`${session.id}: could not spool message ${id}: ${(err as Error).message}`);
       throw smtpError(451, '4.3.0 Could not spool the message, try again later');
+    }
+  }
+
+  /**
+   * Spools what msg:inject / msg:forward made, each under its own id, before
+   * the reply to the command. A failure is logged and counted; it does not
+   * change the reply (the message in transit is not at fault).
+   */
+  async #spoolInjected(session: SMTPServerSession, policy: PolicySession, phase: Phase, messages: readonly InjectedMessage[]): Promise<void> {
+    for (const m of messages) {
+      const id = this.#o.spool.newId();
+      const by = policy.messageId || session.id;
+      try {
+        await this.#o.spool.store({ id, mailfrom: m.mailfrom, rcptto: m.rcptto, remoteAddr: session.remoteAddress, helo: policy.helo, receivedAt: new Date().toISOString(), version: '', injectedBy: by }, m.message);
+        this.counters.injected = (this.counters.injected ?? 0) + 1;
+        this.#o.log(`${session.id} ${phase}: ${m.forward ? 'msg:forward' : 'msg:inject'} spooled ${id} for ${m.rcptto.join(', ')}`);
+      } catch (err) {
+        this.counters.spoolErrors++;
+        this.#o.log(`${session.id} ${phase}: could not spool the message ${by} injected: ${(err as Error).message}`);
+      }
     }
   }
 

@@ -24,6 +24,8 @@ export interface SpoolEnvelope {
   receivedAt: string;
   /** The hash of the scripts the policy ran under. */
   version: string;
+  /** For a message msg:inject or msg:forward made: the id of the message (or connection) whose policy made it. */
+  injectedBy?: string;
 }
 
 export class Spool {

@@ -147,20 +147,21 @@ describe('msg contexts', () => {
         const v = p.run('data', { message: eml(['Subject: s']) });
         assert.deepEqual(v.errors, []);
         const [mine, other] = type === MESS ? [v.context.mess, v.context.conn] : [v.context.conn, v.context.mess];
-        assert.deepEqual(other, { log: 'false|nil|true|v1|v2|true|false|false' });
+        // Momentum's types: context_exists/delete give 1 or 0, context_get "" for a missing key.
+        assert.deepEqual(other, { log: '0||1|v1|v2|1|0|0' });
         assert.deepEqual(mine, { kept: 'yes' });
       });
     });
   }
 
   it(
-    'msg:context_get returns one nil for a missing key, like vctx:get',
+    'msg:context_get returns one empty string for a missing key (Momentum\'s rule; vctx:get gives nil)',
     (t) => {
-      const p = data(t, `vctx:set(${MESS}, "n", select("#", msg:context_get(${MESS}, "missing"))) vctx:set(${MESS}, "s", tostring(msg:context_get(${CONN}, "missing")))`);
+      const p = data(t, `vctx:set(${MESS}, "n", select("#", msg:context_get(${MESS}, "missing"))) vctx:set(${MESS}, "s", "[" .. msg:context_get(${CONN}, "missing") .. "]") vctx:set(${MESS}, "g", tostring(vctx:get(${CONN}, "missing")))`);
       twice(() => {
         const v = p.run('data', { message: eml(['Subject: s']) });
         assert.deepEqual(v.errors, []);
-        assert.deepEqual(v.context.mess, { n: '1', s: 'nil' });
+        assert.deepEqual(v.context.mess, { n: '1', s: '[]', g: 'nil' });
       });
     },
   );
@@ -389,16 +390,18 @@ describe('msg id, reply and lifetime', () => {
     });
   });
 
-  it('msg:discard() marks the message to be discarded, answering 250 unless a reply was set', (t) => {
+  it('msg:discard() marks the message to be discarded, answering 250 unless a reply was set, and logs its reason', (t) => {
     const p = data(t, 'msg:discard()');
     twice(() => {
       const v = p.run('data', { message: eml(['Subject: s']) });
       assert.deepEqual(v.disposition, { code: 250, text: '2.0.0 OK', phase: 'data', disconnect: false, discard: true });
+      assert.deepEqual(v.logs, [{ module: 'msg:discard', text: '550 5.7.0 discarded by policy' }]);
     });
     const q = data(t, 'vctx:set_code(250, "2.0.0 Ok") msg:discard("dropped")');
     twice(() => {
       const v = q.run('data', { message: eml(['Subject: s']) });
-      assert.deepEqual(v.disposition, { code: 250, text: 'dropped', phase: 'data', disconnect: false, discard: true });
+      assert.deepEqual(v.disposition, { code: 250, text: '2.0.0 Ok', phase: 'data', disconnect: false, discard: true });
+      assert.deepEqual(v.logs, [{ module: 'msg:discard', text: '550 5.7.1 [internal] discarded by policy' }]);
     });
   });
 

@@ -166,6 +166,9 @@ const NO_VERDICT: PoolVerdict = {
   context: { conn: {}, mess: {} },
   errors: [],
   logs: [],
+  injected: [],
+  esmtpCapabilities: [],
+  tarpit: 0,
   callouts: 0,
   version: '',
 };
@@ -188,6 +191,37 @@ end
 msys.registerModule`,
   );
   const MAIL = { headers: [['Subject', 'hi']] as [string, string][], body: 'Hello.\r\n' };
+
+  it('turns recipients added and removed by vctx at RCPT TO and DATA into SMFIR_ADDRCPT and SMFIR_DELRCPT, and logs injected messages as not sent', async (t) => {
+    const policy = `local core = require("msys.core")
+local mod = {}
+function mod:validate_rcptto(msg, str, accept, vctx)
+  if str == "team@example.net" then vctx:remove_recipient(str) vctx:add_recipient("alice@example.net") end
+  return core.VALIDATE_CONT
+end
+function mod:validate_data(msg, accept, vctx)
+  vctx:add_recipient("archive@example.net")
+  vctx:remove_recipient("carol@example.net")
+  msg:inject("", "ops@example.net")
+  return core.VALIDATE_CONT
+end
+msys.registerModule("policy", mod)`;
+    const m = await startMilter(t, milterDir(t, policy));
+    const c = await MtaClient.connect(m.port);
+    await c.negotiate();
+    c.connectEvent();
+    await c.reply();
+    const r = await c.message({ from: 'x@example.org', to: ['team@example.net', 'carol@example.net'], headers: [['Subject', 'hi']], body: 'Hello.\r\n' });
+    assert.deepEqual(r.eom.map(fields), [
+      ['-', '<team@example.net>'],
+      ['-', '<carol@example.net>'],
+      ['+', '<alice@example.net>'],
+      ['+', '<archive@example.net>'],
+      ['c', ''],
+    ]);
+    c.destroy();
+    assert.ok(m.logs.some((l) => /data: \[scriptlet\] msg:inject: message to ops@example\.net not sent: this host cannot send new mail$/.test(l)), m.logs.join('\n'));
+  });
 
   it('after a reload gives their phase a callout: a refusal answers the next event waited on, a refused recipient is deleted', async (t) => {
     const dir = milterDir(t, DATA_ONLY);
