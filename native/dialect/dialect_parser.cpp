@@ -239,7 +239,7 @@ class Walker {
       if (!startsExpr(peek())) operandMissing(op);
       Span operand = subexpr(kUnaryPriority);
       if (t == Tok::BitNot) {
-        addEdit(operand.end, Edit::Close, 0, ")");
+        addEdit(operand.end, Edit::Close, 0, "))");
         addEdit(op.start, Edit::Open, 0, "bnot(");
         addEdit(op.start, Edit::Replace, op.end - op.start, "");
       }
@@ -254,7 +254,7 @@ class Walker {
       if (!startsExpr(peek())) operandMissing(op);
       Span right = subexpr(bin.right);
       if (bin.call) {
-        addEdit(right.end, Edit::Close, 0, ")");
+        addEdit(right.end, Edit::Close, 0, "))");
         addEdit(span.start, Edit::Open, 0, bin.call);
         addEdit(op.start, Edit::Replace, op.end - op.start, op.end - op.start == 1 ? "," : ", ");
       }

@@ -1,8 +1,8 @@
 // Walks a chunk's Lua grammar (Lua 5.1 plus LuaJIT's goto and labels) over
 // the lexer's tokens, to find the operands of Momentum's operators, and
 // records the edits that turn each into a call: "a & b" becomes
-// " D.band(a, b)" and "~a" becomes " D.bnot(a)", where D is the runtime
-// table (see momentum_dialect.hpp). The precedence, lowest first:
+// " (D.band(a , b))" and "~a" becomes " (D.bnot(a))", where D is the
+// runtime table (see momentum_dialect.hpp). The precedence, lowest first:
 //   or < and < comparison < | < ^^ < & < << >> < .. < + - < * / % \ <
 //   unary (not # - ~) < ^
 // .. and ^ are right associative, the others left.

@@ -14,9 +14,8 @@ constexpr const char* kRuntimeSetup = R"lua(
 local bit, floor, tonumber, type, error = ...
 local function idiv(a, b)
   local x, y = tonumber(a), tonumber(b)
-  if x == nil or y == nil then
-    error("attempt to perform integer division ('\\') on a " .. type(x == nil and a or b) .. " value", 2)
-  end
+  if x == nil then error("attempt to perform integer division ('\\') on a " .. type(a) .. " value", 2) end
+  if y == nil then error("attempt to perform integer division ('\\') on a " .. type(b) .. " value", 2) end
   return floor(x / y)
 end
 return {

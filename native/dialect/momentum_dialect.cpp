@@ -13,8 +13,10 @@ namespace {
 
 using dialect::Edit;
 
-// Text before each call: a space, so that "return~x" does not glue into a name.
-constexpr const char* kCallPrefix = " __scriptlet_dialect.";
+// Text before each call: a space, so that "return~x" does not glue into a
+// name, and a parenthesis, so that "return a \\ b" is not a tail call (an
+// error in the call then has the script's line).
+constexpr const char* kCallPrefix = " (__scriptlet_dialect.";
 constexpr const char* kLocalPrefix = "local __scriptlet_dialect = __scriptlet_dialect; ";
 
 // The bytes the fast scan has to look at: quotes and brackets (strings),
