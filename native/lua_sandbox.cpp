@@ -88,8 +88,9 @@ setmetatable(old, { __index = base, __newindex = refuse, __metatable = false })
 local require, pcall = base.require, base.pcall
 local sealed = false
 base.require = function(name)
+  local absent = loaded[name] == nil
   local before
-  if sealed and loaded[name] == nil then
+  if sealed and absent then
     before = {}
     for k in next, G do before[k] = true end
     -- module("a.b") looks a up with rawget: show it a sealed script global
@@ -100,7 +101,12 @@ base.require = function(name)
     end
   end
   local ok, v = pcall(require, name)
-  if not ok then error(v, 2) end  -- where the script called require
+  if not ok then
+    -- Lua leaves its "being loaded" mark (or module()'s half-made table):
+    -- the next message would get "loop or previous error", or that table.
+    if absent then loaded[name] = nil end
+    error(v, 2)  -- where the script called require
+  end
   if before then
     local made = {}
     for k in next, G do
