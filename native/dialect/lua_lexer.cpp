@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "byte_classes.hpp"
+
 namespace scriptlet {
 namespace dialect {
 
@@ -26,8 +28,9 @@ constexpr Keyword kKeywords[] = {
 };
 
 Tok nameKind(const char* s, size_t len) {
+  if (len < 2 || len > 8 || s[0] < 'a' || s[0] > 'w') return Tok::Name;  // no keyword is shorter, longer or elsewhere
   for (const Keyword& k : kKeywords)
-    if (std::strlen(k.word) == len && std::memcmp(k.word, s, len) == 0) return k.kind;
+    if (k.word[0] == s[0] && std::strncmp(k.word, s, len) == 0 && k.word[len] == '\0') return k.kind;
   return Tok::Name;
 }
 
@@ -156,6 +159,8 @@ size_t skipLongBracketBody(const char* s, size_t n, size_t i, int level, uint32_
 size_t skipQuoted(const char* s, size_t n, size_t i, uint32_t* line) {
   char quote = s[i++];
   while (i < n) {
+    // Eight bytes at a time over what cannot end the string or escape.
+    while (i + 8 <= n && !anyMarked(kStringBytes, s + i)) i += 8;
     char c = s[i];
     if (c == quote) return i + 1;
     if (c == '\n' || c == '\r') return i;  // unfinished string: Lua reports it

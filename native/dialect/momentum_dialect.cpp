@@ -1,9 +1,11 @@
 #include "momentum_dialect.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <new>
 #include <vector>
 
+#include "byte_classes.hpp"
 #include "dialect_parser.hpp"
 #include "lua_lexer.hpp"
 
@@ -19,15 +21,13 @@ using dialect::Edit;
 constexpr const char* kCallPrefix = " (__scriptlet_dialect.";
 constexpr const char* kLocalPrefix = "local __scriptlet_dialect = __scriptlet_dialect; ";
 
-// The bytes the fast scan has to look at: quotes and brackets (strings),
-// '-' (comments) and the first byte of every dialect operator.
-struct ByteTable {
-  bool interesting[256] = {};
-  constexpr ByteTable() {
-    for (unsigned char c : {'"', '\'', '[', '-', '!', '&', '|', '\\', '^', '<', '>', '~'}) interesting[c] = true;
-  }
-};
-constexpr ByteTable kBytes;
+// Where the line that i is on ends (at its "\n" or "\r", or n).
+size_t lineEnd(const char* s, size_t n, size_t i) {
+  const void* lf = std::memchr(s + i, '\n', n - i);
+  size_t end = lf ? static_cast<const char*>(lf) - s : n;
+  const void* cr = std::memchr(s + i, '\r', end - i);
+  return cr ? static_cast<const char*>(cr) - s : end;
+}
 
 struct ScanResult {
   bool operators = false;           // anything but "!="
@@ -40,11 +40,10 @@ void scan(const char* s, size_t n, ScanResult* result) {
   uint32_t line = 0;  // not needed here
   size_t i = 0;
   while (i < n) {
+    while (i + 8 <= n && !dialect::anyMarked(dialect::kDialectBytes, s + i)) i += 8;
+    while (i < n && !dialect::kDialectBytes.marked[static_cast<unsigned char>(s[i])]) i++;
+    if (i >= n) break;
     unsigned char c = s[i];
-    if (!kBytes.interesting[c]) {
-      i++;
-      continue;
-    }
     char d = i + 1 < n ? s[i + 1] : '\0';
     size_t after;
     int level;
@@ -63,8 +62,7 @@ void scan(const char* s, size_t n, ScanResult* result) {
         } else if (dialect::openLongBracket(s, n, i + 2, &after, &level)) {
           i = dialect::skipLongBracketBody(s, n, after, level, &line);
         } else {
-          i += 2;
-          while (i < n && s[i] != '\n' && s[i] != '\r') i++;
+          i = lineEnd(s, n, i + 2);
         }
         continue;
       case '!':
