@@ -1,5 +1,7 @@
 #include "dialect_parser.hpp"
 
+#include <cstring>
+
 namespace scriptlet {
 namespace dialect {
 
@@ -17,8 +19,9 @@ struct BinaryOp {
 };
 
 constexpr int kUnaryPriority = 12;
-// Deeper than Lua's own limit (200 C levels), so that Lua reports it.
-constexpr int kMaxDepth = 250;
+// Deeper than Lua's own limit (200 C levels; a parenthesis costs this walk
+// two), so that Lua reports it; a few hundred bytes of C stack a level.
+constexpr int kMaxDepth = 600;
 
 bool binaryOp(Tok t, BinaryOp* op) {
   switch (t) {
@@ -46,8 +49,8 @@ struct Stop {};  // thrown to end the walk; caught in findDialectEdits
 
 class Walker {
  public:
-  Walker(const std::vector<Token>& tokens, std::vector<Edit>* edits, ParseStop* stop)
-      : toks_(tokens), edits_(edits), stop_(stop) {}
+  Walker(const std::vector<Token>& tokens, const char* source, std::vector<Edit>* edits, ParseStop* stop)
+      : toks_(tokens), src_(source), edits_(edits), stop_(stop) {}
 
   void chunk() {
     block();
@@ -192,11 +195,12 @@ class Walker {
         expect(Tok::DoubleColon);
         return;
       case Tok::Break: next(); return;
-      case Tok::Goto:
-        next();
-        expect(Tok::Name);
-        return;
       default:
+        if (isGotoStatement()) {
+          next();
+          next();
+          return;
+        }
         suffixedExpr();
         if (peek() == Tok::Assign || peek() == Tok::Comma) {
           while (accept(Tok::Comma)) suffixedExpr();
@@ -205,6 +209,13 @@ class Walker {
         }
         return;
     }
+  }
+
+  // "goto label" (LuaJIT); on Lua 5.1 goto is a name, and "goto x" no statement.
+  bool isGotoStatement() const {
+    const Token& t = cur();
+    return t.kind == Tok::Name && t.end - t.start == 4 && std::memcmp(src_ + t.start, "goto", 4) == 0 &&
+           peek(1) == Tok::Name;
   }
 
   void functionBody() {
@@ -369,6 +380,7 @@ class Walker {
   }
 
   const std::vector<Token>& toks_;
+  const char* src_;
   std::vector<Edit>* edits_;
   ParseStop* stop_;
   size_t pos_ = 0;
@@ -378,8 +390,9 @@ class Walker {
 
 }  // namespace
 
-void findDialectEdits(const std::vector<Token>& tokens, std::vector<Edit>* edits, ParseStop* stop) {
-  Walker walker(tokens, edits, stop);
+void findDialectEdits(const std::vector<Token>& tokens, const char* source, std::vector<Edit>* edits,
+                      ParseStop* stop) {
+  Walker walker(tokens, source, edits, stop);
   try {
     walker.chunk();
   } catch (const Stop&) {

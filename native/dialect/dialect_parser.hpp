@@ -41,7 +41,8 @@ struct ParseStop {
 };
 
 // Fills edits for every dialect operator before the stop, if any.
-void findDialectEdits(const std::vector<Token>& tokens, std::vector<Edit>* edits, ParseStop* stop);
+void findDialectEdits(const std::vector<Token>& tokens, const char* source, std::vector<Edit>* edits,
+                      ParseStop* stop);
 
 }  // namespace dialect
 }  // namespace scriptlet

@@ -21,7 +21,7 @@ struct Keyword {
 constexpr Keyword kKeywords[] = {
     {"and", Tok::And},       {"break", Tok::Break},   {"do", Tok::Do},       {"else", Tok::Else},
     {"elseif", Tok::Elseif}, {"end", Tok::End},       {"false", Tok::False}, {"for", Tok::For},
-    {"function", Tok::Function}, {"goto", Tok::Goto}, {"if", Tok::If},       {"in", Tok::In},
+    {"function", Tok::Function}, {"if", Tok::If},     {"in", Tok::In},
     {"local", Tok::Local},   {"nil", Tok::Nil},       {"not", Tok::Not},     {"or", Tok::Or},
     {"repeat", Tok::Repeat}, {"return", Tok::Return}, {"then", Tok::Then},   {"true", Tok::True},
     {"until", Tok::Until},   {"while", Tok::While},

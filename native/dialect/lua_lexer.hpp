@@ -13,7 +13,8 @@ namespace dialect {
 enum class Tok : uint8_t {
   Eof, Name, Number, String, Other,
   // keywords
-  And, Break, Do, Else, Elseif, End, False, For, Function, Goto, If, In, Local, Nil, Not, Or, Repeat, Return,
+  // (not goto: a name on Lua 5.1, a keyword on LuaJIT; the walker tells)
+  And, Break, Do, Else, Elseif, End, False, For, Function, If, In, Local, Nil, Not, Or, Repeat, Return,
   Then, True, Until, While,
   // symbols
   Plus, Minus, Star, Slash, Percent, Caret, Hash, Eq, Ne, Le, Ge, Lt, Gt, Assign, LParen, RParen, LBrace,

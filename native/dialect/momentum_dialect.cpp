@@ -125,7 +125,7 @@ DialectResult fullRewrite(const char* s, size_t n, std::string* out, DialectErro
     if (t.kind == dialect::Tok::Ne && s[t.start] == '!') edits.push_back(Edit{t.start, Edit::Replace, seq++, 2, "~="});
   size_t notEquals = edits.size();
   dialect::ParseStop stop;
-  dialect::findDialectEdits(tokens, &edits, &stop);
+  dialect::findDialectEdits(tokens, s, &edits, &stop);
   if (stop.dialect) {
     error->line = stop.line;
     error->message = stop.message;

@@ -157,6 +157,19 @@ return table.concat(acc, ",")`;
     assert.equal(evalOne(src), 'ok|if,1,2,3,k511');
   });
 
+  it('work beside goto and labels on LuaJIT, and with goto as a name on Lua 5.1', () => {
+    if (addon.engine === 'luajit') {
+      assert.equal(evalOne('local n = 0\nfor i = 1, 4 do\n  if i & 1 == 0 then goto skip end\n  n = n | (1 << i)\n  ::skip::\nend\nreturn n'), 'ok|10');
+    } else {
+      assert.equal(evalOne('local goto = 6\nlocal t = { goto = goto & 3 }\nreturn t.goto ^^ goto'), 'ok|4');
+    }
+  });
+
+  it('work inside deeply nested expressions, and leave too deep ones to the engine', () => {
+    assert.equal(evalOne(`return ${'('.repeat(150)}7 & 3${')'.repeat(150)}`), 'ok|3');
+    assert.match(evalOne(`return ${'('.repeat(1000)}7 & 3${')'.repeat(1000)}`), /^error\|.*(too many syntax levels|C stack overflow|too many C levels)/);
+  });
+
   it('leave strings, long brackets and comments alone', () => {
     const src = `-- & | ^^ << >> ~ \\ != in a comment
 --[==[ a & b
