@@ -161,6 +161,7 @@ size_t skipQuoted(const char* s, size_t n, size_t i, uint32_t* line) {
   while (i < n) {
     // Eight bytes at a time over what cannot end the string or escape.
     while (i + 8 <= n && !anyMarked(kStringBytes, s + i)) i += 8;
+    if (i >= n) break;
     char c = s[i];
     if (c == quote) return i + 1;
     if (c == '\n' || c == '\r') return i;  // unfinished string: Lua reports it
