@@ -29,15 +29,15 @@ bool binaryOp(Tok t, BinaryOp* op) {
     case Tok::And: *op = {2, 2, nullptr}; return true;
     case Tok::Eq: case Tok::Ne: case Tok::Lt: case Tok::Le: case Tok::Gt: case Tok::Ge:
       *op = {3, 3, nullptr}; return true;
-    case Tok::BitOr: *op = {4, 4, "bor("}; return true;
-    case Tok::BitXor: *op = {5, 5, "bxor("}; return true;
-    case Tok::BitAnd: *op = {6, 6, "band("}; return true;
-    case Tok::Shl: *op = {7, 7, "lshift("}; return true;
-    case Tok::Shr: *op = {7, 7, "rshift("}; return true;
+    case Tok::BitOr: *op = {4, 4, "bor"}; return true;
+    case Tok::BitXor: *op = {5, 5, "bxor"}; return true;
+    case Tok::BitAnd: *op = {6, 6, "band"}; return true;
+    case Tok::Shl: *op = {7, 7, "lshift"}; return true;
+    case Tok::Shr: *op = {7, 7, "rshift"}; return true;
     case Tok::Concat: *op = {9, 8, nullptr}; return true;
     case Tok::Plus: case Tok::Minus: *op = {10, 10, nullptr}; return true;
     case Tok::Star: case Tok::Slash: case Tok::Percent: *op = {11, 11, nullptr}; return true;
-    case Tok::IntDiv: *op = {11, 11, "idiv("}; return true;
+    case Tok::IntDiv: *op = {11, 11, "idiv"}; return true;
     case Tok::Caret: *op = {14, 13, nullptr}; return true;
     default: return false;
   }
@@ -251,7 +251,7 @@ class Walker {
       Span operand = subexpr(kUnaryPriority);
       if (t == Tok::BitNot) {
         addEdit(operand.end, Edit::Close, 0, "))");
-        addEdit(op.start, Edit::Open, 0, "bnot(");
+        addEdit(op.start, Edit::Open, 0, "bnot");
         addEdit(op.start, Edit::Replace, op.end - op.start, "");
       }
       span = Span{op.start, operand.end};

@@ -1,8 +1,8 @@
 // Walks a chunk's Lua grammar (Lua 5.1 plus LuaJIT's goto and labels) over
 // the lexer's tokens, to find the operands of Momentum's operators, and
 // records the edits that turn each into a call: "a & b" becomes
-// " (D.band(a , b))" and "~a" becomes " (D.bnot(a))", where D is the
-// runtime table (see momentum_dialect.hpp). The precedence, lowest first:
+// " (__scriptlet_band(a , b))" and "~a" becomes " (__scriptlet_bnot(a))"
+// (see momentum_dialect.hpp). The precedence, lowest first:
 //   or < and < comparison < | < ^^ < & < << >> < .. < + - < * / % \ <
 //   unary (not # - ~) < ^
 // .. and ^ are right associative, the others left.
@@ -27,7 +27,7 @@ struct Edit {
   Rank rank;
   uint32_t seq;  // order of creation: inner nodes before outer ones
   uint32_t len;  // bytes replaced (Replace only)
-  const char* text;
+  const char* text;  // Open: the runtime function ("band"); else the text put there
 };
 
 // Where the walk stopped, if it did: at a token the grammar does not allow

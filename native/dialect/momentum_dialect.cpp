@@ -15,11 +15,28 @@ namespace {
 
 using dialect::Edit;
 
-// Text before each call: a space, so that "return~x" does not glue into a
-// name, and a parenthesis, so that "return a \\ b" is not a tail call (an
-// error in the call then has the script's line).
-constexpr const char* kCallPrefix = " (__scriptlet_dialect.";
-constexpr const char* kLocalPrefix = "local __scriptlet_dialect = __scriptlet_dialect; ";
+// Before each call: a space, so that "return~x" does not glue into a name,
+// and a parenthesis, so that "return a \\ b" is not a tail call (an error
+// in the call then has the script's line).
+constexpr const char* kCallPrefix = " (__scriptlet_";
+constexpr const char* kRuntimeFunctions[] = {"band", "bor", "bxor", "lshift", "rshift", "bnot", "idiv"};
+
+// "local __scriptlet_band, __scriptlet_bor = __scriptlet_dialect.band,
+// __scriptlet_dialect.bor; ": the functions used, read once per chunk into
+// locals (an upvalue is the cheapest call on both engines).
+void appendLocals(const std::vector<Edit>& edits, std::string* out) {
+  std::string names, values;
+  for (const char* fn : kRuntimeFunctions) {
+    bool used = false;
+    for (const Edit& e : edits) used = used || (e.rank == Edit::Open && std::strcmp(e.text, fn) == 0);
+    if (!used) continue;
+    names += names.empty() ? "local __scriptlet_" : ", __scriptlet_";
+    names += fn;
+    values += values.empty() ? " = " : ", ";
+    values += std::string(kDialectRuntime) + "." + fn;
+  }
+  if (!names.empty()) *out += names + values + "; ";
+}
 
 // Where the line that i is on ends (at its "\n" or "\r", or n).
 size_t lineEnd(const char* s, size_t n, size_t i) {
@@ -99,11 +116,11 @@ bool editBefore(const Edit& a, const Edit& b) {
   return a.rank == Edit::Open ? a.seq > b.seq : a.seq < b.seq;
 }
 
-void applyEdits(const char* s, size_t n, std::vector<Edit>& edits, bool calls, std::string* out) {
+void applyEdits(const char* s, size_t n, std::vector<Edit>& edits, std::string* out) {
   std::sort(edits.begin(), edits.end(), editBefore);
   out->clear();
-  out->reserve(n + edits.size() * 16 + 64);
-  if (calls) out->append(kLocalPrefix);
+  out->reserve(n + edits.size() * 16 + 256);
+  appendLocals(edits, out);
   size_t cursor = 0;
   for (const Edit& e : edits) {
     if (e.pos > cursor) {
@@ -112,6 +129,7 @@ void applyEdits(const char* s, size_t n, std::vector<Edit>& edits, bool calls, s
     }
     if (e.rank == Edit::Open) out->append(kCallPrefix);
     out->append(e.text);
+    if (e.rank == Edit::Open) out->push_back('(');
     if (e.rank == Edit::Replace) cursor = e.pos + e.len;
   }
   out->append(s + cursor, n - cursor);
@@ -133,7 +151,7 @@ DialectResult fullRewrite(const char* s, size_t n, std::string* out, DialectErro
   }
   // The walker numbers its edits from 0: keep the "!=" ones apart.
   for (size_t i = notEquals; i < edits.size(); i++) edits[i].seq += seq;
-  applyEdits(s, n, edits, edits.size() > notEquals, out);
+  applyEdits(s, n, edits, out);
   return DialectResult::Rewritten;
 }
 

@@ -1,11 +1,11 @@
 // Momentum's Lua dialect (its patched Lua 5.1) turned into plain Lua before
 // either engine compiles it: "!=" is "~=", and the operators & | ^^ << >>
 // (binary), ~ (unary) and \ (integer division) become calls to the
-// functions of one read-only global, kDialectRuntime, taken into a local
-// at the chunk's start (so a local named bit, module() or a changed
-// environment later do not change what they call). Strings, comments and
-// a first "#" line are never touched, and no line break is added or
-// removed, so line numbers hold; columns hold for "!=".
+// functions of one read-only global, kDialectRuntime, taken into locals
+// (__scriptlet_band, ...) at the chunk's start (so a local named bit,
+// module() or a changed environment later do not change what they call).
+// Strings, comments and a first "#" line are never touched, and no line
+// break is added or removed, so line numbers hold; columns hold for "!=".
 #pragma once
 
 #include <cstddef>
