@@ -94,9 +94,10 @@ base.require = function(name)
     before = {}
     for k in next, G do before[k] = true end
     -- module("a.b") looks a up with rawget: show it a sealed script global
-    -- a, or it would make a new table a and lose what a.x held.
+    -- a, or it would make a new table a and lose what a.x held (or, for a
+    -- global a that is no table, replace it instead of Lua's "name conflict").
     local first = type(name) == "string" and match(name, "^[^.]+")
-    if first and rawget(G, first) == nil and not libs[first] and type(base[first]) == "table" then
+    if first and rawget(G, first) == nil and not libs[first] and base[first] ~= nil then
       rawset(G, first, base[first])
     end
   end

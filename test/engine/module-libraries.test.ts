@@ -54,6 +54,8 @@ function patch() string.upper = function() return "patched" end end
 `,
   'string/extra.lua': `module("string.extra", package.seeall)
 `,
+  'taken.lua': `module("taken", package.seeall)
+`,
   'failing.lua': `module("failing", package.seeall)
 function f() return 1 end
 error("failing at load")
@@ -157,6 +159,12 @@ describe('the sandbox around libraries', () => {
   it('keeps the base library read-only from inside a module', () => {
     const p = policy('local intrusive = require("intrusive")', 'intrusive.patch() return "patched"');
     twice(() => assert.match(reply(p), /^error: .*the base library cannot be modified \(field 'upper'\)$/));
+    p.close();
+  });
+
+  it('refuses a module whose name is taken by a script global that is no table, as Lua does', () => {
+    const p = policy('taken = function() return "mine" end', 'local ok, err = pcall(require, "taken") return tostring(ok) .. "|" .. tostring(err):match("name conflict for module \'taken\'") .. "|" .. taken()');
+    twice(() => assert.equal(reply(p), "false|name conflict for module 'taken'|mine"));
     p.close();
   });
 
