@@ -105,7 +105,7 @@ base.require = function(name)
   if not ok then
     -- Lua leaves its "being loaded" mark (or module()'s half-made table):
     -- the next message would get "loop or previous error", or that table.
-    if absent then loaded[name] = nil end
+    if absent and type(name) == "string" then loaded[name] = nil end
     error(v, 2)  -- where the script called require
   end
   if before then

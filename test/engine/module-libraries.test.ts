@@ -180,6 +180,12 @@ describe('the sandbox around libraries', () => {
     p.close();
   });
 
+  it('still reports a require of something that is no name as require does', () => {
+    const p = policy('', 'return select(2, pcall(require, nil)) .. "|" .. select(2, pcall(require, 0/0))');
+    twice(() => assert.match(reply(p), /^bad argument #1 to '(require|\?)' \(string expected, got nil\)\|module '-?nan' not found:/));
+    p.close();
+  });
+
   it('reports a library that does not compile at its file and line, and the next message still runs', () => {
     const p = policy('', 'return require("broken")');
     twice(() => assert.match(reply(p), /^error: .*error loading module 'broken' from file '.*broken\.lua':\n\t.*broken\.lua:3: unexpected symbol near '='$/));
