@@ -103,6 +103,11 @@
         'util/lua_errors.cpp',
         'guard_rails.cpp',
         'hook_watchdog.cpp',
+        'lua_bit.cpp',
+        'dialect/lua_lexer.cpp',
+        'dialect/dialect_parser.cpp',
+        'dialect/momentum_dialect.cpp',
+        'dialect/dialect_runtime.cpp',
       ],
     },
     {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "dialect/dialect_runtime.hpp"
 #include "lua_api.hpp"
 #include "master_state.hpp"
 
@@ -32,15 +33,15 @@ bool readFile(const std::string& path, std::string& out) {
   return ok;
 }
 
-// [-0, +1] Compiles text, or pushes nil and returns false with the error
-// message pushed after it (as load() reports).
+// [-0, +1] Compiles text (in Momentum's dialect), or pushes nil and returns
+// false with the error message pushed after it (as load() reports).
 bool loadText(lua_State* L, const char* s, size_t n, const char* chunkname) {
   if (!skipShebang(&s, &n)) {
     lua_pushnil(L);
     lua_pushstring(L, kBytecodeRefused);
     return false;
   }
-  if (luaL_loadbuffer(L, s, n, chunkname) != 0) {
+  if (loadDialectBuffer(L, s, n, chunkname) != 0) {
     lua_pushnil(L);
     lua_insert(L, -2);
     return false;

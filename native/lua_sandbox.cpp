@@ -27,8 +27,8 @@ namespace {
 // the new globals.
 constexpr const char* kSandboxSetup = R"lua(
 local old, loaded = ...
-local next, type, rawset, tostring, error, setmetatable, getmetatable =
-  next, type, rawset, tostring, error, setmetatable, getmetatable
+local next, type, rawset, rawget, tostring, error, setmetatable, getmetatable, match =
+  next, type, rawset, rawget, tostring, error, setmetatable, getmetatable, string.match
 local G = {}  -- the globals from now on
 
 for _, name in next, { "io", "debug", "jit", "ffi", "newproxy" } do old[name] = nil end
@@ -80,11 +80,45 @@ for i = 1, #names do rawset(old, names[i], nil) end
 setmetatable(old, { __index = base, __newindex = refuse, __metatable = false })
 
 -- What require returns from package.loaded (a library, msys.core) is a
--- proxy too; a script's own modules come back as they are.
+-- proxy too; a script's own modules come back as they are. A library
+-- first loaded by a call (not at load or init() time) stays loaded, so
+-- the globals its loading made (module("a.b") sets _G.a) join base as the
+-- scripts' do at seal(): else the next message would find the library
+-- loaded but its global gone.
 local require, pcall = base.require, base.pcall
+local sealed = false
 base.require = function(name)
+  local absent = loaded[name] == nil
+  local before
+  if sealed and absent then
+    before = {}
+    for k in next, G do before[k] = true end
+    -- module("a.b") looks a up with rawget: show it a sealed script global
+    -- a, or it would make a new table a and lose what a.x held (or, for a
+    -- global a that is no table, replace it instead of Lua's "name conflict").
+    local first = type(name) == "string" and match(name, "^[^.]+")
+    if first and rawget(G, first) == nil and not libs[first] and base[first] ~= nil then
+      rawset(G, first, base[first])
+    end
+  end
   local ok, v = pcall(require, name)
-  if not ok then error(v, 2) end  -- where the script called require
+  if not ok then
+    -- Lua leaves its "being loaded" mark (or module()'s half-made table):
+    -- the next message would get "loop or previous error", or that table.
+    if absent and type(name) == "string" then loaded[name] = nil end
+    error(v, 2)  -- where the script called require
+  end
+  if before then
+    local made = {}
+    for k in next, G do
+      if not before[k] then made[#made + 1] = k end
+    end
+    for i = 1, #made do
+      local k = made[i]
+      base[k] = G[k]
+      rawset(G, k, nil)
+    end
+  end
   return type(v) == "table" and proxies[v] or v
 end
 
@@ -107,6 +141,7 @@ setmetatable(G, {
 -- After init(): the scripts' globals move to base, where calls can read
 -- them and shadow them, but not change them for the next message.
 return function()
+  sealed = true
   local set = {}
   for k, v in next, G do set[#set + 1] = k; base[k] = v end
   for i = 1, #set do rawset(G, set[i], nil) end

@@ -3,6 +3,8 @@
 #include <cassert>
 #include <cstring>
 
+#include "dialect/dialect_runtime.hpp"
+#include "dialect/momentum_dialect.hpp"
 #include "lua_api.hpp"
 #include "lua_api_extras.hpp"
 #include "util/lua_errors.hpp"
@@ -64,6 +66,7 @@ MasterState::MasterState(const MasterOptions& options)
   tracebackRef_ = luaL_ref(L_, LUA_REGISTRYINDEX);
   lua_pop(L_, 1);
   installMsys(L_, this);
+  installDialectRuntime(L_);
   installHandles(L_, &activeCall_);
   installMessageExtras(L_, &activeCall_);
   installLoaders(L_, this);
@@ -90,6 +93,18 @@ bool MasterState::loadScript(const std::string& name, const char* source, size_t
     return false;
   }
   std::string chunkname = "@" + path;
+  std::string rewritten;  // Momentum's dialect as plain Lua
+  DialectError dialectError;
+  DialectResult dialect = rewriteMomentumDialect(source, len, &rewritten, &dialectError);
+  if (dialect == DialectResult::Error) {
+    problem->message = dialectErrorText(L_, chunkname.c_str(), dialectError.line, dialectError.message);
+    problem->location = locationFromMessage(problem->message);
+    return false;
+  }
+  if (dialect == DialectResult::Rewritten) {
+    source = rewritten.data();
+    len = rewritten.size();
+  }
   int top = lua_gettop(L_);
   CallBudget compileBudget = guard_.newBudget();
   guard_.enter(&compileBudget);

@@ -2,6 +2,7 @@
 // is loaded once per worker thread), freed by Node-API's cleanup.
 #include <napi.h>
 
+#include "../dialect/momentum_dialect.hpp"
 #include "../message_view.hpp"
 #include "../util/lua_headers.hpp"
 #include "master_object.hpp"
@@ -19,6 +20,7 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
                              InstanceValue("engineVersion", Napi::String::New(env, kEngineName), napi_enumerable),
                              InstanceMethod<&ScriptletAddon::ParseHeaders>("parseHeaders", napi_enumerable),
                              InstanceMethod<&ScriptletAddon::MessageAddresses>("messageAddresses", napi_enumerable),
+                             InstanceMethod<&ScriptletAddon::RewriteDialect>("rewriteDialect", napi_enumerable),
                          });
   }
 
@@ -78,6 +80,39 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
       slot[2] = static_cast<int32_t>(len);
     }
     return env.Undefined();
+  }
+
+  // rewriteDialect(source: string | Buffer) -> { result, text | line and
+  // message }: what the loaders compile (tests, scan cost measurements).
+  Napi::Value RewriteDialect(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string text;
+    if (info[0].IsBuffer()) {
+      auto buf = info[0].As<Napi::Buffer<char>>();
+      text.assign(buf.Data(), buf.Length());
+    } else if (info[0].IsString()) {
+      text = info[0].As<Napi::String>().Utf8Value();
+    } else {
+      throw Napi::TypeError::New(env, "rewriteDialect(source: string | Buffer)");
+    }
+    std::string out;
+    DialectError error;
+    Napi::Object result = Napi::Object::New(env);
+    switch (rewriteMomentumDialect(text.data(), text.size(), &out, &error)) {
+      case DialectResult::Unchanged:
+        result.Set("result", "unchanged");
+        break;
+      case DialectResult::Rewritten:
+        result.Set("result", "rewritten");
+        result.Set("text", Napi::String::New(env, out.data(), out.size()));
+        break;
+      case DialectResult::Error:
+        result.Set("result", "error");
+        result.Set("line", Napi::Number::New(env, error.line));
+        result.Set("message", error.message);
+        break;
+    }
+    return result;
   }
 
  private:

@@ -99,4 +99,12 @@ export interface NativeAddon {
   parseHeaders(message: Buffer): [string, string][];
   /** Writes message i's address (low, high) and length (-1: none) at ints[at + i * stride]. */
   messageAddresses(ints: Int32Array, at: number, stride: number, ...messages: (Buffer | undefined)[]): void;
+  /** Momentum's dialect as plain Lua, as every loader compiles it (native/dialect/momentum_dialect.hpp). */
+  rewriteDialect(source: string | Buffer): DialectRewrite;
 }
+
+/** unchanged: no dialect operator (the source compiles as it is); error: line and message of a misplaced one. */
+export type DialectRewrite =
+  | { result: 'unchanged' }
+  | { result: 'rewritten'; text: string }
+  | { result: 'error'; line: number; message: string };
