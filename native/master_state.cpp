@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "lua_api.hpp"
+#include "lua_libraries.hpp"
 #include "util/lua_errors.hpp"
 
 namespace scriptlet {
@@ -65,6 +66,11 @@ MasterState::MasterState(const MasterOptions& options)
   installMsys(L_, this);
   installHandles(L_, &activeCall_);
   installLoaders(L_, this);
+  installJson(L_);
+  installIdn(L_);
+  installMsysExtras(L_, this, &activeCall_);
+  installEmbeddedLibraries(L_);
+  installUnavailable(L_);  // last: fills only what no library installed
   for (int p = 0; p < static_cast<int>(Phase::Count); p++) {
     lua_pushstring(L_, calloutName(static_cast<Phase>(p)));
     calloutNameRefs_[p] = luaL_ref(L_, LUA_REGISTRYINDEX);
