@@ -87,7 +87,7 @@ bool isDot(uint32_t cp) { return cp == '.' || cp == 0x3002 || cp == 0xFF0E || cp
 
 // What cannot be in a host name (WHATWG's forbidden host code points).
 bool isForbidden(uint32_t cp) {
-  if (cp <= 0x20 || cp == 0x7F) return true;
+  if (cp <= 0x20 || (cp >= 0x7F && cp <= 0x9F)) return true;
   for (char c : std::string("#%/:<>?@[\\]^|")) if (cp == static_cast<unsigned char>(c)) return true;
   return false;
 }
@@ -174,7 +174,7 @@ bool punycodeDecode(const std::string& in, CodePoints& out) {
     if (i / len > 0x10FFFF - n) return false;
     n += i / len;
     i %= len;
-    if (n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF) || n < 0x80) return false;
+    if (n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF) || n < 0x80 || isForbidden(n)) return false;
     out.insert(out.begin() + i, n);
     i++;
   }

@@ -158,7 +158,11 @@ bool parseNumber(lua_State* L, Parser& p) {
   };
   if (p.at < p.n && p.s[p.at] == '-') p.at++;
   size_t intDigits = digits();
-  if (intDigits == 0 || (intDigits > 1 && p.s[p.at - intDigits] == '0')) return fail(p, kParseNumber);
+  if (intDigits > 1 && p.s[p.at - intDigits] == '0') {  // a leading zero, wherever the data ends
+    p.error = kParseNumber;
+    return false;
+  }
+  if (intDigits == 0) return fail(p, kParseNumber);
   if (p.at < p.n && p.s[p.at] == '.') {
     p.at++;
     if (digits() == 0) return fail(p, kParseNumber);
@@ -182,11 +186,13 @@ bool parseNumber(lua_State* L, Parser& p) {
   return true;
 }
 
+// A truncated literal ("nul") is the end of the data, as json-c says.
 bool literal(Parser& p, const char* word, int error) {
   size_t len = std::strlen(word);
-  if (p.n - p.at < len || std::memcmp(p.s + p.at, word, len) != 0) return fail(p, error);
-  p.at += len;
-  return true;
+  size_t have = p.n - p.at < len ? p.n - p.at : len;
+  if (std::memcmp(p.s + p.at, word, have) != 0) return fail(p, error);
+  p.at += have;
+  return have == len || fail(p, kParseEof);
 }
 
 bool parseValue(lua_State* L, Parser& p, int depth);
