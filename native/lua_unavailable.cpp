@@ -19,10 +19,12 @@ struct StubRow {
 
 #include "lua_function_status.inc"
 
-// Raises its message, at the script line that called it.
+// Raises its row's message (upvalue: the StubRow, static, so a stub costs
+// a closure and no string), at the script line that called it.
 int raiseStub(lua_State* L) {
+  const StubRow* row = static_cast<const StubRow*>(lua_touserdata(L, lua_upvalueindex(1)));
   luaL_where(L, 1);
-  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushstring(L, row->message);
   lua_concat(L, 2);
   return lua_error(L);
 }
@@ -38,13 +40,13 @@ void pushMethodTableOf(lua_State* L, bool message) {
   lua_pop(L, 2);
 }
 
-// [-0, +0] t[key] = stub raising message, unless t (at -1) has key already.
-void setStubIfAbsent(lua_State* L, const char* key, const char* message) {
+// [-0, +0] t[key] = the row's stub, unless t (at -1) has key already.
+void setStubIfAbsent(lua_State* L, const char* key, const StubRow& row) {
   lua_getfield(L, -1, key);
   bool present = !lua_isnil(L, -1);
   lua_pop(L, 1);
   if (present) return;
-  lua_pushstring(L, message);
+  lua_pushlightuserdata(L, const_cast<StubRow*>(&row));
   lua_pushcclosure(L, raiseStub, 1);
   lua_setfield(L, -2, key);
 }
@@ -53,14 +55,14 @@ void installStub(lua_State* L, const StubRow& row) {
   const char* colon = std::strchr(row.name, ':');
   if (colon) {
     pushMethodTableOf(L, std::strncmp(row.name, "msg:", 4) == 0);
-    setStubIfAbsent(L, colon + 1, row.message);
+    setStubIfAbsent(L, colon + 1, row);
     lua_pop(L, 1);
     return;
   }
   const char* dot = std::strrchr(row.name, '.');
   std::string parent(row.name, dot - row.name);
   pushModuleTable(L, parent.c_str());
-  setStubIfAbsent(L, dot + 1, row.message);
+  setStubIfAbsent(L, dot + 1, row);
   lua_pop(L, 1);
 }
 
