@@ -94,6 +94,8 @@
         'lua_loaders.cpp',
         'lua_sandbox.cpp',
         'lua_json.cpp',
+        'lua_json_decode.cpp',
+        'lua_json_encode.cpp',
         'lua_idn.cpp',
         'lua_msys_extras.cpp',
         'lua_embedded_libs.cpp',

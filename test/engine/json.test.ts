@@ -96,6 +96,8 @@ describe('json.encode', () => {
   it('writes holes of an array as null, and number keys of an object as strings', () => {
     assert.equal(lua.value(`return json.encode({ 1, nil, 3 })`), '[1,null,3]');
     assert.equal(lua.value(`local t = json.new() t[2] = "b" t.x = 1 return json.encode(t)`), '{"2":"b","x":1}');
+    assert.equal(lua.value(`local t = json.new() t[1] = "a" return json.encode(t)`), '{"1":"a"}');
+    assert.equal(lua.value(`return json.encode(setmetatable({ 1, 2 }, {})) .. json.encode(setmetatable({ a = 1 }, {}))`), '[1,2]{"a":1}');
   });
 
   const refused: [string, RegExp][] = [
@@ -112,6 +114,12 @@ describe('json.encode', () => {
       twice(() => assert.match(lua.error(code), message));
     });
   }
+});
+
+describe('json.encode, again and again', () => {
+  it('encodes tables of every kind thousands of times in one call', () => {
+    assert.equal(lua.value(`local o = json.new() o[1] = 1 for i = 1, 5000 do json.encode({ o, setmetatable({ 1 }, {}), json.decode('[{}]') }) end return "ok"`), 'ok');
+  });
 });
 
 describe('json.new and tostring', () => {
