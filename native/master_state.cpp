@@ -270,6 +270,15 @@ MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue&
       lua_pushlstring(co, value.error.data(), value.error.size());
       nargs = 2;
     }
+  } else if (call->suspension.kind == Suspension::Kind::ReadFile) {  // msys.readfile: text, or nil, error
+    if (value.error.empty() && value.answers.size() == 1) {
+      lua_pushlstring(co, value.answers[0].data(), value.answers[0].size());
+      nargs = 1;
+    } else {
+      lua_pushnil(co);
+      lua_pushlstring(co, value.error.data(), value.error.size());
+      nargs = 2;
+    }
   }
   call->suspension.clear();
   return continueRun(call, nargs);
