@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dataPolicy, eml, twice } from '../helpers/lua-policy.js';
+import { engineFrom, module } from '../pool/helpers.js';
 
 let dir: string;
 let outside: string;
@@ -77,6 +78,16 @@ describe('msys.readfile', () => {
 
   it('reads anywhere with sandbox = false', async () => {
     assert.equal((await read(path.join(outside, 'secret.txt'), { sandbox: false })).text.toString(), 'secret');
+  });
+
+  it('reads through the worker pool too, the bytes intact', async () => {
+    const { engine } = engineFrom(module({ data: READ }), { threads: 1, searchPath: [dir] });
+    try {
+      const v = await engine.run('data', { message: eml(['Subject: x']), context: { mess: { name: 'data/bytes.bin' } } });
+      assert.deepEqual([Buffer.from(v.context.mess.hex ?? '', 'hex'), v.context.mess.err], [BYTES, 'nil']);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('raises for a name that is not a string', () => {
