@@ -102,7 +102,7 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['msg:body_match', 'planned', PCRE],
     ['msg:body_replace', 'planned', PCRE],
     ['msg:build', 'planned', MSG],
-    ['msg:code', 'supported'],
+    ['msg:code', 'different', 'reading gives the code as a number and the text (nothing when none was set); Momentum documents a code string'],
     ['msg:context_delete', 'different', 'returns true or false (Momentum: 1 or 0)'],
     ['msg:context_exists', 'different', 'returns true or false (Momentum: 1 or 0)'],
     ['msg:context_exists_and_get', 'planned', MSG],
