@@ -7,6 +7,7 @@
 #include "dialect/momentum_dialect.hpp"
 #include "lua_api.hpp"
 #include "lua_api_extras.hpp"
+#include "lua_libraries.hpp"
 #include "util/lua_errors.hpp"
 
 namespace scriptlet {
@@ -70,6 +71,11 @@ MasterState::MasterState(const MasterOptions& options)
   installHandles(L_, &activeCall_);
   installMessageExtras(L_, &activeCall_);
   installLoaders(L_, this);
+  installJson(L_);
+  installIdn(L_);
+  installMsysExtras(L_, this, &activeCall_);
+  installEmbeddedLibraries(L_);
+  installUnavailable(L_);  // last: fills only what no library installed
   for (int p = 0; p < static_cast<int>(Phase::Count); p++) {
     lua_pushstring(L_, calloutName(static_cast<Phase>(p)));
     calloutNameRefs_[p] = luaL_ref(L_, LUA_REGISTRYINDEX);
@@ -275,6 +281,15 @@ MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue&
         lua_pushlstring(co, value.answers[i].data(), value.answers[i].size());
         lua_rawseti(co, -2, static_cast<int>(i) + 1);
       }
+      nargs = 1;
+    } else {
+      lua_pushnil(co);
+      lua_pushlstring(co, value.error.data(), value.error.size());
+      nargs = 2;
+    }
+  } else if (call->suspension.kind == Suspension::Kind::ReadFile) {  // msys.readfile: text, or nil, error
+    if (value.error.empty() && value.answers.size() == 1) {
+      lua_pushlstring(co, value.answers[0].data(), value.answers[0].size());
       nargs = 1;
     } else {
       lua_pushnil(co);

@@ -295,7 +295,8 @@ Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
 
 // resume(id, result, ints, deadline) -> [text, values, freshKeys?] for that
 // one call: result is undefined (msys.sleep), an array of strings
-// (msys.dnsLookup's answers) or a string (its error). The call may suspend
+// (msys.dnsLookup's answers) or of one Buffer (msys.readfile's bytes), or a
+// string (their error). The call may suspend
 // again. deadline: the host stopped waiting at the call's deadline (its timer
 // may fire a little before the clock here says so), and the call is ended.
 Napi::Value MasterObject::Resume(const Napi::CallbackInfo& info) {
@@ -318,7 +319,15 @@ Napi::Value MasterObject::Resume(const Napi::CallbackInfo& info) {
     if (value.error.empty()) value.error = "error";
   } else if (info[1].IsArray()) {
     auto list = info[1].As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); i++) value.answers.push_back(list.Get(i).ToString().Utf8Value());
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value v = list.Get(i);
+      if (v.IsBuffer()) {  // msys.readfile's bytes, as they are
+        auto bytes = v.As<Napi::Buffer<char>>();
+        value.answers.emplace_back(bytes.Data(), bytes.Length());
+      } else {
+        value.answers.push_back(v.ToString().Utf8Value());
+      }
+    }
   }
   MasterState::RunStatus status;
   try {

@@ -195,6 +195,9 @@ void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32
   if (s.kind == Suspension::Kind::Sleep) {
     request.Set("kind", "sleep");
     request.Set("seconds", s.seconds);
+  } else if (s.kind == Suspension::Kind::ReadFile) {
+    request.Set("kind", "readFile");
+    request.Set("path", s.name);
   } else {
     request.Set("kind", "dnsLookup");
     request.Set("name", s.name);

@@ -3,14 +3,22 @@
 // goes back to the Lua thread through Master.resume.
 
 import { promises as dns } from 'node:dns';
+import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** timeLeft: seconds before the call's deadline (absent: none); the wait ends then. */
-export type SuspendRequest = ({ kind: 'sleep'; seconds: number } | { kind: 'dnsLookup'; name: string; type: string }) & { timeLeft?: number };
+export type SuspendRequest = (
+  | { kind: 'sleep'; seconds: number }
+  | { kind: 'dnsLookup'; name: string; type: string }
+  | { kind: 'readFile'; path: string } // a real path the addon checked
+) & { timeLeft?: number };
 
-/** undefined (sleep), the answers, or the error for msys.dnsLookup's nil, err. */
-export type ResumeResult = undefined | string[] | string;
+/** undefined (sleep), the answers, the file's bytes, or the error for nil, err. */
+export type ResumeResult = undefined | string[] | [Buffer] | string;
+
+/** msys.readfile's limit (the addon's, for a synchronous read, is the same). */
+export const READFILE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** What perform() gives when the call's deadline came first: the call is then ended. */
 export const DEADLINE: { readonly deadline: true } = Object.freeze({ deadline: true });
@@ -48,6 +56,7 @@ export class SuspensionRunner {
       await sleep(request.seconds * 1000, undefined, { signal }).catch(() => undefined);
       return undefined;
     }
+    if (request.kind === 'readFile') return readWhole(request.path);
     try {
       return await this.#lookup(request.name, request.type);
     } catch (err) {
@@ -74,5 +83,20 @@ export class SuspensionRunner {
       default:
         throw Object.assign(new Error(`unsupported type ${type}`), { code: 'ENOTIMP' });
     }
+  }
+}
+
+/** The file's bytes, or "cannot read PATH: CODE" (ENOENT, EISDIR, EFBIG, ...). */
+async function readWhole(path: string): Promise<[Buffer] | string> {
+  try {
+    const file = await open(path, 'r');
+    try {
+      if ((await file.stat()).size > READFILE_MAX_BYTES) return `cannot read ${path}: EFBIG (more than ${READFILE_MAX_BYTES} bytes)`;
+      return [await file.readFile()];
+    } finally {
+      await file.close();
+    }
+  } catch (err) {
+    return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'EIO'}`;
   }
 }

@@ -77,7 +77,7 @@ export interface NativeMaster {
    */
   runPacked(phase: number, ints: Int32Array, layoutAt: number, count: number, factsAt: number, text: string, out: Int32Array, allowSuspend?: boolean): NativeBatch;
   /** Goes on with a suspended call (its id from ints); it may suspend again. */
-  resume(id: number, result: undefined | string[] | string, ints: Int32Array, deadline?: boolean): NativeBatch;
+  resume(id: number, result: undefined | string[] | [Buffer] | string, ints: Int32Array, deadline?: boolean): NativeBatch;
   /** A suspended call that will not be resumed: dropped. */
   abandon(id: number): void;
   configure(options: NativeMasterOptions): void;

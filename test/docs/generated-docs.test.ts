@@ -4,7 +4,10 @@
 
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { currentContent, GENERATED_BLOCKS, REWRITE_COMMAND, rewritten, type GeneratedBlock } from '../helpers/generated-docs.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { currentContent, GENERATED_BLOCKS, GENERATED_FILES, REWRITE_COMMAND, rewritten, type GeneratedBlock } from '../helpers/generated-docs.js';
+import { REPO } from '../helpers/scriptlet-process.js';
 
 const SAMPLE: GeneratedBlock = { file: 'x.md', name: 'sample', source: 'a table', render: () => '| a |\n| b |' };
 
@@ -14,6 +17,12 @@ describe('generated docs', () => {
       const content = currentContent(block);
       assert.notEqual(content, undefined, `${block.file} has no '${block.name}' block`);
       assert.equal(content, block.render(), `${block.file} disagrees with ${block.source}: run ${REWRITE_COMMAND}`);
+    });
+  }
+
+  for (const generated of GENERATED_FILES) {
+    it(`${generated.file} is what ${generated.source} gives`, () => {
+      assert.equal(fs.readFileSync(path.join(REPO, generated.file), 'utf8'), generated.render(), `run ${REWRITE_COMMAND}`);
     });
   }
 

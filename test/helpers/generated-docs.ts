@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RUNTIME_OPTIONS } from '../../src/server/console-commands.js';
+import { functionReference, stubTableSource } from './lua-function-reference.js';
 import { REPO } from './scriptlet-process.js';
 
 export interface GeneratedBlock {
@@ -29,6 +30,23 @@ export const GENERATED_BLOCKS: readonly GeneratedBlock[] = [
     source: 'RUNTIME_KEYS in src/server/console-commands.ts',
     render: () => ['| option | takes |', '|---|---|', ...RUNTIME_OPTIONS.map((s) => `| \`${s.name}\` | ${s.expects.replaceAll('|', '\\|')} |`)].join('\n'),
   },
+  {
+    file: 'docs/lua-api.md',
+    name: 'function-reference',
+    source: 'LUA_FUNCTIONS in src/engine/lua-function-status.ts',
+    render: functionReference,
+  },
+];
+
+/** Files written whole from the code (a test compares them too). */
+export interface GeneratedFile {
+  file: string;
+  source: string;
+  render(): string;
+}
+
+export const GENERATED_FILES: readonly GeneratedFile[] = [
+  { file: 'native/lua_function_status.inc', source: 'LUA_FUNCTIONS in src/engine/lua-function-status.ts', render: stubTableSource },
 ];
 
 export const REWRITE_COMMAND = 'node --import tsx test/helpers/generated-docs.ts';
@@ -64,5 +82,9 @@ if (process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fileUR
     const file = path.join(REPO, block.file);
     fs.writeFileSync(file, rewritten(block, fs.readFileSync(file, 'utf8')));
     console.log(`${block.file}: ${block.name} written`);
+  }
+  for (const generated of GENERATED_FILES) {
+    fs.writeFileSync(path.join(REPO, generated.file), generated.render());
+    console.log(`${generated.file} written`);
   }
 }

@@ -1,0 +1,399 @@
+// Every function of Momentum's Lua API (MOMENTUM-API.md: the 213 names of its
+// function table, and the ones real policies use that the table lacks) and
+// what it does here. One list, three readers: docs/lua-api.md's function
+// reference and native/lua_function_status.inc are generated from it
+// (test/helpers/generated-docs.ts), and test/engine/library-surface.test.ts
+// checks every row against a real engine. Nothing in the engine imports it.
+//
+// status:
+//   supported    works as Momentum documents it;
+//   different    works, with the difference `note` states;
+//   unavailable  cannot mean anything outside Momentum: calling it raises
+//                "<name>: not available in scriptlet: <note>";
+//   planned      not yet: calling it raises
+//                "<name>: not available in scriptlet yet: <note>".
+
+export type LuaFunctionStatus = 'supported' | 'different' | 'unavailable' | 'planned';
+
+export interface LuaFunctionRow {
+  /** As Momentum's table writes it: `msys.a.b`, `msg:method`, `msg.field`. */
+  name: string;
+  /** The module a script requires for it (Momentum's Package column). */
+  library: string;
+  status: LuaFunctionStatus;
+  /** What differs, why it is unavailable, or which part brings it. */
+  note: string;
+  /** Absent from Momentum's table, seen in real or documented code. */
+  extra?: boolean;
+}
+
+// Notes used by many rows.
+const NEXT = 'the shared-state libraries (the next issue)';
+const PCRE = 'msys.pcre and the msg:*_match/*_replace family (part 2, PCRE2 branch)';
+const MIME = 'the MIME tree and text codecs (part 2, MIME branch)';
+const MSG = 'the message, envelope and session methods (part 2, msg/vctx branch)';
+const CALLOUT = 'callouts and bindings (part 2, callouts branch)';
+const SCANNER = 'a vendor content scanner licensed inside Momentum; scan in the host MTA and pass its verdict in the context';
+const DKIM = 'DKIM/DomainKeys signing keys and verification belong to the host MTA; pass its results in the context';
+const PUSH = 'push and mobile delivery (APN, GCM, Riak mstore) are Momentum delivery channels';
+const DSN = 'bounces and delivery status notifications are made by the host MTA, which owns the queue';
+const HTTPCLNT = "Momentum's outbound HTTP delivery sessions; no such delivery here";
+const SHARED_LUA = 'a master state runs on one thread and workers share no Lua data';
+
+type Row = [name: string, status: LuaFunctionStatus, note?: string];
+
+function group(library: string, rows: Row[], extra = false): LuaFunctionRow[] {
+  return rows.map(([name, status, note = '']) => ({ name, library, status, note, ...(extra ? { extra } : {}) }));
+}
+
+function policyeditor(rows: Row[]): LuaFunctionRow[] {
+  return group('msys.policyeditor', rows).map((r) => ({ ...r, name: `msys.policyeditor.${r.name}` }));
+}
+
+export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
+  ...group('msys', [
+    ['msys.asyncOk', 'supported', 'true in a callout run by `Policy.runAsync` (or the pool), false in a synchronous `run`, while loading or in a coroutine of the script'],
+    ['msys.cast', 'unavailable', 'msg, vctx and accept are not Momentum userdata classes; there is nothing to reinterpret'],
+    ['msys.config', 'unavailable', 'the console belongs to the host (`scriptlet serve`\'s control socket); a script cannot run console commands'],
+    ['msys.dnsLookup', 'different', 'the type is upper case (`"MX"`); the options table is not read; errors are Node\'s codes (`ENOTFOUND` where Momentum says `NXDOMAIN`); suspends only under `runAsync`'],
+    ['msys.expandMacro', 'planned', CALLOUT],
+    ['msys.getClassMetaTable', 'unavailable', 'msg, vctx and accept share one sealed metatable; there are no per-class metatables to extend'],
+    ['msys.parseRFC2822Addresses', 'supported', 'component defaults to `"all"`; see "msys.parseRFC2822Addresses" above'],
+    ['msys.readfile', 'different', 'files only (no URI but `file://`), found along the script search path and, with the sandbox, only inside it; at most 16 MiB; suspends under `runAsync`, reads at once otherwise'],
+    ['msys.registerAuth', 'unavailable', 'SMTP and console authentication belong to the host MTA'],
+    ['msys.registerControl', 'unavailable', 'console commands are the host\'s (`scriptlet serve`), not a script\'s'],
+    ['msys.registerModule', 'different', 'the name must be the `script` stanza\'s: a mismatch is a load error naming the script, not a silent no-op'],
+    ['msys.runSieveScript', 'unavailable', 'there is no Sieve interpreter here'],
+    ['msys.shareGet', 'planned', NEXT],
+    ['msys.shareSet', 'planned', NEXT],
+    ['msys.shareUnset', 'planned', NEXT],
+    ['msys.snmpTrap', 'unavailable', 'SNMP traps are sent by the host\'s monitoring; use print() and the Prometheus metrics'],
+    ['msys.type', 'supported', 'names `ec_message`, `validate_context`, `accept_construct` and `json.null`; other values as type()'],
+    ['msys.lock', 'different', `does nothing: ${SHARED_LUA}, so there is nothing to exclude`],
+    ['msys.unlock', 'different', `does nothing (see msys.lock)`],
+    ['msys.runInPool', 'different', 'runs the closure at once in the same call (`pcall(closure, ...)`): the engine already runs outside Node\'s event loop; the pool name is ignored'],
+    ['msys.sleep', 'different', 'suspends the call only under `runAsync` (or the pool); a synchronous `run` raises'],
+  ]),
+  ...group('msys.threadpool', [
+    ['msys.threadpool.count', 'unavailable', 'Momentum thread pools do not exist here; the engine\'s workers are the pool (`threads`)'],
+    ['msys.threadpool.find', 'unavailable', 'Momentum thread pools do not exist here'],
+    ['msys.threadpool.stat', 'unavailable', 'Momentum thread pools do not exist here; see the pool metrics'],
+  ]),
+  ...group('msys.timer', [
+    ['msys.timer.after', 'planned', NEXT],
+    ['msys.timer.at', 'planned', NEXT],
+    ['msys.timer.every', 'planned', NEXT],
+  ]),
+  ...group('thread', [['thread.mutex', 'different', `a mutex object whose lock/unlock/trylock only track their own state: ${SHARED_LUA}; locking a held NORMAL mutex raises instead of deadlocking`]]),
+  ...group('msys.core', [
+    ['msys.core.dns_get_domain', 'unavailable', 'domain records are part of the host MTA\'s queue'],
+    ['msys.core.get_now_ts', 'supported', 'whole seconds since the epoch, from the system clock'],
+    ['msys.core.io_wrapper_open', 'unavailable', 'scripts do not write files (sandbox); log with print()'],
+    ['msys.core.mail_queue_delay_domain', 'unavailable', 'the queue belongs to the host MTA'],
+    ['msys.core.string_new', 'planned', MSG],
+  ]),
+  ...group('msys.extended.message', [
+    ['msg.batch_id', 'planned', MSG],
+    ['msg.conn_id', 'planned', MSG],
+    ['msg.id', 'different', 'a string, the id the host gave (Momentum: an object to tostring())'],
+    ['msg:binding', 'planned', CALLOUT],
+    ['msg:binding_group', 'planned', CALLOUT],
+    ['msg:body', 'different', 'read only'],
+    ['msg:body_match', 'planned', PCRE],
+    ['msg:body_replace', 'planned', PCRE],
+    ['msg:build', 'planned', MSG],
+    ['msg:code', 'different', 'reading gives the code as a number and the text (nothing when none was set); Momentum documents a code string'],
+    ['msg:context_delete', 'different', 'returns true or false (Momentum: 1 or 0)'],
+    ['msg:context_exists', 'different', 'returns true or false (Momentum: 1 or 0)'],
+    ['msg:context_exists_and_get', 'planned', MSG],
+    ['msg:context_get', 'different', 'nil for a missing key (Momentum: "")'],
+    ['msg:context_set', 'supported'],
+    ['msg:discard', 'different', 'the reply is `250 2.0.0 OK` (or the text given) unless the policy set another'],
+    ['msg:forward', 'planned', MSG],
+    ['msg:get_delivery_method', 'unavailable', 'delivery belongs to the host MTA; a message here has no delivery method yet'],
+    ['msg:get_envelope2', 'planned', MSG],
+    ['msg:get_message_size', 'supported'],
+    ['msg:header', 'different', 'setting returns nothing (Momentum: a boolean); the default mode is "replace"'],
+    ['msg:inject', 'planned', MSG],
+    ['msg:listener_addr', 'planned', MSG],
+    ['msg:mailfrom', 'supported'],
+    ['msg:makeBoundary', 'planned', MIME],
+    ['msg:makeContainer', 'planned', MIME],
+    ['msg:makePart', 'planned', MIME],
+    ['msg:mime', 'planned', MIME],
+    ['msg:raw', 'different', 'read only'],
+    ['msg:raw_match', 'planned', PCRE],
+    ['msg:raw_replace', 'planned', PCRE],
+    ['msg:rcptto', 'supported'],
+    ['msg:reception_peer', 'planned', MSG],
+    ['msg:text', 'planned', MIME],
+    ['msg:text_match', 'planned', PCRE],
+    ['msg:text_replace', 'planned', PCRE],
+  ]),
+  ...group('msys.extended.message_routing', [['msg:routing_domain', 'unavailable', 'routing domains belong to the host MTA\'s queue; no verdict field carries one']]),
+  ...group('msys.extended.message', [
+    ['msgpart:addFirstChild', 'planned', MIME],
+    ['msgpart:addLastChild', 'planned', MIME],
+    ['msgpart:address_header', 'planned', MIME],
+    ['msgpart:body_match', 'planned', PCRE],
+    ['msgpart:body_replace', 'planned', PCRE],
+    ['msgpart:content_type', 'planned', MIME],
+    ['msgpart:header', 'planned', MIME],
+    ['msgpart:insertAfter', 'planned', MIME],
+    ['msgpart:insertBefore', 'planned', MIME],
+    ['msgpart:raw_match', 'planned', PCRE],
+    ['msgpart:raw_replace', 'planned', PCRE],
+    ['msgpart:text', 'planned', MIME],
+    ['msgpart:text_match', 'planned', PCRE],
+    ['msgpart:text_replace', 'planned', PCRE],
+    ['msgpart:unlink', 'planned', MIME],
+  ]),
+  ...group('msys.extended.vctx', [
+    ['vctx:add_recipient', 'planned', MSG],
+    ['vctx:recipient_list', 'planned', MSG],
+    ['vctx:remove_recipient', 'planned', MSG],
+    ['vctx:tarpit', 'planned', MSG],
+  ]),
+  ...group('msys.core', [
+    ['vctx:disconnect', 'supported', 'default reply `421 4.7.0 Closing connection`'],
+    ['vctx:get', 'supported'],
+    ['vctx:set', 'different', 'values are stored as strings (numbers converted); Momentum keeps any value'],
+    ['vctx:set_code', 'supported'],
+  ]),
+  ...group('msys.extended.ac', [
+    ['ac:esmtp_capability_add', 'planned', MSG],
+    ['ac:esmtp_capability_remove', 'planned', MSG],
+    ['ac:inbound_session_count', 'planned', NEXT],
+  ]),
+  ...group('msys.pcre', [
+    ['msys.pcre.match', 'planned', PCRE],
+    ['msys.pcre.replace', 'planned', PCRE],
+    ['msys.pcre.split', 'planned', PCRE],
+  ]),
+  ...group('msys.cidr', [
+    ['msys.cidr.define', 'planned', NEXT],
+    ['msys.cidr.query', 'planned', NEXT],
+    ['msys.cidr.reload', 'planned', NEXT],
+  ]),
+  ...group('msys.audit', [
+    ['msys.audit.connections', 'planned', NEXT],
+    ['msys.audit.inbound_session_count', 'planned', NEXT],
+    ['msys.audit.receptions', 'planned', NEXT],
+    ['msys.audit.rejections', 'planned', NEXT],
+  ]),
+  ...group('msys.audit_series', [
+    ['msys.audit_series.add', 'planned', NEXT],
+    ['msys.audit_series.count', 'planned', NEXT],
+    ['msys.audit_series.define', 'planned', NEXT],
+    ['msys.audit_series.remove_item', 'planned', NEXT],
+  ]),
+  ...group('msys.gauge_cache', [
+    ['msys.gauge_cache.dec', 'planned', NEXT],
+    ['msys.gauge_cache.define', 'planned', NEXT],
+    ['msys.gauge_cache.get', 'planned', NEXT],
+    ['msys.gauge_cache.inc', 'planned', NEXT],
+    ['msys.gauge_cache.remove_item', 'planned', NEXT],
+  ]),
+  ...group('msys.counter', [
+    ['msys.counter.add', 'planned', NEXT],
+    ['msys.counter.inc', 'planned', NEXT],
+    ['msys.counter.open', 'planned', NEXT],
+    ['msys.counter.read', 'planned', NEXT],
+    ['msys.counter.reset', 'planned', NEXT],
+    ['msys.counter.unlink', 'planned', NEXT],
+  ]),
+  ...group('msys.db', [
+    ['msys.db.execute', 'planned', NEXT],
+    ['msys.db.fetch_row', 'planned', NEXT],
+    ['msys.db.query', 'planned', NEXT],
+  ]),
+  ...group('msys.http.client', [
+    ['client:do_request', 'planned', NEXT],
+    ['client:get_body', 'planned', NEXT],
+    ['client:get_headers', 'planned', NEXT],
+    ['client:get_status', 'planned', NEXT],
+    ['client:parse_headers', 'planned', NEXT],
+    ['client:set_header', 'planned', NEXT],
+    ['client:set_timeout', 'planned', NEXT],
+    ['msys.http.client.new', 'planned', NEXT],
+  ]),
+  ...group('msys.httpclnt', [
+    ['msys.httpclnt.http_status_classifier', 'unavailable', HTTPCLNT],
+    ['sess:request_add_header', 'unavailable', HTTPCLNT],
+    ['sess:request_delete_header', 'unavailable', HTTPCLNT],
+    ['sess:request_finalize', 'unavailable', HTTPCLNT],
+    ['sess:request_set_body', 'unavailable', HTTPCLNT],
+  ]),
+  ...group('json', [
+    ['json.decode', 'different', 'objects and arrays are plain Lua tables (Momentum: json-c userdata); JSON null is `json.null`'],
+    ['json.encode', 'different', 'returns the JSON text (Momentum: a JSON value to assign to an object field; here assign the table itself)'],
+    ['json.new', 'different', 'a plain table whose tostring() is its JSON text'],
+    ['json.strerror', 'supported', 'json-c\'s messages'],
+  ]),
+  ...group('msys.base64', [
+    ['msys.base64.decode', 'planned', MIME],
+    ['msys.base64.encode', 'planned', MIME],
+  ]),
+  ...group('msys.idn', [
+    ['msys.idn.to_idn', 'different', 'UTS-46 mapping is limited to lower-casing (no NFC, no full-width or compatibility mapping); see "msys.idn"'],
+    ['msys.idn.to_utf8', 'supported'],
+  ]),
+  ...group('msys.qp', [
+    ['msys.qp.decode', 'planned', MIME],
+    ['msys.qp.encode', 'planned', MIME],
+  ]),
+  ...group('msys.bounce', [
+    ['msys.bounce.classify', 'unavailable', DSN],
+    ['msys.bounce.classify_smtp_response', 'unavailable', DSN],
+  ]),
+  ...group('msys.rfc3464', [
+    ['msys.rfc3464.compute_delivery_status', 'unavailable', DSN],
+    ['msys.rfc3464.compute_delivery_status_string', 'unavailable', DSN],
+    ['msys.rfc3464.create_mdn', 'unavailable', DSN],
+    ['msys.rfc3464.extract_delivery_status', 'unavailable', DSN],
+    ['msys.rfc3464.send_mdn', 'unavailable', DSN],
+  ]),
+  ...group('msys.av', [
+    ['msys.av.engines', 'unavailable', SCANNER],
+    ['msys.av.scan', 'unavailable', SCANNER],
+    ['msys.av.scan_part', 'unavailable', SCANNER],
+  ]),
+  ...group('msys.brightmail', [['msys.brightmail.scan', 'unavailable', SCANNER]]),
+  ...group('msys.cloudmark', [
+    ['msys.cloudmark.analyze', 'unavailable', SCANNER],
+    ['msys.cloudmark.score', 'unavailable', SCANNER],
+  ]),
+  ...group('msys.commtouch', [['msys.commtouch.diagnose', 'unavailable', SCANNER]]),
+  ...group('msys.expurgate', [['msys.expurgate.scan', 'unavailable', SCANNER]]),
+  ...group('msys.symantec_beik', [['msys.symantec_beik.scan', 'unavailable', SCANNER]]),
+  ...group('msys.validate.dk', [
+    ['msys.validate.dk.get_responsible_domain', 'unavailable', DKIM],
+    ['msys.validate.dk.sign', 'unavailable', DKIM],
+  ]),
+  ...group('msys.validate.dkim', [
+    ['msys.validate.dkim.get_domains', 'unavailable', DKIM],
+    ['msys.validate.dkim.get_responsible_domain', 'unavailable', DKIM],
+    ['msys.validate.dkim.get_verify_results', 'unavailable', DKIM],
+    ['msys.validate.dkim.reflect', 'unavailable', DKIM],
+    ['msys.validate.dkim.sign', 'unavailable', DKIM],
+    ['msys.validate.dkim.verify_results_get_count', 'unavailable', DKIM],
+    ['msys.validate.dkim.verify_results_get_item', 'unavailable', DKIM],
+    ['msys.validate.dkim.verify_status_to_string', 'unavailable', DKIM],
+  ]),
+  ...group(
+    'msys.validate.opendkim',
+    ['get_num_sigs', 'get_sig', 'get_sig_canons', 'get_sig_domain', 'get_sig_errorstr', 'get_sig_flags', 'get_sig_hdrsigned', 'get_sig_identity', 'get_sig_keysize', 'get_sig_selector', 'get_sig_signalg', 'sign', 'verify'].map(
+      (f): Row => [`msys.validate.opendkim.${f}`, 'unavailable', DKIM],
+    ),
+  ),
+  ...group('msys.apn', [['msys.apn.apn_status_classifier', 'unavailable', PUSH]]),
+  ...group('msys.delivery', [['msys.delivery.ob_get_current_message', 'unavailable', PUSH]]),
+  ...group('msys.gcm', [
+    ['msys.gcm.gcm_classify_error', 'unavailable', PUSH],
+    ['msys.gcm.gcm_get_result_error_code', 'unavailable', PUSH],
+  ]),
+  ...group('msys.mstore', [['msys.mstore.load', 'unavailable', PUSH]]),
+  ...group('msys.adaptive', [['msys.adaptive.registerRules', 'unavailable', 'adaptive delivery tunes the host MTA\'s outbound queues']]),
+  ...group('msys.dumper', [['msys.dumper.Dumper', 'supported', 'see "msys.dumper" above for the text it writes']]),
+  ...group('msys.os', [
+    ['msys.os.statvfs_read', 'unavailable', 'scripts do not look at the file system (sandbox); watch disks from the host'],
+    ['msys.os.statvfs_subscribe', 'unavailable', 'scripts do not look at the file system (sandbox); watch disks from the host'],
+  ]),
+  ...policyeditor([
+    ['del_header', 'supported', 'over msg:header(h, "")'],
+    ['get_binding_domain_failure_rate', 'unavailable', 'delivery statistics belong to the host MTA'],
+    ['get_header', 'supported', 'the first value, RFC 2047-decoded, or nil'],
+    ['get_mailfrom', 'supported'],
+    ['get_mess_recv_from', 'planned', `over msg:reception_peer: ${MSG}`],
+    ['get_mess_recv_via', 'planned', `over msg:listener_addr: ${MSG}`],
+    ['get_rcptto', 'supported'],
+    ['get_variable', 'supported'],
+    ['pcre_match', 'planned', `over msys.pcre.match: ${PCRE}`],
+    ['send_email', 'planned', `over msys.core.ec_message_new, msg:build and msg:inject: ${MSG}`],
+    ['send_trap', 'unavailable', 'SNMP traps are sent by the host\'s monitoring'],
+    ['set_binding', 'planned', `over msg:binding: ${CALLOUT}`],
+    ['set_binding_group', 'planned', `over msg:binding_group: ${CALLOUT}`],
+    ['set_variable', 'supported'],
+    ['vctx_conn_get', 'supported', 'over msg:context_get; nil when absent'],
+    ['vctx_conn_set', 'supported', 'over msg:context_set; returns the value'],
+    ['vctx_mess_get', 'supported', 'over msg:context_get; nil when absent'],
+    ['vctx_mess_set', 'supported', 'over msg:context_set; returns the value'],
+  ]),
+  ...group(
+    'msys.extended.message',
+    [
+      ['msg:copy', 'planned', MSG],
+      ['msg:get_code', 'planned', MSG],
+      ['msg:set_code', 'planned', MSG],
+      ['msg.priority', 'planned', MSG],
+      ['msg.recv_method', 'planned', MSG],
+    ],
+    true,
+  ),
+  ...group(
+    'msys.core',
+    [
+      ['msys.core.ec_message_new', 'planned', MSG],
+      ['msys.core.accept_construct_get_message_construct', 'unavailable', 'Momentum\'s internal construct; msg and accept are the call\'s own handles'],
+      ['msys.core.config_get_binding_id_from_name', 'unavailable', 'bindings are the host MTA\'s configuration'],
+      ['msys.core.config_get_binding_group_size', 'unavailable', 'bindings are the host MTA\'s configuration'],
+      ['msys.core.config_get_binding_name_from_id', 'unavailable', 'bindings are the host MTA\'s configuration'],
+      ['msys.core.ec_sockaddr_family', 'unavailable', 'addresses are strings here (accept.remote_addr); no sockaddr objects'],
+    ],
+    true,
+  ),
+  ...group('msys.extended.ac', [['ac.remote_addr', 'supported']], true),
+  ...group('msys.core', [['vctx:exists', 'planned', MSG]], true),
+  ...group('debug', [['debug.output', 'different', 'print() to the engine\'s log, only with `sandbox = false`: the sandbox removes the debug library']], true),
+  ...group('msys', [['msys.getopt', 'unavailable', 'console argument parsing, for msys.registerControl commands (the host owns the console)']], true),
+];
+
+/** Every `require` name the reference gives a script, and that it must load. */
+export const REQUIRE_NAMES: readonly string[] = [
+  'msys.core',
+  'msys.extended.message',
+  'msys.extended.vctx',
+  'msys.extended.ac',
+  'msys.extended.message_routing',
+  'msys.pcre',
+  'msys.cidr',
+  'msys.audit',
+  'msys.audit_series',
+  'msys.counter',
+  'msys.gauge_cache',
+  'msys.db',
+  'msys.datasource',
+  'msys.http.client',
+  'msys.httpclnt',
+  'msys.dumper',
+  'json',
+  'msys.base64',
+  'msys.qp',
+  'msys.idn',
+  'msys.timer',
+  'thread',
+  'msys.policyeditor',
+];
+
+/** The rows the native stubs fill (functions under a library table). */
+export function stubbedRows(): LuaFunctionRow[] {
+  return LUA_FUNCTIONS.filter((r) => (r.status === 'unavailable' || r.status === 'planned') && isStubbable(r.name));
+}
+
+/** Library functions (`a.b.c`) and msg:/vctx: methods can be stubbed; fields and methods of objects this engine has no method table for cannot. */
+export function isStubbable(name: string): boolean {
+  if (/^(msg|vctx):/.test(name)) return true;
+  return /^[a-z_]+(\.[A-Za-z0-9_]+)+$/.test(name) && !/^(msg|ac)\./.test(name);
+}
+
+/** The message a stubbed function raises (the note without its markdown quotes). */
+export function stubMessage(row: LuaFunctionRow): string {
+  const why = row.note.replaceAll('`', '');
+  return row.status === 'planned' ? `${row.name}: not available in scriptlet yet: ${why}` : `${row.name}: not available in scriptlet: ${why}`;
+}
+
+/** The library tables every require name of the reference, and of each row, loads. */
+export function requireNames(): string[] {
+  const libraries = LUA_FUNCTIONS.map((r) => r.library).filter((l) => l !== 'msys' && l !== 'debug');
+  return [...new Set([...REQUIRE_NAMES, ...libraries])];
+}
