@@ -63,6 +63,9 @@ MasterState::MasterState(const MasterOptions& options)
   tracebackRef_ = luaL_ref(L_, LUA_REGISTRYINDEX);
   lua_pop(L_, 1);
   installMsys(L_, this);
+  installCodecs(L_);
+  installMime(L_, &activeCall_);
+  installMimeConstants(L_);
   installHandles(L_, &activeCall_);
   installLoaders(L_, this);
   for (int p = 0; p < static_cast<int>(Phase::Count); p++) {

@@ -1,0 +1,103 @@
+#include "mime_call.hpp"
+
+#include "mime_codecs.hpp"
+
+namespace scriptlet {
+
+namespace {
+
+// Where the message's body starts in its bytes (header edits do not move it).
+size_t bodyStartIn(MessageView& view, size_t total) {
+  size_t bodyLen;
+  view.body(&bodyLen);
+  return total - bodyLen;
+}
+
+}  // namespace
+
+MimeTree* readOnlyTree(CallContext* call) {
+  MimeCallState& m = call->mime;
+  if (m.readOnlyValid) return &m.readOnly;
+  MessageView& view = call->message;
+  if (!view.present()) return nullptr;
+  size_t len;
+  const char* raw = view.raw(&len);
+  m.readOnly.parse(&view, raw, len, bodyStartIn(view, len), false);
+  m.readOnlyValid = true;
+  return &m.readOnly;
+}
+
+MimeTree* writableTree(CallContext* call) {
+  MimeCallState& m = call->mime;
+  if (m.writableValid) return &m.writable;
+  MessageView& view = call->message;
+  if (!view.present()) return nullptr;
+  // A copy: the view's bytes change under it once the first edit renders.
+  size_t len;
+  const char* raw = view.raw(&len);
+  m.source.assign(raw, len);
+  m.writable.parse(&view, m.source.data(), m.source.size(), bodyStartIn(view, len), true);
+  m.writableValid = true;
+  return &m.writable;
+}
+
+void commitWritableTree(CallContext* call) {
+  MimeCallState& m = call->mime;
+  MessageView& view = call->message;
+  std::string& out = m.rendered[1 - m.current];
+  out.clear();
+  size_t bodyLen;
+  view.body(&bodyLen);
+  if (view.edited()) {
+    const std::string& r = view.render();
+    out.append(r, 0, r.size() - bodyLen);
+  } else {
+    size_t len;
+    const char* raw = view.raw(&len);
+    out.append(raw, len - bodyLen);
+    // All header, no blank line: end the header before the new body.
+    if (bodyLen == 0 && !(out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') &&
+        !(out.size() >= 4 && out.compare(out.size() - 4, 4, "\r\n\r\n") == 0)) {
+      if (!out.empty() && out.back() != '\n') out.append(m.writable.eol());
+      out.append(m.writable.eol());
+    }
+  }
+  m.writable.renderBody(out);
+  m.current = 1 - m.current;
+  view.reset(out.data(), out.size());
+  m.generation++;
+  if (m.readOnlyValid) m.readOnly.clear();
+  m.readOnlyValid = false;
+  call->verdict.messageReplaced = true;
+}
+
+void mimePartDecodedBody(MimeTree& tree, int part, std::string& out) {
+  const char* b;
+  size_t n;
+  tree.rawBody(part, &b, &n);
+  std::string te;
+  tree.transferEncoding(part, te);
+  if (te == "base64") base64DecodeLenient(b, n, out);
+  else if (te == "quoted-printable") qpDecodeLenient(b, n, out);
+  else out.append(b, n);  // 7bit, 8bit, binary, and what nobody knows
+}
+
+bool mimePartText(MimeTree& tree, int part, std::string& out) {
+  const MimePart& p = tree.part(part);
+  if (p.container) return false;
+  const char* b;
+  size_t n;
+  tree.rawBody(part, &b, &n);
+  if (n == 0) return false;
+  std::string bytes;
+  mimePartDecodedBody(tree, part, bytes);
+  HeaderParams ct;
+  tree.contentType(part, ct);
+  std::string charset;
+  if (ct.get("charset", charset)) charsetToUtf8(charset.data(), charset.size(), bytes.data(), bytes.size(), out);
+  else if (ct.value.compare(0, 5, "text/") == 0) appendUnlabelledText(bytes.data(), bytes.size(), out);
+  else out.append(bytes);
+  return true;
+}
+
+}  // namespace scriptlet

@@ -1,0 +1,27 @@
+// The MIME trees of a call: parsed on first use, the writable one rendered
+// back into the message after each edit, and the decoded text of a part
+// (the hook msgpart:text_match / msg:text_match build on).
+#pragma once
+
+#include <string>
+
+#include "../call_context.hpp"
+
+namespace scriptlet {
+
+// The read-only tree of the message as it stands, or null before DATA.
+MimeTree* readOnlyTree(CallContext* call);
+// The call's writable tree (made from the message on first use), or null.
+MimeTree* writableTree(CallContext* call);
+// Renders the writable tree into the message: the view then reads it, the
+// verdict carries it (messageReplaced), older read-only parts go stale.
+void commitWritableTree(CallContext* call);
+
+// Appends the text of a leaf part: transfer-decoded (base64 and
+// quoted-printable leniently), converted to UTF-8 when it is text/* or
+// names a charset. False, out untouched, for a container or an empty body.
+bool mimePartText(MimeTree& tree, int part, std::string& out);
+// Only the transfer decoding (bytes as they were before encoding).
+void mimePartDecodedBody(MimeTree& tree, int part, std::string& out);
+
+}  // namespace scriptlet
