@@ -101,6 +101,7 @@
         'mime/mime_tree.cpp',
         'mime/mime_edit.cpp',
         'mime/mime_call.cpp',
+        'mime/mime_text.cpp',
         'util/rfc2047.cpp',
         'util/address_list.cpp',
         'util/lua_errors.cpp',

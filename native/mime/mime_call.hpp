@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../call_context.hpp"
+#include "mime_text.hpp"
 
 namespace scriptlet {
 
@@ -16,12 +17,5 @@ MimeTree* writableTree(CallContext* call);
 // Renders the writable tree into the message: the view then reads it, the
 // verdict carries it (messageReplaced), older read-only parts go stale.
 void commitWritableTree(CallContext* call);
-
-// Appends the text of a leaf part: transfer-decoded (base64 and
-// quoted-printable leniently), converted to UTF-8 when it is text/* or
-// names a charset. False, out untouched, for a container or an empty body.
-bool mimePartText(MimeTree& tree, int part, std::string& out);
-// Only the transfer decoding (bytes as they were before encoding).
-void mimePartDecodedBody(MimeTree& tree, int part, std::string& out);
 
 }  // namespace scriptlet
