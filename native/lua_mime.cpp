@@ -201,8 +201,9 @@ int partNewIndex(lua_State* L) {
 int partEq(lua_State* L) {
   auto* a = static_cast<PartRef*>(luaL_checkudata(L, 1, kPartMeta));
   auto* b = static_cast<PartRef*>(luaL_checkudata(L, 2, kPartMeta));
-  lua_pushboolean(L, a->serial == b->serial && a->generation == b->generation && a->part == b->part &&
-                         a->writable == b->writable);
+  // A writable tree lives the whole call; a read-only one, one generation.
+  lua_pushboolean(L, a->serial == b->serial && a->part == b->part && a->writable == b->writable &&
+                         (a->writable || a->generation == b->generation));
   return 1;
 }
 
