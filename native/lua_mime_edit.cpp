@@ -129,11 +129,16 @@ void newBoundary(lua_State* L, CallContext* call, int firstPart, std::string& ou
 }
 
 int checkMimetype(lua_State* L, int idx, const char** type, size_t* len) {
+  // "type/subtype", parameters allowed after a ';' ("text/plain; charset=utf-8").
   *type = luaL_checklstring(L, idx, len);
-  const char* slash = static_cast<const char*>(std::memchr(*type, '/', *len));
-  bool ok = slash && slash != *type && slash != *type + *len - 1;
-  for (size_t i = 0; ok && i < *len; i++) ok = (*type)[i] > 32 && (*type)[i] < 127 && (*type)[i] != ';';
-  if (!ok) luaL_argerror(L, idx, "mimetype must be 'type/subtype'");
+  const char* semi = static_cast<const char*>(std::memchr(*type, ';', *len));
+  size_t typeLen = semi ? static_cast<size_t>(semi - *type) : *len;
+  while (typeLen > 0 && (*type)[typeLen - 1] == ' ') typeLen--;
+  const char* slash = static_cast<const char*>(std::memchr(*type, '/', typeLen));
+  bool ok = slash && slash != *type && slash != *type + typeLen - 1;
+  for (size_t i = 0; ok && i < typeLen; i++) ok = (*type)[i] > 32 && (*type)[i] < 127;
+  for (size_t i = 0; ok && i < *len; i++) ok = (*type)[i] != '\r' && (*type)[i] != '\n';
+  if (!ok) luaL_argerror(L, idx, "mimetype must be 'type/subtype' (parameters may follow a ';')");
   return 0;
 }
 
@@ -320,7 +325,8 @@ int partSetText(lua_State* L, const PartArg& pa, int valueIdx) {
       bool plain = fits7bit(converted);
       encodeBody(plain ? kTe7bit : kTeQuotedPrintable, converted.data(), converted.size(), encoded);
       if (type) {
-        header.assign(type, typeLen);
+        const char* semi = static_cast<const char*>(std::memchr(type, ';', typeLen));
+        header.assign(type, semi ? static_cast<size_t>(semi - type) : typeLen);  // its charset is ours
       } else {
         HeaderParams ct;
         p.tree->contentType(p.part, ct);
