@@ -61,7 +61,10 @@ void commitWritableTree(CallContext* call) {
       out.append(m.writable.eol());
     }
   }
+  size_t bodyAt = out.size();
   m.writable.renderBody(out);
+  // A message ends with a line break (SMTP's DATA needs one before its dot).
+  if (out.size() > bodyAt && out.back() != '\n') out.append(m.writable.eol());
   m.current = 1 - m.current;
   view.reset(out.data(), out.size());
   m.generation++;

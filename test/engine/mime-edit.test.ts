@@ -218,15 +218,16 @@ describe('editing headers and text', () => {
   it('msg:text(value) replaces the whole body with one text part, fixing the message header', (t) => {
     const p = policy(t, 'msg:text("Привет", "text/plain", "koi8-r"); RESULT(msg:text(), msg:mime():content_type().charset)');
     const { verdict, value, text } = edited(p);
-    assert.deepEqual(value, ['Привет', 'koi8-r']);
+    // The message ends with a line break: the text read back has it.
+    assert.deepEqual(value, ['Привет\r\n', 'koi8-r']);
     assert.equal(
       text,
-      'From: a@example.com\r\nSubject: s\r\nContent-Type: text/plain; charset="koi8-r"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=F0=D2=C9=D7=C5=D4',
+      'From: a@example.com\r\nSubject: s\r\nContent-Type: text/plain; charset="koi8-r"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=F0=D2=C9=D7=C5=D4\r\n',
     );
     assert.deepEqual(verdict.headerEdits.map((e) => e.name), ['Content-Type', 'Content-Transfer-Encoding']);
   });
 
-  it('msg:text(value) on a single-part message, and raises on an unknown charset or bad UTF-8', (t) => {
+  it('msg:text(value) on a single-part message, ending it with a line break, and raises on an unknown charset or bad UTF-8', (t) => {
     const p = policy(t, `
       local a = select(2, pcall(msg.text, msg, "x", nil, "x-nonesuch"))
       local b = select(2, pcall(msg.text, msg, "\\255"))
@@ -236,7 +237,7 @@ describe('editing headers and text', () => {
     const [a, b] = value as string[];
     assert.match(a!, /msg:text: unknown charset \(charset 'x-nonesuch'\)/);
     assert.match(b!, /msg:text: text is not valid UTF-8 \(charset 'utf-8'\)/);
-    assert.equal(text, 'Subject: s\r\nContent-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: 7bit\r\n\r\nnew body');
+    assert.equal(text, 'Subject: s\r\nContent-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: 7bit\r\n\r\nnew body\r\n');
   });
 
   it('edits a message with LF line endings in LF', (t) => {
