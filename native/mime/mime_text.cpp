@@ -22,14 +22,20 @@ bool mimePartText(MimeTree& tree, int part, std::string& out) {
   size_t n;
   tree.rawBody(part, &b, &n);
   if (n == 0) return false;
-  std::string bytes;
-  mimePartDecodedBody(tree, part, bytes);
+  // Decoded into bytes only when there is an encoding to undo.
+  std::string te, bytes;
+  tree.transferEncoding(part, te);
+  if (te == "base64" || te == "quoted-printable") {
+    mimePartDecodedBody(tree, part, bytes);
+    b = bytes.data();
+    n = bytes.size();
+  }
   HeaderParams ct;
   tree.contentType(part, ct);
   std::string charset;
-  if (ct.get("charset", charset)) charsetToUtf8(charset.data(), charset.size(), bytes.data(), bytes.size(), out);
-  else if (ct.value.compare(0, 5, "text/") == 0) appendUnlabelledText(bytes.data(), bytes.size(), out);
-  else out.append(bytes);
+  if (ct.get("charset", charset)) charsetToUtf8(charset.data(), charset.size(), b, n, out);
+  else if (ct.value.compare(0, 5, "text/") == 0) appendUnlabelledText(b, n, out);
+  else out.append(b, n);
   return true;
 }
 
