@@ -103,6 +103,8 @@ bool contains(const char* hay, size_t n, const std::string& needle) {
 
 // A boundary found nowhere in the message as it stands, the writable
 // tree's source, or the parts passed (their rendered bytes).
+// The parts (from firstPart on) are checked by the caller, before any
+// string of its is alive: checkPart raises.
 void newBoundary(lua_State* L, CallContext* call, int firstPart, std::string& out) {
   MimeCallState& m = call->mime;
   std::string rendered;
@@ -188,7 +190,7 @@ int msgMakeContainer(lua_State* L) {
   {
     std::string boundary;
     if (b) boundary.assign(b, bLen);
-    else newBoundary(L, call, 4, boundary);  // no part arguments: none at 4
+    else newBoundary(L, call, lua_gettop(L) + 1, boundary);  // no parts to avoid but the message
     std::string value(type, typeLen);
     value.append("; boundary=\"").append(boundary).append("\"");
     int i = tree->makePart();
@@ -202,6 +204,7 @@ int msgMakeContainer(lua_State* L) {
 // msg:makeBoundary(...) -> a boundary in neither the message nor the parts passed.
 int msgMakeBoundary(lua_State* L) {
   CallContext* call = checkCall(L, 1, HandleKind::Message);
+  for (int i = 2; i <= lua_gettop(L); i++) checkPart(L, i);
   std::string& out = call->mime.work;
   newBoundary(L, call, 2, out);
   lua_pushlstring(L, out.data(), out.size());

@@ -112,19 +112,24 @@ describe('making parts', () => {
 
   it('makeContainer takes a boundary given, and refuses a bad one or a non-multipart type', (t) => {
     const p = policy(t, `
-      local c = msg:makeContainer("multipart/related", "given-1")
+      local c = msg:makeContainer("multipart/related", "given-1", true)
+      assert(msg:makeContainer("multipart/mixed", nil, true))
       RESULT(c:header("Content-Type")[1],
         select(2, pcall(msg.makeContainer, msg, "multipart/mixed", "bad\\nboundary")),
         select(2, pcall(msg.makeContainer, msg, "text/plain")))`);
     const [header, bad, notMulti] = edited(p).value as string[];
     assert.equal(header, 'multipart/related; boundary="given-1"');
-    assert.match(bad!, /bad argument #2 to '\?' \(boundary must be 1 to 70 of RFC 2046's characters|boundary must be 1 to 70/);
+    assert.match(bad!, /boundary must be 1 to 70 of RFC 2046's characters, not ending in a space/);
     assert.match(notMulti!, /a container's mimetype must be multipart\/\*/);
   });
 
   it('makeBoundary gives a new boundary on every call, found nowhere in the message', (t) => {
-    const p = policy(t, 'local a, b = msg:makeBoundary(), msg:makeBoundary(msg:mime(false)); RESULT(a ~= b, msg:raw():find(a, 1, true) == nil, #a)');
-    assert.deepEqual(edited(p).value, [true, true, 28]);
+    const p = policy(t, `
+      local a, b = msg:makeBoundary(), msg:makeBoundary(msg:mime(false), msg:makePart("text/plain", "x"))
+      RESULT(a ~= b, msg:raw():find(a, 1, true) == nil, #a, select(2, pcall(msg.makeBoundary, msg, "not a part")))`);
+    const [differ, absent, length, err] = edited(p).value as [boolean, boolean, number, string];
+    assert.deepEqual([differ, absent, length], [true, true, 28]);
+    assert.match(err, /bad argument #\d to '(makeBoundary|\?)' \(scriptlet.msgpart expected, got string\)/);
   });
 });
 
