@@ -81,7 +81,7 @@ int partHeader(lua_State* L) {
 // msgpart:text() -> UTF-8 text, or nil; msgpart:text(value [, type [, charset]]) sets it.
 int partText(lua_State* L) {
   PartArg p = checkPart(L, 1);
-  if (lua_gettop(L) >= 2) return partSetText(L, p, 2);
+  if (!lua_isnoneornil(L, 2)) return partSetText(L, p, 2);
   std::string& out = p.call->mime.text;
   out.clear();
   if (!mimePartText(*p.tree, p.part, out)) {
@@ -240,7 +240,7 @@ int msgMime(lua_State* L) {
 // message's body with that text (lua_mime_edit.cpp).
 int msgText(lua_State* L) {
   CallContext* call = checkCall(L, 1, HandleKind::Message);
-  if (lua_gettop(L) >= 2) {
+  if (!lua_isnoneornil(L, 2)) {
     MimeTree* tree = writableTree(call);
     if (!tree) return luaL_error(L, "msg:text: there is no message in this phase");
     PartArg root{call, tree, 0};

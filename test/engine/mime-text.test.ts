@@ -121,6 +121,12 @@ describe('msg:text()', () => {
     assert.deepEqual(read(allText, multipart([], 'b', [TEXT, attached])), ['café', 'a,b']);
   });
 
+  it('reads (does not set) when given nil, as msgpart:text(nil) does', (t) => {
+    const p = mimePolicy('RESULT(msg:text(nil), msg:mime():text(nil))');
+    t.after(() => p.close());
+    assert.deepEqual(read(p, eml(['Subject: s'], 'x\r\n')), ['x\r\n', 'x\r\n']);
+  });
+
   it('is nil when no part is text', () => {
     assert.equal(read(allText, multipart([], 'b', [IMAGE])), '<nil>');
   });
