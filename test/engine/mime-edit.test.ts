@@ -70,6 +70,25 @@ describe('msg:mime(false)', () => {
   });
 });
 
+describe('across a suspension', () => {
+  it('keeps parts and the writable tree through msys.sleep in the same call', async (t) => {
+    const p = policy(t, `
+      local root = msg:mime(false)
+      local first = msg:mime().parts[1]
+      msys.sleep(0)
+      root:addLastChild(msg:makePart("text/plain", "after sleep"))
+      msys.sleep(0)
+      RESULT(msg:text(), pcall(function() return first:text() end))`);
+    for (let round = 0; round < 2; round++) {
+      const v = await p.runAsync('data', { message: BASE });
+      assert.deepEqual(v.errors, []);
+      const [text, ok] = JSON.parse(v.context.mess.json!) as [string[], boolean];
+      assert.deepEqual([text, ok], [['one', '<p>two</p>', 'after sleep'], false]);
+      assert.equal(v.replacedMessage?.toString('latin1'), HEAD + ONE + TWO + '--b\r\nContent-Type: text/plain\r\n\r\nafter sleep\r\n' + END);
+    }
+  });
+});
+
 describe('making parts', () => {
   it('makePart encodes its body as asked (EC_MIME_TE_*), 7bit by default', (t) => {
     const p = policy(t, `
