@@ -66,11 +66,16 @@ void commitWritableTree(CallContext* call) {
   // A message ends with a line break (SMTP's DATA needs one before its dot).
   if (out.size() > bodyAt && out.back() != '\n') out.append(m.writable.eol());
   m.current = 1 - m.current;
+  forgetReadOnlyTree(call);
   view.reset(out.data(), out.size());
+  call->verdict.messageReplaced = true;
+}
+
+void forgetReadOnlyTree(CallContext* call) {
+  MimeCallState& m = call->mime;
   m.generation++;
   if (m.readOnlyValid) m.readOnly.clear();
   m.readOnlyValid = false;
-  call->verdict.messageReplaced = true;
 }
 
 }  // namespace scriptlet

@@ -17,5 +17,9 @@ MimeTree* writableTree(CallContext* call);
 // Renders the writable tree into the message: the view then reads it, the
 // verdict carries it (messageReplaced), older read-only parts go stale.
 void commitWritableTree(CallContext* call);
+// Anything else that points the message view at other bytes (a whole-body
+// replacement) must call this first: read-only parts then raise instead of
+// reading offsets into bytes that are gone. (The writable tree has its own copy.)
+void forgetReadOnlyTree(CallContext* call);
 
 }  // namespace scriptlet
