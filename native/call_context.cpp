@@ -41,6 +41,7 @@ bool phaseFromName(const char* name, size_t len, Phase* out) {
 
 void CallContext::reset() {
   message.reset(nullptr, 0);
+  mime.clear();
   factsLoader = nullptr;
   messageId.clear();
   connId.clear();

@@ -13,6 +13,7 @@
 #include "context_map.hpp"
 #include "guard_rails.hpp"
 #include "message_view.hpp"
+#include "mime/mime_call_state.hpp"
 #include "spare_thread_cache.hpp"
 #include "util/rfc2047.hpp"
 #include "verdict.hpp"
@@ -81,6 +82,7 @@ struct CallContext {
 
   ContextMap conn, mess;
   Verdict verdict;
+  MimeCallState mime;  // msg:mime() and msg:text(), parsed on first use
 
   // Buffers the Lua API works in (decoding a header value), kept with their
   // capacity from call to call.

@@ -44,6 +44,13 @@ void pushVctxMethods(lua_State* L, RunningCall running);
 int pushMessageField(lua_State* L, CallContext* call);
 int pushAcceptField(lua_State* L, CallContext* call);
 void installLoaders(lua_State* L, MasterState* master);
+// MIME (lua_mime.cpp): the msgpart metatable and msys.core.EC_MIME_TE_*;
+// msg:mime/text/makePart/... added to the msg method table at -1.
+void installMime(lua_State* L, RunningCall running);
+void installMimeConstants(lua_State* L);
+void addMimeMessageMethods(lua_State* L, RunningCall running);
+// msys.base64 and msys.qp (lua_codecs.cpp).
+void installCodecs(lua_State* L);
 
 // [-0, +0] The sandbox (lua_sandbox.cpp): installed on a fresh state before
 // any script loads (throws std::runtime_error if it cannot be); sealed after

@@ -298,6 +298,7 @@ int pushMessageField(lua_State* L, CallContext* call) {
 
 void pushMessageMethods(lua_State* L, RunningCall running) {
   pushMethodTable(L, kMethods, running);
+  addMimeMessageMethods(L, running);
 }
 
 }  // namespace scriptlet

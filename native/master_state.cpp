@@ -68,6 +68,9 @@ MasterState::MasterState(const MasterOptions& options)
   lua_pop(L_, 1);
   installMsys(L_, this);
   installDialectRuntime(L_);
+  installCodecs(L_);
+  installMime(L_, &activeCall_);
+  installMimeConstants(L_);
   installHandles(L_, &activeCall_);
   installMessageExtras(L_, &activeCall_);
   installLoaders(L_, this);

@@ -62,6 +62,9 @@ struct Verdict {
   std::vector<HeaderEdit> headerEdits;
   bool mailfromChanged = false;
   bool rcpttoChanged = false;
+  // The message's bytes were replaced (a MIME edit): the host should take
+  // the message the verdict carries whole, header edits already in it.
+  bool messageReplaced = false;
   std::vector<ScriptError> errors;
   std::vector<LogLine> logs;
   int calloutsRun = 0;
@@ -76,7 +79,7 @@ struct Verdict {
     disposition.set = disposition.disconnect = disposition.discard = false;
     disposition.code = 0;
     disposition.text.clear();
-    done = tempfailed = mailfromChanged = rcpttoChanged = false;
+    done = tempfailed = mailfromChanged = rcpttoChanged = messageReplaced = false;
     headerEdits.clear();
     errors.clear();
     logs.clear();

@@ -162,15 +162,16 @@ Napi::Array capabilitiesToJs(Napi::Env env, const JsKeys& k, const std::vector<C
 Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
   Verdict& v = call->verdict;
   if (v.headerEdits.empty() && !v.mailfromChanged && !v.rcpttoChanged && v.errors.empty() && v.logs.empty() &&
-      v.injected.empty() && v.capabilityEdits.empty() && v.tarpitSeconds <= 0)
+      v.injected.empty() && v.capabilityEdits.empty() && v.tarpitSeconds <= 0 &&
+      !v.messageReplaced)
     return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
-  if (!v.headerEdits.empty()) {
-    out.Set(k.headerEdits(), headerEditsToJs(env, k, v.headerEdits));
-    if (call->message.present()) {
-      const std::string& rendered = call->message.render();
-      out.Set(k.message(), Napi::Buffer<char>::Copy(env, rendered.data(), rendered.size()));
-    }
+  if (!v.headerEdits.empty()) out.Set(k.headerEdits(), headerEditsToJs(env, k, v.headerEdits));
+  if ((!v.headerEdits.empty() || v.messageReplaced) && call->message.present()) {
+    const std::string& rendered = call->message.render();
+    out.Set(k.message(), Napi::Buffer<char>::Copy(env, rendered.data(), rendered.size()));
+    // A MIME edit replaced the body: the message is to be taken whole.
+    if (v.messageReplaced) out.Set("messageReplaced", Napi::Boolean::New(env, true));
   }
   if (v.mailfromChanged) out.Set(k.mailfrom(), str(env, call->mailfrom));
   if (v.rcpttoChanged) out.Set(k.rcptto(), stringsToJs(env, call->rcptto));

@@ -82,8 +82,14 @@ export class Verdict {
   /** on_error = tempfail turned a script error into a 451. */
   readonly tempfailed: boolean;
   readonly headerEdits: readonly HeaderEdit[];
-  /** The message with the header edits applied, when there were any. */
+  /** The message with the header edits applied, when there were any (and any MIME edit). */
   readonly message: Buffer | undefined;
+  /**
+   * The whole message, when the policy replaced its body (a MIME edit:
+   * msg:text(value), msgpart:text(value), makePart and the like). Its header
+   * edits are already in it: a host takes it whole instead of applying them.
+   */
+  readonly replacedMessage?: Buffer | undefined;
   /** The envelope after the call (changed only if the policy changed it). */
   readonly mailfrom: string | undefined;
   readonly rcptto: readonly string[] | undefined;
@@ -134,6 +140,7 @@ export class Verdict {
     this.tempfailed = (flags & FLAG_TEMPFAILED) !== 0;
     this.headerEdits = rest.headerEdits ?? NONE;
     this.message = rest.message;
+    this.replacedMessage = rest.messageReplaced ? rest.message : undefined;
     this.mailfrom = rest.mailfrom ?? given.mailfrom;
     this.rcptto = rest.rcptto ?? given.rcptto;
     this.envelopeChanged = rest === NO_REST ? UNCHANGED : { mailfrom: rest.mailfrom !== undefined, rcptto: rest.rcptto !== undefined };

@@ -28,6 +28,8 @@ export interface NativeProblem {
 export interface NativeVerdictRest {
   headerEdits?: { op: 'replace' | 'prepend' | 'append' | 'delete'; name: string; value: string }[];
   message?: Buffer;
+  /** A MIME edit replaced the message's body: message is the whole new message. */
+  messageReplaced?: boolean;
   mailfrom?: string;
   rcptto?: string[];
   errors?: { module: string; callout: string; message: string; location: string; traceback: string; kind?: LimitKind }[];

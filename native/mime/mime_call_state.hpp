@@ -1,0 +1,35 @@
+// What one call keeps of MIME: the read-only tree msg:mime() parsed, the
+// writable one msg:mime(false) made, and the message the writable tree
+// rendered. Held by value in CallContext: empty vectors and strings cost
+// nothing until a script asks for MIME, and keep their capacity after.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "mime_tree.hpp"
+
+namespace scriptlet {
+
+struct MimeCallState {
+  MimeTree readOnly, writable;
+  bool readOnlyValid = false, writableValid = false;
+  // Bumped whenever the message's bytes are replaced: a read-only part of
+  // an older generation raises instead of reading bytes that are gone.
+  uint32_t generation = 0;
+  std::string source;       // the writable tree's own copy of the message
+  std::string rendered[2];  // the message the view reads, and the next one
+  int current = 0;
+  uint32_t boundaries = 0;  // msg:makeBoundary's counter
+  std::string text, work;   // decoding buffers
+
+  void clear() {
+    if (readOnlyValid) readOnly.clear();
+    if (writableValid) writable.clear();
+    readOnlyValid = writableValid = false;
+    generation = 0;
+    boundaries = 0;
+  }
+};
+
+}  // namespace scriptlet
