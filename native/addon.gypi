@@ -98,6 +98,9 @@
         'util/lua_errors.cpp',
         'guard_rails.cpp',
         'hook_watchdog.cpp',
+        'lua_binding.cpp',
+        'lua_expand_macro.cpp',
+        'standard_context.cpp',
       ],
     },
     {

@@ -265,6 +265,8 @@ const luaL_Reg kMethods[] = {
     {"address_header", msgAddressHeader},
     {"code", msgCode},
     {"discard", msgDiscard},
+    {"binding", msgBinding},
+    {"binding_group", msgBindingGroup},
     {nullptr, nullptr},
 };
 

@@ -49,6 +49,9 @@ struct Verdict {
   std::vector<ScriptError> errors;
   std::vector<LogLine> logs;
   int calloutsRun = 0;
+  // msg:binding / msg:binding_group in validate_set_binding ("" when unset).
+  std::string binding;
+  std::string bindingGroup;
 
   // Back to empty, keeping the allocated capacity for the next call.
   void clear() {
@@ -60,6 +63,8 @@ struct Verdict {
     errors.clear();
     logs.clear();
     calloutsRun = 0;
+    binding.clear();
+    bindingGroup.clear();
   }
 };
 

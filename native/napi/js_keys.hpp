@@ -14,7 +14,7 @@ namespace scriptlet {
   X(message) X(id) X(mailfrom) X(rcptto) X(rcpt) X(helo) X(remoteAddr) X(remotePort) X(localAddr)    \
   X(localPort) X(context) X(conn) X(mess) X(code) X(text) X(disconnect) X(discard) X(done)            \
   X(tempfailed) X(headerEdits) X(op) X(name) X(value) X(errors) X(module) X(callout) X(location)      \
-  X(traceback) X(logs) X(callouts)
+  X(traceback) X(logs) X(callouts) X(binding) X(bindingGroup)
 
 class JsKeys {
  public:

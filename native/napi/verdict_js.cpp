@@ -128,7 +128,8 @@ Napi::Array logsToJs(Napi::Env env, const JsKeys& k, const std::vector<LogLine>&
 // The rare parts of a verdict, or undefined when there are none.
 Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
   Verdict& v = call->verdict;
-  if (v.headerEdits.empty() && !v.mailfromChanged && !v.rcpttoChanged && v.errors.empty() && v.logs.empty())
+  if (v.headerEdits.empty() && !v.mailfromChanged && !v.rcpttoChanged && v.errors.empty() && v.logs.empty() &&
+      v.binding.empty())
     return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   if (!v.headerEdits.empty()) {
@@ -146,6 +147,8 @@ Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
   }
   if (!v.errors.empty()) out.Set(k.errors(), errorsToJs(env, k, v.errors));
   if (!v.logs.empty()) out.Set(k.logs(), logsToJs(env, k, v.logs));
+  if (!v.binding.empty()) out.Set(k.binding(), str(env, v.binding));
+  if (!v.bindingGroup.empty()) out.Set(k.bindingGroup(), str(env, v.bindingGroup));
   return out;
 }
 

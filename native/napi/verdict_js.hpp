@@ -20,7 +20,7 @@
 // A verdict whose strings are not valid UTF-8 or hold a NUL (or whose keys no
 // longer fit the table, or a context value of 64 Ki code units or more) sets kFlagStringsInValues and puts them in values[i*2] as
 // [text, connPairs, messPairs] instead. values[i*2 + 1] holds the rare rest
-// { headerEdits, message, mailfrom, rcptto, errors, logs }, or nothing.
+// { headerEdits, message, mailfrom, rcptto, errors, logs, binding, bindingGroup }, or nothing.
 #pragma once
 
 #include <napi.h>

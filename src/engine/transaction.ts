@@ -1,6 +1,8 @@
 // One SMTP transaction through every phase, in the order an MTA runs them:
 // connect, ehlo, mailfrom, rcptto (per recipient), data, data_spool, then
-// data_spool_each_rcpt and set_binding per recipient. It stops at the first
+// per recipient core_pre_msg_each_rcpt, data_spool_each_rcpt and
+// core_post_msg_each_rcpt, set_binding per recipient, and
+// core_final_validation before the 250. It stops at the first
 // rejection (4xx/5xx) or disconnect, and carries each verdict's changes
 // (contexts, envelope, edited message) into the next phase, as a host must:
 // calls are stateless across the boundary.
@@ -32,6 +34,8 @@ export interface TransactionResult {
   errors: ScriptError[];
   logs: { phase: Phase; module: string; text: string }[];
   version: string;
+  /** The binding set_binding chose, by recipient. */
+  bindings: Record<string, string>;
 }
 
 interface Step {
@@ -41,6 +45,11 @@ interface Step {
 
 function steps(rcptto: string[]): Step[] {
   const perRcpt = (phase: Phase): Step[] => rcptto.map((rcpt) => ({ phase, rcpt }));
+  const eachRcpt = rcptto.flatMap((rcpt): Step[] => [
+    { phase: 'core_pre_msg_each_rcpt', rcpt },
+    { phase: 'data_spool_each_rcpt', rcpt },
+    { phase: 'core_post_msg_each_rcpt', rcpt },
+  ]);
   return [
     { phase: 'connect' },
     { phase: 'ehlo' },
@@ -48,8 +57,9 @@ function steps(rcptto: string[]): Step[] {
     ...perRcpt('rcptto'),
     { phase: 'data' },
     { phase: 'data_spool' },
-    ...perRcpt('data_spool_each_rcpt'),
+    ...eachRcpt,
     ...perRcpt('set_binding'),
+    { phase: 'core_final_validation' },
   ];
 }
 
@@ -69,6 +79,7 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
     errors: [],
     logs: [],
     version: policy.version,
+    bindings: {},
   };
   for (const step of steps(t.rcptto)) {
     const beforeData = step.phase === 'connect' || step.phase === 'ehlo' || step.phase === 'mailfrom' || step.phase === 'rcptto';
@@ -92,6 +103,7 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
     if (v.mailfrom !== undefined) state.mailfrom = v.mailfrom;
     if (v.rcptto !== undefined) state.rcptto = [...v.rcptto];
     if (v.message) state.message = v.message;
+    if (v.binding !== undefined && step.rcpt !== undefined) result.bindings[step.rcpt] = v.binding;
     const d = v.disposition;
     if (d && (d.code >= 400 || d.disconnect)) {
       result.disposition = { code: d.code, text: d.text, phase: d.phase, ...(d.disconnect ? { disconnect: true } : {}) };

@@ -70,6 +70,10 @@ export class Verdict {
   readonly callouts: number;
   /** The hash of the scripts this call ran under. */
   readonly version: string;
+  /** The binding msg:binding or msg:binding_group chose (validate_set_binding); absent when none did. */
+  readonly binding?: string;
+  /** The group msg:binding_group chose the binding from. */
+  readonly bindingGroup?: string;
 
   /**
    * Decodes verdict i of a batch (native/napi/verdict_js.hpp); keys holds
@@ -111,6 +115,8 @@ export class Verdict {
     this.logs = rest.logs ?? NONE;
     this.callouts = ints[b + 2]!;
     this.version = version;
+    this.binding = rest.binding;
+    this.bindingGroup = rest.bindingGroup;
   }
 }
 

@@ -7,14 +7,20 @@
 //   hook_helo/ehlo  ehlo (at the HELO/EHLO command itself)
 //   hook_mail       mailfrom (the transaction's uuid is msg.id)
 //   hook_rcpt       rcptto
-//   hook_data_post  data, data_spool, then data_spool_each_rcpt and
-//                   set_binding per recipient; the header edits are applied
-//                   to Haraka's transaction
+//   hook_data_post  data, data_spool, per recipient core_pre_msg_each_rcpt,
+//                   data_spool_each_rcpt and core_post_msg_each_rcpt,
+//                   set_binding per recipient, core_final_validation; the
+//                   header edits are applied to Haraka's transaction, the
+//                   bindings chosen noted in transaction.notes.scriptlet_bindings
+//   hook_delivered  core_log_delivery_v1            (outbound delivery only;
+//   hook_bounce     core_log_permanent_failure_v1    they never change what
+//   hook_deferred   core_log_transient_failure_v1    Haraka does)
 //
 // A hook answers null (go on: next()) or the Rejection to map to DENY,
 // DENYSOFT, DENYDISCONNECT or DENYSOFTDISCONNECT.
 
 import { loadScriptletConfig } from '../config/scriptlet-config.js';
+import { deliveryLogInput, deliveryLogPhase } from '../engine/delivery-log.js';
 import type { HeaderEdit } from '../engine/verdict.js';
 import { engineFromConfig, type Engine } from '../pool/index.js';
 import { PolicySession, scriptErrorLine, type PhaseOutcome, type Rejection } from '../server/policy-session.js';
@@ -30,6 +36,7 @@ export interface HarakaConnection {
 export interface HarakaTransaction {
   uuid: string;
   message_stream: { get_data(cb: (data: Buffer) => void): void };
+  notes?: Record<string, unknown>;
   add_header(name: string, value: string): void;
   add_leading_header(name: string, value: string): void;
   remove_header(name: string): void;
@@ -80,7 +87,37 @@ export class HarakaPolicy {
     const outcome = await this.#session(c).message(raw);
     if (outcome.rejected) return outcome.rejected;
     applyHeaderEdits(t, outcome.headerEdits);
+    if (t.notes && Object.keys(outcome.bindings).length > 0) t.notes[BINDINGS_NOTE] = { ...outcome.bindings };
     return null;
+  }
+
+  /**
+   * A delivery attempt of Haraka's outbound (hook_delivered, hook_bounce,
+   * hook_deferred): its delivery-log phase, for the scripts to log or count.
+   * Never throws: a failure is logged, and delivery goes on as Haraka decided.
+   */
+  async delivery(outcome: 'delivered' | 'bounced' | 'deferred', hmail: HarakaOutboundMail, reply: string | undefined): Promise<void> {
+    const todo = hmail.todo;
+    const rcptto = (todo?.rcpt_to ?? []).map(addressOf);
+    const bindings = (todo?.notes?.[BINDINGS_NOTE] ?? {}) as Record<string, string>;
+    const binding = rcptto.map((r) => bindings[r]).find((b) => b !== undefined);
+    const code = reply === undefined ? undefined : /^([2-5][0-9][0-9])\b/.exec(reply)?.[1];
+    const phase = deliveryLogPhase(outcome);
+    const input = deliveryLogInput({
+      id: todo?.uuid ?? '',
+      mailfrom: todo?.mail_from ? addressOf(todo.mail_from) : '',
+      rcptto,
+      ...(code !== undefined ? { code: Number(code) } : {}),
+      ...(reply !== undefined ? { text: code !== undefined ? reply.slice(4) : reply } : {}),
+      ...(binding !== undefined ? { binding } : {}),
+    });
+    try {
+      const v = await this.engine.run(phase, input);
+      for (const e of v.errors) this.#log(`${input.id} ${phase}: ${scriptErrorLine(e)}`);
+      for (const l of v.logs) this.#log(`${input.id} ${phase}: [${l.module}] ${l.text}`);
+    } catch (err) {
+      this.#log(`${input.id} ${phase}: not run: ${(err as Error).message}`);
+    }
   }
 
   close(): Promise<void> {
@@ -96,6 +133,22 @@ export class HarakaPolicy {
     }
     return session;
   }
+}
+
+/** transaction.notes key of the bindings set_binding chose, by recipient (outbound copies the notes into hmail.todo.notes). */
+export const BINDINGS_NOTE = 'scriptlet_bindings';
+
+/** The parts of Haraka's outbound HMailItem the delivery hooks read. */
+export interface HarakaOutboundMail {
+  todo?: { uuid?: string; mail_from?: HarakaAddress; rcpt_to?: HarakaAddress[]; notes?: Record<string, unknown> };
+}
+
+/** Haraka's Address: address() a method in older Haraka, a property in newer; or a plain string. */
+export type HarakaAddress = string | { address: string | (() => string) };
+
+function addressOf(a: HarakaAddress): string {
+  if (typeof a === 'string') return a;
+  return (typeof a.address === 'function' ? a.address() : a.address) ?? '';
 }
 
 function rejection(outcome: PhaseOutcome): Rejection | null {

@@ -15,6 +15,8 @@ export interface NativeMasterOptions {
   callTimeout?: number;
   memoryLimit?: number;
   sandbox?: boolean;
+  bindings?: string[];
+  bindingGroups?: { name: string; bindings: string[] }[];
 }
 
 export interface NativeProblem {
@@ -32,6 +34,8 @@ export interface NativeVerdictRest {
   rcptto?: string[];
   errors?: { module: string; callout: string; message: string; location: string; traceback: string; kind?: LimitKind }[];
   logs?: { module: string; text: string }[];
+  binding?: string;
+  bindingGroup?: string;
 }
 
 /** [batch text, values, context keys numbered in this crossing]. */

@@ -44,6 +44,8 @@ export interface MessageOutcome {
   /** A 2xx text a policy set. */
   text: string | undefined;
   version: string;
+  /** The binding validate_set_binding chose, by recipient (none chosen: the host's default). */
+  bindings: Record<string, string>;
 }
 
 export interface SessionFacts {
@@ -127,15 +129,13 @@ export class PolicySession {
   }
 
   /**
-   * data, data_spool, then data_spool_each_rcpt and set_binding once per
-   * recipient, carrying each verdict's message, envelope and contexts into
-   * the next; stops at the first rejection.
+   * The message phases in Momentum's order (messageSteps), carrying each
+   * verdict's message, envelope and contexts into the next; stops at the
+   * first rejection.
    */
   async message(raw: Buffer): Promise<MessageOutcome> {
-    const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '' };
-    const steps: { phase: Phase; rcpt?: string }[] = [{ phase: 'data' }, { phase: 'data_spool' }];
-    for (const phase of ['data_spool_each_rcpt', 'set_binding'] as const) for (const rcpt of out.rcptto) steps.push({ phase, rcpt });
-    for (const step of steps) {
+    const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '', bindings: Object.create(null) as Record<string, string> };
+    for (const step of messageSteps(out.rcptto)) {
       const v = await this.#call(step.phase, { message: out.message, mailfrom: out.mailfrom, rcptto: out.rcptto, ...(step.rcpt !== undefined ? { rcpt: step.rcpt } : {}) });
       out.version = v.version;
       out.headerEdits.push(...v.headerEdits);
@@ -148,6 +148,7 @@ export class PolicySession {
         return out;
       }
       if (v.disposition?.discard) out.discard = true;
+      if (v.binding !== undefined && step.rcpt !== undefined) out.bindings[step.rcpt] = v.binding;
       out.text = outcome.text ?? out.text;
     }
     return out;
@@ -175,6 +176,23 @@ export class PolicySession {
     if (v.logs.length > 0) this.#hooks.onLogs?.(phase, v.logs);
     return v;
   }
+}
+
+/**
+ * After DATA, in Momentum's order: data, data_spool; per recipient
+ * core_pre_msg_each_rcpt, data_spool_each_rcpt, core_post_msg_each_rcpt;
+ * set_binding per recipient; then core_final_validation, the last word
+ * before the 250. A phase no module defines costs a call that runs nothing
+ * (the milter skips those: src/milter/empty-phases.ts).
+ */
+export function messageSteps(rcptto: readonly string[]): { phase: Phase; rcpt?: string }[] {
+  const steps: { phase: Phase; rcpt?: string }[] = [{ phase: 'data' }, { phase: 'data_spool' }];
+  for (const rcpt of rcptto) {
+    for (const phase of ['core_pre_msg_each_rcpt', 'data_spool_each_rcpt', 'core_post_msg_each_rcpt'] as const) steps.push({ phase, rcpt });
+  }
+  for (const rcpt of rcptto) steps.push({ phase: 'set_binding', rcpt });
+  steps.push({ phase: 'core_final_validation' });
+  return steps;
 }
 
 /** A verdict's meaning for the host: a 4xx/5xx or a disconnect rejects; anything else goes on. */

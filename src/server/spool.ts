@@ -24,6 +24,8 @@ export interface SpoolEnvelope {
   receivedAt: string;
   /** The hash of the scripts the policy ran under. */
   version: string;
+  /** The binding validate_set_binding chose, by recipient; absent when it chose none (the default binding). */
+  bindings?: Record<string, string>;
 }
 
 export class Spool {
