@@ -101,14 +101,14 @@ export class HarakaPolicy {
     const rcptto = (todo?.rcpt_to ?? []).map(addressOf);
     const bindings = (todo?.notes?.[BINDINGS_NOTE] ?? {}) as Record<string, string>;
     const binding = rcptto.map((r) => bindings[r]).find((b) => b !== undefined);
-    const code = reply === undefined ? undefined : /^([2-5][0-9][0-9])\b/.exec(reply)?.[1];
+    const { code, text } = remoteReply(outcome, todo?.rcpt_to ?? [], reply);
     const phase = deliveryLogPhase(outcome);
     const input = deliveryLogInput({
       id: todo?.uuid ?? '',
       mailfrom: todo?.mail_from ? addressOf(todo.mail_from) : '',
       rcptto,
-      ...(code !== undefined ? { code: Number(code) } : {}),
-      ...(reply !== undefined ? { text: code !== undefined ? reply.slice(4) : reply } : {}),
+      ...(code !== undefined ? { code } : {}),
+      ...(text !== undefined ? { text } : {}),
       ...(binding !== undefined ? { binding } : {}),
     });
     try {
@@ -143,8 +143,24 @@ export interface HarakaOutboundMail {
   todo?: { uuid?: string; mail_from?: HarakaAddress; rcpt_to?: HarakaAddress[]; notes?: Record<string, unknown> };
 }
 
-/** Haraka's Address: address() a method in older Haraka, a property in newer; or a plain string. */
-export type HarakaAddress = string | { address: string | (() => string) };
+/** Haraka's Address: address() a method in older Haraka, a property in newer; or a plain string. With the remote reply outbound noted on it. */
+export type HarakaAddress = string | { address: string | (() => string); dsn_smtp_code?: number | string; dsn_smtp_extc?: string; dsn_smtp_response?: string };
+
+/**
+ * The remote server's reply to an attempt: what outbound noted on the first
+ * recipient that has one, else a code at the start of the hook's text. A
+ * delivery is a 250 when nothing says otherwise (Haraka passes the remote
+ * text without its code).
+ */
+function remoteReply(outcome: 'delivered' | 'bounced' | 'deferred', rcpts: HarakaAddress[], reply: string | undefined): { code?: number; text?: string } {
+  for (const r of rcpts) {
+    if (typeof r === 'string' || r.dsn_smtp_code === undefined) continue;
+    return { code: Number(r.dsn_smtp_code), text: [r.dsn_smtp_extc, r.dsn_smtp_response].filter(Boolean).join(' ') };
+  }
+  const m = reply === undefined ? null : /^([2-5][0-9][0-9])[ -](.*)$/s.exec(reply);
+  if (m) return { code: Number(m[1]), text: m[2]! };
+  return { ...(outcome === 'delivered' ? { code: 250 } : {}), ...(reply !== undefined ? { text: reply } : {}) };
+}
 
 function addressOf(a: HarakaAddress): string {
   if (typeof a === 'string') return a;
