@@ -5,7 +5,8 @@
 //
 //   hook_connect    connect
 //   hook_helo/ehlo  ehlo (at the HELO/EHLO command itself)
-//   hook_mail       mailfrom (the transaction's uuid is msg.id)
+//   hook_mail       mailfrom (the transaction's uuid is msg.id); the
+//                   connection context gets tls, can_relay, auth_user
 //   hook_rcpt       rcptto
 //   hook_data_post  data, data_spool, per recipient core_pre_msg_each_rcpt,
 //                   data_spool_each_rcpt and core_post_msg_each_rcpt,
@@ -31,6 +32,9 @@ export interface HarakaConnection {
   remote: { ip: string; port?: number };
   local: { ip?: string; port?: number };
   transaction?: HarakaTransaction | null;
+  tls?: { enabled?: boolean };
+  relaying?: boolean;
+  notes?: Record<string, unknown>;
 }
 
 export interface HarakaTransaction {
@@ -73,7 +77,9 @@ export class HarakaPolicy {
   }
 
   async mailfrom(c: HarakaConnection, address: string): Promise<Rejection | null> {
-    return rejection(await this.#session(c).mailfrom(address, c.transaction?.uuid ?? c.uuid));
+    const session = this.#session(c);
+    session.setContext('conn', sessionContext(c));
+    return rejection(await session.mailfrom(address, c.transaction?.uuid ?? c.uuid));
   }
 
   async rcptto(c: HarakaConnection, address: string): Promise<Rejection | null> {
@@ -133,6 +139,21 @@ export class HarakaPolicy {
     }
     return session;
   }
+}
+
+/**
+ * What Haraka knows of the session, as Momentum's connection context
+ * variables (what %{vctx_conn:tls} and vctx:get read): set at each MAIL, when
+ * STARTTLS and AUTH are behind.
+ */
+function sessionContext(c: HarakaConnection): Record<string, string> {
+  const out: Record<string, string> = { tls: c.tls?.enabled ? '1' : '0', can_relay: c.relaying ? '1' : '0' };
+  const user = c.notes?.auth_user;
+  if (typeof user === 'string' && user !== '') {
+    out.auth_user = user;
+    out.auth_status = 'ok';
+  }
+  return out;
 }
 
 /** transaction.notes key of the bindings set_binding chose, by recipient (outbound copies the notes into hmail.todo.notes). */

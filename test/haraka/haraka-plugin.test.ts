@@ -65,7 +65,7 @@ function mod:validate_set_binding(msg)
   return core.VALIDATE_CONT
 end
 function mod:core_final_validation(msg, accept, vctx)
-  if msg:header("X-Final")[1] == "no" then vctx:set_code(550, msys.expandMacro("5.7.1 final no for %{vctx_mess:mailfrom_domain}")) return core.VALIDATE_DONE end
+  if msg:header("X-Final")[1] == "no" then vctx:set_code(550, msys.expandMacro("5.7.1 final no for %{vctx_mess:mailfrom_domain} tls=%{vctx_conn:tls} relay=%{vctx_conn:can_relay}")) return core.VALIDATE_DONE end
   return core.VALIDATE_CONT
 end
 function mod:core_log_delivery_v1(msg, vctx)
@@ -170,7 +170,7 @@ describe('the Haraka plugin in a real Haraka', () => {
     assert.ok(['mta2', 'mta3'].includes(notes['pool@example.net']), JSON.stringify(notes));
     assert.equal('plain@example.net' in notes, false);
     const refused = await send(haraka.port, { from: 'alice@example.org', to: ['one@example.net'], headers: { 'X-Final': 'no' } });
-    assert.equal(verdict(refused), '550 5.7.1 final no for example.org', haraka.output());
+    assert.equal(verdict(refused), '550 5.7.1 final no for example.org tls=0 relay=0', haraka.output());
   });
 
   it("runs the delivery-log phases from Haraka's outbound: delivered and bounced, with the binding", { timeout: 60_000 }, async (t) => {
