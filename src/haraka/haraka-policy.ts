@@ -24,7 +24,8 @@ import { loadScriptletConfig } from '../config/scriptlet-config.js';
 import { deliveryLogInput, deliveryLogPhase } from '../engine/delivery-log.js';
 import type { HeaderEdit } from '../engine/verdict.js';
 import { engineFromConfig, type Engine } from '../pool/index.js';
-import { PolicySession, scriptErrorLine, type PhaseOutcome, type Rejection } from '../server/policy-session.js';
+import { skippingEmptyPhases } from '../milter/empty-phases.js';
+import { PolicySession, scriptErrorLine, type PhaseOutcome, type Rejection, type RunPhase } from '../server/policy-session.js';
 
 /** The parts of Haraka's connection and transaction used here. */
 export interface HarakaConnection {
@@ -50,9 +51,12 @@ export class HarakaPolicy {
   readonly engine: Engine;
   readonly #sessions = new WeakMap<HarakaConnection, PolicySession>();
   readonly #log: (line: string) => void;
+  /** Phases no module defines are not sent to the pool (up to 3 a recipient + 3 a message after DATA). */
+  readonly #run: RunPhase;
 
   private constructor(engine: Engine, log: (line: string) => void) {
     this.engine = engine;
+    this.#run = skippingEmptyPhases(engine).run;
     this.#log = log;
   }
 
@@ -64,7 +68,7 @@ export class HarakaPolicy {
   }
 
   async connect(c: HarakaConnection): Promise<Rejection | null> {
-    const session = new PolicySession(this.engine.run.bind(this.engine), { id: c.uuid, remoteAddr: c.remote.ip, remotePort: c.remote.port, localAddr: c.local.ip, localPort: c.local.port }, {
+    const session = new PolicySession(this.#run, { id: c.uuid, remoteAddr: c.remote.ip, remotePort: c.remote.port, localAddr: c.local.ip, localPort: c.local.port }, {
       onErrors: (phase, errors) => errors.forEach((e) => this.#log(`${c.uuid} ${phase}: ${scriptErrorLine(e)}`)),
       onLogs: (phase, logs) => logs.forEach((l) => this.#log(`${c.uuid} ${phase}: [${l.module}] ${l.text}`)),
     });
@@ -118,7 +122,7 @@ export class HarakaPolicy {
       ...(binding !== undefined ? { binding } : {}),
     });
     try {
-      const v = await this.engine.run(phase, input);
+      const v = await this.#run(phase, input);
       for (const e of v.errors) this.#log(`${input.id} ${phase}: ${scriptErrorLine(e)}`);
       for (const l of v.logs) this.#log(`${input.id} ${phase}: [${l.module}] ${l.text}`);
     } catch (err) {
@@ -134,7 +138,7 @@ export class HarakaPolicy {
     let session = this.#sessions.get(c);
     if (!session) {
       // A connection the connect hook never saw (the plugin was loaded late): start its session now.
-      session = new PolicySession(this.engine.run.bind(this.engine), { id: c.uuid, remoteAddr: c.remote.ip });
+      session = new PolicySession(this.#run, { id: c.uuid, remoteAddr: c.remote.ip });
       this.#sessions.set(c, session);
     }
     return session;
