@@ -8,7 +8,7 @@
 // calls are stateless across the boundary.
 
 import type { Policy } from './policy.js';
-import type { Phase } from './phases.js';
+import { PHASES, type Phase } from './phases.js';
 import type { CallInput, Context, Verdict } from './verdict.js';
 import type { ScriptError } from './errors.js';
 
@@ -63,7 +63,22 @@ function steps(rcptto: string[]): Step[] {
   ];
 }
 
+// The phases some module of a policy defines: a Policy's scripts are fixed
+// for its life, and a call that would run no callout is skipped (the core
+// hooks added 2 calls a recipient + 1 that most policies leave empty).
+const definedPhases = new WeakMap<Policy, Set<Phase>>();
+
+function phasesDefined(policy: Policy): Set<Phase> {
+  let defined = definedPhases.get(policy);
+  if (!defined) {
+    defined = new Set(PHASES.filter((phase) => policy.calloutModules(phase).length > 0));
+    definedPhases.set(policy, defined);
+  }
+  return defined;
+}
+
 export function runTransaction(policy: Policy, t: Transaction): TransactionResult {
+  const defined = phasesDefined(policy);
   const state = {
     mailfrom: t.mailfrom,
     rcptto: [...t.rcptto],
@@ -82,6 +97,7 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
     bindings: {},
   };
   for (const step of steps(t.rcptto)) {
+    if (!defined.has(step.phase)) continue;
     const beforeData = step.phase === 'connect' || step.phase === 'ehlo' || step.phase === 'mailfrom' || step.phase === 'rcptto';
     const input: CallInput = {
       id: t.id,
