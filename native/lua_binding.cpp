@@ -1,7 +1,8 @@
 // msg:binding and msg:binding_group: in validate_set_binding, choose the
 // binding (Momentum's outbound identity: source address, queues) the message
-// leaves through. The configured bindings and groups live in two registry
-// tables made once per master; the choice goes into the verdict.
+// leaves through. The configured bindings and groups live in registry
+// tables made once per master; the choice goes into the verdict. Also
+// msys.core.config_get_binding_*, which read the same tables.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -53,6 +54,72 @@ void pushOrNil(lua_State* L, const std::string& s) {
   else lua_pushlstring(L, s.data(), s.size());
 }
 
+// Binding ids for msys.core.config_get_binding_*: "default" is 0, the
+// configured bindings 1..n in configuration order. Registry table
+// { [name] = id, [id] = name } under kIdsKey.
+const char kIdsKey = 0;
+
+// msys.core.config_get_binding_id_from_name(name) -> id, or nil
+int coreBindingIdFromName(lua_State* L) {
+  luaL_checkstring(L, 1);
+  pushRegistryTable(L, &kIdsKey);
+  lua_pushvalue(L, 1);
+  lua_rawget(L, -2);
+  if (!lua_isnumber(L, -1)) lua_pushnil(L);
+  return 1;
+}
+
+// msys.core.config_get_binding_name_from_id(id) -> name, or nil
+int coreBindingNameFromId(lua_State* L) {
+  lua_Integer id = luaL_checkinteger(L, 1);
+  pushRegistryTable(L, &kIdsKey);
+  lua_rawgeti(L, -1, static_cast<int>(id));
+  if (!lua_isstring(L, -1)) lua_pushnil(L);
+  return 1;
+}
+
+// msys.core.config_get_binding_group_size(group) -> the number of bindings
+// in the group (0 for an unknown one)
+int coreBindingGroupSize(lua_State* L) {
+  luaL_checkstring(L, 1);
+  pushRegistryTable(L, &kGroupsKey);
+  lua_pushvalue(L, 1);
+  lua_rawget(L, -2);
+  lua_pushinteger(L, lua_istable(L, -1) ? static_cast<lua_Integer>(lua_objlen(L, -1)) : 0);
+  return 1;
+}
+
+// [-0, +0] The ids table, and the three functions in msys.core.
+void installBindingIds(lua_State* L, const std::vector<std::string>& bindings) {
+  lua_pushlightuserdata(L, const_cast<char*>(&kIdsKey));
+  lua_createtable(L, static_cast<int>(bindings.size()), static_cast<int>(bindings.size()) + 1);
+  int id = 0;
+  auto add = [&](const char* name) {
+    lua_getfield(L, -1, name);
+    bool seen = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (seen) return;  // "default" declared in the configuration keeps id 0
+    lua_pushinteger(L, id);
+    lua_setfield(L, -2, name);
+    lua_pushstring(L, name);
+    lua_rawseti(L, -2, id);
+    id++;
+  };
+  add(kDefaultBinding);
+  for (const std::string& b : bindings) add(b.c_str());
+  lua_rawset(L, LUA_REGISTRYINDEX);
+
+  lua_getglobal(L, "msys");
+  lua_getfield(L, -1, "core");
+  lua_pushcfunction(L, coreBindingIdFromName);
+  lua_setfield(L, -2, "config_get_binding_id_from_name");
+  lua_pushcfunction(L, coreBindingNameFromId);
+  lua_setfield(L, -2, "config_get_binding_name_from_id");
+  lua_pushcfunction(L, coreBindingGroupSize);
+  lua_setfield(L, -2, "config_get_binding_group_size");
+  lua_pop(L, 2);
+}
+
 }  // namespace
 
 void installBindings(lua_State* L, const std::vector<std::string>& bindings, const std::vector<BindingGroup>& groups) {
@@ -77,6 +144,7 @@ void installBindings(lua_State* L, const std::vector<std::string>& bindings, con
     lua_setfield(L, -2, g.name.c_str());
   }
   lua_rawset(L, LUA_REGISTRYINDEX);
+  installBindingIds(L, bindings);
 }
 
 // msg:binding() -> the binding chosen in this call, or nil;

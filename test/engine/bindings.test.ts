@@ -120,6 +120,24 @@ describe('msg:binding_group', () => {
   });
 });
 
+describe('msys.core.config_get_binding_*', () => {
+  it('numbers "default" 0 and the configured bindings from 1, and sizes groups', () => {
+    const p = policyFrom(
+      `msys.registerModule("t", { validate_connect = function(self, accept, vctx)
+         local c = msys.core
+         local out = { c.config_get_binding_id_from_name("default"), c.config_get_binding_id_from_name("mta3"),
+           tostring(c.config_get_binding_id_from_name("nope")), c.config_get_binding_name_from_id(2),
+           tostring(c.config_get_binding_name_from_id(9)), c.config_get_binding_group_size("pool"),
+           c.config_get_binding_group_size("nope") }
+         vctx:set(c.VCTX_MESS, "out", table.concat(out, ","))
+         return c.VALIDATE_CONT end })`,
+      BINDINGS,
+    );
+    twice(() => assert.equal(p.run('connect', {}).context.mess.out, '0,3,nil,mta2,nil,2,0'));
+    p.close();
+  });
+});
+
 describe('bindings in a transaction', () => {
   it('notes the binding chosen for each recipient', () => {
     const p = policyFrom(
