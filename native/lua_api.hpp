@@ -45,10 +45,11 @@ void pushVctxMethods(lua_State* L, RunningCall running);
 int pushMessageField(lua_State* L, CallContext* call);
 int pushAcceptField(lua_State* L, CallContext* call);
 void installLoaders(lua_State* L, MasterState* master);
-// The configured bindings, for msg:binding / msg:binding_group (lua_binding.cpp).
+// [-0, +0] The configured bindings, for msg:binding / msg:binding_group and
+// msys.core.config_get_binding_* (lua_binding.cpp); after installMsys.
 struct BindingGroup;
 void installBindings(lua_State* L, const std::vector<std::string>& bindings, const std::vector<BindingGroup>& groups);
-// msys.expandMacro (lua_expand_macro.cpp); installed after installMsys.
+// [-0, +0] msys.expandMacro (lua_expand_macro.cpp); after installMsys.
 void installExpandMacro(lua_State* L, MasterState* master);
 // msg:binding and msg:binding_group (lua_binding.cpp), for the msg method table.
 int msgBinding(lua_State* L);

@@ -4,6 +4,7 @@
 // facts: standard_context.cpp); %{i}, %{spfv1:i} and the other SPF letters
 // (RFC 7208 section 7.2) read the session's facts. Unknown macros expand to
 // nothing; text that is not a macro is copied as it is.
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <string>
