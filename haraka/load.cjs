@@ -122,6 +122,33 @@ function plugin(target, replies) {
     answer(this, next, (p) => p.dataPost(connection));
   };
 
+  /** A delivery-log phase: run for the scripts to see, never changing what Haraka does next. */
+  function logDelivery(self, next, outcome, hmail, reply) {
+    if (!self.policy) return next();
+    self.policy.then((p) => p.delivery(outcome, hmail, reply)).then(
+      () => next(),
+      (err) => {
+        self.logerror(`scriptlet: ${err.message}`);
+        next();
+      },
+    );
+  }
+
+  // Haraka's outbound: params[2] of delivered is the remote server's reply;
+  // bounce gets the error; deferred { delay, err }.
+  target.hook_delivered = function (next, hmail, params) {
+    logDelivery(this, next, 'delivered', hmail, params && params[2] !== undefined ? String(params[2]) : undefined);
+  };
+
+  target.hook_bounce = function (next, hmail, error) {
+    logDelivery(this, next, 'bounced', hmail, error ? String(error.message || error) : undefined);
+  };
+
+  target.hook_deferred = function (next, hmail, params) {
+    const err = params && params.err;
+    logDelivery(this, next, 'deferred', hmail, err ? String(err.message || err) : undefined);
+  };
+
   target.shutdown = function () {
     if (this.policy) this.policy.then((p) => p.close(), () => undefined);
   };

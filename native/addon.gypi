@@ -124,6 +124,9 @@
         'dialect/dialect_parser.cpp',
         'dialect/momentum_dialect.cpp',
         'dialect/dialect_runtime.cpp',
+        'lua_binding.cpp',
+        'lua_expand_macro.cpp',
+        'standard_context.cpp',
       ],
     },
     {

@@ -20,7 +20,15 @@ constexpr PhaseNames kNames[] = {
     {"data_spool", "validate_data_spool"},
     {"data_spool_each_rcpt", "validate_data_spool_each_rcpt"},
     {"set_binding", "validate_set_binding"},
+    // A core hook's phase is its callout's own name (it has no validate_ prefix).
+    {"core_final_validation", "core_final_validation"},
+    {"core_pre_msg_each_rcpt", "core_pre_msg_each_rcpt"},
+    {"core_post_msg_each_rcpt", "core_post_msg_each_rcpt"},
+    {"core_log_delivery_v1", "core_log_delivery_v1"},
+    {"core_log_permanent_failure_v1", "core_log_permanent_failure_v1"},
+    {"core_log_transient_failure_v1", "core_log_transient_failure_v1"},
 };
+static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Phase::Count), "a name for every phase");
 
 const std::string kEmpty;
 

@@ -29,11 +29,22 @@ enum class Phase : int {
   DataSpool,
   DataSpoolEachRcpt,
   SetBinding,
+  // Momentum's core hooks a script may define (named by their callout):
+  FinalValidation,      // core_final_validation: after data_spool_each_rcpt, before the 250
+  PreMsgEachRcpt,       // core_pre_msg_each_rcpt / core_post_msg_each_rcpt: around
+  PostMsgEachRcpt,      //   data_spool_each_rcpt, per recipient
+  LogDelivery,          // core_log_*_v1: after delivery, when the host delivers
+  LogPermanentFailure,
+  LogTransientFailure,
   Count
 };
 
-const char* phaseName(Phase phase);     // "data_spool"
-const char* calloutName(Phase phase);   // "validate_data_spool"
+inline bool isDeliveryLogPhase(Phase p) {
+  return p == Phase::LogDelivery || p == Phase::LogPermanentFailure || p == Phase::LogTransientFailure;
+}
+
+const char* phaseName(Phase phase);     // "data_spool", "core_final_validation"
+const char* calloutName(Phase phase);   // "validate_data_spool", "core_final_validation"
 bool phaseFromName(const char* name, size_t len, Phase* out);
 
 // What a suspended call waits for: Node does it, then the call resumes.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "call_context.hpp"
 #include "util/lua_headers.hpp"
@@ -51,6 +52,19 @@ void installMimeConstants(lua_State* L);
 void addMimeMessageMethods(lua_State* L, RunningCall running);
 // msys.base64 and msys.qp (lua_codecs.cpp).
 void installCodecs(lua_State* L);
+// [-0, +0] The configured bindings, for msg:binding / msg:binding_group and
+// msys.core.config_get_binding_* (lua_binding.cpp); after installMsys.
+struct BindingGroup;
+void installBindings(lua_State* L, const std::vector<std::string>& bindings, const std::vector<BindingGroup>& groups);
+// [-0, +0] msys.expandMacro (lua_expand_macro.cpp); after installMsys.
+void installExpandMacro(lua_State* L, MasterState* master);
+// msg:binding and msg:binding_group (lua_binding.cpp), for the msg method table.
+int msgBinding(lua_State* L);
+int msgBindingGroup(lua_State* L);
+// [-0, +0] The value of a context variable the engine derives from the
+// call's facts (ehlo_domain, mailfrom_localpart, message_rcpt_count, ...),
+// into out; false when key is not one (standard_context.cpp).
+bool standardContextValue(CallContext* call, bool conn, const char* key, size_t len, std::string* out);
 
 // [-0, +0] The sandbox (lua_sandbox.cpp): installed on a fresh state before
 // any script loads (throws std::runtime_error if it cannot be); sealed after

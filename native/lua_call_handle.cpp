@@ -177,6 +177,9 @@ int pushContextValue(lua_State* L, CallContext* call, int typeIdx) {
   size_t len;
   ContextMap* ctx = checkContextKey(L, call, typeIdx, &key, &len);
   const std::string* v = ctx->get(key, len);
+  // Not set: one of the variables the engine derives from the facts, if it is one.
+  std::string& derived = call->scratch.text;
+  if (!v && standardContextValue(call, ctx == &call->conn, key, len, &derived)) v = &derived;
   if (v) lua_pushlstring(L, v->data(), v->size());
   else lua_pushnil(L);
   return 1;

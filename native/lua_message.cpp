@@ -285,6 +285,8 @@ const luaL_Reg kMethods[] = {
     {"inject", msgInject},
     {"build", msgBuild},
     {"forward", msgForward},
+    {"binding", msgBinding},
+    {"binding_group", msgBindingGroup},
     {nullptr, nullptr},
 };
 

@@ -14,17 +14,24 @@ namespace scriptlet {
 
 namespace {
 
-constexpr const char* kKnownCallouts[] = {
-    "init",
-    "validate_connect",
-    "validate_ehlo",
-    "validate_mailfrom",
-    "validate_rcptto",
-    "validate_data",
-    "validate_data_spool",
-    "validate_data_spool_each_rcpt",
-    "validate_set_binding",
-};
+// A module must define one of these (init, or a phase's callout).
+bool definesKnownCallout(lua_State* L, int tableIdx) {
+  lua_getfield(L, tableIdx, "init");
+  bool known = lua_isfunction(L, -1);
+  lua_pop(L, 1);
+  for (int p = 0; !known && p < static_cast<int>(Phase::Count); p++) {
+    lua_getfield(L, tableIdx, calloutName(static_cast<Phase>(p)));
+    known = lua_isfunction(L, -1);
+    lua_pop(L, 1);
+  }
+  return known;
+}
+
+std::string knownCalloutList() {
+  std::string list = "init";
+  for (int p = 0; p < static_cast<int>(Phase::Count); p++) list += std::string(", ") + calloutName(static_cast<Phase>(p));
+  return list;
+}
 
 constexpr const char* kTempfailText = "4.3.0 Temporary failure in policy, try again later";
 
@@ -71,6 +78,8 @@ MasterState::MasterState(const MasterOptions& options)
   installCodecs(L_);
   installMime(L_, &activeCall_);
   installMimeConstants(L_);
+  installBindings(L_, options.bindings, options.bindingGroups);
+  installExpandMacro(L_, this);
   installHandles(L_, &activeCall_);
   installMessageExtras(L_, &activeCall_);
   installLoaders(L_, this);
@@ -172,20 +181,11 @@ bool MasterState::checkRegistration(const std::string& name, const std::string& 
   }
   int ref = registeredDuringLoad_[0].second;
   registeredDuringLoad_.clear();
-  bool known = false;
   lua_rawgeti(L_, LUA_REGISTRYINDEX, ref);
-  for (const char* callout : kKnownCallouts) {
-    lua_getfield(L_, -1, callout);
-    known = lua_isfunction(L_, -1);
-    lua_pop(L_, 1);
-    if (known) break;
-  }
+  bool known = definesKnownCallout(L_, lua_gettop(L_));
   lua_pop(L_, 1);
   if (!known) {
-    problem->message = "module '" + name + "' (" + path +
-                       ") defines no known callout (init, validate_connect, validate_ehlo, validate_mailfrom, "
-                       "validate_rcptto, validate_data, validate_data_spool, validate_data_spool_each_rcpt, "
-                       "validate_set_binding)";
+    problem->message = "module '" + name + "' (" + path + ") defines no known callout (" + knownCalloutList() + ")";
     luaL_unref(L_, LUA_REGISTRYINDEX, ref);
     return false;
   }
@@ -393,6 +393,10 @@ void MasterState::finishRun(CallContext* call) {
 bool MasterState::afterResume(int status, LuaThread& thread, const Module& mod, CallContext* call,
                               const char* callout) {
   lua_State* co = thread.co;
+  if (status == 0 && isDeliveryLogPhase(call->phase)) {
+    lua_settop(co, 0);  // after delivery there is nothing to decide: any return will do
+    return true;
+  }
   if (status == 0) {
     int code = lua_gettop(co) >= 1 && lua_type(co, 1) == LUA_TNUMBER ? static_cast<int>(lua_tointeger(co, 1)) : -1;
     if (code == kValidateDone) {
@@ -446,7 +450,15 @@ int MasterState::pushCalloutArgs(lua_State* co, CallContext* call) {
     case Phase::SetBinding:
       pushCallHandle(co, call, HandleKind::Message);
       return 1;
-    default:  // data, data_spool, data_spool_each_rcpt
+    case Phase::LogDelivery:
+    case Phase::LogPermanentFailure:
+    case Phase::LogTransientFailure:
+      // After delivery there is no session to accept; the outcome is in the
+      // message context (delivery_code, delivery_text), as the host gave it.
+      pushCallHandle(co, call, HandleKind::Message);
+      pushCallHandle(co, call, HandleKind::Vctx);
+      return 2;
+    default:  // data, data_spool, data_spool_each_rcpt, core_final_validation, core_{pre,post}_msg_each_rcpt
       pushCallHandle(co, call, HandleKind::Message);
       pushCallHandle(co, call, HandleKind::Accept);
       pushCallHandle(co, call, HandleKind::Vctx);

@@ -17,6 +17,12 @@
 
 namespace scriptlet {
 
+// binding_group "name" { binding "a" {} ... } of the configuration.
+struct BindingGroup {
+  std::string name;
+  std::vector<std::string> bindings;
+};
+
 struct MasterOptions {
   int gcPause = 200;
   int gcStepmul = 200;
@@ -27,6 +33,8 @@ struct MasterOptions {
   std::vector<std::string> searchPath;    // for require, loadfile, dofile
   GuardLimits limits;                     // instructions, wall time, memory
   bool sandbox = true;                    // see lua_sandbox.cpp
+  std::vector<std::string> bindings;      // every configured binding, grouped or not
+  std::vector<BindingGroup> bindingGroups;
 };
 
 // What went wrong while loading a script or running init().
@@ -108,6 +116,9 @@ class MasterState {
   // host that calls a callout itself (the C driver's lua_pcall) sets it
   // around that call, and clears it after.
   void setRunningCall(CallContext* call) { activeCall_ = call; }
+  // The call in progress (null while loading or in init()): msys functions
+  // that read it, like msys.expandMacro.
+  CallContext* runningCall() const { return activeCall_; }
 
   // The registry ref of a loaded module's table, or LUA_NOREF (C driver).
   int moduleRef(const std::string& name) const;

@@ -73,6 +73,9 @@ struct Verdict {
   std::vector<InjectedMessage> injected;
   std::vector<CapabilityEdit> capabilityEdits;
   double tarpitSeconds = 0;  // vctx:tarpit: delay the reply to this command
+  // msg:binding / msg:binding_group in validate_set_binding ("" when unset).
+  std::string binding;
+  std::string bindingGroup;
 
   // Back to empty, keeping the allocated capacity for the next call.
   void clear() {
@@ -87,6 +90,8 @@ struct Verdict {
     injected.clear();
     capabilityEdits.clear();
     tarpitSeconds = 0;
+    binding.clear();
+    bindingGroup.clear();
   }
 };
 

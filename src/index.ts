@@ -5,7 +5,7 @@ export type { PolicyOptions, PolicyStats, ScriptSpec } from './engine/policy.js'
 export type { PolicyTuning } from './engine/options.js';
 export { Verdict } from './engine/verdict.js';
 export type { CallInput, CapabilityEdit, Context, Disposition, HeaderEdit, InjectedMessage, LogLine } from './engine/verdict.js';
-export { PHASES } from './engine/phases.js';
+export { calloutOf, DELIVERY_LOG_PHASES, PHASES, type DeliveryLogPhase } from './engine/phases.js';
 export type { Phase } from './engine/phases.js';
 export { ScriptletError, UsageError, ScriptError, LoadError } from './engine/errors.js';
 export type { ScriptFailure, LoadFailure } from './engine/errors.js';
@@ -14,6 +14,7 @@ export { ENGINES, loadAddon } from './native/addon.js';
 export type { EngineName } from './native/addon.js';
 export * from './config/index.js';
 export { runTransaction } from './engine/transaction.js';
+export { deliveryLogInput, deliveryLogPhase, type DeliveryFacts } from './engine/delivery-log.js';
 export type { Transaction, TransactionResult } from './engine/transaction.js';
 export { policyFromConfig } from './engine/from-config.js';
 export * from './pool/index.js';

@@ -65,6 +65,37 @@ void applyOptions(Napi::Env env, Napi::Object o, MasterState& s) {
     s.setLimits(readLimits(env, o, cur.limits));
 }
 
+std::vector<std::string> stringList(Napi::Env env, Napi::Value v, const char* what) {
+  std::vector<std::string> out;
+  if (v.IsUndefined()) return out;
+  if (!v.IsArray()) throw Napi::TypeError::New(env, std::string(what) + " must be an array of strings");
+  auto list = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value item = list.Get(i);
+    if (!item.IsString()) throw Napi::TypeError::New(env, std::string(what) + " must be an array of strings");
+    out.push_back(item.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+// bindings: string[]; bindingGroups: { name, bindings: string[] }[] (the
+// configuration's binding and binding_group scopes).
+void readBindings(Napi::Env env, Napi::Object o, MasterOptions* opts) {
+  opts->bindings = stringList(env, o.Get("bindings"), "bindings");
+  Napi::Value groups = o.Get("bindingGroups");
+  if (groups.IsUndefined()) return;
+  if (!groups.IsArray()) throw Napi::TypeError::New(env, "bindingGroups must be an array of { name, bindings }");
+  auto list = groups.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value g = list.Get(i);
+    if (!g.IsObject() || !g.As<Napi::Object>().Get("name").IsString())
+      throw Napi::TypeError::New(env, "bindingGroups must be an array of { name, bindings }");
+    Napi::Object go = g.As<Napi::Object>();
+    opts->bindingGroups.push_back(BindingGroup{go.Get("name").As<Napi::String>().Utf8Value(),
+                                               stringList(env, go.Get("bindings"), "bindingGroups[].bindings")});
+  }
+}
+
 }  // namespace
 
 Napi::Function MasterObject::Define(Napi::Env env) {
@@ -89,7 +120,8 @@ Napi::Function MasterObject::Define(Napi::Env env) {
 
 // new Master({ gcPause, gcStepmul, alwaysGc, maxSparePerMaster,
 //              maxUsesPerThread, tempfailOnError, searchPath,
-//              instructionLimit, callTimeout, memoryLimit, sandbox })
+//              instructionLimit, callTimeout, memoryLimit, sandbox,
+//              bindings, bindingGroups })
 MasterObject::MasterObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MasterObject>(info) {
   Napi::Env env = info.Env();
   Napi::Object o = info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
@@ -107,6 +139,7 @@ MasterObject::MasterObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ma
     auto list = path.As<Napi::Array>();
     for (uint32_t i = 0; i < list.Length(); i++) opts.searchPath.push_back(list.Get(i).ToString().Utf8Value());
   }
+  readBindings(env, o, &opts);
   state_ = std::make_shared<MasterState>(opts);
 }
 

@@ -28,6 +28,7 @@ export function formatCheckReport(config: ScriptletConfig, cwd: string): string 
     '',
     'search path:',
     ...config.searchPath.map((d) => `  ${displayPath(d, cwd)}`),
+    ...bindingLines(config),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -37,6 +38,14 @@ export function formatCheckJson(result: CheckResult): string {
   if (problems.length > 0 || config === null) return `${JSON.stringify({ ok: false, problems })}\n`;
   const { tree: _tree, ...rest } = config;
   return `${JSON.stringify({ ok: true, ...rest })}\n`;
+}
+
+/** The bindings and groups, when the configuration declares any ("default" always exists). */
+function bindingLines(config: ScriptletConfig): string[] {
+  if (config.bindings.length === 0 && config.bindingGroups.length === 0) return [];
+  const ungrouped = config.bindings.filter((b) => b.group === null).map((b) => [b.name]);
+  const groups = config.bindingGroups.map((g) => [g.name, `(${g.bindings.map((b) => b.name).join(' ')})`]);
+  return ['', 'bindings:', ...(ungrouped.length > 0 ? columns(ungrouped) : ['  (none)']), ...(groups.length > 0 ? ['', 'binding groups:', ...columns(groups)] : [])];
 }
 
 function optionText(value: unknown): string {

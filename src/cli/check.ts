@@ -1,7 +1,9 @@
 // `scriptlet check <conf>`: validates a configuration and (through a hook the
 // engine provides) compiles every script.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bindingReferences, unknownBindingMessage } from '../config/bindings.js';
 import { ConfigError, type Problem } from '../config/errors.js';
 import { loadScriptletConfig, type ScriptletConfig } from '../config/scriptlet-config.js';
 import { EXIT_OK, EXIT_PROBLEMS, type CliHooks, type Command } from './command.js';
@@ -29,13 +31,34 @@ export async function check(conf: string, hooks: CliHooks = {}): Promise<CheckRe
   if (hooks.compileScript) {
     for (const script of config.scripts) problems.push(...(await hooks.compileScript(script, config)));
   }
+  problems.push(...unknownBindings(config));
   return { config, problems };
+}
+
+/** The literal msg:binding("x") / msg:binding_group("x") of the scripts that name no configured binding or group. */
+function unknownBindings(config: ScriptletConfig): Problem[] {
+  const problems: Problem[] = [];
+  for (const script of config.scripts) {
+    let source: string;
+    try {
+      source = fs.readFileSync(script.path, 'utf8');
+    } catch {
+      continue;  // compileScript reports an unreadable script
+    }
+    for (const ref of bindingReferences(source)) {
+      const message = unknownBindingMessage(ref, config);
+      if (message) problems.push({ file: script.path, line: ref.line, col: ref.col, message });
+    }
+  }
+  return problems;
 }
 
 const USAGE = `usage: scriptlet check [--json] <conf>
 
 Validates a configuration file (and everything it includes): syntax, the
-scriptlet scope's options, and that every script's source is found.
+scriptlet scope's options, the binding and binding_group scopes, that every
+script's source is found and compiles, and that the names scripts pass to
+msg:binding("...") and msg:binding_group("...") are configured.
 Prints the options in force, where each was set, and the scripts resolved.
 
   --json    print the result as one JSON object

@@ -19,6 +19,8 @@ export function formatRunJson(file: string, r: TransactionResult, headers: [stri
     errors: r.errors.map((e) => ({ module: e.module, callout: e.callout, message: e.message, location: e.location })),
     logs: r.logs,
     version: r.version,
+    // Only when set_binding chose one, so that reports of policies without bindings stay as they were.
+    ...(Object.keys(r.bindings).length > 0 ? { bindings: r.bindings } : {}),
   };
   return `${JSON.stringify(out)}\n`;
 }

@@ -15,10 +15,12 @@ import { formatRunJson, formatScriptErrors } from './run-report.js';
 const USAGE = `usage: scriptlet run <conf> <message.eml>... [options]
 
 Runs every phase of the configured policy in SMTP order on each message
-(rcptto, data_spool_each_rcpt and set_binding once per recipient), stopping
-at the first rejection, and prints one JSON object per message: file,
-disposition (code, text, phase), mailfrom, rcptto, headers, context,
-errors, logs and version (the hash of the scripts it ran under). Each
+(rcptto, core_pre_msg_each_rcpt, data_spool_each_rcpt,
+core_post_msg_each_rcpt and set_binding once per recipient, then
+core_final_validation), stopping at the first rejection, and prints one
+JSON object per message: file, disposition (code, text, phase), mailfrom,
+rcptto, headers, context, errors, logs, version (the hash of the scripts
+it ran under) and, when set_binding chose any, bindings. Each
 callout that failed (raised an error, hit a limit, returned no code) is
 also printed on stderr: "file:line: message (module, callout, message)".
 

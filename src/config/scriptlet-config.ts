@@ -2,6 +2,7 @@
 // force (with where each was set) and its scripts resolved to files.
 
 import * as path from 'node:path';
+import { readBindings, type ConfiguredBinding, type ConfiguredBindingGroup } from './bindings.js';
 import { ConfigError, ProblemList, problemAt } from './errors.js';
 import { packageScriptletsDir } from './package-root.js';
 import { parseConfigFile } from './read.js';
@@ -31,6 +32,10 @@ export interface ScriptletConfig {
   searchPath: string[];
   /** The whole parsed tree, for the host (other modules' scopes). */
   tree: ConfigScope;
+  /** The top-level `binding` scopes and those of `binding_group`s, in order (msg:binding). */
+  bindings: ConfiguredBinding[];
+  /** The `binding_group` scopes (msg:binding_group). */
+  bindingGroups: ConfiguredBindingGroup[];
 }
 
 export interface LoadScriptletOptions {
@@ -63,8 +68,9 @@ export function scriptletConfigFromTree(tree: ConfigScope, file: string, opts: L
 
   const searchPath = effectiveSearchPath(file, settings.options.searchPath, opts.scriptletsDir ?? packageScriptletsDir());
   const scripts = resolveScripts(stanzas, searchPath, problems);
+  const { bindings, bindingGroups } = readBindings(tree, problems);
   problems.throwIfAny();
-  return { instance, file, options: settings.options, origins: settings.origins, scripts, searchPath, tree };
+  return { instance, file, options: settings.options, origins: settings.origins, scripts, searchPath, tree, bindings, bindingGroups };
 }
 
 interface ScriptStanza {

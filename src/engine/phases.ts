@@ -1,5 +1,8 @@
 // The phases of an SMTP transaction a policy can act in, named by their
-// callout without the `validate_` prefix. The order is the native index.
+// callout without the `validate_` prefix; Momentum's core hooks a script may
+// define (`core_final_validation`, ...) have no such prefix, and their phase
+// is their callout's own name. The order is the native index
+// (native/call_context.hpp).
 
 export const PHASES = [
   'connect',
@@ -10,9 +13,19 @@ export const PHASES = [
   'data_spool',
   'data_spool_each_rcpt',
   'set_binding',
+  'core_final_validation',
+  'core_pre_msg_each_rcpt',
+  'core_post_msg_each_rcpt',
+  'core_log_delivery_v1',
+  'core_log_permanent_failure_v1',
+  'core_log_transient_failure_v1',
 ] as const;
 
 export type Phase = (typeof PHASES)[number];
+
+/** The phases a host calls after delivery (the Haraka plugin: delivered, bounce, deferred). */
+export const DELIVERY_LOG_PHASES = ['core_log_delivery_v1', 'core_log_permanent_failure_v1', 'core_log_transient_failure_v1'] as const;
+export type DeliveryLogPhase = (typeof DELIVERY_LOG_PHASES)[number];
 
 const INDEX = new Map<string, number>(PHASES.map((p, i) => [p, i]));
 
@@ -22,5 +35,5 @@ export function phaseIndex(phase: string): number | undefined {
 }
 
 export function calloutOf(phase: Phase): string {
-  return `validate_${phase}`;
+  return phase.startsWith('core_') ? phase : `validate_${phase}`;
 }

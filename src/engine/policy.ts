@@ -35,6 +35,18 @@ export interface PolicyOptions extends PolicyTuning {
    * false: for trusted scripts only. See docs/guard-rails.md.
    */
   sandbox?: boolean;
+  /**
+   * The bindings msg:binding may choose (the configuration's `binding`
+   * scopes, those inside groups too); "default" is always one.
+   */
+  bindings?: string[];
+  /** The groups msg:binding_group picks a binding of (`binding_group` scopes). */
+  bindingGroups?: BindingGroup[];
+}
+
+export interface BindingGroup {
+  name: string;
+  bindings: string[];
 }
 
 /**
@@ -75,6 +87,14 @@ function searchPathFor(scripts: LoadedScript[], extra: unknown): string[] {
   return [...new Set(dirs)];
 }
 
+function checkBindings(bindings: unknown, groups: unknown): void {
+  const names = (v: unknown) => Array.isArray(v) && v.every((b) => typeof b === 'string' && b !== '');
+  if (!names(bindings)) throw new UsageError('options.bindings must be an array of binding names');
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'object' && g !== null && typeof g.name === 'string' && g.name !== '' && names(g.bindings))) {
+    throw new UsageError('options.bindingGroups must be an array of { name, bindings: [names] }');
+  }
+}
+
 function suspensionRunner(dnsServers: unknown): SuspensionRunner {
   const what = 'options.dnsServers must be an array of "ip" or "ip:port" strings';
   if (dnsServers !== undefined && (!Array.isArray(dnsServers) || dnsServers.some((s) => typeof s !== 'string'))) {
@@ -104,8 +124,9 @@ export class Policy {
 
   constructor(options: PolicyOptions) {
     if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
-    const { scripts: specs, searchPath, engine, dnsServers, sandbox = true, ...rest } = options;
+    const { scripts: specs, searchPath, engine, dnsServers, sandbox = true, bindings = [], bindingGroups = [], ...rest } = options;
     if (typeof sandbox !== 'boolean') throw new UsageError(`options.sandbox must be a boolean, got ${String(sandbox)}`);
+    checkBindings(bindings, bindingGroups);
     for (const key of Object.keys(rest)) if (!TUNING_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
     const tuning = nativeTuning(rest as Record<string, unknown>);
     this.#suspensions = suspensionRunner(dnsServers);
@@ -114,7 +135,7 @@ export class Policy {
     this.engine = addon.engine;
     this.engineVersion = addon.engineVersion;
     this.version = scriptsVersion(scripts);
-    const master = new addon.Master({ ...tuning, sandbox, searchPath: searchPathFor(scripts, searchPath) });
+    const master = new addon.Master({ ...tuning, sandbox, searchPath: searchPathFor(scripts, searchPath), bindings, bindingGroups });
     try {
       for (const s of scripts) {
         const problem = master.loadScript(s.name, s.source, s.path);

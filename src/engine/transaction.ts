@@ -1,12 +1,14 @@
 // One SMTP transaction through every phase, in the order an MTA runs them:
 // connect, ehlo, mailfrom, rcptto (per recipient), data, data_spool, then
-// data_spool_each_rcpt and set_binding per recipient. It stops at the first
+// per recipient core_pre_msg_each_rcpt, data_spool_each_rcpt and
+// core_post_msg_each_rcpt, set_binding per recipient, and
+// core_final_validation before the 250. It stops at the first
 // rejection (4xx/5xx) or disconnect, and carries each verdict's changes
 // (contexts, envelope, edited message) into the next phase, as a host must:
 // calls are stateless across the boundary.
 
 import type { Policy } from './policy.js';
-import type { Phase } from './phases.js';
+import { PHASES, type Phase } from './phases.js';
 import type { CallInput, Context, Verdict } from './verdict.js';
 import type { ScriptError } from './errors.js';
 
@@ -32,6 +34,8 @@ export interface TransactionResult {
   errors: ScriptError[];
   logs: { phase: Phase; module: string; text: string }[];
   version: string;
+  /** The binding set_binding chose, by recipient. */
+  bindings: Record<string, string>;
 }
 
 interface Step {
@@ -41,6 +45,11 @@ interface Step {
 
 function steps(rcptto: string[]): Step[] {
   const perRcpt = (phase: Phase): Step[] => rcptto.map((rcpt) => ({ phase, rcpt }));
+  const eachRcpt = rcptto.flatMap((rcpt): Step[] => [
+    { phase: 'core_pre_msg_each_rcpt', rcpt },
+    { phase: 'data_spool_each_rcpt', rcpt },
+    { phase: 'core_post_msg_each_rcpt', rcpt },
+  ]);
   return [
     { phase: 'connect' },
     { phase: 'ehlo' },
@@ -48,12 +57,28 @@ function steps(rcptto: string[]): Step[] {
     ...perRcpt('rcptto'),
     { phase: 'data' },
     { phase: 'data_spool' },
-    ...perRcpt('data_spool_each_rcpt'),
+    ...eachRcpt,
     ...perRcpt('set_binding'),
+    { phase: 'core_final_validation' },
   ];
 }
 
+// The phases some module of a policy defines: a Policy's scripts are fixed
+// for its life, and a call that would run no callout is skipped (the core
+// hooks added 2 calls a recipient + 1 that most policies leave empty).
+const definedPhases = new WeakMap<Policy, Set<Phase>>();
+
+function phasesDefined(policy: Policy): Set<Phase> {
+  let defined = definedPhases.get(policy);
+  if (!defined) {
+    defined = new Set(PHASES.filter((phase) => policy.calloutModules(phase).length > 0));
+    definedPhases.set(policy, defined);
+  }
+  return defined;
+}
+
 export function runTransaction(policy: Policy, t: Transaction): TransactionResult {
+  const defined = phasesDefined(policy);
   const state = {
     mailfrom: t.mailfrom,
     rcptto: [...t.rcptto],
@@ -69,8 +94,10 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
     errors: [],
     logs: [],
     version: policy.version,
+    bindings: {},
   };
   for (const step of steps(t.rcptto)) {
+    if (!defined.has(step.phase)) continue;
     const beforeData = step.phase === 'connect' || step.phase === 'ehlo' || step.phase === 'mailfrom' || step.phase === 'rcptto';
     const input: CallInput = {
       id: t.id,
@@ -92,6 +119,7 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
     if (v.mailfrom !== undefined) state.mailfrom = v.mailfrom;
     if (v.rcptto !== undefined) state.rcptto = [...v.rcptto];
     if (v.message) state.message = v.message;
+    if (v.binding !== undefined && step.rcpt !== undefined) result.bindings[step.rcpt] = v.binding;
     const d = v.disposition;
     if (d && (d.code >= 400 || d.disconnect)) {
       result.disposition = { code: d.code, text: d.text, phase: d.phase, ...(d.disconnect ? { disconnect: true } : {}) };

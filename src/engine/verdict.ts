@@ -107,6 +107,10 @@ export class Verdict {
   readonly callouts: number;
   /** The hash of the scripts this call ran under. */
   readonly version: string;
+  /** The binding msg:binding or msg:binding_group chose (validate_set_binding); absent when none did. */
+  readonly binding?: string;
+  /** The group msg:binding_group chose the binding from. */
+  readonly bindingGroup?: string;
 
   /**
    * Decodes verdict i of a batch (native/napi/verdict_js.hpp); keys holds
@@ -152,6 +156,8 @@ export class Verdict {
     this.tarpit = rest.tarpit ?? 0;
     this.callouts = ints[b + 2]!;
     this.version = version;
+    this.binding = rest.binding;
+    this.bindingGroup = rest.bindingGroup;
   }
 }
 

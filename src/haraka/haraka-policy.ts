@@ -5,15 +5,21 @@
 //
 //   hook_connect    connect
 //   hook_helo/ehlo  ehlo (at the HELO/EHLO command itself)
-//   hook_mail       mailfrom (the transaction's uuid is msg.id)
+//   hook_mail       mailfrom (the transaction's uuid is msg.id); the
+//                   connection context gets tls, can_relay, auth_user
 //   hook_rcpt       rcptto
 //   hook_capabilities  the EHLO keyword lines, with the changes of
 //                   ac:esmtp_capability_add/remove (connect and ehlo)
-//   hook_data_post  data, data_spool, then data_spool_each_rcpt and
-//                   set_binding per recipient; the header edits, the
-//                   recipient list and msg:discard (transaction.notes.discard,
-//                   which Haraka's queue/discard plugin honours) are applied
-//                   to Haraka's transaction
+//   hook_data_post  data, data_spool, per recipient core_pre_msg_each_rcpt,
+//                   data_spool_each_rcpt and core_post_msg_each_rcpt,
+//                   set_binding per recipient, core_final_validation; the
+//                   header edits, the recipient list and msg:discard
+//                   (transaction.notes.discard, which Haraka's queue/discard
+//                   plugin honours) are applied to Haraka's transaction, the
+//                   bindings chosen noted in transaction.notes.scriptlet_bindings
+//   hook_delivered  core_log_delivery_v1            (outbound delivery only;
+//   hook_bounce     core_log_permanent_failure_v1    they never change what
+//   hook_deferred   core_log_transient_failure_v1    Haraka does)
 //
 // vctx:tarpit delays the hook's answer (PolicySession). Messages from
 // msg:inject and msg:forward are logged as not sent: the plugin has no
@@ -23,10 +29,12 @@
 // DENYSOFT, DENYDISCONNECT or DENYSOFTDISCONNECT.
 
 import { loadScriptletConfig } from '../config/scriptlet-config.js';
+import { deliveryLogInput, deliveryLogPhase } from '../engine/delivery-log.js';
 import type { HeaderEdit } from '../engine/verdict.js';
 import { applyCapabilityEdits } from '../server/ehlo-reply.js';
 import { engineFromConfig, type Engine } from '../pool/index.js';
-import { PolicySession, scriptErrorLine, type PhaseOutcome, type Rejection } from '../server/policy-session.js';
+import { skippingEmptyPhases } from '../milter/empty-phases.js';
+import { PolicySession, scriptErrorLine, type PhaseOutcome, type Rejection, type RunPhase } from '../server/policy-session.js';
 
 /** The parts of Haraka's connection and transaction used here. */
 export interface HarakaConnection {
@@ -36,30 +44,31 @@ export interface HarakaConnection {
   transaction?: HarakaTransaction | null;
   /** The EHLO reply lines (greeting first), during hook_capabilities. */
   capabilities?: string[] | null;
-}
-
-/** Haraka's Address (address-rfc2821): the bare address is a method in older Haraka, a property in newer. */
-export interface HarakaAddress {
-  address: string | (() => string);
+  tls?: { enabled?: boolean };
+  relaying?: boolean;
+  notes?: Record<string, unknown>;
 }
 
 export interface HarakaTransaction {
   uuid: string;
   message_stream: { get_data(cb: (data: Buffer) => void): void };
+  notes?: Record<string, unknown>;
   add_header(name: string, value: string): void;
   add_leading_header(name: string, value: string): void;
   remove_header(name: string): void;
   rcpt_to?: HarakaAddress[];
-  notes?: Record<string, unknown>;
 }
 
 export class HarakaPolicy {
   readonly engine: Engine;
   readonly #sessions = new WeakMap<HarakaConnection, PolicySession>();
   readonly #log: (line: string) => void;
+  /** Phases no module defines are not sent to the pool (up to 3 a recipient + 3 a message after DATA). */
+  readonly #run: RunPhase;
 
   private constructor(engine: Engine, log: (line: string) => void) {
     this.engine = engine;
+    this.#run = skippingEmptyPhases(engine).run;
     this.#log = log;
   }
 
@@ -71,7 +80,7 @@ export class HarakaPolicy {
   }
 
   async connect(c: HarakaConnection): Promise<Rejection | null> {
-    const session = new PolicySession(this.engine.run.bind(this.engine), { id: c.uuid, remoteAddr: c.remote.ip, remotePort: c.remote.port, localAddr: c.local.ip, localPort: c.local.port }, {
+    const session = new PolicySession(this.#run, { id: c.uuid, remoteAddr: c.remote.ip, remotePort: c.remote.port, localAddr: c.local.ip, localPort: c.local.port }, {
       onErrors: (phase, errors) => errors.forEach((e) => this.#log(`${c.uuid} ${phase}: ${scriptErrorLine(e)}`)),
       onLogs: (phase, logs) => logs.forEach((l) => this.#log(`${c.uuid} ${phase}: [${l.module}] ${l.text}`)),
     });
@@ -84,7 +93,9 @@ export class HarakaPolicy {
   }
 
   async mailfrom(c: HarakaConnection, address: string): Promise<Rejection | null> {
-    return rejection(await this.#session(c).mailfrom(address, c.transaction?.uuid ?? c.uuid));
+    const session = this.#session(c);
+    session.setContext('conn', sessionContext(c));
+    return rejection(await session.mailfrom(address, c.transaction?.uuid ?? c.uuid));
   }
 
   async rcptto(c: HarakaConnection, address: string): Promise<Rejection | null> {
@@ -100,6 +111,7 @@ export class HarakaPolicy {
     applyHeaderEdits(t, outcome.headerEdits);
     applyRecipients(t, outcome.rcptto);
     if (outcome.discard && t.notes) t.notes.discard = true;
+    if (t.notes && Object.keys(outcome.bindings).length > 0) t.notes[BINDINGS_NOTE] = { ...outcome.bindings };
     return null;
   }
 
@@ -112,6 +124,35 @@ export class HarakaPolicy {
     lines.splice(1, lines.length - 1, ...changed);
   }
 
+  /**
+   * A delivery attempt of Haraka's outbound (hook_delivered, hook_bounce,
+   * hook_deferred): its delivery-log phase, for the scripts to log or count.
+   * Never throws: a failure is logged, and delivery goes on as Haraka decided.
+   */
+  async delivery(outcome: 'delivered' | 'bounced' | 'deferred', hmail: HarakaOutboundMail, reply: string | undefined): Promise<void> {
+    const todo = hmail.todo;
+    const rcptto = (todo?.rcpt_to ?? []).map(addressOf);
+    const bindings = (todo?.notes?.[BINDINGS_NOTE] ?? {}) as Record<string, string>;
+    const binding = rcptto.map((r) => bindings[r]).find((b) => b !== undefined);
+    const { code, text } = remoteReply(outcome, todo?.rcpt_to ?? [], reply);
+    const phase = deliveryLogPhase(outcome);
+    const input = deliveryLogInput({
+      id: todo?.uuid ?? '',
+      mailfrom: todo?.mail_from ? addressOf(todo.mail_from) : '',
+      rcptto,
+      ...(code !== undefined ? { code } : {}),
+      ...(text !== undefined ? { text } : {}),
+      ...(binding !== undefined ? { binding } : {}),
+    });
+    try {
+      const v = await this.#run(phase, input);
+      for (const e of v.errors) this.#log(`${input.id} ${phase}: ${scriptErrorLine(e)}`);
+      for (const l of v.logs) this.#log(`${input.id} ${phase}: [${l.module}] ${l.text}`);
+    } catch (err) {
+      this.#log(`${input.id} ${phase}: not run: ${(err as Error).message}`);
+    }
+  }
+
   close(): Promise<void> {
     return this.engine.close();
   }
@@ -120,29 +161,72 @@ export class HarakaPolicy {
     let session = this.#sessions.get(c);
     if (!session) {
       // A connection the connect hook never saw (the plugin was loaded late): start its session now.
-      session = new PolicySession(this.engine.run.bind(this.engine), { id: c.uuid, remoteAddr: c.remote.ip });
+      session = new PolicySession(this.#run, { id: c.uuid, remoteAddr: c.remote.ip });
       this.#sessions.set(c, session);
     }
     return session;
   }
 }
 
-function rejection(outcome: PhaseOutcome): Rejection | null {
-  return outcome.rejected;
+/**
+ * What Haraka knows of the session, as Momentum's connection context
+ * variables (what %{vctx_conn:tls} and vctx:get read): set at each MAIL, when
+ * STARTTLS and AUTH are behind.
+ */
+function sessionContext(c: HarakaConnection): Record<string, string> {
+  const out: Record<string, string> = { tls: c.tls?.enabled ? '1' : '0', can_relay: c.relaying ? '1' : '0' };
+  const user = c.notes?.auth_user;
+  if (typeof user === 'string' && user !== '') {
+    out.auth_user = user;
+    out.auth_status = 'ok';
+  }
+  return out;
 }
 
-function bare(a: HarakaAddress): string {
-  return typeof a.address === 'function' ? a.address() : a.address;
+/** transaction.notes key of the bindings set_binding chose, by recipient (outbound copies the notes into hmail.todo.notes). */
+export const BINDINGS_NOTE = 'scriptlet_bindings';
+
+/** The parts of Haraka's outbound HMailItem the delivery hooks read. */
+export interface HarakaOutboundMail {
+  todo?: { uuid?: string; mail_from?: HarakaAddress; rcpt_to?: HarakaAddress[]; notes?: Record<string, unknown> };
+}
+
+/** Haraka's Address: address() a method in older Haraka, a property in newer; or a plain string. With the remote reply outbound noted on it. */
+export type HarakaAddress = string | { address: string | (() => string); dsn_smtp_code?: number | string; dsn_smtp_extc?: string; dsn_smtp_response?: string };
+
+/**
+ * The remote server's reply to an attempt: what outbound noted on the first
+ * recipient that has one, else a code at the start of the hook's text. A
+ * delivery is a 250 when nothing says otherwise (Haraka passes the remote
+ * text without its code).
+ */
+function remoteReply(outcome: 'delivered' | 'bounced' | 'deferred', rcpts: HarakaAddress[], reply: string | undefined): { code?: number; text?: string } {
+  for (const r of rcpts) {
+    if (typeof r === 'string' || r.dsn_smtp_code === undefined) continue;
+    return { code: Number(r.dsn_smtp_code), text: [r.dsn_smtp_extc, r.dsn_smtp_response].filter(Boolean).join(' ') };
+  }
+  const m = reply === undefined ? null : /^([2-5][0-9][0-9])[ -](.*)$/s.exec(reply);
+  if (m) return { code: Number(m[1]), text: m[2]! };
+  return { ...(outcome === 'delivered' ? { code: 250 } : {}), ...(reply !== undefined ? { text: reply } : {}) };
+}
+
+function addressOf(a: HarakaAddress): string {
+  if (typeof a === 'string') return a;
+  return (typeof a.address === 'function' ? a.address() : a.address) ?? '';
+}
+
+function rejection(outcome: PhaseOutcome): Rejection | null {
+  return outcome.rejected;
 }
 
 /** The recipient list the policy left, on Haraka's transaction: kept Address objects stay, new ones are made by their class. */
 export function applyRecipients(t: HarakaTransaction, rcptto: readonly string[]): void {
   const current = t.rcpt_to;
   if (!current || current.length === 0) return;
-  const same = current.length === rcptto.length && current.every((a, i) => bare(a) === rcptto[i]);
+  const same = current.length === rcptto.length && current.every((a, i) => addressOf(a) === rcptto[i]);
   if (same) return;
   const AddressClass = current[0]!.constructor as new (text: string) => HarakaAddress;
-  const kept = new Map(current.map((a) => [bare(a), a]));
+  const kept = new Map(current.map((a) => [addressOf(a), a]));
   t.rcpt_to = rcptto.map((r) => kept.get(r) ?? new AddressClass(`<${r}>`));
 }
 

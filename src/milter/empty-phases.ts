@@ -1,6 +1,8 @@
 // Calls for phases the policy has no callout for are not sent to the pool.
-// A milter runs eight phases a message; a policy that defines three (the
-// example does) would pay the pool's round trip five times for nothing.
+// A message runs up to 8 phases plus 4 a recipient (the core hooks
+// included); a policy that defines three (the example does) would pay the
+// pool's round trip for each of the others for nothing. scriptlet serve and
+// the Haraka plugin skip them the same way.
 // Which phases are empty is learnt from the verdicts: a call that ran no
 // callout, with no error and no temporary failure, means no module defines
 // that phase in that version of the scripts. A new version (a reload, a

@@ -6,8 +6,12 @@
 //
 //   connect -> connect        helo -> ehlo          mail -> mailfrom
 //   rcpt    -> rcptto (each)  header, body -> the message (bounded)
-//   end of message -> data, data_spool, data_spool_each_rcpt, set_binding,
-//     then the edits (headers, envelope, body, quarantine) and the verdict
+//   end of message -> data, data_spool, then per recipient
+//     core_pre_msg_each_rcpt, data_spool_each_rcpt, core_post_msg_each_rcpt,
+//     set_binding per recipient, core_final_validation (Momentum's order:
+//     PolicySession.message), then the edits (headers, envelope, body,
+//     quarantine) and the verdict. The MTA has no bindings: those chosen
+//     are logged, nothing is sent for them.
 
 import * as crypto from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -372,6 +376,8 @@ export class MilterSession {
       const queueId = this.#macros.get('i');
       if (queueId) p.setContext('mess', { queue_id: queueId, 'milter.i': queueId });
       const outcome = await p.message(raw);
+      const bindings = Object.entries(outcome.bindings);
+      if (bindings.length > 0) this.#o.log(`milter ${this.id}: bindings ${bindings.map(([r, b]) => `${r}=${b}`).join(' ')}`);
       this.#send(...this.#verdict(outcome, tx, raw, body, p));
     } finally {
       this.#tx = undefined;

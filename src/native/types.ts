@@ -15,6 +15,8 @@ export interface NativeMasterOptions {
   callTimeout?: number;
   memoryLimit?: number;
   sandbox?: boolean;
+  bindings?: string[];
+  bindingGroups?: { name: string; bindings: string[] }[];
 }
 
 export interface NativeProblem {
@@ -37,6 +39,8 @@ export interface NativeVerdictRest {
   injected?: { mailfrom: string; rcptto: string[]; message: Buffer; forward?: true }[];
   esmtpCapabilities?: { op: 'add' | 'remove'; capability: string }[];
   tarpit?: number;
+  binding?: string;
+  bindingGroup?: string;
 }
 
 /** [batch text, values, context keys numbered in this crossing]. */

@@ -44,6 +44,8 @@ export interface MessageOutcome {
   /** A 2xx text a policy set. */
   text: string | undefined;
   version: string;
+  /** The binding validate_set_binding chose, by recipient (none chosen: the host's default). */
+  bindings: Record<string, string>;
 }
 
 export interface SessionFacts {
@@ -156,12 +158,12 @@ export class PolicySession {
   }
 
   /**
-   * data, data_spool, then data_spool_each_rcpt and set_binding once per
-   * recipient, carrying each verdict's message, envelope and contexts into
-   * the next; stops at the first rejection.
+   * The message phases in Momentum's order (messageSteps), carrying each
+   * verdict's message, envelope and contexts into the next; stops at the
+   * first rejection.
    */
   async message(raw: Buffer): Promise<MessageOutcome> {
-    const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '' };
+    const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '', bindings: Object.create(null) as Record<string, string> };
     /** One phase's call; true when it refused the message. */
     const step = async (phase: Phase, rcpt?: string): Promise<boolean> => {
       const v = await this.#call(phase, { message: out.message, mailfrom: out.mailfrom, rcptto: out.rcptto, ...(rcpt !== undefined ? { rcpt } : {}) });
@@ -176,12 +178,13 @@ export class PolicySession {
         return true;
       }
       if (v.disposition?.discard) out.discard = true;
+      if (v.binding !== undefined && rcpt !== undefined) out.bindings[rcpt] = v.binding;
       out.text = outcome.text ?? out.text;
       return false;
     };
     for (const phase of ['data', 'data_spool'] as const) if (await step(phase)) return out;
-    // The per-recipient phases run for the list as the phases before them left it.
-    for (const phase of ['data_spool_each_rcpt', 'set_binding'] as const) for (const rcpt of [...out.rcptto]) if (await step(phase, rcpt)) return out;
+    // The per-recipient steps run for the list as data and data_spool left it.
+    for (const s of afterSpoolSteps(out.rcptto)) if (await step(s.phase, s.rcpt)) return out;
     return out;
   }
 
@@ -218,6 +221,28 @@ export class PolicySession {
     const lines = messages.map((m) => ({ module: 'scriptlet', text: `${m.forward ? 'msg:forward' : 'msg:inject'}: message to ${m.rcptto.join(', ')} not sent: this host cannot send new mail` }));
     this.#hooks.onLogs?.(phase, lines);
   }
+}
+
+/**
+ * After DATA, in Momentum's order: data, data_spool; per recipient
+ * core_pre_msg_each_rcpt, data_spool_each_rcpt, core_post_msg_each_rcpt;
+ * set_binding per recipient; then core_final_validation, the last word
+ * before the 250. A phase no module defines costs a call that runs nothing
+ * (the milter skips those: src/milter/empty-phases.ts).
+ */
+export function messageSteps(rcptto: readonly string[]): { phase: Phase; rcpt?: string }[] {
+  return [{ phase: 'data' }, { phase: 'data_spool' }, ...afterSpoolSteps(rcptto)];
+}
+
+/** The steps of messageSteps after data_spool, for the recipients data_spool left. */
+export function afterSpoolSteps(rcptto: readonly string[]): { phase: Phase; rcpt?: string }[] {
+  const steps: { phase: Phase; rcpt?: string }[] = [];
+  for (const rcpt of rcptto) {
+    for (const phase of ['core_pre_msg_each_rcpt', 'data_spool_each_rcpt', 'core_post_msg_each_rcpt'] as const) steps.push({ phase, rcpt });
+  }
+  for (const rcpt of rcptto) steps.push({ phase: 'set_binding', rcpt });
+  steps.push({ phase: 'core_final_validation' });
+  return steps;
 }
 
 /** A verdict's meaning for the host: a 4xx/5xx or a disconnect rejects; anything else goes on. */

@@ -8,9 +8,13 @@
 //                 first MAIL FROM. Either way a refusal is the answer to
 //                 the first MAIL FROM after the greeting command
 //   mailfrom      MAIL FROM;  rcptto: each RCPT TO
-//   data, data_spool, data_spool_each_rcpt and set_binding (once per
-//                 recipient): in a row, once the message is read, before it
-//                 is spooled; the first refusal is the answer to DATA.
+//   data, data_spool, then per recipient core_pre_msg_each_rcpt,
+//                 data_spool_each_rcpt, core_post_msg_each_rcpt, then
+//                 set_binding per recipient and core_final_validation: in a
+//                 row, once the message is read, before it is spooled (with
+//                 the bindings chosen in its envelope); the first refusal is
+//                 the answer to DATA. serve delivers nothing, so it runs no
+//                 core_log_* phase.
 //
 // Shutdown drains: no new connection or transaction is taken, transactions
 // in progress may finish until the deadline, idle connections are answered
@@ -237,7 +241,7 @@ export class PolicySmtpServer {
     const received = receivedHeader({ helo: state.policy.helo, clientHostname: session.clientHostname, remoteAddr: session.remoteAddress, hostname: this.#o.hostname, protocol: session.transmissionType, id });
     try {
       await this.#o.spool.store(
-        { id, mailfrom: outcome.mailfrom, rcptto: outcome.rcptto, remoteAddr: session.remoteAddress, helo: state.policy.helo, receivedAt: new Date().toISOString(), version: outcome.version },
+        { id, mailfrom: outcome.mailfrom, rcptto: outcome.rcptto, remoteAddr: session.remoteAddress, helo: state.policy.helo, receivedAt: new Date().toISOString(), version: outcome.version, ...bindingsOf(outcome) },
         Buffer.concat([received, outcome.message]),
       );
     } catch (err) {
@@ -295,4 +299,9 @@ export class PolicySmtpServer {
     }
     return smtpError(r.code, r.text);
   }
+}
+
+/** The envelope's bindings: only when set_binding chose one. */
+function bindingsOf(outcome: MessageOutcome): { bindings?: Record<string, string> } {
+  return Object.keys(outcome.bindings).length > 0 ? { bindings: { ...outcome.bindings } } : {};
 }

@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfigFile } from '../config/read.js';
+import { skippingEmptyPhases } from '../milter/empty-phases.js';
 import { scriptletConfigFromTree, type ScriptletConfig } from '../config/scriptlet-config.js';
 import type { Engine } from '../pool/index.js';
 import type { EngineName } from '../native/addon.js';
@@ -74,7 +75,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   try {
     await engine.ready();
     const hostname = settings.hostname ?? os.hostname();
-    const run = engine.run.bind(engine);
+    // Phases no module defines are not sent to the pool (a message has up to 3 per recipient + 3 of them).
+    const run = skippingEmptyPhases(engine).run;
     const addresses = [];
     for (const l of listen) {
       const server = new PolicySmtpServer({ run, spool, hostname, maxMessageSize: settings.maxMessageSize, log: o.log, counters });

@@ -26,6 +26,8 @@ export interface SpoolEnvelope {
   version: string;
   /** For a message msg:inject or msg:forward made: the id of the message (or connection) whose policy made it. */
   injectedBy?: string;
+  /** The binding validate_set_binding chose, by recipient; absent when it chose none (the default binding). */
+  bindings?: Record<string, string>;
 }
 
 export class Spool {

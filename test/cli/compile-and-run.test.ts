@@ -87,6 +87,21 @@ describe('scriptlet run', () => {
     assert.equal(rejected.headers.some(([name]: [string]) => name === 'X-Policy'), false, 'nothing after the rejection ran');
   });
 
+  it('prints the bindings set_binding chose, and a refusal at core_final_validation', async () => {
+    const conf = project('bindings', `msys.registerModule("policy", {
+      validate_set_binding = function(self, msg) msg:binding_group("pool") return msys.core.VALIDATE_CONT end,
+      core_final_validation = function(self, msg, accept, vctx)
+        if (msg:header("Subject")[1] or ""):find("REJECT", 1, true) then vctx:set_code(554, "5.7.1 final " .. msys.expandMacro("%{vctx_mess:rcptto_domain}")) end
+        return msys.core.VALIDATE_CONT
+      end })`);
+    fs.appendFileSync(conf, 'binding_group "pool" { binding "mta1" { } }\n');
+    const r = await cli(['run', conf, ...messages, '--rcpt', 'bob@example.net']);
+    const [clean, rejected] = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(clean.bindings, { 'bob@example.net': 'mta1' }, r.err);
+    assert.equal(clean.disposition.code, 250);
+    assert.deepEqual(rejected.disposition, { code: 554, text: '5.7.1 final example.net', phase: 'core_final_validation' });
+  });
+
   it('reports script errors in the JSON and on stderr, goes on, and exits 3', async () => {
     const conf = project('err', 'local m = {}\nfunction m:validate_data(msg, accept, vctx)\n  error("broken")\nend\nmsys.registerModule("policy", m)\n');
     const source = path.join(tmp, 'err', 'policy.lua');

@@ -3,7 +3,7 @@
 // its traceback and costs nothing else, and the state keeps working.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPolicy, PHASES, UsageError, type Phase } from '../../src/index.js';
+import { calloutOf, openPolicy, PHASES, UsageError, type Phase } from '../../src/index.js';
 import { eml, policyFrom, twice } from '../helpers/lua-policy.js';
 
 const ARGS: Record<Phase, string> = {
@@ -15,14 +15,21 @@ const ARGS: Record<Phase, string> = {
   data_spool: 'userdata,userdata,userdata',
   data_spool_each_rcpt: 'userdata,userdata,userdata',
   set_binding: 'userdata',
+  core_final_validation: 'userdata,userdata,userdata',
+  core_pre_msg_each_rcpt: 'userdata,userdata,userdata',
+  core_post_msg_each_rcpt: 'userdata,userdata,userdata',
+  core_log_delivery_v1: 'userdata,userdata',
+  core_log_permanent_failure_v1: 'userdata,userdata',
+  core_log_transient_failure_v1: 'userdata,userdata',
 };
 
 // A module whose every callout records its phase and argument types in the
 // message context (through vctx, its last argument, or msg in set_binding).
 const RECORDER = `
 local m = {}
-for _, phase in ipairs({ ${PHASES.map((p) => `"${p}"`).join(', ')} }) do
-  m["validate_" .. phase] = function(self, ...)
+for _, pc in ipairs({ ${PHASES.map((p) => `{ "${p}", "${calloutOf(p)}" }`).join(', ')} }) do
+  local phase, callout = pc[1], pc[2]
+  m[callout] = function(self, ...)
     assert(self == m, "callouts are methods")
     local n = select("#", ...)
     local types = {}

@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ensureCompiled } from '../helpers/compiled.js';
-import { policyDir, send, startServer, type Mail, type Reply } from '../server/helpers.js';
+import { SMTPServer } from 'smtp-server';
+import { tempTree } from '../config/fixtures.js';
+import { policyDir, send, startServer, testConf, type Mail, type Reply } from '../server/helpers.js';
 import { freePort, HARAKA_BIN, startHaraka } from './haraka-process.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,13 +25,14 @@ exports.hook_queue = function (next, connection) {
     const t = connection.transaction
     t.message_stream.get_data((data) => {
         fs.writeFileSync(path.join(process.env.HARAKA, 'queued', t.uuid + '.eml'), data)
+        fs.writeFileSync(path.join(process.env.HARAKA, 'queued', t.uuid + '.notes.json'), JSON.stringify(t.notes.scriptlet_bindings || null))
         next(OK, '2.0.0 OK queued as ' + t.uuid)
     })
 }
 `;
 
 /** A Haraka directory in policyDir, with our plugin in; Haraka started on a free port (in `nodes` cluster workers, if any). */
-async function startTestHaraka(t: TestContext, dir: string, nodes = 0): Promise<{ port: number; queue: string; output: () => string }> {
+async function startTestHaraka(t: TestContext, dir: string, nodes = 0, queuePlugin = TEST_QUEUE_PLUGIN): Promise<{ port: number; queue: string; output: () => string }> {
   const home = path.join(dir, 'haraka');
   const port = await freePort();
   // Haraka's own defaults first (connection.ini and the rest), as `haraka -i` would copy them; ours over them.
@@ -40,7 +43,7 @@ async function startTestHaraka(t: TestContext, dir: string, nodes = 0): Promise<
   fs.mkdirSync(path.join(home, 'node_modules'));
   fs.symlinkSync(REPO, path.join(home, 'node_modules', 'scriptlet'));
   fs.copyFileSync(path.join(REPO, 'haraka', 'scriptlet.js'), path.join(home, 'plugins', 'scriptlet.js'));
-  fs.writeFileSync(path.join(home, 'plugins', 'test_queue.js'), TEST_QUEUE_PLUGIN);
+  fs.writeFileSync(path.join(home, 'plugins', 'test_queue.js'), queuePlugin);
   fs.writeFileSync(path.join(home, 'config', 'plugins'), 'scriptlet\ntest_queue\n');
   fs.writeFileSync(path.join(home, 'config', 'smtp.ini'), `[main]\nlisten=127.0.0.1:${port}\nnodes=${nodes}\n`);
   fs.writeFileSync(path.join(home, 'config', 'scriptlet.ini'), '[main]\nconfig=../../ecelerity.conf\n');
@@ -48,6 +51,60 @@ async function startTestHaraka(t: TestContext, dir: string, nodes = 0): Promise<
   fs.writeFileSync(path.join(home, 'config', 'log.ini'), '[main]\nlevel=notice\n');
   const haraka = await startHaraka(t, { command: process.execPath, args: [HARAKA_BIN, '-c', home], cwd: REPO, port, ready: /scriptlet: policy ready/ });
   return { port, queue: path.join(home, 'queued'), output: haraka.output };
+}
+
+const BINDINGS = 'binding "mta1" { }\nbinding_group "pool" { binding "mta2" { } binding "mta3" { } }\n';
+
+/** Binds by recipient, refuses at core_final_validation on X-Final: no, and prints what the delivery-log phases see. */
+const BINDING_POLICY = `
+local core = require("msys.core")
+local mod = {}
+function mod:validate_set_binding(msg)
+  local rcpt = msg:rcptto()
+  if rcpt:match("^pool") then msg:binding_group("pool") elseif not rcpt:match("^plain") then msg:binding("mta1") end
+  return core.VALIDATE_CONT
+end
+function mod:core_final_validation(msg, accept, vctx)
+  if msg:header("X-Final")[1] == "no" then vctx:set_code(550, msys.expandMacro("5.7.1 final no for %{vctx_mess:mailfrom_domain} tls=%{vctx_conn:tls} relay=%{vctx_conn:can_relay}")) return core.VALIDATE_DONE end
+  return core.VALIDATE_CONT
+end
+function mod:core_log_delivery_v1(msg, vctx)
+  print(msys.expandMacro("delivered %{vctx_mess:mailfrom_string} -> %{vctx_mess:rcptto_string} code %{vctx_mess:delivery_code} via %{vctx_mess:binding}"))
+end
+function mod:core_log_permanent_failure_v1(msg, vctx)
+  print(msys.expandMacro("failed %{s} -> %{vctx_mess:rcptto_string} code %{vctx_mess:delivery_code} text %{vctx_mess:delivery_text}"))
+end
+msys.registerModule("policy", mod)
+`;
+
+/** Relays every recipient through Haraka's outbound to the test's sink (as the MX of every domain). */
+const OUTBOUND_PLUGIN = `
+exports.hook_rcpt = function (next, connection) { connection.relaying = true; next(OK) }
+exports.hook_get_mx = function (next, hmail, domain) { next(OK, 'smtp://127.0.0.1:SINK_PORT') }
+`;
+
+/** An SMTP sink that refuses refused@... with 550 and keeps the rest. */
+async function refusingSink(t: TestContext): Promise<{ port: number; delivered: string[] }> {
+  const delivered: string[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, cb) {
+      cb(address.address.startsWith('refused@') ? Object.assign(new Error('5.1.1 no such mailbox'), { responseCode: 550 }) : undefined);
+    },
+    onData(stream, _session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        delivered.push(Buffer.concat(chunks).toString('utf8'));
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { port: (server.server.address() as { port: number }).port, delivered };
 }
 
 const CASES: [string, Mail][] = [
@@ -100,6 +157,38 @@ describe('the Haraka plugin in a real Haraka', () => {
       assert.match(queued, /\r\nX-Policy: checked 127\.0\.0\.1 client\.test\r\n/);
       assert.match(queued, /\r\nX-Spool: data\r\n/);
     }
+  });
+
+  it('notes the bindings set_binding chose in the transaction, and stops at core_final_validation', { timeout: 60_000 }, async (t) => {
+    const dir = tempTree(t, { 'ecelerity.conf': testConf() + BINDINGS, 'policy.lua': BINDING_POLICY });
+    const haraka = await startTestHaraka(t, dir);
+    const reply = await send(haraka.port, { from: 'alice@example.org', to: ['one@example.net', 'pool@example.net', 'plain@example.net'] });
+    assert.equal(reply.code, 250, `${reply.response}\n${haraka.output()}`);
+    const uuid = /queued as (\S+)/.exec(reply.response)![1]!;
+    const notes = JSON.parse(fs.readFileSync(path.join(haraka.queue, `${uuid}.notes.json`), 'utf8'));
+    assert.equal(notes['one@example.net'], 'mta1');
+    assert.ok(['mta2', 'mta3'].includes(notes['pool@example.net']), JSON.stringify(notes));
+    assert.equal('plain@example.net' in notes, false);
+    const refused = await send(haraka.port, { from: 'alice@example.org', to: ['one@example.net'], headers: { 'X-Final': 'no' } });
+    assert.equal(verdict(refused), '550 5.7.1 final no for example.org tls=0 relay=0', haraka.output());
+  });
+
+  it("runs the delivery-log phases from Haraka's outbound: delivered and bounced, with the binding", { timeout: 60_000 }, async (t) => {
+    const sink = await refusingSink(t);
+    const dir = tempTree(t, { 'ecelerity.conf': testConf() + BINDINGS, 'policy.lua': BINDING_POLICY });
+    const haraka = await startTestHaraka(t, dir, 0, OUTBOUND_PLUGIN.replace('SINK_PORT', String(sink.port)));
+    const ok = await send(haraka.port, { from: 'alice@example.org', to: ['one@example.net'], subject: 'outbound' });
+    assert.equal(ok.code, 250, `${ok.response}\n${haraka.output()}`);
+    const bad = await send(haraka.port, { from: 'alice@example.org', to: ['refused@example.net'] });
+    assert.equal(bad.code, 250, `${bad.response}\n${haraka.output()}`);
+    const until = Date.now() + 30_000;
+    const wanted = [
+      /core_log_delivery_v1: \[policy\] delivered alice@example\.org -> one@example\.net code 250 via mta1/,
+      /core_log_permanent_failure_v1: \[policy\] failed alice@example\.org -> refused@example\.net code 550 text .*no such mailbox/,
+    ];
+    while (!wanted.every((re) => re.test(haraka.output())) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    for (const re of wanted) assert.match(haraka.output(), re);
+    assert.equal(sink.delivered.filter((m) => m.includes('Subject: outbound')).length, 1);
   });
 
   it("starts the policy in Haraka's cluster worker, not in the master that serves nothing", { timeout: 60_000 }, async (t) => {

@@ -57,6 +57,18 @@ export const MILTER_POLICY = [
     'if refuse_at("data_spool_each_rcpt", msg, vctx) then return core.VALIDATE_DONE end\n',
     'if refuse_at("data_spool_each_rcpt", msg, vctx) then return core.VALIDATE_DONE end\n  if msg:rcptto() == "carol@example.net" then msg:rcptto("dave@example.net") end\n',
   ],
+  [
+    'msys.registerModule("policy", mod)\n',
+    `function mod:core_final_validation(msg, accept, vctx)
+  if msg:header("X-Reject-At")[1] == "core_final_validation" then
+    vctx:set_code(554, msys.expandMacro("5.7.1 refused at final validation by %{vctx_conn:milter.j} for %{vctx_mess:mailfrom_domain} from [%{i}] queue %{vctx_mess:queue_id}"))
+    return core.VALIDATE_DONE
+  end
+  return core.VALIDATE_CONT
+end
+msys.registerModule("policy", mod)
+`,
+  ],
 ].reduce((source, [from, to]) => edit(source, from!, to!), TEST_POLICY);
 
 /** serve's test configuration, with a Milter_Listener for its ESMTP_Listener. */

@@ -117,6 +117,15 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
     });
   }
 
+  it('refuses at core_final_validation, after set_binding, with a reply msys.expandMacro built from the Postfix macros', async () => {
+    const subject = 'refuse final';
+    const r = await swaks(ports.main, { from: FROM, to: TO, subject, headers: { 'X-Reject-At': 'core_final_validation' } });
+    const match = /^554 5\.7\.1 refused at final validation by mx\.test for example\.org from \[127\.0\.0\.1\] queue ([0-9A-F]+)$/.exec(r.last);
+    assert.ok(match, r.transcript);
+    await postfix.waitForLog(new RegExp(`${match[1]}: milter-reject: END-OF-MESSAGE from localhost\\[127\\.0\\.0\\.1\\]: 5\\.7\\.1 refused at final validation by mx\\.test`));
+    await assertNotDelivered(subject, 0);
+  });
+
   it('answers 451 when a script fails with on_error = tempfail, and logs the error', async () => {
     const r = await swaks(ports.main, { from: FROM, to: TO, subject: 'boom' });
     assert.match(r.last, /^451 4\./, r.transcript);
