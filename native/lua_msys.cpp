@@ -2,6 +2,7 @@
 // engine's log, msys.sleep and msys.dnsLookup (which suspend the call), and
 // the package.loaded entries Momentum scripts require.
 #include <cstring>
+#include <strings.h>
 #include <string>
 
 #include "lua_api.hpp"
@@ -60,10 +61,12 @@ int msysSleep(lua_State* L) {
 int msysDnsLookup(lua_State* L) {
   size_t len;
   const char* name = luaL_checklstring(L, 1, &len);
-  const char* type = luaL_optstring(L, 2, "A");
+  const char* given = luaL_optstring(L, 2, "A");
   static const char* const kTypes[] = {"A", "AAAA", "MX", "TXT", "PTR", "NS"};
-  bool known = false;
-  for (const char* t : kTypes) known = known || std::strcmp(t, type) == 0;
+  const char* type = nullptr;  // the type's canonical (upper-case) name: real policies pass "mx"
+  for (const char* t : kTypes)
+    if (strcasecmp(t, given) == 0) type = t;
+  bool known = type != nullptr;
   if (!known) luaL_argerror(L, 2, "type must be A, AAAA, MX, TXT, PTR or NS");
   if (len == 0 || len > 253) luaL_argerror(L, 1, "name must be 1 to 253 bytes");
   CallContext* call = masterOf(L)->suspendingCall(L, "msys.dnsLookup");

@@ -60,8 +60,10 @@ export class SuspensionRunner {
     try {
       return await this.#lookup(request.name, request.type);
     } catch (err) {
-      // Node's codes: ENOTFOUND (NXDOMAIN), ENODATA (no such record), ETIMEOUT, ...
-      return (err as NodeJS.ErrnoException).code ?? 'SERVFAIL';
+      // Node's codes (ENODATA: no such record, ETIMEOUT, ...), except a name
+      // that does not exist, which Momentum calls NXDOMAIN and real policies test for.
+      const code = (err as NodeJS.ErrnoException).code ?? 'SERVFAIL';
+      return code === 'ENOTFOUND' ? 'NXDOMAIN' : code;
     }
   }
 

@@ -126,7 +126,7 @@ describe('suspending calls', () => {
   it('msys.dnsLookup returns nil and the error for a name that does not exist', async () => {
     const p = dataPolicyWith(lookup('missing.test', 'A'), [dns.server]);
     const v = await p.runAsync('data', { message });
-    assert.equal(v.context.mess.r, 'nil ENOTFOUND');
+    assert.equal(v.context.mess.r, 'nil NXDOMAIN');
     p.close();
   });
 
