@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lua_api.hpp"
+#include "lua_pcre.hpp"
 #include "util/address_list.hpp"
 #include "util/rfc2047.hpp"
 
@@ -265,6 +266,10 @@ const luaL_Reg kMethods[] = {
     {"address_header", msgAddressHeader},
     {"code", msgCode},
     {"discard", msgDiscard},
+    {"body_match", msgBodyMatch},
+    {"raw_match", msgRawMatch},
+    {"body_replace", msgBodyReplace},
+    {"raw_replace", msgRawReplace},
     {nullptr, nullptr},
 };
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "lua_api.hpp"
+#include "lua_pcre.hpp"
 #include "util/lua_errors.hpp"
 
 namespace scriptlet {
@@ -63,6 +64,7 @@ MasterState::MasterState(const MasterOptions& options)
   tracebackRef_ = luaL_ref(L_, LUA_REGISTRYINDEX);
   lua_pop(L_, 1);
   installMsys(L_, this);
+  installPcre(L_, &pcre_);
   installHandles(L_, &activeCall_);
   installLoaders(L_, this);
   for (int p = 0; p < static_cast<int>(Phase::Count); p++) {
@@ -537,6 +539,7 @@ MasterStats MasterState::stats() const {
   MasterStats s = stats_;
   s.threads = threads_.stats();
   s.luaAllocations = guard_.allocations();
+  s.pcreCompiles = pcre_.compiles();
   return s;
 }
 

@@ -46,6 +46,11 @@ struct Verdict {
   std::vector<HeaderEdit> headerEdits;
   bool mailfromChanged = false;
   bool rcpttoChanged = false;
+  // msg:body_replace/raw_replace changed the message's bytes: the message
+  // view now reads replacedMessage (header edits made before the change
+  // are in it), and the host is given the message as a whole.
+  bool messageReplaced = false;
+  std::string replacedMessage;
   std::vector<ScriptError> errors;
   std::vector<LogLine> logs;
   int calloutsRun = 0;
@@ -55,7 +60,8 @@ struct Verdict {
     disposition.set = disposition.disconnect = disposition.discard = false;
     disposition.code = 0;
     disposition.text.clear();
-    done = tempfailed = mailfromChanged = rcpttoChanged = false;
+    done = tempfailed = mailfromChanged = rcpttoChanged = messageReplaced = false;
+    replacedMessage.clear();
     headerEdits.clear();
     errors.clear();
     logs.clear();

@@ -128,11 +128,13 @@ Napi::Array logsToJs(Napi::Env env, const JsKeys& k, const std::vector<LogLine>&
 // The rare parts of a verdict, or undefined when there are none.
 Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
   Verdict& v = call->verdict;
-  if (v.headerEdits.empty() && !v.mailfromChanged && !v.rcpttoChanged && v.errors.empty() && v.logs.empty())
+  if (v.headerEdits.empty() && !v.mailfromChanged && !v.rcpttoChanged && v.errors.empty() && v.logs.empty() &&
+      !v.messageReplaced)
     return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
-  if (!v.headerEdits.empty()) {
-    out.Set(k.headerEdits(), headerEditsToJs(env, k, v.headerEdits));
+  if (v.messageReplaced) out.Set("replaced", true);  // message is then the whole new message
+  if (!v.headerEdits.empty() || v.messageReplaced) {
+    if (!v.headerEdits.empty()) out.Set(k.headerEdits(), headerEditsToJs(env, k, v.headerEdits));
     if (call->message.present()) {
       const std::string& rendered = call->message.render();
       out.Set(k.message(), Napi::Buffer<char>::Copy(env, rendered.data(), rendered.size()));

@@ -59,6 +59,12 @@ export class Verdict {
   readonly headerEdits: readonly HeaderEdit[];
   /** The message with the header edits applied, when there were any. */
   readonly message: Buffer | undefined;
+  /**
+   * The message, when the policy replaced its bytes (msg:body_replace,
+   * msg:raw_replace): the whole new message, every header edit in it; the
+   * same Buffer as message. Else undefined.
+   */
+  readonly replacedMessage: Buffer | undefined;
   /** The envelope after the call (changed only if the policy changed it). */
   readonly mailfrom: string | undefined;
   readonly rcptto: readonly string[] | undefined;
@@ -103,6 +109,7 @@ export class Verdict {
     this.tempfailed = (flags & FLAG_TEMPFAILED) !== 0;
     this.headerEdits = rest.headerEdits ?? NONE;
     this.message = rest.message;
+    this.replacedMessage = rest.replaced ? rest.message : undefined;
     this.mailfrom = rest.mailfrom ?? given.mailfrom;
     this.rcptto = rest.rcptto ?? given.rcptto;
     this.envelopeChanged = rest === NO_REST ? UNCHANGED : { mailfrom: rest.mailfrom !== undefined, rcptto: rest.rcptto !== undefined };

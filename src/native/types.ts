@@ -28,6 +28,8 @@ export interface NativeProblem {
 export interface NativeVerdictRest {
   headerEdits?: { op: 'replace' | 'prepend' | 'append' | 'delete'; name: string; value: string }[];
   message?: Buffer;
+  /** msg:body_replace/raw_replace changed the message's bytes: message is the whole new one. */
+  replaced?: true;
   mailfrom?: string;
   rcptto?: string[];
   errors?: { module: string; callout: string; message: string; location: string; traceback: string; kind?: LimitKind }[];
@@ -56,6 +58,8 @@ export interface NativeStats {
    * tests of the per-call path compare before and after calls.
    */
   luaAllocations: number;
+  /** Patterns msys.pcre and the msg:*_match/*_replace methods compiled: the misses of the master's pattern cache. */
+  pcreCompiles: number;
 }
 
 export interface NativeMaster {
