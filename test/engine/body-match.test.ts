@@ -7,6 +7,7 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Policy } from '../../src/index.js';
 import { dataPolicy, eml, twice } from '../helpers/lua-policy.js';
+import { engineFrom, module } from '../pool/helpers.js';
 
 // A base64 body: "Buy cheap pills now" encoded, with "pills" in a header too.
 const ENCODED_BODY = Buffer.from('Buy cheap pills now').toString('base64') + '\r\n';
@@ -133,5 +134,14 @@ describe('msg:body_replace(pattern, replacement) and msg:raw_replace(pattern, re
   it('raise in a phase without a message', (t) => {
     const q = policy(t, 'msg:body_replace("a", "b")');
     assert.match(q.run('data', {}).errors[0]!.message, /msg:body_replace: there is no message in this phase/);
+  });
+
+  it('reach the caller through a pool worker too, as a Buffer', async (t) => {
+    const { engine } = engineFrom(module({ data: 'msg:body_replace("world", "there")' }), { threads: 1 });
+    t.after(() => engine.close());
+    const v = await engine.run('data', { message: PLAIN });
+    assert.deepEqual(v.errors, []);
+    assert.ok(Buffer.isBuffer(v.replacedMessage));
+    assert.equal(v.replacedMessage.toString(), 'Subject: hello\r\nX-Tag: one\r\n\r\nHello there, hello again.\r\nBye.\r\n');
   });
 });
