@@ -45,7 +45,7 @@ function mod:validate_data(msg, accept, vctx)
   local links = count(msg, "https?://")
   local caps = count(msg, "[A-Z]{5,}")
   local phrases = count(msg, "(?i)\\b(?:viagra|free money|click here|unsubscribe|limited time|act now)\\b")
-  local long = count(msg, "[^\\r\\n]{120,}")
+  local long = count(msg, "(?m)^[^\\r\\n]{120,}")
   score = score + math.floor(links / 5) + math.floor(caps / 20) + math.floor(phrases / 3)
 
   vctx:set(core.VCTX_MESS, "fields", fields)

@@ -105,7 +105,7 @@ function heavyPcre(msg: MailView, vctx: JsVctx): number {
   const links = countMatches(body, /https?:\/\//g);
   const caps = countMatches(body, /[A-Z]{5,}/g);
   const phrases = countMatches(body, PHRASES);
-  const long = countMatches(body, /[^\r\n]{120,}/g);
+  const long = countMatches(body, /^[^\r\n]{120,}/gm);
   score += Math.floor(links / 5) + Math.floor(caps / 20) + Math.floor(phrases / 3);
 
   vctx.set('fields', fields);
