@@ -11,21 +11,30 @@ std::string pcreErrorText(int errnum) {
   return std::string(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
 }
 
-PatternCache::PatternCache(size_t capacity, const PcreLimits& limits) : capacity_(capacity ? capacity : 1) {
+PatternCache::PatternCache(size_t capacity, const PcreLimits& limits)
+    : capacity_(capacity ? capacity : 1), limits_(limits) {}
+
+// The contexts and the JIT stack are made on the first pattern, so that a
+// master whose scripts never use PCRE pays nothing for it.
+void PatternCache::ensureContexts() {
+  if (matchContext_) return;
   compileContext_ = pcre2_compile_context_create(nullptr);
-  matchContext_ = pcre2_match_context_create(nullptr);
-  jitStack_ = pcre2_jit_stack_create(32 * 1024, limits.jitStackBytes, nullptr);
-  if (!compileContext_ || !matchContext_ || !jitStack_) {
+  pcre2_match_context* match = pcre2_match_context_create(nullptr);
+  jitStack_ = pcre2_jit_stack_create(32 * 1024, limits_.jitStackBytes, nullptr);
+  if (!compileContext_ || !match || !jitStack_) {
     pcre2_jit_stack_free(jitStack_);
-    pcre2_match_context_free(matchContext_);
+    pcre2_match_context_free(match);
     pcre2_compile_context_free(compileContext_);
+    jitStack_ = nullptr;
+    compileContext_ = nullptr;
     throw std::bad_alloc();
   }
   // A pattern's own (*LIMIT_MATCH=...) may lower these, never raise them.
-  pcre2_set_match_limit(matchContext_, limits.matchLimit);
-  pcre2_set_depth_limit(matchContext_, limits.depthLimit);
-  pcre2_set_heap_limit(matchContext_, limits.heapLimitKib);
-  pcre2_jit_stack_assign(matchContext_, nullptr, jitStack_);
+  pcre2_set_match_limit(match, limits_.matchLimit);
+  pcre2_set_depth_limit(match, limits_.depthLimit);
+  pcre2_set_heap_limit(match, limits_.heapLimitKib);
+  pcre2_jit_stack_assign(match, nullptr, jitStack_);
+  matchContext_ = match;
   byText_.reserve(capacity_);
 }
 
@@ -55,6 +64,7 @@ void PatternCache::evictLeastRecentlyUsed() {
 }
 
 CompiledPattern* PatternCache::get(const char* pattern, size_t len, int* errnum, std::string* errstr) {
+  ensureContexts();
   auto hit = byText_.find(std::string_view(pattern, len));
   if (hit != byText_.end()) {
     hit->second->lastUse = ++clock_;

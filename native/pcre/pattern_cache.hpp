@@ -53,7 +53,8 @@ class PatternCache {
   // with the offset ("at offset 3: missing closing parenthesis").
   CompiledPattern* get(const char* pattern, size_t len, int* errnum, std::string* errstr);
 
-  // The match context every match uses: the limits and the JIT stack.
+  // The match context every match uses: the limits and the JIT stack
+  // (valid once get() has returned a pattern).
   pcre2_match_context* matchContext() const { return matchContext_; }
   // A buffer for pcre2_substitute's output and other work, kept with its
   // capacity from call to call.
@@ -65,10 +66,12 @@ class PatternCache {
   size_t capacity() const { return capacity_; }
 
  private:
+  void ensureContexts();
   void evictLeastRecentlyUsed();
   static void release(CompiledPattern* p);
 
   size_t capacity_;
+  PcreLimits limits_;
   std::unordered_map<std::string_view, std::unique_ptr<CompiledPattern>> byText_;
   pcre2_compile_context* compileContext_ = nullptr;
   pcre2_match_context* matchContext_ = nullptr;
