@@ -214,4 +214,14 @@ describe('the compiled pattern cache of a master', () => {
     assert.deepEqual(p.run('data', { message: MESSAGE }).errors, []);
     assert.equal(p.stats().pcreCompiles, 301);
   });
+
+  it('costs no Lua allocation for a cached pattern that does not match, call after call', (t) => {
+    const p = dataPolicy('if msys.pcre.match("subject line", "(?i)viagra|cialis") then error("matched") end');
+    t.after(() => p.close());
+    for (let i = 0; i < 2000; i++) p.run('data', { message: MESSAGE });
+    const before = p.stats().luaAllocations;
+    for (let i = 0; i < 1000; i++) assert.deepEqual(p.run('data', { message: MESSAGE }).errors, []);
+    assert.equal(p.stats().luaAllocations - before, 0);
+    assert.equal(p.stats().pcreCompiles, 1);
+  });
 });
