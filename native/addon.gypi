@@ -4,6 +4,8 @@
 #
 # Targets:
 #   lua            the engine, from the untouched sources in vendor/
+#   pcre2          PCRE2 (8-bit, Unicode, JIT) from the untouched sources in
+#                  vendor/pcre2, for msys.pcre and msg:*_match/*_replace
 #   scriptlet_core everything native that does not touch Node-API: Lua master
 #                  state, spare threads, message view, verdict, the Lua API
 #   scriptlet      the Node-API addon (scriptlet.node), loaded by node-gyp-build
@@ -16,6 +18,7 @@
     'luajit_build_script_path': '../scripts/build-luajit.sh',
     'vendor_luajit_dir': '../vendor/luajit/src',
     'vendor_lua51_dir': '../vendor/lua51/src',
+    'vendor_pcre2_dir': '../vendor/pcre2/src',
     # SCRIPTLET_SANITIZE=1: AddressSanitizer and UBSan in the addon and in
     # Lua 5.1 (scripts/test-asan.sh); LuaJIT keeps its own allocator.
     'scriptlet_sanitize%': '<!(node -p "process.env.SCRIPTLET_SANITIZE || \'0\'")',
@@ -78,10 +81,54 @@
       ],
     },
     {
+      # PCRE2 10.42 as C, configured by native/pcre/config/ (config.h,
+      # pcre2.h and pcre2_chartables.c wrap the release's .generic/.dist
+      # files, so vendor/ is never written to). pcre2_jit_compile.c
+      # #includes sljit and the JIT matcher; pcre2_tables.c the UCP tables.
+      'target_name': 'pcre2',
+      'type': 'static_library',
+      'defines': ['HAVE_CONFIG_H', 'PCRE2_CODE_UNIT_WIDTH=8', 'PCRE2_STATIC'],
+      'include_dirs': ['pcre/config', '<(vendor_pcre2_dir)'],
+      'cflags': ['-w'],
+      'sources': [
+        'pcre/config/pcre2_chartables.c',
+        '<(vendor_pcre2_dir)/pcre2_auto_possess.c',
+        '<(vendor_pcre2_dir)/pcre2_compile.c',
+        '<(vendor_pcre2_dir)/pcre2_config.c',
+        '<(vendor_pcre2_dir)/pcre2_context.c',
+        '<(vendor_pcre2_dir)/pcre2_convert.c',
+        '<(vendor_pcre2_dir)/pcre2_dfa_match.c',
+        '<(vendor_pcre2_dir)/pcre2_error.c',
+        '<(vendor_pcre2_dir)/pcre2_extuni.c',
+        '<(vendor_pcre2_dir)/pcre2_find_bracket.c',
+        '<(vendor_pcre2_dir)/pcre2_jit_compile.c',
+        '<(vendor_pcre2_dir)/pcre2_maketables.c',
+        '<(vendor_pcre2_dir)/pcre2_match.c',
+        '<(vendor_pcre2_dir)/pcre2_match_data.c',
+        '<(vendor_pcre2_dir)/pcre2_newline.c',
+        '<(vendor_pcre2_dir)/pcre2_ord2utf.c',
+        '<(vendor_pcre2_dir)/pcre2_pattern_info.c',
+        '<(vendor_pcre2_dir)/pcre2_script_run.c',
+        '<(vendor_pcre2_dir)/pcre2_serialize.c',
+        '<(vendor_pcre2_dir)/pcre2_string_utils.c',
+        '<(vendor_pcre2_dir)/pcre2_study.c',
+        '<(vendor_pcre2_dir)/pcre2_substitute.c',
+        '<(vendor_pcre2_dir)/pcre2_substring.c',
+        '<(vendor_pcre2_dir)/pcre2_tables.c',
+        '<(vendor_pcre2_dir)/pcre2_ucd.c',
+        '<(vendor_pcre2_dir)/pcre2_valid_utf.c',
+        '<(vendor_pcre2_dir)/pcre2_xclass.c',
+      ],
+      'direct_dependent_settings': {
+        'defines': ['PCRE2_CODE_UNIT_WIDTH=8', 'PCRE2_STATIC'],
+        'include_dirs': ['pcre/config', '<(vendor_pcre2_dir)'],
+      },
+    },
+    {
       'target_name': 'scriptlet_core',
       'type': 'static_library',
-      'dependencies': ['lua'],
-      'export_dependent_settings': ['lua'],
+      'dependencies': ['lua', 'pcre2'],
+      'export_dependent_settings': ['lua', 'pcre2'],
       'sources': [
         'master_state.cpp',
         'spare_thread_cache.cpp',
@@ -127,6 +174,9 @@
         'lua_binding.cpp',
         'lua_expand_macro.cpp',
         'standard_context.cpp',
+        'pcre/pattern_cache.cpp',
+        'lua_pcre.cpp',
+        'lua_message_pcre.cpp',
       ],
     },
     {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lua_api_extras.hpp"
+#include "lua_pcre.hpp"
 #include "util/address_list.hpp"
 #include "util/rfc2047.hpp"
 
@@ -287,6 +288,10 @@ const luaL_Reg kMethods[] = {
     {"forward", msgForward},
     {"binding", msgBinding},
     {"binding_group", msgBindingGroup},
+    {"body_match", msgBodyMatch},
+    {"raw_match", msgRawMatch},
+    {"body_replace", msgBodyReplace},
+    {"raw_replace", msgRawReplace},
     {nullptr, nullptr},
 };
 

@@ -8,6 +8,7 @@
 #include "lua_api.hpp"
 #include "lua_api_extras.hpp"
 #include "lua_libraries.hpp"
+#include "lua_pcre.hpp"
 #include "util/lua_errors.hpp"
 
 namespace scriptlet {
@@ -80,6 +81,7 @@ MasterState::MasterState(const MasterOptions& options)
   installMimeConstants(L_);
   installBindings(L_, options.bindings, options.bindingGroups);
   installExpandMacro(L_, this);
+  installPcre(L_, &pcre_);
   installHandles(L_, &activeCall_);
   installMessageExtras(L_, &activeCall_);
   installLoaders(L_, this);
@@ -584,6 +586,7 @@ MasterStats MasterState::stats() const {
   MasterStats s = stats_;
   s.threads = threads_.stats();
   s.luaAllocations = guard_.allocations();
+  s.pcreCompiles = pcre_.compiles();
   return s;
 }
 

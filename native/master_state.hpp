@@ -12,6 +12,7 @@
 
 #include "call_context.hpp"
 #include "guard_rails.hpp"
+#include "pcre/pattern_cache.hpp"
 #include "spare_thread_cache.hpp"
 #include "util/lua_headers.hpp"
 
@@ -55,6 +56,7 @@ struct MasterStats {
   uint64_t calls = 0;
   uint64_t fullCollections = 0;  // by always_gc
   uint64_t luaAllocations = 0;   // blocks allocated or grown by the state, ever (GuardRails::allocations)
+  uint64_t pcreCompiles = 0;     // patterns msys.pcre and msg:*_match compiled (cache misses)
 };
 
 class MasterState {
@@ -158,6 +160,7 @@ class MasterState {
 
   MasterOptions options_;
   GuardRails guard_;
+  PatternCache pcre_;  // msys.pcre's compiled patterns (lua_pcre.cpp)
   lua_State* L_ = nullptr;
   bool needsRebuild_ = false;
   size_t callsInFlight_ = 0;  // run, and not yet finished or abandoned

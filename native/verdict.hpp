@@ -62,9 +62,12 @@ struct Verdict {
   std::vector<HeaderEdit> headerEdits;
   bool mailfromChanged = false;
   bool rcpttoChanged = false;
-  // The message's bytes were replaced (a MIME edit): the host should take
-  // the message the verdict carries whole, header edits already in it.
+  // The message's bytes were replaced (a MIME edit, msg:body_replace or
+  // msg:raw_replace): the host takes the message the verdict carries whole,
+  // header edits already in it. replacedMessage holds the bytes of a
+  // PCRE replacement, which the message view then reads.
   bool messageReplaced = false;
+  std::string replacedMessage;
   std::vector<ScriptError> errors;
   std::vector<LogLine> logs;
   int calloutsRun = 0;
@@ -83,6 +86,7 @@ struct Verdict {
     disposition.code = 0;
     disposition.text.clear();
     done = tempfailed = mailfromChanged = rcpttoChanged = messageReplaced = false;
+    replacedMessage.clear();
     headerEdits.clear();
     errors.clear();
     logs.clear();

@@ -9,9 +9,15 @@ import { openEngine, type PoolVerdict } from '../../src/pool/index.js';
 import type { Outcome } from './js-policies.js';
 import { openFengari, openPlainJs, openWasmoon, type MessageRunner } from './peer-vms.js';
 
-export const POLICIES = ['trivial', 'reference', 'heavy'] as const;
+export const POLICIES = ['trivial', 'reference', 'heavy', 'heavy-pcre'] as const;
 export type PolicyName = (typeof POLICIES)[number];
-export const policyFile = (p: PolicyName) => `bench/policies/${p}.lua`;
+export const policyFile = (p: PolicyName) => `bench/policies/${p.replace('-', '_')}.lua`;
+/**
+ * The policies that call msys.pcre or msg:body_match: only scriptlet (its
+ * rows and its core) and the plain-JS twin run them; the floor and the Lua
+ * peers have no PCRE.
+ */
+export const usesPcre = (p: PolicyName) => p === 'heavy-pcre';
 
 /** Calls per crossing for the batched and pool contenders. */
 export const BATCH = 64;
@@ -46,6 +52,8 @@ export interface Contender {
   baseline: EngineName;
   /** A peer (not scriptlet): the ratios of the others are taken to each of these. */
   peer?: boolean;
+  /** Whether it can run the policy (absent: every policy). */
+  supports?(policy: PolicyName): boolean;
   open(policy: PolicyName): Promise<OpenContender>;
 }
 
@@ -100,11 +108,13 @@ function pool(engine: EngineName, threads: number): Contender {
   };
 }
 
-function messageAtATime(name: string, open: (policy: PolicyName, source: string) => Promise<MessageRunner> | MessageRunner): Contender {
+/** pcre: it runs the policies that use msys.pcre too (the plain-JS twins do, with V8 RegExp). */
+function messageAtATime(name: string, open: (policy: PolicyName, source: string) => Promise<MessageRunner> | MessageRunner, pcre = false): Contender {
   return {
     name,
     baseline: 'luajit',
     peer: true,
+    supports: (policy) => pcre || !usesPcre(policy),
     async open(policy) {
       const runner = await open(policy, fs.readFileSync(policyFile(policy), 'utf8'));
       return {
@@ -130,6 +140,6 @@ export function allContenders(engines: EngineName[] = ['luajit', 'lua51'], withP
     ...engines.flatMap((e) => [inThread(e, false), inThread(e, true), ...(withPool ? [pool(e, 1), pool(e, 2)] : [])]),
     messageAtATime(WASMOON, (_, source) => openWasmoon(source)),
     messageAtATime(FENGARI, (_, source) => openFengari(source)),
-    messageAtATime(PLAIN_JS, (policy) => openPlainJs(policy)),
+    messageAtATime(PLAIN_JS, (policy) => openPlainJs(policy), true),
   ];
 }

@@ -81,6 +81,44 @@ function heavy(msg: MailView, vctx: JsVctx): number {
   return VALIDATE_CONT;
 }
 
+// heavy_pcre.lua in JS: V8's regular expressions where the Lua uses PCRE2.
+const PHRASES = /\b(?:viagra|free money|click here|unsubscribe|limited time|act now)\b/gi;
+
+function heavyPcre(msg: MailView, vctx: JsVctx): number {
+  let score = 0;
+  let fields = 0;
+  let bytes = 0;
+  for (const name of HEADERS) {
+    for (const value of msg.header(name)) {
+      fields++;
+      bytes += value.length;
+      const lower = value.toLowerCase();
+      for (const word of SPAMMY) if (lower.includes(word)) score++;
+    }
+  }
+  const subject = msg.header('Subject')[0] ?? '';
+  if (/^[ \t\n\v\f\r]*re:/i.test(subject)) score--;
+  if (/[!$]/.test(subject)) score++;
+  const words = countMatches(subject, /[A-Za-z]+/g);
+
+  const body = msg.body();
+  const links = countMatches(body, /https?:\/\//g);
+  const caps = countMatches(body, /[A-Z]{5,}/g);
+  const phrases = countMatches(body, PHRASES);
+  const long = countMatches(body, /^[^\r\n]{120,}/gm);
+  score += Math.floor(links / 5) + Math.floor(caps / 20) + Math.floor(phrases / 3);
+
+  vctx.set('fields', fields);
+  vctx.set('header_bytes', bytes);
+  vctx.set('score', `${score}/${words}/${phrases}/${long}`);
+  if (score >= 8) {
+    vctx.setCode(550, '5.7.1 Message looks like spam');
+    return VALIDATE_DONE;
+  }
+  vctx.setCode(250, '2.0.0 Accepted');
+  return VALIDATE_CONT;
+}
+
 function reference(msg: MailView, vctx: JsVctx): number {
   const subject = msg.header('Subject')[0] ?? '';
   const from = msg.header('From')[0] ?? '';
@@ -99,4 +137,5 @@ export const JS_POLICIES: Record<string, JsPolicy> = {
   trivial: () => VALIDATE_CONT,
   reference,
   heavy,
+  'heavy-pcre': heavyPcre,
 };

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import Benchmark from 'benchmark';
 import type { EngineName } from '../../src/index.js';
 import { writeResults } from '../results-file.js';
-import { allContenders, messageOf, policyFile, POLICIES, type Operation, type PolicyName } from './contenders.js';
+import { allContenders, messageOf, policyFile, POLICIES, usesPcre, type Operation, type PolicyName } from './contenders.js';
 import { floorChecked } from './floor.js';
 import { disagreements } from './gate.js';
 import { markdownMemory, memoryOfEngines } from './memory.js';
@@ -52,6 +52,8 @@ const contenders = allContenders(engines);
 const files = new Map(sizes.map((s) => [s, messageFile(s)]));
 const messages = new Map(sizes.map((s) => [s, messageOf(fs.readFileSync(files.get(s)!))]));
 const NATIVE: NativeProgram[] = ['floor', 'core'];
+// The floor (bare Lua) has no msys.pcre: only the core runs those policies.
+const nativesFor = (policy: PolicyName): NativeProgram[] => (usesPcre(policy) ? ['core'] : NATIVE);
 
 interface Sample {
   ns: number;
@@ -97,9 +99,10 @@ const T_95 = 4.303; // Student's t, 2 degrees of freedom: rme as benchmark.js gi
 const nativeIterations = new Map<string, number>();
 function timeNatives(engine: EngineName, policy: PolicyName, size: SizeName): Map<NativeProgram, Sample> {
   const file = files.get(size)!;
-  const runs = new Map<NativeProgram, { ns: number; rssMb: number }[]>(NATIVE.map((p) => [p, []]));
+  const programs = nativesFor(policy);
+  const runs = new Map<NativeProgram, { ns: number; rssMb: number }[]>(programs.map((p) => [p, []]));
   for (let i = 0; i < NATIVE_RUNS; i++) {
-    for (const program of NATIVE) {
+    for (const program of programs) {
       const k = `${program}|${engine}|${policy}|${size}`;
       if (!nativeIterations.has(k)) nativeIterations.set(k, iterationsFor(program, engine, policyFile(policy), policy, file, MAX_TIME / NATIVE_RUNS));
       const run = runNative(program, engine, policyFile(policy), policy, file, nativeIterations.get(k)!);
@@ -112,12 +115,13 @@ function timeNatives(engine: EngineName, policy: PolicyName, size: SizeName): Ma
     const sd = Math.sqrt(ns.reduce((a, b) => a + (b - mean) ** 2, 0) / (ns.length - 1));
     return { ns: median(ns), rme: (100 * T_95 * sd) / Math.sqrt(ns.length) / mean, rssMb: Math.max(...list.map((r) => r.rssMb)) };
   };
-  return new Map(NATIVE.map((p) => [p, sample(runs.get(p)!)]));
+  return new Map(programs.map((p) => [p, sample(runs.get(p)!)]));
 }
 
 async function round(r: number): Promise<void> {
   for (const policy of policies) {
-    const opened = await Promise.all(contenders.map(async (c) => ({ c, open: await c.open(policy) })));
+    const able = contenders.filter((c) => c.supports?.(policy) ?? true);
+    const opened = await Promise.all(able.map(async (c) => ({ c, open: await c.open(policy) })));
     const order = r % 2 === 0 ? opened : [...opened].reverse();
     for (const [i, size] of sizes.entries()) {
       for (const e of engines) {
@@ -151,7 +155,8 @@ function rows(): Row[] {
   for (const policy of policies) {
     for (const size of sizes) {
       const ns = (name: string) => median(samples.get(key(policy, size, name))!.map((s) => s.ns));
-      for (const name of names) {
+      const has = (name: string) => samples.has(key(policy, size, name));
+      for (const name of names.filter(has)) {
         const list = samples.get(key(policy, size, name))!;
         const own = ns(name);
         const baseline = baselineOf(name);
@@ -161,9 +166,9 @@ function rows(): Row[] {
           contender: name,
           nsPerMessage: own,
           messagesPerSecond: 1e9 / own,
-          overFloor: own / ns(nativeName('floor', baseline)),
+          overFloor: has(nativeName('floor', baseline)) ? own / ns(nativeName('floor', baseline)) : null,
           overCore: own / ns(nativeName('core', baseline)),
-          fasterThan: Object.fromEntries(PEERS.filter((p) => names.includes(p)).map((p) => [p, ns(p) / own])),
+          fasterThan: Object.fromEntries(PEERS.filter((p) => names.includes(p) && has(p)).map((p) => [p, ns(p) / own])),
           peakRssMb: Math.max(...list.map((s) => s.rssMb)),
           rmePercent: median(list.map((s) => s.rme)),
         });

@@ -427,6 +427,7 @@ Napi::Value MasterObject::Stats(const Napi::CallbackInfo& info) {
   o.Set("masterRebuilds", static_cast<double>(rebuilds_));
   o.Set("failedRebuilds", static_cast<double>(failedRebuilds_));
   o.Set("luaAllocations", static_cast<double>(st.luaAllocations));
+  o.Set("pcreCompiles", static_cast<double>(st.pcreCompiles));
   return o;
 }
 

@@ -85,11 +85,12 @@ export class Verdict {
   /** The message with the header edits applied, when there were any (and any MIME edit). */
   readonly message: Buffer | undefined;
   /**
-   * The whole message, when the policy replaced its body (a MIME edit:
-   * msg:text(value), msgpart:text(value), makePart and the like). Its header
-   * edits are already in it: a host takes it whole instead of applying them.
+   * The whole message, when the policy replaced its bytes (a MIME edit:
+   * msg:text(value), msgpart:text(value), makePart...; msg:body_replace,
+   * msg:raw_replace): the same Buffer as message, every header edit already
+   * in it, so a host takes it whole instead of applying them. Else undefined.
    */
-  readonly replacedMessage?: Buffer | undefined;
+  readonly replacedMessage: Buffer | undefined;
   /** The envelope after the call (changed only if the policy changed it). */
   readonly mailfrom: string | undefined;
   readonly rcptto: readonly string[] | undefined;

@@ -50,6 +50,7 @@ function noCallout(phase: Phase, input: CallInput, version: string): PoolVerdict
     tempfailed: false,
     headerEdits: NONE,
     message: undefined,
+    replacedMessage: undefined,
     mailfrom: input.mailfrom,
     rcptto: input.rcptto,
     envelopeChanged: UNCHANGED,

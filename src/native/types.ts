@@ -30,7 +30,7 @@ export interface NativeProblem {
 export interface NativeVerdictRest {
   headerEdits?: { op: 'replace' | 'prepend' | 'append' | 'delete'; name: string; value: string }[];
   message?: Buffer;
-  /** A MIME edit replaced the message's body: message is the whole new message. */
+  /** The message's bytes were replaced (MIME edit, body/raw_replace): message is the whole new message. */
   messageReplaced?: boolean;
   mailfrom?: string;
   rcptto?: string[];
@@ -65,6 +65,8 @@ export interface NativeStats {
    * tests of the per-call path compare before and after calls.
    */
   luaAllocations: number;
+  /** Patterns msys.pcre and the msg:*_match/*_replace methods compiled: the misses of the master's pattern cache. */
+  pcreCompiles: number;
 }
 
 export interface NativeMaster {

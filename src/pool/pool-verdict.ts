@@ -31,6 +31,7 @@ export function tempfailVerdict(phase: Phase, given: Given, version: string): Po
     tempfailed: true,
     headerEdits: NONE,
     message: undefined,
+    replacedMessage: undefined,
     mailfrom: given.mailfrom,
     rcptto: given.rcptto,
     envelopeChanged: UNCHANGED,

@@ -267,6 +267,7 @@ function unrunVerdict(phase: Phase, input: CallInput, why: string): PoolVerdict 
     tempfailed: true,
     headerEdits: [],
     message: undefined,
+    replacedMessage: undefined,
     mailfrom: input.mailfrom,
     rcptto: input.rcptto,
     envelopeChanged: { mailfrom: false, rcptto: false },

@@ -160,6 +160,7 @@ const NO_VERDICT: PoolVerdict = {
   tempfailed: false,
   headerEdits: [],
   message: undefined,
+  replacedMessage: undefined,
   mailfrom: undefined,
   rcptto: undefined,
   envelopeChanged: { mailfrom: false, rcptto: false },

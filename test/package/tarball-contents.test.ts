@@ -16,6 +16,7 @@ const ALLOWED: readonly RegExp[] = [
   /^(package\.json|README\.md|LICENSE|binding\.gyp)$/,
   /^dist\/src\/.+\.(js|cjs|d\.ts|d\.cts|js\.map|cjs\.map)$/,
   /^native\/.+\.(cpp|hpp|gypi)$/,
+  /^native\/pcre\/config\/(config\.h|pcre2\.h|pcre2_chartables\.c)$/,
   /^scriptlets\/.+\.lua$/,
   /^haraka\/[^/]+\.(js|cjs)$/,
   /^scripts\/build-luajit\.sh$/,
@@ -26,6 +27,8 @@ const ALLOWED: readonly RegExp[] = [
   /^vendor\/luajit\/(src|dynasm)\/.+$/,
   /^vendor\/lua51\/(COPYRIGHT|README)$/,
   /^vendor\/lua51\/src\/.+$/,
+  /^vendor\/pcre2\/(LICENCE|AUTHORS)$/,
+  /^vendor\/pcre2\/src\/.+$/,
   /^docs\/[^/]+\.(md|json)$/,
   /^examples\/(README\.md|ecelerity\.conf|policy\.lua|messages\/[^/]+\.eml)$/,
 ];
@@ -53,14 +56,14 @@ describe('the tarball npm pack makes', () => {
     assert.deepEqual(files.filter((f) => BUILD_OUTPUT.test(f)), []);
   });
 
-  it('holds what building from source needs: the gyp files, the native sources, both vendored engines and the LuaJIT build script', () => {
-    for (const f of ['binding.gyp', 'native/addon.gypi', 'engines/lua51/binding.gyp', 'scripts/build-luajit.sh', 'native/napi/addon.cpp', 'vendor/luajit/src/Makefile', 'vendor/luajit/dynasm/dynasm.lua', 'vendor/lua51/src/lua.h']) {
+  it('holds what building from source needs: the gyp files, the native sources, both vendored engines, PCRE2 and the LuaJIT build script', () => {
+    for (const f of ['binding.gyp', 'native/addon.gypi', 'engines/lua51/binding.gyp', 'scripts/build-luajit.sh', 'native/napi/addon.cpp', 'vendor/luajit/src/Makefile', 'vendor/luajit/dynasm/dynasm.lua', 'vendor/lua51/src/lua.h', 'vendor/pcre2/src/pcre2.h.generic', 'vendor/pcre2/src/pcre2_jit_compile.c', 'vendor/pcre2/src/sljit/sljitLir.c', 'native/pcre/config/config.h', 'native/pcre/config/pcre2_chartables.c']) {
       assert.ok(files.includes(f), `${f} is not in the tarball`);
     }
   });
 
-  it("holds the compiled entry points, the CommonJS one included, and the vendored engines' licences", () => {
-    for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/require.cjs', 'dist/src/cli/main.js', 'haraka/load.cjs', 'scriptlets/msys/boot.lua', 'LICENSE', 'vendor/luajit/COPYRIGHT', 'vendor/lua51/COPYRIGHT']) {
+  it("holds the compiled entry points, the CommonJS one included, and the vendored engines' and PCRE2's licences", () => {
+    for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/require.cjs', 'dist/src/cli/main.js', 'haraka/load.cjs', 'scriptlets/msys/boot.lua', 'LICENSE', 'vendor/luajit/COPYRIGHT', 'vendor/lua51/COPYRIGHT', 'vendor/pcre2/LICENCE']) {
       assert.ok(files.includes(f), `${f} is not in the tarball`);
     }
   });
