@@ -177,6 +177,7 @@
         'pcre/pattern_cache.cpp',
         'lua_pcre.cpp',
         'lua_message_pcre.cpp',
+        'lua_mime_pcre.cpp',
       ],
     },
     {

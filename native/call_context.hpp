@@ -43,6 +43,13 @@ inline bool isDeliveryLogPhase(Phase p) {
   return p == Phase::LogDelivery || p == Phase::LogPermanentFailure || p == Phase::LogTransientFailure;
 }
 
+// Momentum's C hooks on the inbound path: real policies end them without a
+// return (core_pre_msg_each_rcpt in the vendor's samples), so nothing
+// returned means VALIDATE_CONT there, where validate_* must return a code.
+inline bool isCoreHookPhase(Phase p) {
+  return p == Phase::FinalValidation || p == Phase::PreMsgEachRcpt || p == Phase::PostMsgEachRcpt;
+}
+
 const char* phaseName(Phase phase);     // "data_spool", "core_final_validation"
 const char* calloutName(Phase phase);   // "validate_data_spool", "core_final_validation"
 bool phaseFromName(const char* name, size_t len, Phase* out);

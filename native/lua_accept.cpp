@@ -56,8 +56,30 @@ const luaL_Reg kAcceptMethods[] = {
     {nullptr, nullptr},
 };
 
+// msys.core.accept_construct_get_message_construct(accept) -> { message = msg }:
+// how Momentum's policies reach the message from a callout that is given
+// only accept (validate_mailfrom, or validate_data written as (str, accept,
+// vctx)). The msg handle of the same call; in phases before DATA it still
+// answers for the envelope and contexts.
+int acceptMessageConstruct(lua_State* L) {
+  CallContext* call = checkCall(L, 1, HandleKind::Accept);
+  lua_createtable(L, 0, 1);
+  pushCallHandle(L, call, HandleKind::Message);
+  lua_setfield(L, -2, "message");
+  return 1;
+}
+
 }  // namespace
 
 void pushAcceptMethods(lua_State* L, RunningCall running) { pushMethodTable(L, kAcceptMethods, running); }
+
+void installAcceptConstruct(lua_State* L, RunningCall running) {
+  lua_getglobal(L, "msys");
+  lua_getfield(L, -1, "core");
+  lua_pushlightuserdata(L, const_cast<CallContext**>(running));
+  lua_pushcclosure(L, acceptMessageConstruct, 1);
+  lua_setfield(L, -2, "accept_construct_get_message_construct");
+  lua_pop(L, 2);
+}
 
 }  // namespace scriptlet

@@ -39,6 +39,8 @@ void setVctxField(lua_State* L, CallContext* call);
 // lua_accept.cpp: ac:esmtp_capability_add / _remove.
 // [-0, +1] The table of accept methods.
 void pushAcceptMethods(lua_State* L, RunningCall running);
+// [-0, +0] msys.core.accept_construct_get_message_construct (lua_accept.cpp).
+void installAcceptConstruct(lua_State* L, RunningCall running);
 
 // [-0, +0] msys.core.string_new, msys.core.ec_message_new, the EC_MSG_ENV_*
 // constants, and the msys.extended.vctx / .ac modules (after installMsys).

@@ -383,6 +383,7 @@ void installMessageExtras(lua_State* L, RunningCall running) {
   lua_pushcfunction(L, ecMessageNew);
   lua_setfield(L, -2, "ec_message_new");
   lua_pop(L, 1);
+  installAcceptConstruct(L, running);
   // vctx:* and ac:* are built in; the modules exist so that scripts which
   // require them, as on Momentum, load unchanged.
   lua_getfield(L, -1, "extended");

@@ -320,6 +320,7 @@ void installMime(lua_State* L, RunningCall running) {
   lua_newtable(L);  // methods
   addMethods(L, kPartMethods, running);
   addMethods(L, kPartEditMethods, running);
+  addMethods(L, kPartMatchMethods, running);
   lua_pushlightuserdata(L, const_cast<CallContext**>(running));
   lua_insert(L, -2);
   lua_pushcclosure(L, partIndex, 2);
@@ -345,6 +346,7 @@ void addMimeMessageMethods(lua_State* L, RunningCall running) {
   };
   addMethods(L, kMessageMethods, running);
   addMethods(L, kMessageEditMethods, running);
+  addMethods(L, kMessageTextMatchMethods, running);
 }
 
 }  // namespace scriptlet

@@ -40,5 +40,8 @@ int partSetHeader(lua_State* L, const PartArg& p);  // msgpart:header(name, valu
 int partSetText(lua_State* L, const PartArg& p, int valueIdx);  // msgpart:text(value [, type [, charset]])
 extern const luaL_Reg kPartEditMethods[];
 extern const luaL_Reg kMessageEditMethods[];
+// PCRE2 over parts (lua_mime_pcre.cpp): msgpart:body_match/raw_match/text_match, msg:text_match.
+extern const luaL_Reg kPartMatchMethods[];
+extern const luaL_Reg kMessageTextMatchMethods[];
 
 }  // namespace scriptlet

@@ -403,7 +403,8 @@ bool MasterState::afterResume(int status, LuaThread& thread, const Module& mod, 
     int code = lua_gettop(co) >= 1 && lua_type(co, 1) == LUA_TNUMBER ? static_cast<int>(lua_tointeger(co, 1)) : -1;
     if (code == kValidateDone) {
       call->verdict.done = true;
-    } else if (code != kValidateCont && code != kValidateAgain) {
+    } else if (code != kValidateCont && code != kValidateAgain &&
+               !(isCoreHookPhase(call->phase) && lua_isnoneornil(co, 1))) {
       recordBadReturn(co, mod, call, callout);
     }
     lua_settop(co, 0);

@@ -29,7 +29,6 @@ export interface LuaFunctionRow {
 
 // Notes used by many rows.
 const NEXT = 'the shared-state libraries (the next issue)';
-const PCRE = 'msys.pcre and the msg:*_match/*_replace family (part 2, PCRE2 branch)';
 const MIME = 'the MIME tree and text codecs (part 2, MIME branch)';
 const SCANNER = 'a vendor content scanner licensed inside Momentum; scan in the host MTA and pass its verdict in the context';
 const DKIM = 'DKIM/DomainKeys signing keys and verification belong to the host MTA; pass its results in the context';
@@ -97,8 +96,8 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['msg:binding', 'supported', '`"default"` is always a binding'],
     ['msg:binding_group', 'different', 'without adaptive delivery, a uniformly random binding of the group'],
     ['msg:body', 'different', 'read only'],
-    ['msg:body_match', 'planned', PCRE],
-    ['msg:body_replace', 'planned', PCRE],
+    ['msg:body_match', 'different', 'every match, as an array of msys.pcre.match tables, or false'],
+    ['msg:body_replace', 'different', 'returns the number of replacements, or false'],
     ['msg:build', 'different', 'the shapes of the header, part and attachment tables are the ones docs/lua-api.md states'],
     ['msg:code', 'different', 'reading gives the code as a number and the text (nothing when none was set); Momentum documents a code string'],
     ['msg:context_delete', 'different', 'returns true or false (Momentum: 1 or 0)'],
@@ -120,30 +119,30 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['msg:makePart', 'supported'],
     ['msg:mime', 'different', '`message/rfc822` parts are leaves; at most 32 levels and 1000 parts'],
     ['msg:raw', 'different', 'read only'],
-    ['msg:raw_match', 'planned', PCRE],
-    ['msg:raw_replace', 'planned', PCRE],
+    ['msg:raw_match', 'different', 'every match, as an array of msys.pcre.match tables, or false'],
+    ['msg:raw_replace', 'different', 'returns the number of replacements, or false'],
     ['msg:rcptto', 'supported'],
     ['msg:reception_peer', 'supported'],
     ['msg:text', 'different', 'charsets through glibc iconv with the aliases browsers use; an unknown charset reads as UTF-8, else windows-1252; attached messages are not included'],
-    ['msg:text_match', 'planned', PCRE],
-    ['msg:text_replace', 'planned', PCRE],
+    ['msg:text_match', 'different', 'every match in the decoded text of every text/* part, as one array of msys.pcre.match tables, or false'],
+    ['msg:text_replace', 'planned', 'not implemented yet: replacing inside one MIME part (the message-wide msg:body_replace and msg:raw_replace work)'],
   ]),
   ...group('msys.extended.message_routing', [['msg:routing_domain', 'unavailable', 'routing domains belong to the host MTA\'s queue; no verdict field carries one']]),
   ...group('msys.extended.message', [
     ['msgpart:addFirstChild', 'supported'],
     ['msgpart:addLastChild', 'supported'],
     ['msgpart:address_header', 'supported'],
-    ['msgpart:body_match', 'planned', PCRE],
-    ['msgpart:body_replace', 'planned', PCRE],
+    ['msgpart:body_match', 'different', 'every match, as an array of msys.pcre.match tables, or false'],
+    ['msgpart:body_replace', 'planned', 'not implemented yet: replacing inside one MIME part (the message-wide msg:body_replace and msg:raw_replace work)'],
     ['msgpart:content_type', 'supported'],
     ['msgpart:header', 'supported'],
     ['msgpart:insertAfter', 'supported'],
     ['msgpart:insertBefore', 'supported'],
-    ['msgpart:raw_match', 'planned', PCRE],
-    ['msgpart:raw_replace', 'planned', PCRE],
+    ['msgpart:raw_match', 'different', 'every match, as an array of msys.pcre.match tables, or false'],
+    ['msgpart:raw_replace', 'planned', 'not implemented yet: replacing inside one MIME part (the message-wide msg:body_replace and msg:raw_replace work)'],
     ['msgpart:text', 'different', 'as msg:text for one part; nil for a container or an empty body'],
-    ['msgpart:text_match', 'planned', PCRE],
-    ['msgpart:text_replace', 'planned', PCRE],
+    ['msgpart:text_match', 'different', 'every match, as an array of msys.pcre.match tables, or false'],
+    ['msgpart:text_replace', 'planned', 'not implemented yet: replacing inside one MIME part (the message-wide msg:body_replace and msg:raw_replace work)'],
     ['msgpart:unlink', 'supported'],
   ]),
   ...group('msys.extended.vctx', [
@@ -164,9 +163,9 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['ac:inbound_session_count', 'planned', NEXT],
   ]),
   ...group('msys.pcre', [
-    ['msys.pcre.match', 'planned', PCRE],
-    ['msys.pcre.replace', 'planned', PCRE],
-    ['msys.pcre.split', 'planned', PCRE],
+    ['msys.pcre.match', 'different', 'a group that took no part is `false` (no holes in the array)'],
+    ['msys.pcre.replace', 'different', 'replaces every match (the reference leaves first-or-all open); the replacement is PCRE2\'s extended syntax (`$1`, `${name}`, `$$`)'],
+    ['msys.pcre.split', 'different', 'pieces as JavaScript\'s split with a RegExp: empty pieces kept, groups not'],
   ]),
   ...group('msys.cidr', [
     ['msys.cidr.define', 'planned', NEXT],
@@ -306,7 +305,7 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['get_mess_recv_via', 'supported', 'over msg:listener_addr'],
     ['get_rcptto', 'supported'],
     ['get_variable', 'supported'],
-    ['pcre_match', 'planned', `over msys.pcre.match: ${PCRE}`],
+    ['pcre_match', 'supported', 'over msys.pcre.match'],
     ['send_email', 'different', 'over msys.core.ec_message_new, msg:build and msg:inject: the host sends it (see msg:inject)'],
     ['send_trap', 'unavailable', 'SNMP traps are sent by the host\'s monitoring'],
     ['set_binding', 'supported', 'over msg:binding'],
@@ -332,7 +331,7 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     'msys.core',
     [
       ['msys.core.ec_message_new', 'supported'],
-      ['msys.core.accept_construct_get_message_construct', 'unavailable', 'Momentum\'s internal construct; msg and accept are the call\'s own handles'],
+      ['msys.core.accept_construct_get_message_construct', 'supported'],
       ['msys.core.config_get_binding_id_from_name', 'different', '`default` is 0, the configured bindings 1..n in configuration order'],
       ['msys.core.config_get_binding_group_size', 'supported'],
       ['msys.core.config_get_binding_name_from_id', 'different', '`default` is 0, the configured bindings 1..n in configuration order'],

@@ -72,3 +72,16 @@ describe('ac:esmtp_capability_add and ac:esmtp_capability_remove', () => {
     assert.match(p.run('connect', {}).context.conn.err ?? '', /accept used after the call it was given to has ended/);
   });
 });
+
+describe('msys.core.accept_construct_get_message_construct', () => {
+  it('gives the call\'s msg as .message, as Momentum\'s policies reach it from validate_mailfrom', (t) => {
+    const p = connect(t, 'local msg = msys.core.accept_construct_get_message_construct(accept).message vctx:set(msys.core.VCTX_MESS, "from", msg:mailfrom())', 'mailfrom');
+    twice(() => assert.equal(p.run('mailfrom', { mailfrom: 'a@example.org' }).context.mess.from, 'a@example.org'));
+  });
+
+  it('takes only an accept construct', (t) => {
+    const p = connect(t, 'msys.core.accept_construct_get_message_construct(vctx)');
+    const v = p.run('connect', {});
+    assert.match(v.errors[0]!.message, /bad argument #1 .*scriptlet.accept expected/);
+  });
+});

@@ -72,7 +72,7 @@ describe('core_final_validation and the each-rcpt hooks', () => {
     p.close();
   });
 
-  it('stops the phase at VALIDATE_DONE and reports a callout that returns nothing, as validate_* callouts do', () => {
+  it('stops the phase at VALIDATE_DONE; a hook that returns nothing goes on, one that returns a wrong value is reported', () => {
     const p = openPolicy({
       scripts: [
         { name: 'a', source: 'msys.registerModule("a", { core_final_validation = function() return msys.core.VALIDATE_DONE end })' },
@@ -85,11 +85,15 @@ describe('core_final_validation and the each-rcpt hooks', () => {
       assert.equal(v.callouts, 1);
     });
     p.close();
-    const q = policyFrom('msys.registerModule("t", { core_post_msg_each_rcpt = function() end })');
-    const v = q.run('core_post_msg_each_rcpt', { message: eml(['Subject: x']), rcpt: 'b@example.com' });
+    // Momentum's samples end core_pre_msg_each_rcpt without a return: that is VALIDATE_CONT.
+    const q = policyFrom('msys.registerModule("t", { core_post_msg_each_rcpt = function() end, core_pre_msg_each_rcpt = function() return "yes" end })');
+    const quiet = q.run('core_post_msg_each_rcpt', { message: eml(['Subject: x']), rcpt: 'b@example.com' });
+    assert.deepEqual(quiet.errors, []);
+    assert.equal(quiet.action, 'continue');
+    const v = q.run('core_pre_msg_each_rcpt', { message: eml(['Subject: x']), rcpt: 'b@example.com' });
     assert.equal(v.errors.length, 1);
-    assert.equal(v.errors[0]!.callout, 'core_post_msg_each_rcpt');
-    assert.match(v.errors[0]!.message, /returned nothing; expected msys.core.VALIDATE_CONT/);
+    assert.equal(v.errors[0]!.callout, 'core_pre_msg_each_rcpt');
+    assert.match(v.errors[0]!.message, /returned a string; expected msys.core.VALIDATE_CONT/);
     q.close();
   });
 

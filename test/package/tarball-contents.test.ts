@@ -15,7 +15,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const ALLOWED: readonly RegExp[] = [
   /^(package\.json|README\.md|LICENSE|binding\.gyp)$/,
   /^dist\/src\/.+\.(js|cjs|d\.ts|d\.cts|js\.map|cjs\.map)$/,
-  /^native\/.+\.(cpp|hpp|gypi)$/,
+  /^native\/.+\.(cpp|hpp|gypi|inc)$/,
   /^native\/pcre\/config\/(config\.h|pcre2\.h|pcre2_chartables\.c)$/,
   /^scriptlets\/.+\.lua$/,
   /^haraka\/[^/]+\.(js|cjs)$/,
