@@ -59,13 +59,14 @@ void pushOrNil(lua_State* L, const std::string& s) {
 // { [name] = id, [id] = name } under kIdsKey.
 const char kIdsKey = 0;
 
-// msys.core.config_get_binding_id_from_name(name) -> id, or nil
+// msys.core.config_get_binding_id_from_name(name) -> id, or -1 for a name
+// that is no binding (the vendor's set_binding sample tests `id >= 0`).
 int coreBindingIdFromName(lua_State* L) {
   luaL_checkstring(L, 1);
   pushRegistryTable(L, &kIdsKey);
   lua_pushvalue(L, 1);
   lua_rawget(L, -2);
-  if (!lua_isnumber(L, -1)) lua_pushnil(L);
+  if (!lua_isnumber(L, -1)) lua_pushinteger(L, -1);
   return 1;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <strings.h>
 
 #include "lua_api_extras.hpp"
 #include "util/mime_builder.hpp"
@@ -69,6 +70,27 @@ bool isToken(const char* s, size_t n, bool mimeType) {
     else if (c <= 32 || c >= 127 || std::strchr("()<>@,;:\\\"[]?=", c)) return false;
   }
   return mimeType ? slashes == 1 && s[0] != '/' && s[n - 1] != '/' : slashes == 0;
+}
+
+// A parts key: "text/html", or "text/plain; charset=utf8" as the vendor's
+// msg:build sample writes it: the type, and the charset parameter if any.
+void splitTypeKey(const std::string& key, std::string* type, std::string* charset) {
+  auto trim = [](std::string t) {
+    size_t b = t.find_first_not_of(" \t"), e = t.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : t.substr(b, e - b + 1);
+  };
+  size_t semi = key.find(';');
+  *type = trim(key.substr(0, semi));
+  charset->clear();
+  if (semi == std::string::npos) return;
+  std::string param = trim(key.substr(semi + 1));
+  if (param.size() > 8 && strncasecmp(param.c_str(), "charset=", 8) == 0) {
+    std::string value = trim(param.substr(8));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    *charset = value;
+  } else {
+    *charset = "\x01";  // a parameter other than charset: refused (not a token)
+  }
 }
 
 struct Collected {
@@ -172,11 +194,14 @@ size_t walkBuild(lua_State* L, Collected* out, BuildFault* fault) {
     std::sort(types.begin(), types.end(), [&](const std::string& a, const std::string& b) {
       return rank(a) != rank(b) ? rank(a) < rank(b) : a < b;
     });
-    for (const std::string& type : types) {
+    for (const std::string& key : types) {
       size_t bl = 0;
-      const char* body = rawString(L, 3, type.c_str(), &bl);
-      if (!body || !isToken(type.data(), type.size(), true)) fail(3, "parts[mimetype] must be a string (the part's content)");
-      else if (out) out->parts.push_back(MimePiece{type, "utf-8", "", body, bl});
+      const char* body = rawString(L, 3, key.c_str(), &bl);
+      std::string type, charset;
+      splitTypeKey(key, &type, &charset);
+      if (!body || !isToken(type.data(), type.size(), true) || (!charset.empty() && !isToken(charset.data(), charset.size(), false)))
+        fail(3, "parts[mimetype] must be a string (the part's content), keyed by a MIME type with an optional charset (\"text/plain; charset=utf-8\")");
+      else if (out) out->parts.push_back(MimePiece{type, charset.empty() ? "utf-8" : charset, "", body, bl});
       bytes += bl;
     }
   } else if (!lua_isnoneornil(L, 3)) {

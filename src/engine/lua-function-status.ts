@@ -332,7 +332,7 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     [
       ['msys.core.ec_message_new', 'supported'],
       ['msys.core.accept_construct_get_message_construct', 'supported'],
-      ['msys.core.config_get_binding_id_from_name', 'different', '`default` is 0, the configured bindings 1..n in configuration order'],
+      ['msys.core.config_get_binding_id_from_name', 'different', '`default` is 0, the configured bindings 1..n in configuration order, -1 for no binding'],
       ['msys.core.config_get_binding_group_size', 'supported'],
       ['msys.core.config_get_binding_name_from_id', 'different', '`default` is 0, the configured bindings 1..n in configuration order'],
       ['msys.core.ec_sockaddr_family', 'unavailable', 'addresses are strings here (accept.remote_addr); no sockaddr objects'],

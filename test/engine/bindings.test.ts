@@ -121,7 +121,7 @@ describe('msg:binding_group', () => {
 });
 
 describe('msys.core.config_get_binding_*', () => {
-  it('numbers "default" 0 and the configured bindings from 1, and sizes groups', () => {
+  it('numbers "default" 0 and the configured bindings from 1 (-1 for no binding), and sizes groups', () => {
     const p = policyFrom(
       `msys.registerModule("t", { validate_connect = function(self, accept, vctx)
          local c = msys.core
@@ -133,7 +133,7 @@ describe('msys.core.config_get_binding_*', () => {
          return c.VALIDATE_CONT end })`,
       BINDINGS,
     );
-    twice(() => assert.equal(p.run('connect', {}).context.mess.out, '0,3,nil,mta2,nil,2,0'));
+    twice(() => assert.equal(p.run('connect', {}).context.mess.out, '0,3,-1,mta2,nil,2,0'));
     p.close();
   });
 });

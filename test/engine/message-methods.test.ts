@@ -231,6 +231,18 @@ describe('msg:inject, msys.core.ec_message_new and msg:build', () => {
     assert.match(text, /^Subject: é\r\nDate: [^\r]+\r\nMIME-Version: 1\.0\r\nContent-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nY2Fmw6kNCg==\r\n$/);
   });
 
+  it('takes a parts key with a charset, as the vendor\'s msg:build sample writes it ("text/plain; charset=utf8")', (t) => {
+    const p = data(t, 'local m = msys.core.ec_message_new(now) m:build({ Subject = "s" }, { ["text/plain; charset=utf8"] = "Momentum 3.1 rocks.", ["text/html"] = "<b>hi</b>" }) m:inject("a@b.example", "c@d.example")');
+    twice(() => {
+      const v = p.run('data', { message: MESSAGE });
+      assert.deepEqual(v.errors, []);
+      const text = v.injected[0]!.message.toString('latin1');
+      assert.match(text, /Content-Type: text\/plain; charset=utf8\r\nContent-Transfer-Encoding: 7bit\r\n\r\nMomentum 3\.1 rocks\.\r\n/);
+      assert.match(text, /Content-Type: text\/html; charset=utf-8\r\n/);
+    });
+    assert.match(errorOf(data(t, 'msys.core.ec_message_new():build({}, { ["text/plain; format=flowed"] = "x" })')), /bad argument #2 to 'build' \(parts\[mimetype\] must be a string/);
+  });
+
   it('refuses msg:build on the message in transit, inject before build, and bad tables, naming the argument', (t) => {
     assert.match(errorOf(data(t, 'msg:build({})')), /msg:build fills a new message from msys\.core\.ec_message_new\(\), not the message in transit/);
     assert.match(errorOf(data(t, 'msys.core.ec_message_new():inject("a@b.example", "c@d.example")')), /msg:inject: the message is empty \(call msg:build first\)/);
