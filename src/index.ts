@@ -5,7 +5,7 @@ export type { PolicyOptions, PolicyStats, ScriptSpec } from './engine/policy.js'
 export type { PolicyTuning } from './engine/options.js';
 export { Verdict } from './engine/verdict.js';
 export type { CallInput, CapabilityEdit, Context, Disposition, HeaderEdit, InjectedMessage, LogLine } from './engine/verdict.js';
-export { calloutOf, DELIVERY_LOG_PHASES, PHASES, type DeliveryLogPhase } from './engine/phases.js';
+export { calloutOf, DELIVERY_LOG_PHASES, PHASES, RECIPIENT_COPY_PHASES, type DeliveryLogPhase } from './engine/phases.js';
 export type { Phase } from './engine/phases.js';
 export { ScriptletError, UsageError, ScriptError, LoadError } from './engine/errors.js';
 export type { ScriptFailure, LoadFailure } from './engine/errors.js';

@@ -23,6 +23,16 @@ export const PHASES = [
 
 export type Phase = (typeof PHASES)[number];
 
+/**
+ * The phases that run on one recipient's own copy of the message, as in
+ * Momentum, where the message is split per recipient after data_spool: each
+ * recipient's calls of these see and change their own message context
+ * (a key set in data_spool_each_rcpt is the one validate_set_binding reads
+ * for that recipient), starting from the context data_spool left. The
+ * connection context stays shared.
+ */
+export const RECIPIENT_COPY_PHASES: ReadonlySet<Phase> = new Set<Phase>(['core_pre_msg_each_rcpt', 'data_spool_each_rcpt', 'core_post_msg_each_rcpt', 'set_binding']);
+
 /** The phases a host calls after delivery (the Haraka plugin: delivered, bounce, deferred). */
 export const DELIVERY_LOG_PHASES = ['core_log_delivery_v1', 'core_log_permanent_failure_v1', 'core_log_transient_failure_v1'] as const;
 export type DeliveryLogPhase = (typeof DELIVERY_LOG_PHASES)[number];

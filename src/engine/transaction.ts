@@ -8,7 +8,7 @@
 // calls are stateless across the boundary.
 
 import type { Policy } from './policy.js';
-import { PHASES, type Phase } from './phases.js';
+import { PHASES, RECIPIENT_COPY_PHASES, type Phase } from './phases.js';
 import type { CallInput, Context, Verdict } from './verdict.js';
 import type { ScriptError } from './errors.js';
 
@@ -96,8 +96,12 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
     version: policy.version,
     bindings: {},
   };
+  // Each recipient's own message context, from data_spool on (RECIPIENT_COPY_PHASES).
+  const recipientMess = new Map<string, Context>();
   for (const step of steps(t.rcptto)) {
     if (!defined.has(step.phase)) continue;
+    const own = step.rcpt !== undefined && RECIPIENT_COPY_PHASES.has(step.phase) ? step.rcpt : undefined;
+    const context = own === undefined ? state.context : { conn: state.context.conn, mess: recipientMess.get(own) ?? state.context.mess };
     const beforeData = step.phase === 'connect' || step.phase === 'ehlo' || step.phase === 'mailfrom' || step.phase === 'rcptto';
     const input: CallInput = {
       id: t.id,
@@ -108,14 +112,18 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
       remotePort: t.remotePort,
       localAddr: t.localAddr,
       localPort: t.localPort,
-      context: state.context,
+      context,
       ...(step.rcpt !== undefined ? { rcpt: step.rcpt } : {}),
       ...(beforeData ? {} : { message: state.message }),
     };
     const v: Verdict = policy.run(step.phase, input);
     result.errors.push(...v.errors);
     for (const log of v.logs) result.logs.push({ phase: step.phase, ...log });
-    state.context = v.context;
+    if (own === undefined) state.context = v.context;
+    else {
+      recipientMess.set(own, v.context.mess);
+      state.context = { conn: v.context.conn, mess: state.context.mess };
+    }
     if (v.mailfrom !== undefined) state.mailfrom = v.mailfrom;
     if (v.rcptto !== undefined) state.rcptto = [...v.rcptto];
     if (v.message) state.message = v.message;

@@ -5,7 +5,7 @@
 // `scriptlet run` does) and says what to answer. Shared by `scriptlet serve`
 // and the Haraka plugin, so both give the same verdicts.
 
-import type { Phase } from '../engine/phases.js';
+import { RECIPIENT_COPY_PHASES, type Phase } from '../engine/phases.js';
 import type { CallInput, CapabilityEdit, Context, HeaderEdit, InjectedMessage, LogLine } from '../engine/verdict.js';
 import type { ScriptError } from '../engine/errors.js';
 import { TEMPFAIL_CODE, TEMPFAIL_TEXT, type PoolVerdict } from '../pool/pool-verdict.js';
@@ -164,9 +164,18 @@ export class PolicySession {
    */
   async message(raw: Buffer): Promise<MessageOutcome> {
     const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '', bindings: Object.create(null) as Record<string, string> };
+    // Each recipient's own message context, from data_spool on (RECIPIENT_COPY_PHASES).
+    const recipientMess = new Map<string, Context>();
     /** One phase's call; true when it refused the message. */
     const step = async (phase: Phase, rcpt?: string): Promise<boolean> => {
+      const own = rcpt !== undefined && RECIPIENT_COPY_PHASES.has(phase) ? rcpt : undefined;
+      const shared = this.#mess;
+      if (own !== undefined) this.#mess = recipientMess.get(own) ?? shared;
       const v = await this.#call(phase, { message: out.message, mailfrom: out.mailfrom, rcptto: out.rcptto, ...(rcpt !== undefined ? { rcpt } : {}) });
+      if (own !== undefined) {
+        recipientMess.set(own, this.#mess);
+        this.#mess = shared;
+      }
       out.version = v.version;
       out.headerEdits.push(...v.headerEdits);
       if (v.message) out.message = v.message;

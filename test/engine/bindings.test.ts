@@ -151,6 +151,37 @@ describe('bindings in a transaction', () => {
     p.close();
   });
 
+  it("gives each recipient its own message context after data_spool, so each_rcpt's key is the one set_binding reads for that recipient (Momentum's idiom)", () => {
+    const p = policyFrom(
+      `local mod = {}
+       function mod:validate_data_spool(msg, accept, vctx) msg:context_set(msys.core.VCTX_MESS, "spooled", "yes") return msys.core.VALIDATE_CONT end
+       function mod:validate_data_spool_each_rcpt(msg, accept, vctx)
+         msg:context_set(msys.core.VCTX_MESS, "binding", msg:rcptto():match("^b") and "mta1" or "mta3")
+         msg:context_set(msys.core.VCTX_CONN, "seen", msg:context_get(msys.core.VCTX_CONN, "seen") .. msg:rcptto():sub(1, 1))
+         return msys.core.VALIDATE_CONT
+       end
+       function mod:validate_set_binding(msg)
+         local e, b = msg:context_exists_and_get(msys.core.VCTX_MESS, "binding")
+         if e == 1 and msg:context_get(msys.core.VCTX_MESS, "spooled") == "yes" then msg:binding(b) end
+         return msys.core.VALIDATE_CONT
+       end
+       function mod:core_final_validation(msg, accept, vctx)
+         msg:context_set(msys.core.VCTX_MESS, "final", msg:context_get(msys.core.VCTX_MESS, "binding") .. "|" .. msg:context_get(msys.core.VCTX_CONN, "seen"))
+         return msys.core.VALIDATE_CONT
+       end
+       msys.registerModule("t", mod)`,
+      BINDINGS,
+    );
+    twice(() => {
+      const r = runTransaction(p, { message: eml(['Subject: x']), mailfrom: 'a@example.net', rcptto: ['b@example.com', 'c@example.com'], helo: 'h', remoteAddr: '192.0.2.1' });
+      assert.deepEqual(r.errors, []);
+      assert.deepEqual(r.bindings, { 'b@example.com': 'mta1', 'c@example.com': 'mta3' });
+      // The message as a whole keeps the context data_spool left; the connection context is shared.
+      assert.equal(r.context.mess.final, '|bc');
+    });
+    p.close();
+  });
+
   it('refuses binding options of the wrong shape with exact messages', () => {
     const src = 'msys.registerModule("t", { validate_set_binding = function() return 0 end })';
     assert.throws(() => policyFrom(src, { bindings: 'mta1' as never }), (e: unknown) => e instanceof UsageError && e.message === 'options.bindings must be an array of binding names');

@@ -11,8 +11,9 @@ import { eml, policyFrom, twice } from '../helpers/lua-policy.js';
 
 const TRACE = `
 local m = {}
+-- In the connection context: after data_spool each recipient has its own message context.
 local function trace(vctx, what)
-  vctx:set(msys.core.VCTX_MESS, "trace", (vctx:get(msys.core.VCTX_MESS, "trace") or "") .. what .. ";")
+  vctx:set(msys.core.VCTX_CONN, "trace", (vctx:get(msys.core.VCTX_CONN, "trace") or "") .. what .. ";")
 end
 for _, c in ipairs({ "validate_data", "validate_data_spool", "validate_data_spool_each_rcpt",
                      "core_pre_msg_each_rcpt", "core_post_msg_each_rcpt" }) do
@@ -22,7 +23,7 @@ for _, c in ipairs({ "validate_data", "validate_data_spool", "validate_data_spoo
   end
 end
 function m:validate_set_binding(msg)
-  msg:context_set(msys.core.VCTX_MESS, "trace", msg:context_get(msys.core.VCTX_MESS, "trace") .. "set_binding(" .. msg:rcptto() .. ");")
+  msg:context_set(msys.core.VCTX_CONN, "trace", msg:context_get(msys.core.VCTX_CONN, "trace") .. "set_binding(" .. msg:rcptto() .. ");")
   return msys.core.VALIDATE_CONT
 end
 function m:core_final_validation(msg, accept, vctx)
@@ -45,7 +46,7 @@ describe('core_final_validation and the each-rcpt hooks', () => {
       const r = runTransaction(p, { ...T, message: eml(['Subject: hi']) });
       assert.deepEqual(r.errors, []);
       assert.equal(r.disposition.code, 250);
-      assert.deepEqual(r.context.mess.trace!.split(';').filter(Boolean), [
+      assert.deepEqual(r.context.conn.trace!.split(';').filter(Boolean), [
         'validate_data',
         'validate_data_spool',
         'core_pre_msg_each_rcpt(b@example.com)',

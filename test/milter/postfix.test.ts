@@ -6,6 +6,8 @@
 
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { MILTER_POLICY, milterDir, startMilter, startSink, swaks, swaksMissing, type Delivered, type TestMilter } from './helpers.js';
 import { freePort, PostfixInstance, postfixMissing } from './postfix-instance.js';
@@ -32,7 +34,9 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
 
   before(async () => {
     for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
-    const dead = await freePort();
+    // A milter socket nothing listens on, and nothing else can take (a
+    // freed TCP port can be reused by another test before Postfix connects).
+    const dead = `unix:${path.join(os.tmpdir(), `scriptlet-no-milter-${process.pid}.sock`)}`;
     sink = await startSink(ctx);
     m = await startMilter(ctx, milterDir(ctx, MILTER_POLICY.replace('REJECT_PORT', String(ports.rejectConnect))));
     dataOnly = await startMilter(ctx, milterDir(ctx, DATA_ONLY));
@@ -40,8 +44,8 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
       listeners: [
         { port: ports.main },
         { port: ports.rejectConnect },
-        { port: ports.deadTempfail, overrides: { smtpd_milters: `inet:127.0.0.1:${dead}`, milter_default_action: 'tempfail' } },
-        { port: ports.deadAccept, overrides: { smtpd_milters: `inet:127.0.0.1:${dead}`, milter_default_action: 'accept' } },
+        { port: ports.deadTempfail, overrides: { smtpd_milters: dead, milter_default_action: 'tempfail' } },
+        { port: ports.deadAccept, overrides: { smtpd_milters: dead, milter_default_action: 'accept' } },
         { port: ports.dataOnly, overrides: { smtpd_milters: `inet:127.0.0.1:${dataOnly.port}` } },
       ],
       settings: { smtpd_milters: `inet:127.0.0.1:${m.port}`, milter_default_action: 'tempfail', milter_command_timeout: '3s', milter_connect_timeout: '3s' },
@@ -207,7 +211,7 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
     assert.match(a.last, /^250 /, a.transcript);
     const d = await deliveredWith(subject);
     assert.doesNotMatch(d.message, /X-Policy/);
-    await postfix.waitForLog(/warning: connect to Milter service inet:127\.0\.0\.1:\d+: Connection refused/);
+    await postfix.waitForLog(/warning: connect to Milter service unix:\S*scriptlet-no-milter-\d+\.sock: No such file or directory/);
   });
 
   it('a policy slower than milter_command_timeout: Postfix gives up and applies milter_default_action (451)', async () => {

@@ -19,7 +19,8 @@ function mod:validate_set_binding(msg)
   return core.VALIDATE_CONT
 end
 function mod:core_post_msg_each_rcpt(msg, accept, vctx)
-  vctx:set(core.VCTX_MESS, "rcpts", (vctx:get(core.VCTX_MESS, "rcpts") or "") .. msg:rcptto() .. " ")
+  -- The connection context: after data_spool each recipient has its own message context.
+  vctx:set(core.VCTX_CONN, "rcpts", (vctx:get(core.VCTX_CONN, "rcpts") or "") .. msg:rcptto() .. " ")
   return core.VALIDATE_CONT
 end
 function mod:core_final_validation(msg, accept, vctx)
@@ -27,7 +28,7 @@ function mod:core_final_validation(msg, accept, vctx)
     vctx:set_code(550, msys.expandMacro("5.7.1 final no from %{vctx_mess:mailfrom_domain} via %{vctx_conn:ehlo_domain} [%{i}]"))
     return core.VALIDATE_DONE
   end
-  msg:header("X-Final", "ok " .. vctx:get(core.VCTX_MESS, "rcpts"))
+  msg:header("X-Final", "ok " .. vctx:get(core.VCTX_CONN, "rcpts"))
   return core.VALIDATE_CONT
 end
 msys.registerModule("policy", mod)
