@@ -8,8 +8,8 @@
 --  * a lookup that fails (timeout, SERVFAIL) lets the client in: a broken
 --    blocklist must not stop the mail.
 --
--- The whitelist is read once, when the policy loads; edit the file and
--- reload the policy (scriptlet serve: `scriptlet reload`) to change it.
+-- The whitelist is read once, when the policy loads; edit the file, then
+-- reload (`scriptlet console ecelerity.conf config reload` under serve).
 
 local core = require("msys.core")
 local json = require("json")
