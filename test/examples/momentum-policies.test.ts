@@ -41,7 +41,7 @@ function transaction(p: Policy, file: string, rcptto: string[], remoteAddr = '12
   return runTransaction(p, { message: message(file), mailfrom: 'alice@example.org', rcptto, helo: 'client.test', remoteAddr, id: 'm1' });
 }
 
-describe('scriptlet check on examples/momentum/ecelerity.conf', () => {
+describe('the commands of examples/momentum/README.md', () => {
   it('passes, listing the four scripts, the bindings and the group', async () => {
     const io = memoryIo(REPO);
     assert.equal(await main(['check', 'examples/momentum/ecelerity.conf'], io), 0, io.err());
@@ -50,6 +50,19 @@ describe('scriptlet check on examples/momentum/ecelerity.conf', () => {
     assert.match(out, /^scripts:\n {2}rbl_whitelist +-> +examples\/momentum\/rbl-whitelist\.lua\n {2}content_filter +-> .*\n {2}strip_executables +-> .*\n {2}recipient_binding +-> .*\n/m);
     assert.match(out, /^bindings:\n {2}transactional\n {2}partner\n/m);
     assert.match(out, /^binding groups:\n {2}bulk +\(bulk1 bulk2\)$/m);
+  });
+
+  it('scriptlet run gives each sample message its verdict, headers and bindings, with no script error', async () => {
+    const io = memoryIo(REPO);
+    const files = ['clean', 'spam-qp', 'spam-base64', 'executable', 'transactional'].map((f) => `examples/momentum/messages/${f}.eml`);
+    const code = await main(['run', 'examples/momentum/ecelerity.conf', ...files, '--mailfrom', 'alice@example.org', '--rcpt', 'bob@partner.example', '--rcpt', 'carol@bulk.example'], io);
+    assert.equal(code, 0, io.err());
+    const results = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as { disposition: { code: number }; headers: [string, string][]; bindings?: Record<string, string> });
+    assert.deepEqual(results.map((r) => r.disposition.code), [250, 550, 250, 250, 250]);
+    assert.deepEqual(results.map((r) => r.headers.find(([k]) => k === 'X-Spam-Score')?.[1]), ['0.0', '10.5', '4.0', '0.0', '0.0']);
+    assert.equal(results[3]!.headers.find(([k]) => k === 'Subject')?.[1], '[attachment removed] Invoice');
+    assert.equal(results[0]!.bindings?.['bob@partner.example'], 'partner');
+    assert.deepEqual(results[4]!.bindings, { 'bob@partner.example': 'transactional', 'carol@bulk.example': 'transactional' });
   });
 });
 
