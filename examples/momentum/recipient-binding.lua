@@ -29,12 +29,10 @@ local PARTNER_BINDINGS = {
 local TRANSACTIONAL_BINDING = "transactional"
 local BULK_GROUP = "bulk"
 
--- The context key that carries the choice from each_rcpt to set_binding. It
--- names the recipient: the message context is one for the whole message,
--- and each_rcpt runs for every recipient before set_binding runs for any.
-local function choice_key(msg)
-  return "binding_choice:" .. string.lower(tostring(msg:rcptto()))
-end
+-- The context key that carries the choice from each_rcpt to set_binding.
+-- One fixed name is enough: from data_spool on, each recipient has its own
+-- copy of the message context, as on Momentum.
+local CHOICE_KEY = "binding_choice"
 
 -- The recipient's domain, with get_envelope2 as Momentum's own samples do.
 local function recipient_domain(msg)
@@ -57,12 +55,12 @@ function mod:validate_data_spool_each_rcpt(msg, accept, vctx)
       choice = "group:" .. BULK_GROUP
     end
   end
-  msg:context_set(core.VCTX_MESS, choice_key(msg), choice)
+  msg:context_set(core.VCTX_MESS, CHOICE_KEY, choice)
   return core.VALIDATE_CONT
 end
 
 function mod:validate_set_binding(msg)
-  local exists, choice = msg:context_exists_and_get(core.VCTX_MESS, choice_key(msg))
+  local exists, choice = msg:context_exists_and_get(core.VCTX_MESS, CHOICE_KEY)
   if exists ~= 1 then
     return core.VALIDATE_CONT            -- no choice made: the default binding
   end

@@ -87,7 +87,7 @@ describe('recipient-binding.lua', () => {
     const p = examplePolicy(t, ['recipient_binding']);
     const input = { message: message('clean.eml'), mailfrom: 'alice@example.org', rcptto: ['carol@bulk.example'], rcpt: 'carol@bulk.example' };
     const each = p.run('data_spool_each_rcpt', input);
-    assert.deepEqual(each.context.mess, { 'binding_choice:carol@bulk.example': 'group:bulk' });
+    assert.deepEqual(each.context.mess, { binding_choice: 'group:bulk' });
     const seen = new Set<string>();
     for (let i = 0; i < 40; i++) {
       const v = p.run('set_binding', { ...input, context: each.context });
@@ -316,14 +316,10 @@ describe('the four policies under scriptlet serve, with a real SMTP client', () 
   });
 });
 
-// Found while writing recipient-binding.lua: Momentum's idiom keeps one fixed
-// key ("binding") in the message context from each_rcpt to set_binding. On
-// Momentum each recipient's copy carries its own message context; here one
-// context serves every recipient, and each_rcpt runs for all of them before
-// set_binding runs for any, so every recipient gets the last one's choice.
-// recipient-binding.lua works around it by keying the context by recipient.
+// Momentum's idiom keeps one fixed key ("binding") in the message context from
+// each_rcpt to set_binding: each recipient's copy carries its own.
 describe('the message context from each_rcpt to set_binding', () => {
-  it.skip('is the recipient\'s own, as on Momentum (engine: one message context shared by every recipient)', () => {
+  it('is the recipient\'s own, as on Momentum', () => {
     const p = openPolicy({
       bindings: ['a', 'b'],
       scripts: [{ name: 't', source: `local core = require("msys.core")
@@ -341,6 +337,6 @@ msys.registerModule("t", mod)` }],
     });
     const r = runTransaction(p, { message: message('clean.eml'), mailfrom: 'x@example.org', rcptto: ['one@a', 'two@b'], helo: 'h', remoteAddr: '192.0.2.1' });
     p.close();
-    assert.deepEqual(r.bindings, { 'one@a': 'a', 'two@b': 'b' }); // today: { 'one@a': 'b', 'two@b': 'b' }
+    assert.deepEqual(r.bindings, { 'one@a': 'a', 'two@b': 'b' });
   });
 });
