@@ -321,6 +321,7 @@ void installMime(lua_State* L, RunningCall running) {
   addMethods(L, kPartMethods, running);
   addMethods(L, kPartEditMethods, running);
   addMethods(L, kPartMatchMethods, running);
+  addMethods(L, kPartReplaceMethods, running);
   lua_pushlightuserdata(L, const_cast<CallContext**>(running));
   lua_insert(L, -2);
   lua_pushcclosure(L, partIndex, 2);
@@ -347,6 +348,7 @@ void addMimeMessageMethods(lua_State* L, RunningCall running) {
   addMethods(L, kMessageMethods, running);
   addMethods(L, kMessageEditMethods, running);
   addMethods(L, kMessageTextMatchMethods, running);
+  addMethods(L, kMessageTextReplaceMethods, running);
 }
 
 }  // namespace scriptlet

@@ -6,10 +6,20 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mime_tree.hpp"
 
 namespace scriptlet {
+
+// A part's new content from a text replacement, held until every part of
+// msg:text_replace has been replaced (an error then changes nothing).
+struct ReplacedText {
+  int part = -1;
+  bool toUtf8 = false;  // its charset lacks a character: relabel it utf-8
+  bool addQp = false;   // a 7bit part is no longer 7bit: quoted-printable
+  std::string body;     // transfer-encoded
+};
 
 struct MimeCallState {
   MimeTree readOnly, writable;
@@ -22,6 +32,8 @@ struct MimeCallState {
   int current = 0;
   uint32_t boundaries = 0;  // msg:makeBoundary's counter
   std::string text, work;   // decoding buffers
+  std::vector<ReplacedText> replaced;  // *_replace's pending parts (capacity kept)
+  size_t replacedUsed = 0;
 
   void clear() {
     if (readOnlyValid) readOnly.clear();
