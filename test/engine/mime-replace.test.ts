@@ -99,6 +99,23 @@ describe('msg:text_replace', () => {
     assert.deepEqual(verdict.headerEdits.map((e) => e.name), ['X-Before']);
   });
 
+  it('relabels utf-8 a part in a charset iconv does not know once its text is not ASCII', (t) => {
+    const message = multipart(TOP, 'b1', [{ headers: ['Content-Type: text/plain; charset="x-unknown"; format=flowed'], body: 'abc' }]);
+    const { text } = run(policy(t, 'RESULT(msg:text_replace("b", "\\195\\169"))'), message);
+    assert.equal(text, multipart(TOP, 'b1', [{ headers: ['Content-Type: text/plain; charset="utf-8"; format=flowed', 'Content-Transfer-Encoding: quoted-printable'], body: 'a=C3=A9c' }]).toString('latin1'));
+  });
+
+  it('lets parts of msg:mime(false) taken before read the new text', (t) => {
+    const { value } = run(policy(t, 'local p = msg:mime(false).parts[3] msg:text_replace("plain", "new") RESULT(p:text(), p:content_type().encoding)'));
+    assert.deepEqual(value, ['Price: 10 EUR new', '7bit']);
+  });
+
+  it('raises and changes no part when the replaced text is not UTF-8', (t) => {
+    const { value, verdict } = run(policy(t, 'RESULT(select(2, pcall(msg.text_replace, msg, "EUR", "\\233")))'));
+    assert.match(value as string, /msg:text_replace: the replaced text is not valid UTF-8/);
+    assert.equal(verdict.replacedMessage, undefined);
+  });
+
   it('returns false and changes nothing when nothing matched', (t) => {
     const { value, verdict } = run(policy(t, 'RESULT(msg:text_replace("RVVS", "x"), msg:mime(false).parts[1]:text_replace("zzz", "x"))'));
     assert.deepEqual(value, [false, false]);
@@ -144,6 +161,13 @@ describe('msgpart replacing', () => {
     assert.deepEqual(all.value, [5, 'X', 5]);
     assert.equal(all.text, withParts({ 0: { ...QP, body: 'Price: 10 X, caf=C3=A9 open' }, 2: { ...ASCII, body: 'Price: 10 X plain' },
       3: { ...LATIN1, body: latin1('caf\xe9 10 X') }, 4: { ...IMAGE, headers: [...IMAGE.headers.slice(0, 2), 'Content-Disposition: attachment; filename="X.png"'] } }, ['From: a@example.com', 'Subject: X']).toString('latin1'));
+  });
+
+  it('writes a new body with the message\'s line ending (LF here)', (t) => {
+    const message = Buffer.from(MESSAGE.toString('latin1').replaceAll('\r\n', '\n'), 'latin1');
+    const { text } = run(policy(t, parts + 'RESULT(ascii:body_replace("plain", "a\\r\\nb"))'), message);
+    assert.ok(text.includes('charset=us-ascii\n\nPrice: 10 EUR a\nb\n--b1\n'));
+    assert.ok(!text.includes('\r'));
   });
 
   it('raw_replace refuses a part header that would no longer be fields', (t) => {
