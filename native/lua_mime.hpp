@@ -13,7 +13,7 @@ namespace scriptlet {
 // the running call's).
 struct PartRef {
   uint64_t serial;
-  uint32_t generation;  // read-only trees: the message bytes it was parsed from
+  uint32_t generation;  // the message bytes its tree was parsed from (each kind counts its own)
   int32_t part;
   bool writable;
 };

@@ -27,6 +27,9 @@ struct MimeCallState {
   // Bumped whenever the message's bytes are replaced: a read-only part of
   // an older generation raises instead of reading bytes that are gone.
   uint32_t generation = 0;
+  // Likewise for the writable tree, which a whole-message replacement
+  // (msg:body_replace, msg:raw_replace) leaves behind.
+  uint32_t writableGeneration = 0;
   std::string source;       // the writable tree's own copy of the message
   std::string rendered[2];  // the message the view reads, and the next one
   int current = 0;
@@ -39,7 +42,7 @@ struct MimeCallState {
     if (readOnlyValid) readOnly.clear();
     if (writableValid) writable.clear();
     readOnlyValid = writableValid = false;
-    generation = 0;
+    generation = writableGeneration = 0;
     boundaries = 0;
   }
 };

@@ -116,6 +116,17 @@ describe('msg:text_replace', () => {
     assert.equal(verdict.replacedMessage, undefined);
   });
 
+  it('keeps a msg:body_replace made after msg:mime(false): the old writable parts raise, a new tree reads the new message', (t) => {
+    const p = policy(t, `
+      local old = msg:mime(false).parts[3]
+      msg:body_replace("plain", "PLAIN")
+      local stale = select(2, pcall(old.text, old))
+      RESULT(msg:text_replace("EUR", "USD"), stale, msg:mime(false).parts[3]:text())`);
+    const { value, text } = run(p);
+    assert.deepEqual(value, [4, 'msgpart of a writable MIME tree msg:body_replace or msg:raw_replace has replaced: call msg:mime(false) again', 'Price: 10 USD PLAIN']);
+    assert.ok(text.includes('Price: 10 USD PLAIN'));
+  });
+
   it('returns false and changes nothing when nothing matched', (t) => {
     const { value, verdict } = run(policy(t, 'RESULT(msg:text_replace("RVVS", "x"), msg:mime(false).parts[1]:text_replace("zzz", "x"))'));
     assert.deepEqual(value, [false, false]);
