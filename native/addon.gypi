@@ -178,6 +178,7 @@
         'lua_pcre.cpp',
         'lua_message_pcre.cpp',
         'lua_mime_pcre.cpp',
+        'lua_mime_replace.cpp',
       ],
     },
     {

@@ -33,7 +33,7 @@ void commitMessage(CallContext* call, std::string& next) {
   Verdict& v = call->verdict;
   v.replacedMessage.swap(next);
   v.messageReplaced = true;
-  forgetReadOnlyTree(call);  // parts of msg:mime() point into the old bytes
+  forgetMimeTrees(call);  // parts of msg:mime() point into the old bytes, msg:mime(false)'s hold them
   call->message.reset(v.replacedMessage.data(), v.replacedMessage.size());
 }
 

@@ -201,9 +201,9 @@ int partNewIndex(lua_State* L) {
 int partEq(lua_State* L) {
   auto* a = static_cast<PartRef*>(luaL_checkudata(L, 1, kPartMeta));
   auto* b = static_cast<PartRef*>(luaL_checkudata(L, 2, kPartMeta));
-  // A writable tree lives the whole call; a read-only one, one generation.
+  // A tree lives one generation of the message bytes (its own kind's).
   lua_pushboolean(L, a->serial == b->serial && a->part == b->part && a->writable == b->writable &&
-                         (a->writable || a->generation == b->generation));
+                         a->generation == b->generation);
   return 1;
 }
 
@@ -297,7 +297,8 @@ PartArg checkPart(lua_State* L, int idx) {
   if (!call || call->serial != r->serial) luaL_error(L, "msgpart used after the call it was given to has ended");
   MimeCallState& m = call->mime;
   if (r->writable) {
-    if (!m.writableValid || r->part >= static_cast<int32_t>(m.writable.size())) luaL_error(L, "msgpart: stale part");
+    if (!m.writableValid || r->generation != m.writableGeneration || r->part >= static_cast<int32_t>(m.writable.size()))
+      luaL_error(L, "msgpart of a writable MIME tree msg:body_replace or msg:raw_replace has replaced: call msg:mime(false) again");
     return PartArg{call, &m.writable, r->part};
   }
   if (!m.readOnlyValid || r->generation != m.generation || r->part >= static_cast<int32_t>(m.readOnly.size()))
@@ -308,7 +309,7 @@ PartArg checkPart(lua_State* L, int idx) {
 void pushPart(lua_State* L, CallContext* call, int part, bool writable) {
   auto* r = static_cast<PartRef*>(lua_newuserdata(L, sizeof(PartRef)));
   r->serial = call->serial;
-  r->generation = call->mime.generation;
+  r->generation = writable ? call->mime.writableGeneration : call->mime.generation;
   r->part = part;
   r->writable = writable;
   luaL_getmetatable(L, kPartMeta);
@@ -321,6 +322,7 @@ void installMime(lua_State* L, RunningCall running) {
   addMethods(L, kPartMethods, running);
   addMethods(L, kPartEditMethods, running);
   addMethods(L, kPartMatchMethods, running);
+  addMethods(L, kPartReplaceMethods, running);
   lua_pushlightuserdata(L, const_cast<CallContext**>(running));
   lua_insert(L, -2);
   lua_pushcclosure(L, partIndex, 2);
@@ -347,6 +349,7 @@ void addMimeMessageMethods(lua_State* L, RunningCall running) {
   addMethods(L, kMessageMethods, running);
   addMethods(L, kMessageEditMethods, running);
   addMethods(L, kMessageTextMatchMethods, running);
+  addMethods(L, kMessageTextReplaceMethods, running);
 }
 
 }  // namespace scriptlet

@@ -13,7 +13,7 @@ namespace scriptlet {
 // the running call's).
 struct PartRef {
   uint64_t serial;
-  uint32_t generation;  // read-only trees: the message bytes it was parsed from
+  uint32_t generation;  // the message bytes its tree was parsed from (each kind counts its own)
   int32_t part;
   bool writable;
 };
@@ -43,5 +43,8 @@ extern const luaL_Reg kMessageEditMethods[];
 // PCRE2 over parts (lua_mime_pcre.cpp): msgpart:body_match/raw_match/text_match, msg:text_match.
 extern const luaL_Reg kPartMatchMethods[];
 extern const luaL_Reg kMessageTextMatchMethods[];
+// And replacing (lua_mime_replace.cpp): msgpart:body_replace/raw_replace/text_replace, msg:text_replace.
+extern const luaL_Reg kPartReplaceMethods[];
+extern const luaL_Reg kMessageTextReplaceMethods[];
 
 }  // namespace scriptlet

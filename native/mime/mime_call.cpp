@@ -71,6 +71,14 @@ void commitWritableTree(CallContext* call) {
   call->verdict.messageReplaced = true;
 }
 
+void forgetMimeTrees(CallContext* call) {
+  forgetReadOnlyTree(call);
+  MimeCallState& m = call->mime;
+  m.writableGeneration++;
+  if (m.writableValid) m.writable.clear();
+  m.writableValid = false;
+}
+
 void forgetReadOnlyTree(CallContext* call) {
   MimeCallState& m = call->mime;
   m.generation++;

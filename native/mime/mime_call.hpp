@@ -21,5 +21,10 @@ void commitWritableTree(CallContext* call);
 // replacement) must call this first: read-only parts then raise instead of
 // reading offsets into bytes that are gone. (The writable tree has its own copy.)
 void forgetReadOnlyTree(CallContext* call);
+// Both trees, for a replacement of the whole message made outside the tree
+// (msg:body_replace, msg:raw_replace): the writable tree's parts then raise
+// too, and msg:mime(false) makes a new one from the new message, rather than
+// a later tree edit rendering the old bytes over the replacement.
+void forgetMimeTrees(CallContext* call);
 
 }  // namespace scriptlet

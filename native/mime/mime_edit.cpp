@@ -87,6 +87,12 @@ void MimeTree::deleteHeader(int i, const char* name, size_t nameLen) {
   markDirty(i);
 }
 
+void MimeTree::clearHeaders(int i) {
+  ownHeaders(i);
+  owned_[parts_[i].owned].headers.clear();
+  markDirty(i);
+}
+
 void MimeTree::setBody(int i, const char* body, size_t len) {
   while (parts_[i].firstChild >= 0) unlink(parts_[i].firstChild);
   OwnedPart& o = own(i);

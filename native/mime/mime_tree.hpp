@@ -77,6 +77,7 @@ class MimeTree {
   int makePart();  // unlinked, empty: no header, no body
   void setHeader(int i, const char* name, size_t nameLen, const char* value, size_t valueLen, MessageView::Mode mode);
   void deleteHeader(int i, const char* name, size_t nameLen);
+  void clearHeaders(int i);  // every field gone (not the root's: the view's)
   void setBody(int i, const char* body, size_t len);  // a leaf now (children unlinked)
   void setContainer(int i, const std::string& boundary);
   void unlink(int i);
