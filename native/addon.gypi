@@ -172,6 +172,7 @@
         'dialect/momentum_dialect.cpp',
         'dialect/dialect_runtime.cpp',
         'lua_binding.cpp',
+        'lua_routing.cpp',
         'lua_expand_macro.cpp',
         'standard_context.cpp',
         'pcre/pattern_cache.cpp',

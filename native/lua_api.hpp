@@ -61,6 +61,8 @@ void installExpandMacro(lua_State* L, MasterState* master);
 // msg:binding and msg:binding_group (lua_binding.cpp), for the msg method table.
 int msgBinding(lua_State* L);
 int msgBindingGroup(lua_State* L);
+// msg:routing_domain([domain]) (lua_routing.cpp), for the msg method table.
+int msgRoutingDomain(lua_State* L);
 // [-0, +0] The value of a context variable the engine derives from the
 // call's facts (ehlo_domain, mailfrom_localpart, message_rcpt_count, ...),
 // into out; false when key is not one (standard_context.cpp).

@@ -288,6 +288,7 @@ const luaL_Reg kMethods[] = {
     {"forward", msgForward},
     {"binding", msgBinding},
     {"binding_group", msgBindingGroup},
+    {"routing_domain", msgRoutingDomain},
     {"body_match", msgBodyMatch},
     {"raw_match", msgRawMatch},
     {"body_replace", msgBodyReplace},

@@ -79,6 +79,8 @@ struct Verdict {
   // msg:binding / msg:binding_group in validate_set_binding ("" when unset).
   std::string binding;
   std::string bindingGroup;
+  // msg:routing_domain(domain): where the host routes this recipient ("" when unset).
+  std::string routingDomain;
 
   // Back to empty, keeping the allocated capacity for the next call.
   void clear() {
@@ -96,6 +98,7 @@ struct Verdict {
     tarpitSeconds = 0;
     binding.clear();
     bindingGroup.clear();
+    routingDomain.clear();
   }
 };
 

@@ -15,7 +15,7 @@ namespace scriptlet {
   X(localPort) X(context) X(conn) X(mess) X(code) X(text) X(disconnect) X(discard) X(done)            \
   X(tempfailed) X(headerEdits) X(op) X(name) X(value) X(errors) X(module) X(callout) X(location)      \
   X(traceback) X(logs) X(callouts) X(connId) X(injected) X(forward) X(tarpit) X(esmtpCapabilities)  \
-  X(capability) X(binding) X(bindingGroup)
+  X(capability) X(binding) X(bindingGroup) X(routingDomain)
 
 class JsKeys {
  public:

@@ -163,7 +163,7 @@ Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
   Verdict& v = call->verdict;
   if (v.headerEdits.empty() && !v.mailfromChanged && !v.rcpttoChanged && v.errors.empty() && v.logs.empty() &&
       v.injected.empty() && v.capabilityEdits.empty() && v.tarpitSeconds <= 0 &&
-      !v.messageReplaced && v.binding.empty())
+      !v.messageReplaced && v.binding.empty() && v.routingDomain.empty())
     return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   if (!v.headerEdits.empty()) out.Set(k.headerEdits(), headerEditsToJs(env, k, v.headerEdits));
@@ -182,6 +182,7 @@ Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
   if (!v.logs.empty()) out.Set(k.logs(), logsToJs(env, k, v.logs));
   if (!v.binding.empty()) out.Set(k.binding(), str(env, v.binding));
   if (!v.bindingGroup.empty()) out.Set(k.bindingGroup(), str(env, v.bindingGroup));
+  if (!v.routingDomain.empty()) out.Set(k.routingDomain(), str(env, v.routingDomain));
   return out;
 }
 

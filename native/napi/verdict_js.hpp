@@ -21,7 +21,7 @@
 // longer fit the table, or a context value of 64 Ki code units or more) sets kFlagStringsInValues and puts them in values[i*2] as
 // [text, connPairs, messPairs] instead. values[i*2 + 1] holds the rare rest
 // { headerEdits, message, mailfrom, rcptto, errors, logs, injected,
-// esmtpCapabilities, tarpit, binding, bindingGroup }, or nothing.
+// esmtpCapabilities, tarpit, binding, bindingGroup, routingDomain }, or nothing.
 #pragma once
 
 #include <napi.h>

@@ -21,6 +21,7 @@ export function formatRunJson(file: string, r: TransactionResult, headers: [stri
     version: r.version,
     // Only when set_binding chose one, so that reports of policies without bindings stay as they were.
     ...(Object.keys(r.bindings).length > 0 ? { bindings: r.bindings } : {}),
+    ...(Object.keys(r.routingDomains).length > 0 ? { routingDomains: r.routingDomains } : {}),
   };
   return `${JSON.stringify(out)}\n`;
 }

@@ -127,7 +127,7 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['msg:text_match', 'different', 'every match in the decoded text of every text/* part, as one array of msys.pcre.match tables, or false'],
     ['msg:text_replace', 'different', 'returns the number of replacements, or false; all text parts or none; a part whose charset lacks a new character becomes utf-8'],
   ]),
-  ...group('msys.extended.message_routing', [['msg:routing_domain', 'unavailable', 'routing domains belong to the host MTA\'s queue; no verdict field carries one']]),
+  ...group('msys.extended.message_routing', [['msg:routing_domain', 'different', 'a domain set is in the verdict (`routingDomain`), for the host that routes: serve\'s spool envelope, Haraka\'s notes; a later call reads the recipient\'s own domain again; require("msys.extended.message_routing") is not needed to set it']]),
   ...group('msys.extended.message', [
     ['msgpart:addFirstChild', 'supported'],
     ['msgpart:addLastChild', 'supported'],

@@ -36,6 +36,8 @@ export interface TransactionResult {
   version: string;
   /** The binding set_binding chose, by recipient. */
   bindings: Record<string, string>;
+  /** The routing domain msg:routing_domain set, by recipient. */
+  routingDomains: Record<string, string>;
 }
 
 interface Step {
@@ -95,6 +97,7 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
     logs: [],
     version: policy.version,
     bindings: {},
+    routingDomains: {},
   };
   // Each recipient's own message context, from data_spool on (RECIPIENT_COPY_PHASES).
   const recipientMess = new Map<string, Context>();
@@ -128,6 +131,7 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
     if (v.rcptto !== undefined) state.rcptto = [...v.rcptto];
     if (v.message) state.message = v.message;
     if (v.binding !== undefined && step.rcpt !== undefined) result.bindings[step.rcpt] = v.binding;
+    if (v.routingDomain !== undefined && step.rcpt !== undefined) result.routingDomains[step.rcpt] = v.routingDomain;
     const d = v.disposition;
     if (d && (d.code >= 400 || d.disconnect)) {
       result.disposition = { code: d.code, text: d.text, phase: d.phase, ...(d.disconnect ? { disconnect: true } : {}) };

@@ -112,6 +112,8 @@ export class Verdict {
   readonly binding?: string;
   /** The group msg:binding_group chose the binding from. */
   readonly bindingGroup?: string;
+  /** The routing domain msg:routing_domain(domain) set for the recipient (rcptto, the per-recipient phases); absent when none was. */
+  readonly routingDomain?: string;
 
   /**
    * Decodes verdict i of a batch (native/napi/verdict_js.hpp); keys holds
@@ -159,6 +161,7 @@ export class Verdict {
     this.version = version;
     this.binding = rest.binding;
     this.bindingGroup = rest.bindingGroup;
+    this.routingDomain = rest.routingDomain;
   }
 }
 

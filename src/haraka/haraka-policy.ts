@@ -112,6 +112,7 @@ export class HarakaPolicy {
     applyRecipients(t, outcome.rcptto);
     if (outcome.discard && t.notes) t.notes.discard = true;
     if (t.notes && Object.keys(outcome.bindings).length > 0) t.notes[BINDINGS_NOTE] = { ...outcome.bindings };
+    if (t.notes && Object.keys(outcome.routingDomains).length > 0) t.notes[ROUTING_NOTE] = { ...outcome.routingDomains };
     return null;
   }
 
@@ -185,6 +186,8 @@ function sessionContext(c: HarakaConnection): Record<string, string> {
 
 /** transaction.notes key of the bindings set_binding chose, by recipient (outbound copies the notes into hmail.todo.notes). */
 export const BINDINGS_NOTE = 'scriptlet_bindings';
+/** The transaction note with the routing domains msg:routing_domain set, by recipient. */
+export const ROUTING_NOTE = 'scriptlet_routing_domains';
 
 /** The parts of Haraka's outbound HMailItem the delivery hooks read. */
 export interface HarakaOutboundMail {

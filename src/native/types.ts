@@ -41,6 +41,7 @@ export interface NativeVerdictRest {
   tarpit?: number;
   binding?: string;
   bindingGroup?: string;
+  routingDomain?: string;
 }
 
 /** [batch text, values, context keys numbered in this crossing]. */

@@ -46,6 +46,8 @@ export interface MessageOutcome {
   version: string;
   /** The binding validate_set_binding chose, by recipient (none chosen: the host's default). */
   bindings: Record<string, string>;
+  /** The routing domain msg:routing_domain set, by recipient (none set: the recipient's own domain). */
+  routingDomains: Record<string, string>;
 }
 
 export interface SessionFacts {
@@ -86,6 +88,8 @@ export class PolicySession {
   #mailfrom = '';
   #rcptto: string[] = [];
   #messageId = '';
+  /** msg:routing_domain(d) in validate_rcptto, by recipient, for this transaction. */
+  #routingDomains: Record<string, string> = Object.create(null) as Record<string, string>;
   /** ac:esmtp_capability_* of the connect phase (every EHLO), then of the last ehlo phase. */
   #connectCapabilities: CapabilityEdit[] = [];
   #ehloCapabilities: readonly CapabilityEdit[] = [];
@@ -138,6 +142,7 @@ export class PolicySession {
   async mailfrom(address: string, messageId: string, mess: Context = {}): Promise<PhaseOutcome> {
     this.#mess = { ...mess };
     this.#rcptto = [];
+    this.#routingDomains = Object.create(null) as Record<string, string>;
     this.#mailfrom = address;
     this.#messageId = messageId;
     return this.#phase('mailfrom', {});
@@ -152,6 +157,7 @@ export class PolicySession {
     const v = await this.#call('rcptto', { mailfrom: this.#mailfrom, rcptto: [...this.#rcptto, address], rcpt: address });
     const outcome = outcomeOf(v);
     if (outcome.rejected) return outcome;
+    if (v.routingDomain !== undefined) this.#routingDomains[address] = v.routingDomain;
     if (v.envelopeChanged.rcptto && v.rcptto !== undefined) this.#rcptto = [...v.rcptto];
     else this.#rcptto.push(address);
     return outcome;
@@ -163,7 +169,7 @@ export class PolicySession {
    * first rejection.
    */
   async message(raw: Buffer): Promise<MessageOutcome> {
-    const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '', bindings: Object.create(null) as Record<string, string> };
+    const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '', bindings: Object.create(null) as Record<string, string>, routingDomains: { ...this.#routingDomains } };
     // Each recipient's own message context, from data_spool on (RECIPIENT_COPY_PHASES).
     const recipientMess = new Map<string, Context>();
     /** One phase's call; true when it refused the message. */
@@ -188,6 +194,7 @@ export class PolicySession {
       }
       if (v.disposition?.discard) out.discard = true;
       if (v.binding !== undefined && rcpt !== undefined) out.bindings[rcpt] = v.binding;
+      if (v.routingDomain !== undefined && rcpt !== undefined) out.routingDomains[rcpt] = v.routingDomain;
       out.text = outcome.text ?? out.text;
       return false;
     };

@@ -301,7 +301,10 @@ export class PolicySmtpServer {
   }
 }
 
-/** The envelope's bindings: only when set_binding chose one. */
-function bindingsOf(outcome: MessageOutcome): { bindings?: Record<string, string> } {
-  return Object.keys(outcome.bindings).length > 0 ? { bindings: { ...outcome.bindings } } : {};
+/** The envelope's bindings and routing domains: only those the policy chose. */
+function bindingsOf(outcome: MessageOutcome): { bindings?: Record<string, string>; routingDomains?: Record<string, string> } {
+  return {
+    ...(Object.keys(outcome.bindings).length > 0 ? { bindings: { ...outcome.bindings } } : {}),
+    ...(Object.keys(outcome.routingDomains).length > 0 ? { routingDomains: { ...outcome.routingDomains } } : {}),
+  };
 }

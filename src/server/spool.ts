@@ -28,6 +28,8 @@ export interface SpoolEnvelope {
   injectedBy?: string;
   /** The binding validate_set_binding chose, by recipient; absent when it chose none (the default binding). */
   bindings?: Record<string, string>;
+  /** The routing domain msg:routing_domain set, by recipient; absent when none was (route by the recipient's domain). */
+  routingDomains?: Record<string, string>;
 }
 
 export class Spool {
