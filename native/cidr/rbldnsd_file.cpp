@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 
 namespace scriptlet {
 namespace cidr {
@@ -62,7 +63,7 @@ bool parseIp4Entry(const std::string& tok, Ip4* lo, Ip4* hi, std::string* why) {
     *hi = *lo | hostMask4(prefix);
     return true;
   }
-  if (dash != std::string::npos) {
+  if (dash != std::string::npos && isDigit(tok[0])) {
     Ip4 end;
     int m;
     if (!parseIp4Octets(tok.substr(0, dash), &addr, &n) || !parseIp4Octets(tok.substr(dash + 1), &end, &m) || m > n)
@@ -75,7 +76,8 @@ bool parseIp4Entry(const std::string& tok, Ip4* lo, Ip4* hi, std::string* why) {
     if (*lo > *hi) return *why = "IPv4 range '" + tok + "' ends before it starts", false;
     return true;
   }
-  if (!parseIp4Octets(tok, &addr, &n)) return *why = "bad IPv4 address '" + tok + "'", false;
+  if (!parseIp4Octets(tok, &addr, &n))
+    return *why = (isDigit(tok[0]) ? "bad IPv4 address '" : "bad address '") + tok + "'", false;
   *lo = addr;
   *hi = addr | hostMask4(unsigned(n) * 8);
   return true;
@@ -138,10 +140,20 @@ const std::string& resultOf(const Value& v, ValueKind kind) {
   return kind == ValueKind::A || !v.hasTxt ? v.a : v.txt;
 }
 
+// Whether the line's first word is an IPv6 address or prefix ("::1",
+// "::/0"): then it is an entry, not a ":A:TXT" default value line.
+bool startsWithIp6(const std::string& line) {
+  size_t end = 0;
+  while (end < line.size() && !isSpace(line[end])) end++;
+  std::string word = line.substr(0, std::min(end, line.find('/')));
+  Ip6 ignored;
+  return parseIp6(word.data(), word.size(), &ignored);
+}
+
 // One line, without its end; blank lines and comments already skipped.
 bool parseLine(const std::string& line, ValueKind kind, Value* defaults, CidrTableBuilder* b, std::string* why) {
   if (line[0] == '$') return true;  // $SOA, $NS, $TTL, $DATASET...: DNS zone matters
-  if (line[0] == ':') return parseValue(line, *defaults, defaults, why);
+  if (line[0] == ':' && !startsWithIp6(line)) return parseValue(line, *defaults, defaults, why);
   bool exclude = line[0] == '!';
   size_t start = exclude ? 1 : 0;
   size_t end = start;
