@@ -65,7 +65,20 @@ uint32_t CidrTableBuilder::internValue(const std::string& value) {
 CidrTable CidrTableBuilder::build() {
   CidrTable t;
   t.entries_ = v4_.size() + v6_.size();
-  flatten(v4_, t.v4Starts_, t.v4Values_);
+  std::vector<Ip4> starts;
+  std::vector<uint32_t> values;
+  flatten(v4_, starts, values);
+  t.v4_.reserve(starts.size());
+  for (size_t i = 0; i < starts.size(); i++) t.v4_.push_back({starts[i], values[i]});
+  if (!starts.empty()) {
+    t.v4Index_.resize(65537);
+    size_t i = 0;
+    for (uint32_t b = 0; b <= 65536; b++) {
+      uint64_t first = uint64_t(b) << 16;
+      while (i < starts.size() && starts[i] < first) i++;
+      t.v4Index_[b] = static_cast<uint32_t>(i);
+    }
+  }
   flatten(v6_, t.v6Starts_, t.v6Values_);
   t.values_ = std::move(values_);
   return t;

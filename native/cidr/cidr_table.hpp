@@ -1,7 +1,10 @@
 // One immutable CIDR table: IPv4 and IPv6 entries (prefixes, ranges and
 // exclusions, each with a value) flattened once, when the table is built,
 // into sorted disjoint intervals, so that a lookup is one binary search over
-// a flat array and allocates nothing. Where entries overlap the most specific
+// a flat array and allocates nothing. IPv4 has, besides, an index by the top
+// 16 bits of the address (256 KiB), so that a lookup reads the index, then
+// searches the few intervals of its /16 (three cache lines, not the
+// seventeen of a plain binary search over 100 000 entries). Where entries overlap the most specific
 // (smallest) one wins, which for prefixes is the longest-prefix match; at
 // equal size an exclusion wins, then the later line. rbldnsd's own ip4set
 // keeps sorted arrays for the same reason (ranges and exclusions do not fit
@@ -31,35 +34,47 @@ class CidrTable {
  public:
   // The value of the most specific entry holding the address; null on a miss.
   const std::string* lookup(const IpAddress& a) const {
-    uint32_t v = a.v6 ? find(v6Starts_, v6Values_, a.v6bits) : find(v4Starts_, v4Values_, a.v4);
+    uint32_t v = a.v6 ? find6(a.v6bits) : find4(a.v4);
     return v == kNoValue ? nullptr : &values_[v];
   }
   size_t entryCount() const { return entries_; }
-  size_t intervalCount() const { return v4Starts_.size() + v6Starts_.size(); }
+  size_t intervalCount() const { return v4_.size() + v6Starts_.size(); }
 
   friend class CidrTableBuilder;
 
  private:
-  template <class Key>
-  static uint32_t find(const std::vector<Key>& starts, const std::vector<uint32_t>& values, Key k) {
-    // The last interval starting at or before k (upper_bound, by hand so
-    // that it inlines the same on every compiler).
-    size_t lo = 0, n = starts.size();
-    while (n > 0) {
-      size_t half = n / 2;
-      if (starts[lo + half] <= k) {
-        lo += half + 1;
-        n -= half + 1;
-      } else {
-        n = half;
-      }
+  struct Interval4 {
+    Ip4 start;
+    uint32_t value;
+  };
+
+  // The last interval starting at or before k: every interval before
+  // index[k >> 16] starts below k's /16, every one from index[(k >> 16) + 1]
+  // after it, so the answer's successor lies between the two.
+  uint32_t find4(Ip4 k) const {
+    if (v4_.empty()) return kNoValue;
+    size_t lo = v4Index_[k >> 16], hi = v4Index_[(k >> 16) + 1];
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (v4_[mid].start <= k) lo = mid + 1;
+      else hi = mid;
     }
-    return lo == 0 ? kNoValue : values[lo - 1];
+    return lo == 0 ? kNoValue : v4_[lo - 1].value;
+  }
+
+  uint32_t find6(Ip6 k) const {
+    size_t lo = 0, hi = v6Starts_.size();
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (v6Starts_[mid] <= k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo == 0 ? kNoValue : v6Values_[lo - 1];
   }
 
   std::vector<std::string> values_;
-  std::vector<Ip4> v4Starts_;
-  std::vector<uint32_t> v4Values_;
+  std::vector<Interval4> v4_;
+  std::vector<uint32_t> v4Index_;  // 65 537 entries: the first interval of each /16
   std::vector<Ip6> v6Starts_;
   std::vector<uint32_t> v6Values_;
   size_t entries_ = 0;
