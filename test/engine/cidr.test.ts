@@ -133,7 +133,7 @@ describe('msys.cidr rbldnsd files', () => {
 
   it('looks up IPv6 entries, with their exclusions, and an IPv4-mapped address as IPv4', () => {
     const q = answers();
-    assert.deepEqual(q(['2001:db8:ffff::1', '2001:db8:1::2', '2001:db8:1::1', '2001:db9::1', '::1', '::ffff:10.1.2.9']), [
+    assert.deepEqual(q(['2001:db8:ffff::1', '[2001:db8:1::2]', '2001:db8:1::1', '2001:db9::1%eth0', '::1', '::ffff:10.1.2.9']), [
       '127.0.0.10|doc 2001:db8:ffff::1',
       '127.0.0.11|doc-one',
       'nil|miss',
