@@ -258,11 +258,16 @@ describe('msys.cidr.define', () => {
     }
   });
 
-  it('fails the load when init defines from a bad file', () => {
+  it('fails the load when init defines from a bad file or with a bad option', () => {
     fs.writeFileSync(path.join(dir, 'bad-init.txt'), '1.2.3.4\n1.2.3.4/40\n');
     assert.throws(
       () => cidrPolicy('msys.cidr.define("x", { type = "rbldnsd", source = "bad-init.txt" })', 'return 1'),
       (err: unknown) => err instanceof LoadError && /bad-init.txt:2: bad prefix length in '1.2.3.4\/40'/.test(err.message),
+    );
+    // An option error names the script line that called define.
+    assert.throws(
+      () => cidrPolicy('msys.cidr.define("x", { type = "rbldnsd", source = "list.txt", value = 1 })', 'return 1'),
+      (err: unknown) => err instanceof LoadError && /=t:3: msys.cidr.define: option 'value' \(or 'record_type'\) must be "a" or "txt"/.test(err.message),
     );
   });
 });
@@ -351,6 +356,19 @@ describe('msys.cidr reloads', () => {
     assert.equal(run(p), 'before');
     fs.writeFileSync(path.join(dir, 'refresh.txt'), '1.2.3.4 :127.0.0.2:after\n');
     assert.equal(await poll(() => run(p), 'after'), 'after');
+  });
+
+  it('is one table for two policies defining it alike; a define after the file changed reads it again, for both', () => {
+    fs.writeFileSync(path.join(dir, 'two.txt'), '1.2.3.4 :127.0.0.2:old\n');
+    const define = 'msys.cidr.define("t2", { type = "rbldnsd", source = "two.txt", value = "txt", refresh = 0 })';
+    const first = cidrPolicy(define, 'return msys.cidr.query("t2", "1.2.3.4")');
+    opened.push(first);
+    assert.equal(run(first), 'old');
+    fs.writeFileSync(path.join(dir, 'two.txt'), '1.2.3.4 :127.0.0.2:new, longer\n');
+    const second = cidrPolicy(define, 'return msys.cidr.query("t2", "1.2.3.4")');
+    opened.push(second);
+    assert.equal(run(second), 'new, longer');
+    assert.equal(run(first), 'new, longer', 'the first policy holds the same table');
   });
 
   it('is one table for two pool workers: a reload in one is seen by the other', async () => {
