@@ -118,7 +118,10 @@ bool readOptions(lua_State* L, int idx, MasterState* master, DefineRequest* req,
     return *why = "type 'datasource' is not available in scriptlet yet: it needs msys.db and datasources (a later part)", false;
   if (type != "empty" && type != "rbldnsd")
     return *why = "option 'type' must be \"empty\", \"rbldnsd\" or \"datasource\", got '" + type + "'", false;
-  if (!lua_istable(L, idx)) return true;
+  if (!lua_istable(L, idx)) {
+    if (type == "empty") return true;
+    return *why = "type 'rbldnsd' needs an options table with its 'source'", false;
+  }
 
   rawField(L, idx, "interpolate");
   bool interpolateOk = lua_isnil(L, -1) || lua_isboolean(L, -1);

@@ -222,6 +222,7 @@ describe('msys.cidr.define', () => {
     const cases: Array<[string, string]> = [
       ['nil', 'options must be a table or a type, got nil'],
       ['"rbl"', 'option \'type\' must be "empty", "rbldnsd" or "datasource", got \'rbl\''],
+      ['"rbldnsd"', "type 'rbldnsd' needs an options table with its 'source'"],
       ['{ source = "list.txt" }', 'option \'type\' must be "empty", "rbldnsd" or "datasource", got \'\''],
       ['{ type = "rbldnsd" }', "option 'source' (the rbldnsd file) is required"],
       ['{ type = "rbldnsd", source = "list.txt", value = "mx" }', 'option \'value\' (or \'record_type\') must be "a" or "txt"'],
