@@ -180,6 +180,11 @@
         'lua_message_pcre.cpp',
         'lua_mime_pcre.cpp',
         'lua_mime_replace.cpp',
+        'cidr/ip_address.cpp',
+        'cidr/cidr_table.cpp',
+        'cidr/rbldnsd_file.cpp',
+        'cidr/cidr_registry.cpp',
+        'lua_cidr.cpp',
       ],
     },
     {

@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "cidr/lua_cidr.hpp"
 #include "dialect/dialect_runtime.hpp"
 #include "dialect/momentum_dialect.hpp"
 #include "lua_api.hpp"
@@ -88,6 +89,7 @@ MasterState::MasterState(const MasterOptions& options)
   installJson(L_);
   installIdn(L_);
   installMsysExtras(L_, this, &activeCall_);
+  installCidr(L_, this, &activeCall_);
   installEmbeddedLibraries(L_);
   installUnavailable(L_);  // last: fills only what no library installed
   for (int p = 0; p < static_cast<int>(Phase::Count); p++) {
