@@ -1,0 +1,82 @@
+#include "lua_state_args.hpp"
+
+#include <cmath>
+
+#include "../master_state.hpp"
+
+namespace scriptlet {
+
+namespace {
+
+constexpr uintptr_t kHandleKindMask = 3;  // lua_call_handle.cpp: the kind in the low two bits
+
+// [-0, +0] Raises "<fname>: <what> ...". Kept apart so callers raise with no std::string alive.
+int raiseBadKey(lua_State* L, const char* fname, const char* what, const char* text) {
+  return luaL_error(L, "%s: %s is not an IP address, IP/mask or /mask: '%s'", fname, what, text);
+}
+
+}  // namespace
+
+IpAddress peerAddress(lua_State* L, const char* fname) {
+  auto running = static_cast<RunningCall>(lua_touserdata(L, lua_upvalueindex(kUpRunning)));
+  CallContext* call = running ? *running : nullptr;
+  if (!call) luaL_error(L, "%s: no connected peer outside a callout: give a key", fname);
+  call->ensureFacts();
+  IpAddress ip;
+  if (!parseIp(call->remoteAddr.data(), call->remoteAddr.size(), &ip))
+    luaL_error(L, "%s: the connected peer has no IP address (remote_addr '%s'): give a key", fname, call->remoteAddr.c_str());
+  return ip;
+}
+
+IpAddress checkAddressKey(lua_State* L, int idx, const char* fname, const char* what, int* mask) {
+  *mask = -1;
+  int t = lua_type(L, idx);
+  if (t == LUA_TNIL || t == LUA_TNONE) return peerAddress(L, fname);
+  if (t == LUA_TLIGHTUSERDATA) {
+    uintptr_t kind = reinterpret_cast<uintptr_t>(lua_touserdata(L, idx)) & kHandleKindMask;
+    if (kind == 0) luaL_error(L, "%s: %s must be an address or the accept construct", fname, what);
+    CallContext* call = checkCall(L, idx, static_cast<HandleKind>(kind));
+    call->ensureFacts();
+    IpAddress ip;
+    if (!parseIp(call->remoteAddr.data(), call->remoteAddr.size(), &ip))
+      luaL_error(L, "%s: the accept construct's peer has no IP address ('%s')", fname, call->remoteAddr.c_str());
+    return ip;
+  }
+  if (t != LUA_TSTRING) luaL_error(L, "%s: %s must be an address string or the accept construct, got %s", fname, what, lua_typename(L, t));
+  size_t n;
+  const char* s = lua_tolstring(L, idx, &n);
+  const char* addr;
+  size_t addrLen;
+  if (!splitCidr(s, n, &addr, &addrLen, mask)) raiseBadKey(L, fname, what, s);
+  IpAddress ip;
+  if (addrLen == 0) {
+    if (*mask < 0) raiseBadKey(L, fname, what, s);
+    ip = peerAddress(L, fname);
+  } else if (!parseIp(addr, addrLen, &ip)) {
+    raiseBadKey(L, fname, what, s);
+  }
+  if (*mask > ip.bits()) luaL_error(L, "%s: %s has a mask over /%d: '%s'", fname, what, ip.bits(), s);
+  return ip;
+}
+
+int64_t checkIntegerIn(lua_State* L, int idx, int64_t lo, int64_t hi, const char* fname, const char* what) {
+  if (lua_type(L, idx) != LUA_TNUMBER) luaL_error(L, "%s: %s must be an integer, got %s", fname, what, luaL_typename(L, idx));
+  lua_Number v = lua_tonumber(L, idx);
+  if (v != std::floor(v) || v < static_cast<lua_Number>(lo) || v > static_cast<lua_Number>(hi))
+    luaL_error(L, "%s: %s must be an integer from %lld to %lld, got %s", fname, what, static_cast<long long>(lo),
+               static_cast<long long>(hi), lua_tostring(L, idx));
+  return static_cast<int64_t>(v);
+}
+
+int optWindowField(lua_State* L, int idx, const char* field, int def, const char* fname) {
+  lua_getfield(L, idx, field);
+  int v = lua_isnil(L, -1) ? def : static_cast<int>(checkIntegerIn(L, -1, 0, 1000000, fname, field));
+  lua_pop(L, 1);
+  return v;
+}
+
+void logStateNote(lua_State* L, const char* text, size_t len) {
+  static_cast<MasterState*>(lua_touserdata(L, lua_upvalueindex(kUpMaster)))->log(text, len);
+}
+
+}  // namespace scriptlet
