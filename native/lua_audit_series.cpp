@@ -45,7 +45,7 @@ int keyIndex(lua_State* L) {
 // The key as an address of the series' family; false: an IPv6 address
 // in an IPv4-only ("cidr") series, which counts nothing.
 bool seriesAddress(lua_State* L, Series* s, int idx, const char* fname, IpAddress* ip, int* mask) {
-  *ip = checkAddressKey(L, idx, fname, "key", mask);
+  *ip = checkAddressKey(L, idx, fname, "key", mask, s->params().type == SeriesType::CidrIpv6);
   if (s->params().type == SeriesType::Cidr && ip->family != 4) return false;
   if (s->params().type == SeriesType::CidrIpv6 && ip->family == 4) {
     *ip = asIpv6(*ip);

@@ -1,6 +1,7 @@
 #include "lua_state_args.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "../master_state.hpp"
 
@@ -28,7 +29,7 @@ IpAddress peerAddress(lua_State* L, const char* fname) {
   return ip;
 }
 
-IpAddress checkAddressKey(lua_State* L, int idx, const char* fname, const char* what, int* mask) {
+IpAddress checkAddressKey(lua_State* L, int idx, const char* fname, const char* what, int* mask, bool ipv6Masks) {
   *mask = -1;
   int t = lua_type(L, idx);
   if (t == LUA_TNIL || t == LUA_TNONE) return peerAddress(L, fname);
@@ -52,6 +53,7 @@ IpAddress checkAddressKey(lua_State* L, int idx, const char* fname, const char* 
   if (addrLen == 0) {
     if (*mask < 0) raiseBadKey(L, fname, what, s);
     ip = peerAddress(L, fname);
+    if (ipv6Masks) ip = asIpv6(ip);
   } else if (!parseIp(addr, addrLen, &ip)) {
     raiseBadKey(L, fname, what, s);
   }
@@ -62,9 +64,11 @@ IpAddress checkAddressKey(lua_State* L, int idx, const char* fname, const char* 
 int64_t checkIntegerIn(lua_State* L, int idx, int64_t lo, int64_t hi, const char* fname, const char* what) {
   if (lua_type(L, idx) != LUA_TNUMBER) luaL_error(L, "%s: %s must be an integer, got %s", fname, what, luaL_typename(L, idx));
   lua_Number v = lua_tonumber(L, idx);
-  if (v != std::floor(v) || v < static_cast<lua_Number>(lo) || v > static_cast<lua_Number>(hi))
-    luaL_error(L, "%s: %s must be an integer from %lld to %lld, got %s", fname, what, static_cast<long long>(lo),
-               static_cast<long long>(hi), lua_tostring(L, idx));
+  if (v != std::floor(v) || v < static_cast<lua_Number>(lo) || v > static_cast<lua_Number>(hi)) {
+    char range[64];  // lua_pushfstring has no %lld
+    std::snprintf(range, sizeof range, "%lld to %lld", static_cast<long long>(lo), static_cast<long long>(hi));
+    luaL_error(L, "%s: %s must be an integer from %s, got %s", fname, what, range, lua_tostring(L, idx));
+  }
   return static_cast<int64_t>(v);
 }
 

@@ -21,7 +21,9 @@ IpAddress peerAddress(lua_State* L, const char* fname);
 // [-0, +0] The address the value at idx names, and the mask it gave (-1:
 // none). nil: the peer; a string "IP", "IP/mask" or "/mask" (the peer's
 // prefix); msg, vctx or accept: that call's peer. what names the argument.
-IpAddress checkAddressKey(lua_State* L, int idx, const char* fname, const char* what, int* mask);
+// ipv6Masks: a bare "/mask" is an IPv6 prefix length, and the peer is
+// given as IPv6 (IPv4 mapped), for cidr_ipv6 series.
+IpAddress checkAddressKey(lua_State* L, int idx, const char* fname, const char* what, int* mask, bool ipv6Masks = false);
 
 // [-0, +0] A non-negative integer field of the table at idx (def if absent).
 int optWindowField(lua_State* L, int idx, const char* field, int def, const char* fname);
