@@ -27,13 +27,13 @@ int auditCount(lua_State* L, Series& series, const char* fname) {
   int startv = 0, endv = 0;
   int keyIdx = 2;
   if (lua_istable(L, 2)) {
-    startv = optWindowField(L, 2, "startv", 0, fname);
-    endv = optWindowField(L, 2, "endv", startv, fname);
+    startv = optWindowField(L, 2, kUpStartv, "startv", 0, fname);
+    endv = optWindowField(L, 2, kUpEndv, "endv", startv, fname);
     if (startv > endv) luaL_error(L, "%s: options.startv (%d) is greater than options.endv (%d)", fname, startv, endv);
-    lua_getfield(L, 2, "key");
+    pushOptionField(L, 2, kUpKey);
     if (lua_isnil(L, -1)) {
       lua_pop(L, 1);
-      lua_getfield(L, 2, "cidr");
+      pushOptionField(L, 2, kUpCidr);
     }
     keyIdx = lua_gettop(L);
   }
@@ -118,10 +118,7 @@ int acInboundSessionCount(lua_State* L) {
 void installAudit(lua_State* L, RunningCall running, MasterState* master) {
   pushModuleTable(L, "msys.audit");
   for (const luaL_Reg* r = kAuditFunctions; r->name; r++) {
-    lua_pushlightuserdata(L, const_cast<CallContext**>(running));
-    lua_pushnil(L);
-    lua_pushlightuserdata(L, master);
-    lua_pushcclosure(L, r->func, 3);
+    pushStateClosure(L, r->func, running, 0, master);
     lua_setfield(L, -2, r->name);
   }
   setGlobalModule(L, "msys.audit");

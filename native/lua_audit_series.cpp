@@ -38,7 +38,7 @@ Series* checkSeries(lua_State* L, const char* fname) {
 // options itself (Momentum: a non-table options is the key). Returns its index.
 int keyIndex(lua_State* L) {
   if (!lua_istable(L, 2)) return 2;
-  lua_getfield(L, 2, "key");
+  pushOptionField(L, 2, kUpKey);
   return lua_gettop(L);
 }
 
@@ -107,7 +107,7 @@ int seriesAdd(lua_State* L) {
   Series* s = checkSeries(L, fname);
   int64_t count = 1;
   if (lua_istable(L, 2)) {
-    lua_getfield(L, 2, "count");
+    pushOptionField(L, 2, kUpCount);
     if (!lua_isnil(L, -1)) count = checkIntegerIn(L, -1, -(int64_t(1) << 53), int64_t(1) << 53, fname, "options.count");
     lua_pop(L, 1);
   }
@@ -132,8 +132,8 @@ int seriesCount(lua_State* L) {
   Series* s = checkSeries(L, fname);
   int startv = 0, endv = 0;
   if (lua_istable(L, 2)) {
-    startv = optWindowField(L, 2, "startv", 0, fname);
-    endv = optWindowField(L, 2, "endv", startv, fname);
+    startv = optWindowField(L, 2, kUpStartv, "startv", 0, fname);
+    endv = optWindowField(L, 2, kUpEndv, "endv", startv, fname);
     if (startv > endv) luaL_error(L, "%s: options.startv (%d) is greater than options.endv (%d)", fname, startv, endv);
   }
   int k = keyIndex(L);
@@ -187,10 +187,7 @@ void installAuditSeries(lua_State* L, RunningCall running, MasterState* master) 
   lua_newtable(L);  // name -> Series*
   int cache = lua_gettop(L);
   for (const luaL_Reg* r = kSeriesFunctions; r->name; r++) {
-    lua_pushlightuserdata(L, const_cast<CallContext**>(running));
-    lua_pushvalue(L, cache);
-    lua_pushlightuserdata(L, master);
-    lua_pushcclosure(L, r->func, 3);
+    pushStateClosure(L, r->func, running, cache, master);
     lua_setfield(L, -3, r->name);
   }
   lua_pop(L, 1);

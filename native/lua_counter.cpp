@@ -207,10 +207,7 @@ void installCounters(lua_State* L, RunningCall running, MasterState* master) {
   lua_newtable(L);
   int cache = lua_gettop(L);
   for (const luaL_Reg* r = kGaugeFunctions; r->name; r++) {
-    lua_pushlightuserdata(L, const_cast<CallContext**>(running));
-    lua_pushvalue(L, cache);
-    lua_pushlightuserdata(L, master);
-    lua_pushcclosure(L, r->func, 3);
+    pushStateClosure(L, r->func, running, cache, master);
     lua_setfield(L, -3, r->name);
   }
   lua_pop(L, 1);

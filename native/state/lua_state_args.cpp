@@ -72,8 +72,23 @@ int64_t checkIntegerIn(lua_State* L, int idx, int64_t lo, int64_t hi, const char
   return static_cast<int64_t>(v);
 }
 
-int optWindowField(lua_State* L, int idx, const char* field, int def, const char* fname) {
-  lua_getfield(L, idx, field);
+void pushStateClosure(lua_State* L, lua_CFunction fn, RunningCall running, int cacheIdx, MasterState* master) {
+  lua_pushlightuserdata(L, const_cast<CallContext**>(running));
+  if (cacheIdx) lua_pushvalue(L, cacheIdx);
+  else lua_pushnil(L);
+  lua_pushlightuserdata(L, master);
+  for (const char* name : {"key", "count", "startv", "endv", "cidr"}) lua_pushstring(L, name);
+  lua_pushcclosure(L, fn, 8);
+}
+
+void pushOptionField(lua_State* L, int idx, int up) {
+  if (idx < 0) idx = lua_gettop(L) + idx + 1;
+  lua_pushvalue(L, lua_upvalueindex(up));
+  lua_gettable(L, idx);
+}
+
+int optWindowField(lua_State* L, int idx, int up, const char* field, int def, const char* fname) {
+  pushOptionField(L, idx, up);
   int v = lua_isnil(L, -1) ? def : static_cast<int>(checkIntegerIn(L, -1, 0, 1000000, fname, field));
   lua_pop(L, 1);
   return v;

@@ -14,6 +14,14 @@ namespace scriptlet {
 constexpr int kUpRunning = 1;  // RunningCall, as the handles' functions
 constexpr int kUpCache = 2;    // a table: series name -> light userdata Series*
 constexpr int kUpMaster = 3;   // MasterState*
+// The option names, interned once: lua_getfield would hash the C string on
+// every call, a good part of what a call costs.
+constexpr int kUpKey = 4, kUpCount = 5, kUpStartv = 6, kUpEndv = 7, kUpCidr = 8;
+
+// [-0, +1] A closure of fn over the upvalues above (cacheIdx 0: no cache).
+void pushStateClosure(lua_State* L, lua_CFunction fn, RunningCall running, int cacheIdx, MasterState* master);
+// [-0, +1] t[name] for the table at idx, name being the string upvalue up.
+void pushOptionField(lua_State* L, int idx, int up);
 
 // The connected peer of the running call (or raises: no call, or no peer).
 IpAddress peerAddress(lua_State* L, const char* fname);
@@ -26,7 +34,7 @@ IpAddress peerAddress(lua_State* L, const char* fname);
 IpAddress checkAddressKey(lua_State* L, int idx, const char* fname, const char* what, int* mask, bool ipv6Masks = false);
 
 // [-0, +0] A non-negative integer field of the table at idx (def if absent).
-int optWindowField(lua_State* L, int idx, const char* field, int def, const char* fname);
+int optWindowField(lua_State* L, int idx, int up, const char* field, int def, const char* fname);
 // [-0, +0] An integer argument/field value at idx, within [lo, hi].
 int64_t checkIntegerIn(lua_State* L, int idx, int64_t lo, int64_t hi, const char* fname, const char* what);
 

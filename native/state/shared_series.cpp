@@ -41,7 +41,7 @@ Series::Series(const SeriesParams& params) : params_(params) {
 }
 
 void Series::retire() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   retired_.store(true, std::memory_order_release);
   rings_.clear();
 }
@@ -123,7 +123,7 @@ void Series::sweepIfDue(int64_t bucket) {
 
 void Series::addAddress(const IpAddress& ip, int64_t count, int64_t now) {
   int64_t bucket = bucketAt(now);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   sweepIfDue(bucket);
   addressKey(ip, ip.bits(), &tlsKey);
   addToKey(tlsKey, count, bucket);
@@ -138,14 +138,14 @@ void Series::addAddress(const IpAddress& ip, int64_t count, int64_t now) {
 
 int64_t Series::countAddress(const IpAddress& ip, int mask, int startv, int endv, int64_t now) {
   int64_t bucket = bucketAt(now);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   if (mask != ip.bits()) trackMask(ip.family, mask);
   addressKey(ip, mask, &tlsKey);
   return sumKey(tlsKey, startv, endv, bucket);
 }
 
 void Series::removeAddress(const IpAddress& ip, int mask) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   int full = ip.bits();
   // The addresses inside ip/mask (one, for a full mask), then their share
   // of every prefix counter kept.
@@ -180,7 +180,7 @@ void Series::removeAddress(const IpAddress& ip, int mask) {
 
 void Series::addString(const char* s, size_t n, int64_t count, int64_t now) {
   int64_t bucket = bucketAt(now);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   sweepIfDue(bucket);
   tlsKey.assign(s, n);
   addToKey(tlsKey, count, bucket);
@@ -188,19 +188,19 @@ void Series::addString(const char* s, size_t n, int64_t count, int64_t now) {
 
 int64_t Series::countString(const char* s, size_t n, int startv, int endv, int64_t now) {
   int64_t bucket = bucketAt(now);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   tlsKey.assign(s, n);
   return sumKey(tlsKey, startv, endv, bucket);
 }
 
 void Series::removeString(const char* s, size_t n) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   tlsKey.assign(s, n);
   rings_.erase(tlsKey);
 }
 
 size_t Series::keyCount() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   return rings_.size();
 }
 
@@ -218,7 +218,7 @@ int hexValue(char c) {
 
 void Series::appendImage(std::string* out, int64_t now) {
   int64_t oldest = bucketAt(now) - params_.windows + 1;
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   char num[48];
   for (const auto& [key, ring] : rings_) {
     bool address = params_.type != SeriesType::String;
@@ -269,7 +269,7 @@ bool Series::loadImageLine(const char* line, size_t n) {
     s.count = count;
     i = static_cast<size_t>(end - line);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   rings_[key] = std::move(ring);
   return true;
 }

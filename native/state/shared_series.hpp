@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "spin_lock.hpp"
 #include "state_key.hpp"
 
 namespace scriptlet {
@@ -82,7 +83,7 @@ class Series {
 
   SeriesParams params_;
   std::atomic<bool> retired_{false};
-  std::mutex mu_;
+  SpinLock mu_;
   std::unordered_map<std::string, Ring> rings_;
   bool tracked4_[33] = {};
   bool tracked6_[129] = {};

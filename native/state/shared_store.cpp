@@ -28,7 +28,7 @@ constexpr int kAuditWindows = 12;
 }  // namespace
 
 void GaugeCache::setLimits(size_t maxElems, int64_t ttl) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   maxElems_ = maxElems;
   ttl_ = ttl;
   evictOverLimit();
@@ -45,7 +45,7 @@ void GaugeCache::evictOverLimit() {
 void GaugeCache::add(const char* key, size_t n, int64_t delta, int64_t now) {
   thread_local std::string k;
   k.assign(key, n);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   auto it = entries_.find(k);
   if (it != entries_.end() && ttl_ > 0 && now - it->second.modified >= ttl_) it->second.value = 0;  // expired: starts again
   if (it == entries_.end()) {
@@ -64,7 +64,7 @@ void GaugeCache::add(const char* key, size_t n, int64_t delta, int64_t now) {
 int64_t GaugeCache::get(const char* key, size_t n, int64_t now) {
   thread_local std::string k;
   k.assign(key, n);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   auto it = entries_.find(k);
   if (it == entries_.end()) return 0;
   if (ttl_ > 0 && now - it->second.modified >= ttl_) {
@@ -78,7 +78,7 @@ int64_t GaugeCache::get(const char* key, size_t n, int64_t now) {
 void GaugeCache::remove(const char* key, size_t n) {
   thread_local std::string k;
   k.assign(key, n);
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   auto it = entries_.find(k);
   if (it == entries_.end()) return;
   byAge_.erase(it->second.age);
@@ -86,7 +86,7 @@ void GaugeCache::remove(const char* key, size_t n) {
 }
 
 size_t GaugeCache::size() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   return entries_.size();
 }
 

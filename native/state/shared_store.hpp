@@ -43,7 +43,7 @@ class GaugeCache {
   };
   void evictOverLimit();
 
-  std::mutex mu_;
+  SpinLock mu_;
   size_t maxElems_;
   int64_t ttl_;  // 0: never expires
   std::unordered_map<std::string, Entry> entries_;

@@ -4,7 +4,33 @@
 
 namespace scriptlet {
 
+namespace {
+
+// Dotted quad, four decimal parts of 0-255 without leading zeros beyond
+// one digit: the common case, without inet_pton's copy and locale checks.
+bool parseDottedQuad(const char* s, size_t n, uint8_t* out) {
+  size_t i = 0;
+  for (int part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (i >= n || s[i] != '.') return false;
+      i++;
+    }
+    size_t start = i;
+    unsigned v = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 3) v = v * 10 + static_cast<unsigned>(s[i++] - '0');
+    if (i == start || v > 255 || (s[start] == '0' && i - start > 1)) return false;
+    out[part] = static_cast<uint8_t>(v);
+  }
+  return i == n;
+}
+
+}  // namespace
+
 bool parseIp(const char* s, size_t n, IpAddress* out) {
+  if (parseDottedQuad(s, n, out->bytes)) {
+    out->family = 4;
+    return true;
+  }
   char buf[64];
   if (n == 0 || n >= sizeof buf) return false;
   std::memcpy(buf, s, n);
