@@ -120,7 +120,10 @@ Series* SharedStore::defineSeries(const std::string& name, const SeriesParams& p
   auto it = series_.find(name);
   if (it != series_.end()) {
     Series* old = it->second;
-    if (old->params().sameShape(params)) return old;  // a reload, or another worker: same data
+    if (old->params().sameShape(params)) {  // a reload, or another worker: same data
+      if (old->params().persist && !stateDir_.empty()) startTimerLocked();  // stopped if every master closed meanwhile
+      return old;
+    }
     *note = "msys.audit_series.define: series '" + name + "' redefined from " + seriesTypeName(old->params().type) + " " +
             std::to_string(old->params().interval) + "s x " + std::to_string(old->params().windows) + " to " +
             seriesTypeName(params.type) + " " + std::to_string(params.interval) + "s x " + std::to_string(params.windows) +

@@ -112,3 +112,13 @@ export function inboundAudit(engine?: EngineName): InboundAudit {
     count: (kind, cidr, options = {}) => addon.auditCount(kind, cidr, options.startv ?? 0, options.endv ?? options.startv ?? 0, options.service),
   };
 }
+
+/** For hosts at shutdown: writes the snapshot when a state directory is configured; a failure is logged, not thrown. */
+export function flushStateIfConfigured(stateDir: string | undefined, engine: EngineName | undefined, log: (line: string) => void): void {
+  if (!stateDir) return;
+  try {
+    flushState(engine);
+  } catch (err) {
+    log(`scriptlet: ${(err as Error).message}`);
+  }
+}
