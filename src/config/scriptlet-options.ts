@@ -146,7 +146,8 @@ function parseDirectories(value: ConfigValue, baseDir: string): string[] | undef
 // snapshot, minutes later.
 function parseStateDir(value: ConfigValue, baseDir: string): string | undefined {
   const text = scalarText(value);
-  if (text === undefined || text === '') return undefined;
+  if (text === undefined) return undefined;
+  if (text === '') return ''; // none: series are kept in memory only
   const dir = path.resolve(baseDir, text);
   try {
     if (!fs.statSync(dir).isDirectory()) return undefined;
@@ -175,7 +176,7 @@ export const SCRIPTLET_OPTION_SPECS: readonly ScriptletOptionSpec[] = [
   { name: 'sandbox', key: 'sandbox', momentum: false, expects: 'a boolean (true/false, yes/no, on/off, 1/0)', parse: parseBoolean },
   { name: 'search_path', key: 'searchPath', momentum: false, expects: 'a list of directories, e.g. ( "lua" "/etc/lua" )', parse: parseDirectories },
   { name: 'on_error', key: 'onError', momentum: false, expects: "'continue' or 'tempfail'", parse: parseOnError },
-  { name: 'state_dir', key: 'stateDir', momentum: false, expects: 'an existing, writable directory', parse: parseStateDir },
+  { name: 'state_dir', key: 'stateDir', momentum: false, expects: 'an existing, writable directory (or "" for none)', parse: parseStateDir },
 ];
 
 /** The spec of an option (any case), or undefined if there is none. */
