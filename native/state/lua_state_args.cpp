@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "../master_state.hpp"
 
@@ -16,15 +17,48 @@ int raiseBadKey(lua_State* L, const char* fname, const char* what, const char* t
   return luaL_error(L, "%s: %s is not an IP address, IP/mask or /mask: '%s'", fname, what, text);
 }
 
+// The peer of the call last asked about on this thread: a policy asks for
+// the same peer many times in one call (add, then count), and the parse is
+// a good part of what a call costs. Kept with the text it was parsed from,
+// which is compared (a few bytes) before the result is used: call and
+// serial alone could repeat across masters.
+struct PeerCache {
+  const CallContext* call = nullptr;
+  uint64_t serial = 0;
+  size_t len = 0;
+  char text[64];
+  IpAddress ip;
+};
+thread_local PeerCache tlsPeer;
+
+// The call's peer, or false when it has no IP address.
+bool callPeer(CallContext* call, IpAddress* ip) {
+  PeerCache& c = tlsPeer;
+  call->ensureFacts();
+  const std::string& addr = call->remoteAddr;
+  if (c.call == call && c.serial == call->serial && c.len == addr.size() && std::memcmp(c.text, addr.data(), c.len) == 0) {
+    *ip = c.ip;
+    return true;
+  }
+  if (!parseIp(addr.data(), addr.size(), ip)) return false;
+  if (addr.size() <= sizeof c.text) {
+    c.call = call;
+    c.serial = call->serial;
+    c.len = addr.size();
+    std::memcpy(c.text, addr.data(), c.len);
+    c.ip = *ip;
+  }
+  return true;
+}
+
 }  // namespace
 
 IpAddress peerAddress(lua_State* L, const char* fname) {
   auto running = static_cast<RunningCall>(lua_touserdata(L, lua_upvalueindex(kUpRunning)));
   CallContext* call = running ? *running : nullptr;
   if (!call) luaL_error(L, "%s: no connected peer outside a callout: give a key", fname);
-  call->ensureFacts();
   IpAddress ip;
-  if (!parseIp(call->remoteAddr.data(), call->remoteAddr.size(), &ip))
+  if (!callPeer(call, &ip))
     luaL_error(L, "%s: the connected peer has no IP address (remote_addr '%s'): give a key", fname, call->remoteAddr.c_str());
   return ip;
 }
@@ -37,9 +71,8 @@ IpAddress checkAddressKey(lua_State* L, int idx, const char* fname, const char* 
     uintptr_t kind = reinterpret_cast<uintptr_t>(lua_touserdata(L, idx)) & kHandleKindMask;
     if (kind == 0) luaL_error(L, "%s: %s must be an address or the accept construct", fname, what);
     CallContext* call = checkCall(L, idx, static_cast<HandleKind>(kind));
-    call->ensureFacts();
     IpAddress ip;
-    if (!parseIp(call->remoteAddr.data(), call->remoteAddr.size(), &ip))
+    if (!callPeer(call, &ip))
       luaL_error(L, "%s: the accept construct's peer has no IP address ('%s')", fname, call->remoteAddr.c_str());
     return ip;
   }

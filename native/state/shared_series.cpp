@@ -63,11 +63,17 @@ int64_t Series::sumKey(const std::string& key, int startv, int endv, int64_t buc
   if (it == rings_.end()) return 0;
   int64_t sum = 0;
   int last = std::min(endv, params_.windows - 1);
+  if (startv > last || bucket - startv < 0) return 0;
+  // One division for the first slot, then step back around the ring: a
+  // modulo per window was a third of what a 12-window count cost.
+  size_t n = static_cast<size_t>(params_.windows);
+  size_t slot = static_cast<size_t>((bucket - startv) % params_.windows);
   for (int w = startv; w <= last; w++) {
     int64_t b = bucket - w;
     if (b < 0) break;
-    const Slot& s = it->second[static_cast<size_t>(b % params_.windows)];
+    const Slot& s = it->second[slot];
     if (s.bucket == b) sum += s.count;
+    slot = slot == 0 ? n - 1 : slot - 1;
   }
   return sum;
 }
