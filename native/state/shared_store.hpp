@@ -133,6 +133,7 @@ class SharedStore {
   std::thread timer_;
   std::condition_variable timerCv_;
   bool timerStop_ = false;
+  bool timerKick_ = false;
 };
 
 }  // namespace scriptlet

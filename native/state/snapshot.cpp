@@ -124,9 +124,16 @@ std::string parseSnapshot(const std::string& text, Pending* out) {
 }  // namespace
 
 void SharedStore::configurePersistence(const std::string& dir, int64_t intervalSeconds) {
-  std::lock_guard<std::mutex> lock(registryMu_);
-  stateDir_ = dir;
-  snapshotInterval_ = intervalSeconds;
+  {
+    std::lock_guard<std::mutex> lock(registryMu_);
+    stateDir_ = dir;
+    snapshotInterval_ = intervalSeconds;
+  }
+  {
+    std::lock_guard<std::mutex> lock(timerMu_);
+    timerKick_ = true;  // a running timer waits the new interval from now
+  }
+  timerCv_.notify_all();
 }
 
 std::string SharedStore::snapshotPath() {
@@ -227,8 +234,10 @@ void SharedStore::timerLoop() {
   std::unique_lock<std::mutex> lock(timerMu_);
   for (;;) {
     int64_t interval = snapshotInterval_.load();
-    timerCv_.wait_for(lock, std::chrono::seconds(interval), [this] { return timerStop_; });
+    timerKick_ = false;
+    bool woken = timerCv_.wait_for(lock, std::chrono::seconds(interval), [this] { return timerStop_ || timerKick_; });
     if (timerStop_) return;
+    if (woken) continue;  // kicked: the interval changed
     lock.unlock();
     std::string error;
     if (!writeSnapshot(&error)) std::fprintf(stderr, "scriptlet: %s\n", error.c_str());

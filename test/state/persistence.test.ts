@@ -4,6 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { openPolicy } from '../../src/index.js';
+import { configureState, flushState, stateStatus } from '../../src/state/index.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -63,5 +65,37 @@ describe('persist = true', () => {
     const run = runProcess(dir, 1, T0);
     assert.equal(run.count, '1,1,2,1');
     assert.match(run.logs.join('\n'), /ignored the corrupt snapshot/);
+  });
+});
+
+describe('the snapshot timer and flushState', () => {
+  it('writes the snapshot every snapshotInterval while policies stay open, and at once on flushState', async () => {
+    const dir = stateDir();
+    const file = path.join(dir, 'audit_series.snapshot');
+    const p = openPolicy({ scripts: [{ name: 't', source: `local mod = {}
+function mod:init() msys.audit_series.define("timed", "string", 60, 2, {persist = true}) return true end
+function mod:validate_data(msg, accept, vctx) msys.audit_series.add("timed", "k") return msys.core.VALIDATE_CONT end
+msys.registerModule("t", mod)` }], stateDir: dir });
+    try {
+      configureState({ stateDir: dir, snapshotInterval: 1 });
+      assert.equal(stateStatus().snapshotPath, file);
+      p.run('data', { message: Buffer.from('Subject: x\r\n\r\nbody\r\n') });
+      flushState();
+      assert.match(fs.readFileSync(file, 'utf8'), /^scriptlet-state 1\nseries 74696d6564 string 60 2\nk 6b \d+:1\nend 3 [0-9a-f]{16}\n$/);
+      p.run('data', { message: Buffer.from('Subject: x\r\n\r\nbody\r\n') });
+      // The timer (started by the define, 30 s; now every 1 s) writes the second add without a close.
+      const deadline = Date.now() + 5000;
+      while (!/ \d+:2\n/.test(fs.readFileSync(file, 'utf8')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.match(fs.readFileSync(file, 'utf8'), /\nk 6b \d+:2\n/);
+    } finally {
+      p.close();
+    }
+  });
+
+  it('throws from flushState what failed (a state directory that is gone)', () => {
+    const dir = stateDir();
+    configureState({ stateDir: dir });
+    fs.rmSync(dir, { recursive: true });
+    assert.throws(() => flushState(), /could not write the snapshot .*audit_series\.snapshot: No such file or directory/);
   });
 });
