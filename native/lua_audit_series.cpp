@@ -84,15 +84,19 @@ int seriesDefine(lua_State* L) {
     if (!replicate || (std::strcmp(replicate, "none") != 0 && std::strcmp(replicate, "cluster") != 0 && std::strcmp(replicate, "manager") != 0))
       luaL_error(L, "%s: options.replicate must be \"none\", \"cluster\" or \"manager\"", fname);
     // replicate stays on the stack: the string lives until return.
-
   }
-  std::string note;
-  Series* s = SharedStore::instance().defineSeries(lua_tostring(L, 1), p, &note);
-  if (!note.empty()) logStateNote(L, note.data(), note.size());
-  if (std::strcmp(replicate, "none") != 0) {
-    note = std::string(fname) + ": series '" + lua_tostring(L, 1) + "' asks replicate = \"" + replicate +
-           "\", but no Redis is configured: its counts are kept in this process only";
-    logStateNote(L, note.data(), note.size());
+  Series* s;
+  {
+    // Scoped: no Lua error is raised while a std::string is alive (an
+    // error's unwinding may skip its destructor).
+    std::string note;
+    s = SharedStore::instance().defineSeries(lua_tostring(L, 1), p, &note);
+    if (!note.empty()) logStateNote(L, note.data(), note.size());
+    if (std::strcmp(replicate, "none") != 0) {
+      note = std::string(fname) + ": series '" + lua_tostring(L, 1) + "' asks replicate = \"" + replicate +
+             "\", but no Redis is configured: its counts are kept in this process only";
+      logStateNote(L, note.data(), note.size());
+    }
   }
   lua_pushvalue(L, 1);
   lua_pushlightuserdata(L, s);
