@@ -94,6 +94,12 @@ function plugin(target, replies) {
     answer(this, next, (p) => p.connect(connection));
   };
 
+  // The session counted open at connect ends (msys.audit.inbound_session_count).
+  target.hook_disconnect = function (next, connection) {
+    if (this.policy) this.policy.then((p) => p.disconnect(connection), () => undefined);
+    next();
+  };
+
   target.hook_helo = target.hook_ehlo = function (next, connection, helo) {
     answer(this, next, (p) => p.ehlo(connection, helo));
   };

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "lua_api_extras.hpp"
+#include "lua_shared_state.hpp"
 
 namespace scriptlet {
 
@@ -53,6 +54,7 @@ int acCapabilityRemove(lua_State* L) { return edit(L, false); }
 const luaL_Reg kAcceptMethods[] = {
     {"esmtp_capability_add", acCapabilityAdd},
     {"esmtp_capability_remove", acCapabilityRemove},
+    {"inbound_session_count", acInboundSessionCount},
     {nullptr, nullptr},
 };
 

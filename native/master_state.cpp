@@ -10,6 +10,7 @@
 #include "lua_api_extras.hpp"
 #include "lua_libraries.hpp"
 #include "lua_pcre.hpp"
+#include "lua_shared_state.hpp"
 #include "util/lua_errors.hpp"
 
 namespace scriptlet {
@@ -90,6 +91,7 @@ MasterState::MasterState(const MasterOptions& options)
   installIdn(L_);
   installMsysExtras(L_, this, &activeCall_);
   installCidr(L_, this, &activeCall_);
+  installSharedState(L_, &activeCall_, this);
   installEmbeddedLibraries(L_);
   installUnavailable(L_);  // last: fills only what no library installed
   for (int p = 0; p < static_cast<int>(Phase::Count); p++) {

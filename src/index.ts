@@ -20,3 +20,5 @@ export { policyFromConfig } from './engine/from-config.js';
 export * from './pool/index.js';
 export { startMetricsServer, DEFAULT_METRICS_PORT } from './metrics/index.js';
 export type { EngineMetrics, MetricsOptions, MetricsServer, MetricsServerOptions } from './metrics/index.js';
+export { configureState, flushState, inboundAudit, stateStatus, setStateClockForTests } from './state/index.js';
+export type { AuditCountKind, InboundAudit, StateOptions, StateStatus } from './state/index.js';

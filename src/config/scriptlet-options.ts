@@ -1,6 +1,7 @@
 // The options of the `scriptlet` scope: their types, ranges and defaults, and
 // the checks shared by the configuration file and run-time `config set`.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { didYouMean } from './closest-name.js';
 import { ConfigValueError, ProblemList } from './errors.js';
@@ -38,6 +39,8 @@ export interface ScriptletOptions {
   searchPath: string[];
   /** What a phase does when a callout errors or returns nothing (engine extension). */
   onError: OnError;
+  /** Directory of msys.audit_series snapshots (persist = true); "" keeps series in memory only (engine extension). */
+  stateDir: string;
 }
 
 export type ScriptletOptionKey = keyof ScriptletOptions;
@@ -58,6 +61,7 @@ export const SCRIPTLET_OPTION_KEYS = {
   sandbox: 'sandbox',
   search_path: 'searchPath',
   on_error: 'onError',
+  state_dir: 'stateDir',
 } as const satisfies Record<string, ScriptletOptionKey>;
 
 export type ScriptletOptionName = keyof typeof SCRIPTLET_OPTION_KEYS;
@@ -77,6 +81,7 @@ export const DEFAULT_SCRIPTLET_OPTIONS: Readonly<ScriptletOptions> = Object.free
   sandbox: true,
   searchPath: Object.freeze([]) as unknown as string[],
   onError: 'continue',
+  stateDir: '',
 });
 
 /** How one option is checked; `parse` returns undefined for a bad value. */
@@ -136,6 +141,23 @@ function parseDirectories(value: ConfigValue, baseDir: string): string[] | undef
   return dirs;
 }
 
+// state_dir: resolved against the configuration file's directory, and
+// checked now, so that `scriptlet check` reports it rather than the first
+// snapshot, minutes later.
+function parseStateDir(value: ConfigValue, baseDir: string): string | undefined {
+  const text = scalarText(value);
+  if (text === undefined) return undefined;
+  if (text === '') return ''; // none: series are kept in memory only
+  const dir = path.resolve(baseDir, text);
+  try {
+    if (!fs.statSync(dir).isDirectory()) return undefined;
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    return undefined;
+  }
+  return dir;
+}
+
 const positive = (v: ConfigValue) => parseInteger(v, 1);
 const nonNegative = (v: ConfigValue) => parseInteger(v, 0);
 
@@ -154,6 +176,7 @@ export const SCRIPTLET_OPTION_SPECS: readonly ScriptletOptionSpec[] = [
   { name: 'sandbox', key: 'sandbox', momentum: false, expects: 'a boolean (true/false, yes/no, on/off, 1/0)', parse: parseBoolean },
   { name: 'search_path', key: 'searchPath', momentum: false, expects: 'a list of directories, e.g. ( "lua" "/etc/lua" )', parse: parseDirectories },
   { name: 'on_error', key: 'onError', momentum: false, expects: "'continue' or 'tempfail'", parse: parseOnError },
+  { name: 'state_dir', key: 'stateDir', momentum: false, expects: 'an existing, writable directory (or "" for none)', parse: parseStateDir },
 ];
 
 /** The spec of an option (any case), or undefined if there is none. */

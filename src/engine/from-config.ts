@@ -21,6 +21,7 @@ export function policyOptionsFromConfig(config: ScriptletConfig): PolicyOptions 
     callTimeout: o.callTimeout,
     memoryLimit: o.memoryLimit,
     sandbox: o.sandbox,
+    ...(o.stateDir ? { stateDir: o.stateDir } : {}),
     bindings: config.bindings.map((b) => b.name),
     bindingGroups: config.bindingGroups.map((g) => ({ name: g.name, bindings: g.bindings.map((b) => b.name) })),
   };

@@ -35,6 +35,7 @@ const DKIM = 'DKIM/DomainKeys signing keys and verification belong to the host M
 const PUSH = 'push and mobile delivery (APN, GCM, Riak mstore) are Momentum delivery channels';
 const DSN = 'bounces and delivery status notifications are made by the host MTA, which owns the queue';
 const HTTPCLNT = "Momentum's outbound HTTP delivery sessions; no such delivery here";
+const AUDIT = 'one monitor, fed by the host (docs/state.md): 12 windows of 300 s unless configured; `monitor` is not looked up';
 const SHARED_LUA = 'a master state runs on one thread and workers share no Lua data';
 
 type Row = [name: string, status: LuaFunctionStatus, note?: string];
@@ -160,7 +161,7 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
   ...group('msys.extended.ac', [
     ['ac:esmtp_capability_add', 'supported'],
     ['ac:esmtp_capability_remove', 'supported'],
-    ['ac:inbound_session_count', 'planned', NEXT],
+    ['ac:inbound_session_count', 'different', 'counts the sessions the host reports (docs/state.md); `"/24"` is the peer\'s /24, `"IP/mask"` any prefix; service names are upper-cased'],
   ]),
   ...group('msys.pcre', [
     ['msys.pcre.match', 'different', 'a group that took no part is `false` (no holes in the array)'],
@@ -173,31 +174,31 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['msys.cidr.reload', 'different', 'returns at once: the file is read again in the background and queries answer from the old table until the new one is made'],
   ]),
   ...group('msys.audit', [
-    ['msys.audit.connections', 'planned', NEXT],
-    ['msys.audit.inbound_session_count', 'planned', NEXT],
-    ['msys.audit.receptions', 'planned', NEXT],
-    ['msys.audit.rejections', 'planned', NEXT],
+    ['msys.audit.connections', 'different', `${AUDIT}; options as msys.audit_series.count (\`key\` or \`cidr\`, \`startv\`, \`endv\`)`],
+    ['msys.audit.inbound_session_count', 'different', 'counts the sessions the host reports (docs/state.md); no cidr: the peer; `"/24"`: the peer\'s /24; service defaults to `SMTP`'],
+    ['msys.audit.receptions', 'different', AUDIT],
+    ['msys.audit.rejections', 'different', AUDIT],
   ]),
   ...group('msys.audit_series', [
-    ['msys.audit_series.add', 'planned', NEXT],
-    ['msys.audit_series.count', 'planned', NEXT],
-    ['msys.audit_series.define', 'planned', NEXT],
-    ['msys.audit_series.remove_item', 'planned', NEXT],
+    ['msys.audit_series.add', 'different', 'an IPv6 key in a `cidr` (IPv4) series counts nothing; `count` must be an integer'],
+    ['msys.audit_series.count', 'different', '`startv` greater than `endv` raises; windows past `num_windows` count 0'],
+    ['msys.audit_series.define', 'different', 'shared by every worker of the process; `replicate` is accepted and logged, counts stay in the process (no Redis configured); `serialize` is ignored; `persist` needs `state_dir`; other parameters for a defined name start it again'],
+    ['msys.audit_series.remove_item', 'different', 'an `IP/mask` key forgets every address inside the prefix'],
   ]),
   ...group('msys.gauge_cache', [
-    ['msys.gauge_cache.dec', 'planned', NEXT],
-    ['msys.gauge_cache.define', 'planned', NEXT],
-    ['msys.gauge_cache.get', 'planned', NEXT],
-    ['msys.gauge_cache.inc', 'planned', NEXT],
-    ['msys.gauge_cache.remove_item', 'planned', NEXT],
+    ['msys.gauge_cache.dec', 'supported', 'shared by every worker of the process'],
+    ['msys.gauge_cache.define', 'different', '`replicated = true` is logged and counts stay in the process (no Redis configured); `ttl` 0 never expires; a second define changes the limits, keeping the entries'],
+    ['msys.gauge_cache.get', 'different', '0 for a key it does not hold (or that expired)'],
+    ['msys.gauge_cache.inc', 'supported', 'shared by every worker of the process'],
+    ['msys.gauge_cache.remove_item', 'supported'],
   ]),
   ...group('msys.counter', [
-    ['msys.counter.add', 'planned', NEXT],
-    ['msys.counter.inc', 'planned', NEXT],
-    ['msys.counter.open', 'planned', NEXT],
-    ['msys.counter.read', 'planned', NEXT],
-    ['msys.counter.reset', 'planned', NEXT],
-    ['msys.counter.unlink', 'planned', NEXT],
+    ['msys.counter.add', 'different', 'returns the new value'],
+    ['msys.counter.inc', 'different', 'returns the new value'],
+    ['msys.counter.open', 'different', 'RELAXED is exact too (relaxed atomics, where STRICT is sequentially consistent); an existing counter keeps the semantics it was made with'],
+    ['msys.counter.read', 'different', '0 for a path never made (it is not made)'],
+    ['msys.counter.reset', 'supported'],
+    ['msys.counter.unlink', 'different', 'returns whether the path existed; handles already open keep counting in the unlinked counter'],
   ]),
   ...group('msys.db', [
     ['msys.db.execute', 'planned', NEXT],

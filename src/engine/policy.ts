@@ -10,6 +10,7 @@ import { LoadError, UsageError } from './errors.js';
 import { readScripts, scriptsVersion, type LoadedScript, type ScriptSpec } from './script-set.js';
 import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
 import { PHASES, phaseIndex, type Phase } from './phases.js';
+import { configureState } from '../state/index.js';
 import { DEADLINE, SuspensionRunner, type ResumeResult, type SuspendRequest } from './suspension.js';
 import { copyVerdict, FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type EncodedVerdicts, type LogLine } from './verdict.js';
 
@@ -42,6 +43,12 @@ export interface PolicyOptions extends PolicyTuning {
   bindings?: string[];
   /** The groups msg:binding_group picks a binding of (`binding_group` scopes). */
   bindingGroups?: BindingGroup[];
+  /**
+   * Where msys.audit_series keeps the series defined with persist = true
+   * (`state_dir`). The store is one per process: the last policy opened
+   * with a stateDir sets it for all. See docs/state.md.
+   */
+  stateDir?: string;
 }
 
 export interface BindingGroup {
@@ -124,7 +131,7 @@ export class Policy {
 
   constructor(options: PolicyOptions) {
     if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
-    const { scripts: specs, searchPath, engine, dnsServers, sandbox = true, bindings = [], bindingGroups = [], ...rest } = options;
+    const { scripts: specs, searchPath, engine, dnsServers, sandbox = true, bindings = [], bindingGroups = [], stateDir, ...rest } = options;
     if (typeof sandbox !== 'boolean') throw new UsageError(`options.sandbox must be a boolean, got ${String(sandbox)}`);
     checkBindings(bindings, bindingGroups);
     for (const key of Object.keys(rest)) if (!TUNING_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
@@ -132,6 +139,7 @@ export class Policy {
     this.#suspensions = suspensionRunner(dnsServers);
     const scripts = readScripts(specs);
     const addon = loadAddon(engine);
+    if (stateDir !== undefined) configureState({ stateDir }, addon.engine);
     this.engine = addon.engine;
     this.engineVersion = addon.engineVersion;
     this.version = scriptsVersion(scripts);

@@ -33,6 +33,7 @@ import { deliveryLogInput, deliveryLogPhase } from '../engine/delivery-log.js';
 import type { HeaderEdit } from '../engine/verdict.js';
 import { applyCapabilityEdits } from '../server/ehlo-reply.js';
 import { engineFromConfig, type Engine } from '../pool/index.js';
+import { inboundAudit, type InboundAudit } from '../state/index.js';
 import { skippingEmptyPhases } from '../milter/empty-phases.js';
 import { PolicySession, scriptErrorLine, type PhaseOutcome, type Rejection, type RunPhase } from '../server/policy-session.js';
 
@@ -65,9 +66,12 @@ export class HarakaPolicy {
   readonly #log: (line: string) => void;
   /** Phases no module defines are not sent to the pool (up to 3 a recipient + 3 a message after DATA). */
   readonly #run: RunPhase;
+  /** Sessions and their outcomes, for msys.audit.* (src/state). */
+  readonly #audit: InboundAudit;
 
   private constructor(engine: Engine, log: (line: string) => void) {
     this.engine = engine;
+    this.#audit = inboundAudit(engine.engine);
     this.#run = skippingEmptyPhases(engine).run;
     this.#log = log;
   }
@@ -85,21 +89,33 @@ export class HarakaPolicy {
       onLogs: (phase, logs) => logs.forEach((l) => this.#log(`${c.uuid} ${phase}: [${l.module}] ${l.text}`)),
     });
     this.#sessions.set(c, session);
-    return rejection(await session.connect());
+    this.#audit.sessionOpened(c.remote.ip);
+    return this.#audited(c, rejection(await session.connect()));
+  }
+
+  /** hook_disconnect: the session counted open at connect ends. */
+  disconnect(c: HarakaConnection): void {
+    if (this.#sessions.delete(c)) this.#audit.sessionClosed(c.remote.ip);
+  }
+
+  /** Reports a refusal to the inbound audit, and passes it on. */
+  #audited(c: HarakaConnection, r: Rejection | null): Rejection | null {
+    if (r) this.#audit.rejection(c.remote.ip);
+    return r;
   }
 
   async ehlo(c: HarakaConnection, name: string): Promise<Rejection | null> {
-    return rejection(await this.#session(c).ehlo(name));
+    return this.#audited(c, rejection(await this.#session(c).ehlo(name)));
   }
 
   async mailfrom(c: HarakaConnection, address: string): Promise<Rejection | null> {
     const session = this.#session(c);
     session.setContext('conn', sessionContext(c));
-    return rejection(await session.mailfrom(address, c.transaction?.uuid ?? c.uuid));
+    return this.#audited(c, rejection(await session.mailfrom(address, c.transaction?.uuid ?? c.uuid)));
   }
 
   async rcptto(c: HarakaConnection, address: string): Promise<Rejection | null> {
-    return rejection(await this.#session(c).rcptto(address));
+    return this.#audited(c, rejection(await this.#session(c).rcptto(address)));
   }
 
   async dataPost(c: HarakaConnection): Promise<Rejection | null> {
@@ -107,7 +123,8 @@ export class HarakaPolicy {
     if (!t) return null;
     const raw = await new Promise<Buffer>((resolve) => t.message_stream.get_data(resolve));
     const outcome = await this.#session(c).message(raw);
-    if (outcome.rejected) return outcome.rejected;
+    if (outcome.rejected) return this.#audited(c, outcome.rejected);
+    this.#audit.reception(c.remote.ip);
     applyHeaderEdits(t, outcome.headerEdits);
     applyRecipients(t, outcome.rcptto);
     if (outcome.discard && t.notes) t.notes.discard = true;

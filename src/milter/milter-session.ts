@@ -22,6 +22,7 @@ import { PolicySession, scriptErrorLine, type MessageOutcome, type Rejection, ty
 import { decodeCommand, type MilterCommand } from './commands.js';
 import { MilterFrameParser } from './framing.js';
 import { HeaderModel } from './header-edits.js';
+import type { InboundAudit } from '../state/index.js';
 import { addressContext, bareAddress, connectionContext, rawMacroContext, WANTED_MACROS } from './macros.js';
 import { MILTER_CHUNK_SIZE, MILTER_VERSION, MilterProtocolError, SMFIF, SMFIP } from './protocol.js';
 import * as reply from './replies.js';
@@ -38,6 +39,8 @@ export interface MilterSessionOptions {
   maxPacket?: number;
   /** The phases no module of the scripts in force defines (their events need no reply). */
   emptyPhases?: () => ReadonlySet<Phase>;
+  /** Where sessions and their outcomes are reported, for msys.audit.* (src/state). */
+  audit?: InboundAudit;
 }
 
 /** Message context key a policy sets to have the MTA hold the message (SMFIR_QUARANTINE; Postfix: the hold queue). */
@@ -104,6 +107,8 @@ export class MilterSession {
   #pending: { rejection: Rejection; sticky: boolean } | undefined;
   #busy = 0;
   #closed = false;
+  // The client address reported to the inbound audit as a session open, until it ends.
+  #auditedAddr: string | undefined;
 
   constructor(socket: Socket, options: MilterSessionOptions) {
     this.#o = options;
@@ -119,7 +124,15 @@ export class MilterSession {
       this.close();
     });
     socket.on('error', (err) => this.#o.log(`milter ${this.id}: ${err.message}`));
-    socket.on('close', () => (this.#closed = true));
+    socket.on('close', () => {
+      this.#closed = true;
+      this.#auditClose();
+    });
+  }
+
+  #auditClose(): void {
+    if (this.#auditedAddr !== undefined) this.#o.audit?.sessionClosed(this.#auditedAddr);
+    this.#auditedAddr = undefined;
   }
 
   /** Between transactions, with no call running: safe to close at shutdown. */
@@ -280,6 +293,9 @@ export class MilterSession {
     this.#hangup = false;
     this.#pending = undefined;
     this.#o.counters.connectionsTotal++;
+    // One milter connection may carry several SMTP sessions, one after the other.
+    this.#auditClose();
+    if (this.#o.audit?.sessionOpened(remoteAddr)) this.#auditedAddr = remoteAddr;
     await this.#phaseReply('connect', async (p) => {
       p.setContext('conn', this.#connectionContext());
       return p.connect();
@@ -335,6 +351,7 @@ export class MilterSession {
   #refuse(r: Rejection): Buffer {
     if (r.tempfailed || r.code < 500) this.#o.counters.tempfailed++;
     else this.#o.counters.rejected++;
+    if (this.#auditedAddr !== undefined) this.#o.audit?.rejection(this.#auditedAddr);
     // Postfix hangs up after any 421; another code is answered as the policy said, and the next event gets SMFIR_SHUTDOWN.
     if (r.disconnect && r.code !== 421) this.#hangup = true;
     return reply.replyCodeReply(r.code, r.text);
@@ -409,6 +426,7 @@ export class MilterSession {
       out.push(reply.quarantineReply(quarantine));
     }
     this.#o.counters.accepted++;
+    if (this.#auditedAddr !== undefined) this.#o.audit?.reception(this.#auditedAddr);
     out.push(reply.continueReply());
     return out;
   }

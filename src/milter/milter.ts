@@ -16,6 +16,7 @@ import { DEFAULT_MILTER_LISTEN, formatMilterAddress, readMilterSettings, type Mi
 import { skippingEmptyPhases } from './empty-phases.js';
 import { MilterServer } from './milter-server.js';
 import type { MilterCounters } from './milter-session.js';
+import { inboundAudit } from '../state/index.js';
 
 export interface MilterOptions {
   conf: string;
@@ -69,7 +70,7 @@ export async function milter(o: MilterOptions): Promise<RunningMilter> {
     const { run, empty } = skippingEmptyPhases(engine);
     const addresses: MilterAddress[] = [];
     for (const a of listen) {
-      const server = new MilterServer({ run, emptyPhases: empty, log: o.log, counters, maxMessageSize: settings.maxMessageSize });
+      const server = new MilterServer({ run, emptyPhases: empty, log: o.log, counters, maxMessageSize: settings.maxMessageSize, audit: inboundAudit(o.engine) });
       servers.push(server);
       addresses.push(await server.listen(a));
     }

@@ -137,5 +137,6 @@ async function statsLines(t: ConsoleTarget): Promise<string[]> {
 
 function show(value: unknown): string {
   if (Array.isArray(value)) return `( ${value.map((v) => JSON.stringify(v)).join(' ')} )`;
+  if (value === '') return '""'; // state_dir unset: a value `config set` reads back
   return String(value);
 }

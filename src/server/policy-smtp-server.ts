@@ -29,6 +29,7 @@ import type { InjectedMessage } from '../engine/verdict.js';
 import type { Phase } from '../engine/phases.js';
 import type { PhaseOutcome } from './policy-session.js';
 import type { Spool } from './spool.js';
+import type { InboundAudit } from '../state/index.js';
 
 export interface PolicyServerOptions {
   run: RunPhase;
@@ -39,6 +40,8 @@ export interface PolicyServerOptions {
   log: (line: string) => void;
   /** Figures to count into (shared by the servers of every listen address). */
   counters?: ServerCounters;
+  /** Where sessions and their outcomes are reported, for msys.audit.* (src/state). */
+  audit?: InboundAudit;
 }
 
 export interface ServerCounters {
@@ -102,7 +105,10 @@ export class PolicySmtpServer {
       onRcptTo: (address, session, cb) => void this.#onRcptTo(address, session).then(() => cb(), cb),
       onData: (stream, session, cb) => void this.#onData(stream, session).then((text) => cb(null, text), cb),
       onClose: (session) => {
-        if (this.#sessions.delete(session)) this.counters.connections--;
+        if (this.#sessions.delete(session)) {
+          this.counters.connections--;
+          this.#o.audit?.sessionClosed(session.remoteAddress);
+        }
       },
     });
     this.#smtp.on('error', (err: Error) => options.log(`smtp: ${err.message}`));
@@ -171,6 +177,8 @@ export class PolicySmtpServer {
     });
     const state: SessionState = { policy, ehloAccepted: null, busy: 0 };
     this.#sessions.set(session, state);
+    // Before validate_connect, which counts this session among those open (as Momentum does).
+    this.#o.audit?.sessionOpened(session.remoteAddress);
     const connection = this.#connections().find((c) => c.session === session);
     if (connection) {
       interceptEhlo(connection, async (helo) => {
@@ -233,6 +241,7 @@ export class PolicySmtpServer {
     }
     await this.#store(outcome, session, state);
     this.counters.accepted++;
+    this.#o.audit?.reception(session.remoteAddress);
     return outcome.text ?? `2.0.0 OK queued as ${policy.messageId}`;
   }
 
@@ -290,6 +299,7 @@ export class PolicySmtpServer {
   #refuse(r: Rejection, session: SMTPServerSession): Error {
     if (r.tempfailed || (r.code >= 400 && r.code < 500)) this.counters.tempfailed++;
     else this.counters.rejected++;
+    this.#o.audit?.rejection(session.remoteAddress);
     if (r.disconnect) {
       // Answered and closed here, before smtp-server reads a command the client pipelined after this one;
       // the reply smtp-server then sends for the error goes nowhere (the socket is no longer writable).

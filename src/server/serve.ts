@@ -14,6 +14,7 @@ import { PolicyRuntime, shutdownOnce } from './policy-runtime.js';
 import { readServeSettings, serveLocations, type ListenAddress } from './listener-config.js';
 import { PolicySmtpServer, type ServerCounters } from './policy-smtp-server.js';
 import { Spool } from './spool.js';
+import { flushStateIfConfigured, inboundAudit } from '../state/index.js';
 
 export interface ServeOptions {
   conf: string;
@@ -68,6 +69,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     o.log(`shutting down: draining for at most ${deadline} ms`);
     await Promise.all(servers.map((s) => s.shutdown(deadline, () => runtime.closeEngine())));
     await runtime.close();
+    flushStateIfConfigured(config.options.stateDir, o.engine, o.log);
     const c = snapshot();
     o.log(`stopped: ${c.accepted} messages accepted, ${c.spooled} spooled`);
   });
@@ -77,9 +79,10 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     const hostname = settings.hostname ?? os.hostname();
     // Phases no module defines are not sent to the pool (a message has up to 3 per recipient + 3 of them).
     const run = skippingEmptyPhases(engine).run;
+    const audit = inboundAudit(o.engine);
     const addresses = [];
     for (const l of listen) {
-      const server = new PolicySmtpServer({ run, spool, hostname, maxMessageSize: settings.maxMessageSize, log: o.log, counters });
+      const server = new PolicySmtpServer({ run, spool, hostname, maxMessageSize: settings.maxMessageSize, log: o.log, counters, audit });
       servers.push(server);
       addresses.push(await server.listen(l.port, l.host));
     }

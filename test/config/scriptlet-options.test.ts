@@ -87,7 +87,7 @@ describe('scriptlet options', () => {
     assert.deepEqual(config.options, {
       alwaysGc: false, gcPause: 200, gcStepmul: 200, reapInterval: 120, maxSparePerMaster: 5000,
       maxUsesPerThread: 5000, scriptTtl: 300, threads: 0, instructionLimit: 10_000_000, callTimeout: 5,
-      memoryLimit: 268_435_456, sandbox: true, searchPath: [], onError: 'continue',
+      memoryLimit: 268_435_456, sandbox: true, searchPath: [], onError: 'continue', stateDir: '',
     });
     assert.deepEqual(config.options, { ...DEFAULT_SCRIPTLET_OPTIONS });
     assert.ok(Object.values(config.origins).every((o) => o === 'default'));

@@ -26,7 +26,7 @@ describe('the Haraka plugin file', () => {
   it('puts register, the hooks and shutdown on the plugin object', () => {
     const target: Record<string, unknown> = {};
     plugin(target, REPLIES);
-    const names = ['register', 'hook_connect', 'hook_helo', 'hook_ehlo', 'hook_mail', 'hook_rcpt', 'hook_data_post', 'hook_delivered', 'hook_bounce', 'hook_deferred', 'hook_capabilities', 'shutdown'];
+    const names = ['register', 'hook_connect', 'hook_helo', 'hook_ehlo', 'hook_mail', 'hook_rcpt', 'hook_data_post', 'hook_delivered', 'hook_bounce', 'hook_deferred', 'hook_capabilities', 'hook_disconnect', 'shutdown'];
     assert.deepEqual(Object.keys(target).sort(), [...names].sort());
     for (const name of names) assert.equal(typeof target[name], 'function', name);
   });
