@@ -125,20 +125,7 @@ int partAddressHeader(lua_State* L) {
 // msgpart:raw() -> the part, header and body, as it stands (the root: the message).
 int partRaw(lua_State* L) {
   PartArg p = checkPart(L, 1);
-  std::string& out = p.call->mime.work;
-  out.clear();
-  if (p.part == 0) {
-    MessageView& view = p.call->message;
-    if (view.edited()) {
-      out = view.render();
-    } else {
-      size_t len;
-      const char* raw = view.raw(&len);
-      out.assign(raw ? raw : "", len);
-    }
-  } else {
-    p.tree->renderPartTo(p.part, out);
-  }
+  const std::string& out = partRawText(p);
   lua_pushlstring(L, out.data(), out.size());
   return 1;
 }
@@ -290,6 +277,24 @@ void addMethods(lua_State* L, const luaL_Reg* methods, RunningCall running) {
 }
 
 }  // namespace
+
+const std::string& partRawText(const PartArg& p) {
+  std::string& out = p.call->mime.work;
+  out.clear();
+  if (p.part == 0) {
+    MessageView& view = p.call->message;
+    if (view.edited()) {
+      out = view.render();
+    } else {
+      size_t len;
+      const char* raw = view.raw(&len);
+      out.assign(raw ? raw : "", len);
+    }
+  } else {
+    p.tree->renderPartTo(p.part, out);
+  }
+  return out;
+}
 
 PartArg checkPart(lua_State* L, int idx) {
   auto* r = static_cast<PartRef*>(luaL_checkudata(L, idx, kPartMeta));

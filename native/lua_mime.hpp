@@ -27,6 +27,10 @@ struct PartArg {
 // [-0, +0] The part behind the msgpart at idx, or raises (not a msgpart,
 // its call ended, its tree is stale). Upvalue 1: the RunningCall.
 PartArg checkPart(lua_State* L, int idx);
+// The part with its header as it stands (the root: the whole message, its
+// header edits applied), in the call's MIME work buffer: what msgpart:raw()
+// returns and msgpart:raw_match searches.
+const std::string& partRawText(const PartArg& p);
 // [-0, +1] A msgpart for part i of the call's writable or read-only tree.
 void pushPart(lua_State* L, CallContext* call, int part, bool writable);
 // [-0, +0] Raises unless the part's tree is writable; what names the method.

@@ -31,21 +31,7 @@ int partBodyMatch(lua_State* L) {
 // the root part, the whole message with its header edits.
 int partRawMatch(lua_State* L) {
   PartArg p = checkPart(L, 1);
-  std::string& subject = p.call->mime.work;
-  subject.clear();
-  if (p.part == 0) {
-    MessageView& view = p.call->message;
-    if (view.edited()) {
-      subject = view.render();
-    } else {
-      size_t len;
-      const char* raw = view.raw(&len);
-      subject.assign(raw ? raw : "", len);
-    }
-  } else {
-    p.tree->renderPartTo(p.part, subject);
-  }
-  return matchIn(L, subject, "msgpart:raw_match");
+  return matchIn(L, partRawText(p), "msgpart:raw_match");
 }
 
 // msgpart:text_match(pattern): the part's decoded UTF-8 text; false when it

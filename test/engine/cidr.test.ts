@@ -305,7 +305,9 @@ describe('msys.cidr.query', () => {
     };
     const queries = perCall('for i = 1, 100 do R1 = msys.cidr.query("a", "10.1.2.9") R2 = msys.cidr.query("txt", "9.9.9.9") R3 = msys.cidr.query("a") end return 1');
     const baseline = perCall('for i = 1, 100 do R1 = "127.0.0.6" R2 = "miss" R3 = "127.0.0.10" end return 1');
-    assert.ok(Math.abs(queries - baseline) < 0.05, `${queries} allocations per call of 300 queries, ${baseline} without them`);
+    // One allocation a query would add 300 a call; a fraction of one comes and
+    // goes with the machine's load (LuaJIT's trace recording), queries or not.
+    assert.ok(Math.abs(queries - baseline) < 0.5, `${queries} allocations per call of 300 queries, ${baseline} without them`);
   });
 });
 
