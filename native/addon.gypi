@@ -131,6 +131,7 @@
       'export_dependent_settings': ['lua', 'pcre2'],
       'sources': [
         'master_state.cpp',
+        'master_loading.cpp',
         'spare_thread_cache.cpp',
         'message_view.cpp',
         'call_context.cpp',
