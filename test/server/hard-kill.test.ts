@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import nodemailer from 'nodemailer';
 import { startScriptlet, type Started } from '../helpers/scriptlet-process.js';
+import { Spool } from '../../src/server/spool.js';
+import { tempTree } from '../config/fixtures.js';
 import { policyDir } from './helpers.js';
 
 const KILLS = 3;
@@ -190,5 +192,19 @@ describe('scriptlet serve killed with SIGKILL under load', () => {
         `${cut.length} cut by a kill without a 250, ${cutSpooled.length} of them spooled (whole); ${notAccepted} refused a connection; ` +
         `left by the kills themselves and recovered at restart: ${recovered.tmp} temporary files, ${recovered.lone} lone envelopes (besides 3 planted files a restart)`,
     );
+  });
+});
+
+describe('the spool at start', () => {
+  it('removes what a writer that is gone left, and keeps what a spool this process has open is writing', async (t) => {
+    const dir = path.join(tempTree(t, { 'keep.txt': '' }), 'spool');
+    const first = await Spool.open(dir);
+    const inFlight = plant(dir, first.newId().split('-')[0]!);
+    const gone = plant(dir, prefixOf(2 ** 22 + 1)); // above Linux's pid_max: no such process
+    fs.writeFileSync(path.join(dir, 'tmp', 'notes.txt'), 'not a spool file');
+    const second = await Spool.open(dir);
+    assert.deepEqual(second.recovered, { temporary: 2, incomplete: 1 });
+    for (const f of gone) assert.ok(!fs.existsSync(path.join(dir, f)), `${f} is removed`);
+    for (const f of [...inFlight, 'tmp/notes.txt']) assert.ok(fs.existsSync(path.join(dir, f)), `${f} is kept`);
   });
 });
