@@ -56,6 +56,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const settings = readServeSettings(tree);
   const { spoolDir, controlSocket: controlPath } = serveLocations(file, settings, { spoolDir: o.spoolDir, controlSocket: o.controlSocket });
   const spool = await Spool.open(spoolDir);
+  const { temporary, incomplete } = spool.recovered;
+  if (temporary + incomplete > 0) o.log(`spool ${spoolDir}: removed ${temporary} temporary and ${incomplete} incomplete files a crash left (none was answered 250)`);
   const listen = o.listen ?? (settings.listen.length > 0 ? settings.listen : [DEFAULT_LISTEN]);
 
   const runtime = new PolicyRuntime(config, { engine: o.engine, log: o.log });

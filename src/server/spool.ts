@@ -8,8 +8,11 @@
 //   new/ID.eml    the message as accepted, headers added: its presence is
 //                 what makes the message spooled
 //
-// An ID.json without its ID.eml is the trace of a crash between the two
-// renames, and stands for nothing.
+// A crash (kill -9, power cut) can leave files under tmp/ and, between the
+// two renames, an ID.json without its ID.eml: neither was answered 250.
+// Opening the spool removes them, but only those of a writer that is gone
+// (the id names its process), so that servers sharing a spool do not
+// remove each other's messages in flight.
 
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
@@ -41,20 +44,22 @@ export class Spool {
   #written = 0;
   #runningSync: Promise<void> | undefined;
   #queuedSync: Promise<void> | undefined;
+  /** What opening the spool removed, left by a crash. */
+  recovered: Recovered = { temporary: 0, incomplete: 0 };
 
   private constructor(dir: string) {
     this.dir = dir;
     this.#tmp = path.join(dir, 'tmp');
     this.#new = path.join(dir, 'new');
-    // Unique across restarts and processes sharing the directory: start time, pid, random.
-    this.#prefix = `${Date.now().toString(36)}${process.pid.toString(36)}${randomBytes(3).toString('hex')}`.toUpperCase();
+    this.#prefix = idPrefix(process.pid);
   }
 
-  /** Creates the spool's directories if needed. */
+  /** Creates the spool's directories if needed, and removes what a crashed writer left. */
   static async open(dir: string): Promise<Spool> {
     const spool = new Spool(path.resolve(dir));
     await fs.mkdir(spool.#tmp, { recursive: true });
     await fs.mkdir(spool.#new, { recursive: true });
+    spool.recovered = await spool.#recover();
     return spool;
   }
 
@@ -79,12 +84,41 @@ export class Spool {
     if (!/^[A-Z0-9-]+$/.test(id)) throw new Error(`bad spool id ${JSON.stringify(id)}`);
     const json = `${id}.json`;
     const eml = `${id}.eml`;
-    await Promise.all([this.#writeSynced(json, Buffer.from(JSON.stringify(envelope) + '\n')), this.#writeSynced(eml, message)]);
-    await fs.rename(path.join(this.#tmp, json), path.join(this.#new, json));
-    // The commit point: from here the message is in the spool.
-    await fs.rename(path.join(this.#tmp, eml), path.join(this.#new, eml));
+    try {
+      await Promise.all([this.#writeSynced(json, Buffer.from(JSON.stringify(envelope) + '\n')), this.#writeSynced(eml, message)]);
+      await fs.rename(path.join(this.#tmp, json), path.join(this.#new, json));
+      // The commit point: from here the message is in the spool.
+      await fs.rename(path.join(this.#tmp, eml), path.join(this.#new, eml));
+    } catch (err) {
+      // Not spooled (the caller answers 451): leave no half of it behind.
+      await Promise.all([path.join(this.#tmp, json), path.join(this.#tmp, eml), path.join(this.#new, json)].map((f) => fs.rm(f, { force: true }).catch(() => undefined)));
+      throw err;
+    }
     await this.#syncNew();
     this.#written++;
+  }
+
+  /**
+   * Removes every file under tmp/ and every lone half of a pair in new/
+   * (ID.json without ID.eml, or the reverse) whose writer is gone. None was
+   * answered 250: the 250 follows both renames and the flush of new/.
+   */
+  async #recover(): Promise<Recovered> {
+    const recovered: Recovered = { temporary: 0, incomplete: 0 };
+    for (const name of await fs.readdir(this.#tmp)) {
+      if (!writerGone(name)) continue;
+      await fs.rm(path.join(this.#tmp, name), { force: true, recursive: true });
+      recovered.temporary++;
+    }
+    const names = new Set(await fs.readdir(this.#new));
+    for (const name of names) {
+      const pair = /^([A-Z0-9-]+)\.(eml|json)$/.exec(name);
+      if (!pair || names.has(`${pair[1]}.${pair[2] === 'eml' ? 'json' : 'eml'}`) || !writerGone(name)) continue;
+      await fs.rm(path.join(this.#new, name), { force: true });
+      recovered.incomplete++;
+    }
+    if (recovered.incomplete > 0) await fsyncDirectory(this.#new);
+    return recovered;
   }
 
   /** tmp/NAME written and flushed to disk. */
@@ -116,6 +150,55 @@ export class Spool {
         return this.#syncNew();
       });
     return this.#queuedSync;
+  }
+}
+
+export interface Recovered {
+  /** Files under tmp/: messages being written when the writer died. */
+  temporary: number;
+  /** Lone envelopes (or messages) in new/: the writer died between the two renames. */
+  incomplete: number;
+}
+
+// An id is PREFIX-SEQUENCE, PREFIX being the start time (9 base-36 digits),
+// the pid (base 36) and 6 random hex digits: unique across restarts and
+// processes sharing the directory, and naming the process that writes it.
+const TIME_DIGITS = 9;
+const RANDOM_DIGITS = 6;
+
+/** The prefixes of the spools this process opened: their files are in flight, not left by a crash. */
+const ownPrefixes = new Set<string>();
+
+function idPrefix(pid: number): string {
+  const time = Date.now().toString(36).padStart(TIME_DIGITS, '0');
+  const prefix = `${time}${pid.toString(36)}${randomBytes(RANDOM_DIGITS / 2).toString('hex')}`.toUpperCase();
+  ownPrefixes.add(prefix);
+  return prefix;
+}
+
+/** The pid in a spool file's name; undefined when the name is not a spool id's, or is one of this process's spools. */
+function writerPid(name: string): number | undefined {
+  const prefix = /^([0-9A-Z]+)-[0-9A-Z]+\./.exec(name)?.[1];
+  if (!prefix || prefix.length <= TIME_DIGITS + RANDOM_DIGITS || ownPrefixes.has(prefix)) return undefined;
+  const pid = parseInt(prefix.slice(TIME_DIGITS, -RANDOM_DIGITS), 36);
+  return Number.isSafeInteger(pid) ? pid : undefined;
+}
+
+/**
+ * Whether the process that wrote the file is gone. This process's own pid
+ * counts as gone unless the file is of a spool it opened: such a file is a
+ * previous life's (in a container, the server is often pid 1 each time). A
+ * name that is not a spool id's is left alone.
+ */
+function writerGone(name: string): boolean {
+  const pid = writerPid(name);
+  if (pid === undefined) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
