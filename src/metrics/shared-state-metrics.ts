@@ -56,7 +56,7 @@ export function registerSharedStateMetrics(registry: Registry, stats: () => Shar
       [{ store: 'inbound_audit' }, s.auditKeys],
     ];
   });
-  readOnScrape('gauge', registry, 'scriptlet_state_gauge_caches', 'Caches defined with msys.gauge_cache.define, in the whole process.', [], one((s) => s.gaugeCaches));
+  readOnScrape('gauge', registry, 'scriptlet_state_caches', 'Caches defined with msys.gauge_cache.define, in the whole process.', [], one((s) => s.gaugeCaches));
   readOnScrape('counter', registry, 'scriptlet_state_snapshot_writes_total', 'Snapshots of the persisted series written to state_dir.', [], one((s) => s.snapshotWrites));
   readOnScrape('counter', registry, 'scriptlet_state_snapshot_errors_total', 'Snapshot writes that failed (the snapshot written before stays).', [], one((s) => s.snapshotErrors));
   readOnScrape('gauge', registry, 'scriptlet_cidr_tables', 'msys.cidr tables some policy holds (a table defined alike by every worker counts once).', [], one((s) => s.cidrTables));
