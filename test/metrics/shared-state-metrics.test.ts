@@ -11,7 +11,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openEngine, type Engine } from '../../src/pool/index.js';
+import { Registry } from 'prom-client';
 import { configureState, flushState, inboundAudit } from '../../src/state/index.js';
+import { loadAddon } from '../../src/native/addon.js';
+import { oncePerScrape, readSharedStateStats, registerSharedStateMetrics } from '../../src/metrics/shared-state-metrics.js';
 import { module } from '../pool/helpers.js';
 import { debianTool } from './helpers.js';
 
@@ -133,5 +136,21 @@ describe('shared store and msys.cidr metrics', () => {
     const text = await engine.metrics!.metrics();
     const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}`);
+  });
+});
+
+describe('reading the shared figures', () => {
+  it('asks the addon once per scrape, not once per metric, and again at the next scrape', async () => {
+    let reads = 0;
+    const registry = new Registry();
+    registerSharedStateMetrics(registry, oncePerScrape(() => (reads++, readSharedStateStats(loadAddon()))));
+    await registry.metrics();
+    assert.equal(reads, 1);
+    await registry.metrics();
+    assert.equal(reads, 2);
+  });
+
+  it('names the fault when the addon predates sharedStateStats()', () => {
+    assert.throws(() => readSharedStateStats({}), /the addon has no sharedStateStats\(\): rebuild it/);
   });
 });
