@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "../cidr/cidr_registry.hpp"
 #include "../state/shared_store.hpp"
 
 namespace scriptlet {
@@ -55,6 +56,29 @@ Napi::Value StateStatus(const Napi::CallbackInfo& info) {
   out.Set("series", Napi::Number::New(env, static_cast<double>(store.seriesCount())));
   out.Set("snapshotPath", store.snapshotPath());
   out.Set("snapshotProblem", store.lastSnapshotProblem());
+  return out;
+}
+
+// sharedStateStats() -> the store's and the cidr registry's figures, for
+// the host's metrics (process-wide: every worker's scripts share them).
+Napi::Value SharedStateStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SharedStoreStats store = SharedStore::instance().stats();
+  cidr::CidrRegistryStats tables = cidr::cidrRegistryStats();
+  auto number = [&](double v) { return Napi::Number::New(env, v); };
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("series", number(static_cast<double>(store.series)));
+  out.Set("seriesKeys", number(static_cast<double>(store.seriesKeys)));
+  out.Set("gaugeCaches", number(static_cast<double>(store.gaugeCaches)));
+  out.Set("gaugeKeys", number(static_cast<double>(store.gaugeKeys)));
+  out.Set("counters", number(static_cast<double>(store.counters)));
+  out.Set("auditKeys", number(static_cast<double>(store.auditKeys)));
+  out.Set("snapshotWrites", number(static_cast<double>(store.snapshotWrites)));
+  out.Set("snapshotErrors", number(static_cast<double>(store.snapshotErrors)));
+  out.Set("cidrTables", number(static_cast<double>(tables.tables)));
+  out.Set("cidrEntries", number(static_cast<double>(tables.entries)));
+  out.Set("cidrLoads", number(static_cast<double>(tables.rebuilds)));
+  out.Set("cidrLoadFailures", number(static_cast<double>(tables.failures)));
   return out;
 }
 
@@ -133,6 +157,7 @@ void defineStateHost(Napi::Env env, Napi::Object exports) {
   exports.Set("stateConfigure", Napi::Function::New(env, StateConfigure, "stateConfigure"));
   exports.Set("stateFlush", Napi::Function::New(env, StateFlush, "stateFlush"));
   exports.Set("stateStatus", Napi::Function::New(env, StateStatus, "stateStatus"));
+  exports.Set("sharedStateStats", Napi::Function::New(env, SharedStateStats, "sharedStateStats"));
   exports.Set("stateSetClock", Napi::Function::New(env, StateSetClock, "stateSetClock"));
   exports.Set("auditEvent", Napi::Function::New(env, AuditEvent, "auditEvent"));
   exports.Set("auditCount", Napi::Function::New(env, AuditCount, "auditCount"));

@@ -164,6 +164,30 @@ size_t SharedStore::seriesCount() {
   return series_.size();
 }
 
+SharedStoreStats SharedStore::stats() {
+  SharedStoreStats out;
+  std::vector<Series*> series, audit;
+  std::vector<GaugeCache*> gauges;
+  {
+    // Pointers only under the registry's lock: series and caches are never
+    // freed, and their sizes are read under their own locks below.
+    std::lock_guard<std::mutex> lock(registryMu_);
+    for (const auto& [name, s] : series_) series.push_back(s);
+    for (const auto& [name, g] : gauges_) gauges.push_back(g.get());
+    for (const auto& a : audit_) audit.push_back(a.load(std::memory_order_acquire));
+    for (const auto& [service, s] : sessions_) audit.push_back(s.get());
+    out.counters = counters_.size();
+  }
+  out.series = series.size();
+  out.gaugeCaches = gauges.size();
+  for (Series* s : series) out.seriesKeys += s->keyCount();
+  for (GaugeCache* g : gauges) out.gaugeKeys += g->size();
+  for (Series* s : audit) out.auditKeys += s->keyCount();
+  out.snapshotWrites = snapshotWrites_.load(std::memory_order_relaxed);
+  out.snapshotErrors = snapshotErrors_.load(std::memory_order_relaxed);
+  return out;
+}
+
 GaugeCache* SharedStore::defineGauge(const std::string& name, size_t maxElems, int64_t ttl) {
   std::lock_guard<std::mutex> lock(registryMu_);
   auto it = gauges_.find(name);

@@ -58,9 +58,24 @@ struct CounterCell {
   std::string path;
 };
 
+// What the store holds and has done, for the host's metrics (scrape time:
+// one lock of the registry, then one spin lock per series and cache).
+struct SharedStoreStats {
+  size_t series = 0;       // msys.audit_series defined
+  size_t seriesKeys = 0;   // their keys, with the per-prefix counters masked counts keep
+  size_t gaugeCaches = 0;  // msys.gauge_cache defined
+  size_t gaugeKeys = 0;    // their entries
+  size_t counters = 0;     // msys.counter paths (unlinked ones not counted)
+  size_t auditKeys = 0;    // the inbound audit's keys (connections, receptions, rejections, sessions)
+  uint64_t snapshotWrites = 0;  // snapshot files written
+  uint64_t snapshotErrors = 0;  // snapshot writes that failed
+};
+
 class SharedStore {
  public:
   static SharedStore& instance();
+
+  SharedStoreStats stats();
 
   // Seconds since the epoch, or the clock a test set.
   int64_t now() const;
@@ -124,6 +139,7 @@ class SharedStore {
   // Persistence.
   std::string stateDir_;
   std::atomic<int64_t> snapshotInterval_{30};
+  std::atomic<uint64_t> snapshotWrites_{0}, snapshotErrors_{0};
   bool snapshotRead_ = false;
   std::string snapshotProblem_;
   std::unordered_map<std::string, std::pair<SeriesParams, std::vector<std::string>>> pending_;  // read, not yet defined

@@ -205,6 +205,7 @@ bool SharedStore::writeSnapshot(std::string* error) {
   bool ok = fd >= 0 && writeAll(fd, text) && ::fsync(fd) == 0;
   if (fd >= 0) ::close(fd);
   ok = ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+  (ok ? snapshotWrites_ : snapshotErrors_).fetch_add(1, std::memory_order_relaxed);
   if (!ok) {
     *error = "could not write the snapshot " + path + ": " + std::strerror(errno);
     ::unlink(tmp.c_str());

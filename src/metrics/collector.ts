@@ -34,7 +34,7 @@ export interface EngineFigures {
 }
 
 type Labels = Record<string, string>;
-type Rows = [Labels, number][];
+export type Rows = [Labels, number][];
 
 /** Reads the shared block: sums over slots, and the slots in use. */
 export class BlockReader {
@@ -71,7 +71,7 @@ export class BlockReader {
 }
 
 /** A counter or gauge whose values are read, all at once, when scraped. */
-function readOnScrape(kind: 'counter' | 'gauge', registry: Registry, name: string, help: string, labelNames: string[], read: () => Rows): void {
+export function readOnScrape(kind: 'counter' | 'gauge', registry: Registry, name: string, help: string, labelNames: string[], read: () => Rows): void {
   const collect = function (this: Counter | Gauge): void {
     this.reset();
     for (const [labels, value] of read()) {

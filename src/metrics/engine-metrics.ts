@@ -6,6 +6,7 @@
 import { Counter, Registry } from 'prom-client';
 import { UsageError } from '../engine/errors.js';
 import { BlockReader, registerCollectedMetrics, type EngineFigures } from './collector.js';
+import { oncePerScrape, registerSharedStateMetrics, type SharedStateStats } from './shared-state-metrics.js';
 import { GAUGES, MetricLayout, viewsOf, type BlockViews, type MetricsShare } from './metric-layout.js';
 
 export interface MetricsOptions {
@@ -24,6 +25,8 @@ export interface WatchedEngine {
   readonly threads: number;
   readonly closed: boolean;
   readonly masters?: { live: number; retiring: number };
+  /** The process's shared store and msys.cidr figures (scriptlet_state_*, scriptlet_cidr_*); without it, those metrics are not registered. */
+  sharedStateStats?(): SharedStateStats;
   on?(event: 'reload', listener: (e: ReloadEvent) => void): unknown;
   on?(event: 'alert', listener: (a: AlertEvent) => void): unknown;
 }
@@ -84,6 +87,7 @@ export class EngineMetrics {
       ...pool(),
     });
     registerCollectedMetrics(this.registry, new BlockReader(this.#layout, this.#views), figures);
+    if (typeof engine.sharedStateStats === 'function') registerSharedStateMetrics(this.registry, oncePerScrape(() => engine.sharedStateStats!()));
     this.#reloads = new Counter({ name: 'scriptlet_reloads_total', help: 'Script reloads, by result: ok, failed (the old scripts kept serving).', labelNames: ['result'], registers: [this.registry] });
     this.#reloads.inc({ result: 'ok' }, 0);
     this.#reloads.inc({ result: 'failed' }, 0);

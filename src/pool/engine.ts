@@ -25,6 +25,7 @@ import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.
 import { LAYOUT } from './wire-inputs.js';
 import { decodeVerdicts } from './wire-verdicts.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
+import { readSharedStateStats, type SharedStateStats } from '../metrics/shared-state-metrics.js';
 
 /** Milliseconds close() waits for calls in flight by default. */
 export const DEFAULT_CLOSE_DEADLINE_MS = 10_000;
@@ -321,6 +322,11 @@ export class Engine extends EventEmitter {
       poolErrors: this.#poolErrors,
       workers,
     };
+  }
+
+  /** @internal The process's shared store and msys.cidr figures, read from this thread's addon (the metrics read them at scrape time). */
+  sharedStateStats(): SharedStateStats {
+    return readSharedStateStats(this.#addon);
   }
 
   get closed(): boolean {
