@@ -7,26 +7,14 @@
 #include <cstdint>
 #include <cstring>
 
+#include "../util/digit_tables.hpp"
+
 namespace scriptlet {
 
 namespace {
 
 constexpr char kBase64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kHexUpper[] = "0123456789ABCDEF";
-
-struct DigitTables {
-  signed char hex[256], base64[256];
-  constexpr DigitTables() : hex(), base64() {
-    for (int c = 0; c < 256; c++) {
-      hex[c] = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-      base64[c] = c >= 'A' && c <= 'Z' ? c - 'A'
-                  : c >= 'a' && c <= 'z' ? c - 'a' + 26
-                  : c >= '0' && c <= '9' ? c - '0' + 52
-                  : c == '+' ? 62 : c == '/' ? 63 : -1;
-    }
-  }
-};
-constexpr DigitTables kDigits;
 
 int hexAt(const char* s, size_t i) { return kDigits.hex[static_cast<unsigned char>(s[i])]; }
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
