@@ -89,6 +89,17 @@ void pushCallHandle(lua_State* L, CallContext* call, HandleKind kind);
 // kind, or raises a Lua error. Only in functions whose upvalue 1 is the
 // RunningCall.
 CallContext* checkCall(lua_State* L, int idx, HandleKind kind);
+
+// [-0, +0] Whether the value at idx is a full userdata whose metatable is the
+// one registered as metaName (luaL_newmetatable): Lua 5.1 has no
+// luaL_testudata, and luaL_checkudata raises where a caller wants to choose.
+inline bool isUserdataOf(lua_State* L, int idx, const char* metaName) {
+  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return false;
+  luaL_getmetatable(L, metaName);
+  bool same = lua_rawequal(L, -1, -2) != 0;
+  lua_pop(L, 2);
+  return same;
+}
 // [-0, +0] For msg:context_* and vctx:get/set: the map the type number at
 // typeIdx names, and the key (a string) just after it.
 ContextMap* checkContextKey(lua_State* L, CallContext* call, int typeIdx, const char** key, size_t* len);

@@ -20,12 +20,7 @@ constexpr int kStrict = 0, kRelaxed = 1;
 // [-0, +0] The counter the value at 1 names: a handle from msys.counter.open,
 // or a path (made, STRICT, when create and missing; else null).
 CounterCell* checkCounter(lua_State* L, const char* fname, bool create) {
-  if (lua_type(L, 1) == LUA_TUSERDATA && lua_getmetatable(L, 1)) {
-    luaL_getmetatable(L, kCounterMeta);
-    bool ours = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    if (ours) return *static_cast<CounterCell**>(lua_touserdata(L, 1));
-  }
+  if (isUserdataOf(L, 1, kCounterMeta)) return *static_cast<CounterCell**>(lua_touserdata(L, 1));
   if (lua_type(L, 1) != LUA_TSTRING) luaL_error(L, "%s: expected a counter (from msys.counter.open) or a path, got %s", fname, luaL_typename(L, 1));
   size_t n;
   const char* path = lua_tolstring(L, 1, &n);

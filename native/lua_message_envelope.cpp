@@ -15,13 +15,7 @@ constexpr const char* kEcStringType = "scriptlet.ec_string";
 enum EnvelopeFlag : int { kEnvFrom = 1, kEnvTo = 2, kEnvComplete = 4 };
 
 // [-0, +0] Whether the value at idx is an ec_string.
-bool isEcString(lua_State* L, int idx) {
-  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return false;
-  luaL_getmetatable(L, kEcStringType);
-  bool same = lua_rawequal(L, -1, -2) != 0;
-  lua_pop(L, 2);
-  return same;
-}
+bool isEcString(lua_State* L, int idx) { return isUserdataOf(L, idx, kEcStringType); }
 
 // [-0, +0] The ec_string at idx, or raises naming the argument.
 void checkEcString(lua_State* L, int idx) {

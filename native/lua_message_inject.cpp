@@ -18,13 +18,7 @@ constexpr const char* kEcMessageType = "scriptlet.ec_message";
 
 CallContext* runningOf(lua_State* L) { return *static_cast<RunningCall>(lua_touserdata(L, lua_upvalueindex(1))); }
 
-bool isEcMessage(lua_State* L, int idx) {
-  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return false;
-  luaL_getmetatable(L, kEcMessageType);
-  bool same = lua_rawequal(L, -1, -2) != 0;
-  lua_pop(L, 2);
-  return same;
-}
+bool isEcMessage(lua_State* L, int idx) { return isUserdataOf(L, idx, kEcMessageType); }
 
 // [-0, +1] The text msg:build made (fenv[1]), or nil.
 void pushBuilt(lua_State* L, int idx) {
