@@ -3,7 +3,9 @@
 # promtool (metrics), clang with its libFuzzer runtime (`npm run fuzz`, the
 # coverage-guided fuzzer of the message parser), and Postfix with swaks (the
 # milter's end-to-end tests and bench/milter/: each starts its own Postfix
-# instance in a temporary directory). Without them those tests skip, naming
+# instance in a temporary directory), redis-server and PostgreSQL (the shared
+# state's Redis backend and the datasources: tests start their own servers on
+# loopback) and Chromium (the policy editor's browser tests). Without them those tests skip, naming
 # the package; under CI=true they fail. Run as root (CI does).
 set -euo pipefail
 packages=()
@@ -16,6 +18,9 @@ fi
 postfix_missing=0
 command -v /usr/sbin/postfix >/dev/null || { packages+=(postfix); postfix_missing=1; }
 command -v swaks >/dev/null || packages+=(swaks)
+command -v redis-server >/dev/null || packages+=(redis-server)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || packages+=(postgresql)
+command -v chromium >/dev/null || packages+=(chromium)
 [ ${#packages[@]} -eq 0 ] && exit 0
 export DEBIAN_FRONTEND=noninteractive
 if [ "$postfix_missing" = 1 ]; then
@@ -25,7 +30,7 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}"
 # The packages start services where an init system runs; tests start their own.
-for service in prometheus postfix; do
+for service in prometheus postfix redis-server postgresql; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
     systemctl disable --now "$service" || true
   fi
