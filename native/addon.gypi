@@ -151,6 +151,8 @@
         'lua_json_encode.cpp',
         'lua_idn.cpp',
         'lua_msys_extras.cpp',
+        'lua_msys_config.cpp',
+        'data_files.cpp',
         'lua_embedded_libs.cpp',
         'lua_unavailable.cpp',
         'lua_mime.cpp',

@@ -56,10 +56,11 @@ bool phaseFromName(const char* name, size_t len, Phase* out);
 
 // What a suspended call waits for: Node does it, then the call resumes.
 struct Suspension {
-  enum class Kind { None, Sleep, DnsLookup, ReadFile };
+  enum class Kind { None, Sleep, DnsLookup, ReadFile, Console };
   Kind kind = Kind::None;
   double seconds = 0;       // Sleep
-  std::string name, type;   // DnsLookup: "example.com", "MX"; ReadFile: the real path in name
+  std::string name, type;   // DnsLookup: "example.com", "MX"; ReadFile: the real path in name;
+                            // Console: the command line in name
   double timeLeft = -1;     // seconds before the call's deadline; -1: none
 
   // Back to none, keeping the strings' capacity (cheaper than a fresh one).

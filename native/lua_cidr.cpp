@@ -14,6 +14,7 @@
 
 #include "cidr/cidr_registry.hpp"
 #include "cidr/lua_cidr.hpp"
+#include "data_files.hpp"
 #include "lua_libraries.hpp"
 #include "master_state.hpp"
 
@@ -47,36 +48,6 @@ struct DefineRequest {
   CidrSpec spec;
   bool interpolate = false;
 };
-
-// The real path of a source, found as msys.readfile finds files: relative
-// names along the script search path, and with the sandbox only inside it.
-bool resolveSource(MasterState* master, const char* name, std::string* real, std::string* why) {
-  if (std::strncmp(name, "file://", 7) == 0) name += 7;
-  if (std::strstr(name, "://")) return *why = "only files can be read (no URI scheme but file://)", false;
-  auto resolve = [real](const std::string& path) {
-    char* r = realpath(path.c_str(), nullptr);
-    if (r) *real = r;
-    std::free(r);
-    return r != nullptr;
-  };
-  if (name[0] == '/') {
-    resolve(name);
-  } else {
-    for (const std::string& dir : master->searchPath())
-      if (resolve(dir + "/" + name)) break;
-  }
-  if (real->empty()) return *why = "no such file", false;
-  if (!master->options().sandbox) return true;
-  for (const std::string& dir : master->searchPath()) {
-    char* realDir = realpath(dir.c_str(), nullptr);
-    if (!realDir) continue;
-    size_t n = std::strlen(realDir);
-    bool inside = real->compare(0, n, realDir) == 0 && real->size() > n && (*real)[n] == '/';
-    std::free(realDir);
-    if (inside) return true;
-  }
-  return *why = "outside the script search path (sandbox)", false;
-}
 
 // [-0, +1] t[key] at idx (a positive index), without metamethods.
 void rawField(lua_State* L, int idx, const char* key) {
@@ -151,8 +122,8 @@ bool readOptions(lua_State* L, int idx, MasterState* master, DefineRequest* req,
   std::string source = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
   lua_pop(L, 1);
   if (source.empty()) return *why = "option 'source' (the rbldnsd file) is required", false;
-  std::string because;
-  if (!resolveSource(master, source.c_str(), &req->spec.path, &because))
+  const char* because = nullptr;
+  if (!resolveDataFile(master, source.c_str(), &req->spec.path, &because))
     return *why = "cannot open " + source + ": " + because, false;
   return true;
 }

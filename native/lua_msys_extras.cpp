@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "data_files.hpp"
 #include "lua_libraries.hpp"
 #include "master_state.hpp"
 #include "util/address_list.hpp"
@@ -33,45 +34,6 @@ int msysAsyncOk(lua_State* L) {
 // msys.readfile's limit, as src/engine/suspension.ts's READFILE_MAX_BYTES.
 constexpr long kReadfileMaxBytes = 16L * 1024 * 1024;
 
-// The real path of name: a relative name is looked up along the search path
-// (first found), "file://" is dropped. Empty when there is no such file;
-// *why says what went wrong.
-std::string resolveReadable(MasterState* master, const char* name, const char** why) {
-  if (std::strncmp(name, "file://", 7) == 0) name += 7;
-  if (std::strstr(name, "://")) {
-    *why = "only files can be read (no URI scheme but file://)";
-    return std::string();
-  }
-  std::string real;
-  auto resolve = [&real](const std::string& path) {
-    char* r = realpath(path.c_str(), nullptr);
-    if (r) real = r;
-    std::free(r);
-    return r != nullptr;
-  };
-  if (name[0] == '/') {
-    resolve(name);
-  } else {
-    for (const std::string& dir : master->searchPath())
-      if (resolve(dir + "/" + name)) break;
-  }
-  if (real.empty()) {
-    *why = "no such file";
-    return real;
-  }
-  if (!master->options().sandbox) return real;
-  for (const std::string& dir : master->searchPath()) {
-    char* realDir = realpath(dir.c_str(), nullptr);
-    if (!realDir) continue;
-    size_t n = std::strlen(realDir);
-    bool inside = real.compare(0, n, realDir) == 0 && real.size() > n && real[n] == '/';
-    std::free(realDir);
-    if (inside) return real;
-  }
-  *why = "outside the script search path (sandbox)";
-  return std::string();
-}
-
 // Reads a whole file into out; the error (errno's text) otherwise.
 bool readWholeFile(const std::string& path, std::string& out, std::string& error) {
   FILE* f = std::fopen(path.c_str(), "rb");
@@ -92,8 +54,8 @@ bool readWholeFile(const std::string& path, std::string& out, std::string& error
 }
 
 // msys.readfile(name) -> text | nil, error. A name relative to the script
-// search path, or an absolute path inside it (the sandbox; any path
-// without). Suspends the call while Node reads when the call can wait,
+// search path or data_dirs, or an absolute path inside them (the sandbox;
+// any path without). Suspends the call while Node reads when the call can wait,
 // else reads at once. upvalues: master, running.
 int msysReadfile(lua_State* L) {
   const char* name = luaL_checkstring(L, 1);
@@ -102,8 +64,8 @@ int msysReadfile(lua_State* L) {
   const char* why = nullptr;
   int results;
   {
-    std::string real = resolveReadable(master, name, &why);
-    if (real.empty()) {
+    std::string real;
+    if (!resolveDataFile(master, name, &real, &why)) {
       lua_pushnil(L);
       lua_pushfstring(L, "cannot open %s: %s", name, why);
       return 2;

@@ -52,6 +52,7 @@ MasterState::MasterState(const MasterOptions& options)
   installJson(L_);
   installIdn(L_);
   installMsysExtras(L_, this, &activeCall_);
+  installMsysConfig(L_, this);
   installCidr(L_, this, &activeCall_);
   installSharedState(L_, &activeCall_, this);
   installEmbeddedLibraries(L_);
@@ -123,10 +124,11 @@ MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue&
       lua_pushlstring(co, value.error.data(), value.error.size());
       nargs = 2;
     }
-  } else if (call->suspension.kind == Suspension::Kind::ReadFile) {  // msys.readfile: text, or nil, error
-    if (value.error.empty() && value.answers.size() == 1) {
-      lua_pushlstring(co, value.answers[0].data(), value.answers[0].size());
-      nargs = 1;
+  } else if (call->suspension.kind == Suspension::Kind::ReadFile ||  // msys.readfile: text, or nil, error
+             call->suspension.kind == Suspension::Kind::Console) {  // msys.config: value, text, or nil, error
+    if (value.error.empty() && !value.answers.empty()) {
+      for (const std::string& answer : value.answers) lua_pushlstring(co, answer.data(), answer.size());
+      nargs = static_cast<int>(value.answers.size());
     } else {
       lua_pushnil(co);
       lua_pushlstring(co, value.error.data(), value.error.size());

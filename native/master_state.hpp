@@ -32,6 +32,7 @@ struct MasterOptions {
   uint32_t maxUsesPerThread = 5000;
   bool tempfailOnError = false;           // on_error = tempfail
   std::vector<std::string> searchPath;    // for require, loadfile, dofile
+  std::vector<std::string> dataDirs;      // msys.readfile and cidr sources may read these too
   GuardLimits limits;                     // instructions, wall time, memory
   bool sandbox = true;                    // see lua_sandbox.cpp
   std::vector<std::string> bindings;      // every configured binding, grouped or not

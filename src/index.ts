@@ -3,6 +3,7 @@
 export { openPolicy, Policy, scriptsVersion } from './engine/policy.js';
 export type { PolicyOptions, PolicyStats, ScriptSpec } from './engine/policy.js';
 export type { PolicyTuning } from './engine/options.js';
+export type { ScriptConsole } from './engine/suspension.js';
 export { Verdict } from './engine/verdict.js';
 export type { CallInput, CapabilityEdit, Context, Disposition, HeaderEdit, InjectedMessage, LogLine } from './engine/verdict.js';
 export { calloutOf, DELIVERY_LOG_PHASES, PHASES, RECIPIENT_COPY_PHASES, type DeliveryLogPhase } from './engine/phases.js';

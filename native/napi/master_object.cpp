@@ -119,7 +119,7 @@ Napi::Function MasterObject::Define(Napi::Env env) {
 }
 
 // new Master({ gcPause, gcStepmul, alwaysGc, maxSparePerMaster,
-//              maxUsesPerThread, tempfailOnError, searchPath,
+//              maxUsesPerThread, tempfailOnError, searchPath, dataDirs,
 //              instructionLimit, callTimeout, memoryLimit, sandbox,
 //              bindings, bindingGroups })
 MasterObject::MasterObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MasterObject>(info) {
@@ -134,10 +134,11 @@ MasterObject::MasterObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ma
   opts.maxUsesPerThread = static_cast<uint32_t>(positiveInt(env, o, "maxUsesPerThread", 5000));
   opts.limits = readLimits(env, o, opts.limits);
   opts.sandbox = flag(o, "sandbox", opts.sandbox);
-  Napi::Value path = o.Get("searchPath");
-  if (path.IsArray()) {
-    auto list = path.As<Napi::Array>();
-    for (uint32_t i = 0; i < list.Length(); i++) opts.searchPath.push_back(list.Get(i).ToString().Utf8Value());
+  for (auto [key, dirs] : {std::pair{"searchPath", &opts.searchPath}, std::pair{"dataDirs", &opts.dataDirs}}) {
+    Napi::Value value = o.Get(key);
+    if (!value.IsArray()) continue;
+    auto list = value.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) dirs->push_back(list.Get(i).ToString().Utf8Value());
   }
   readBindings(env, o, &opts);
   state_ = std::make_shared<MasterState>(opts);

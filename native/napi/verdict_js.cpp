@@ -202,6 +202,9 @@ void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32
   } else if (s.kind == Suspension::Kind::ReadFile) {
     request.Set("kind", "readFile");
     request.Set("path", s.name);
+  } else if (s.kind == Suspension::Kind::Console) {
+    request.Set("kind", "console");
+    request.Set("line", s.name);
   } else {
     request.Set("kind", "dnsLookup");
     request.Set("name", s.name);

@@ -37,6 +37,8 @@ export interface ScriptletOptions {
   sandbox: boolean;
   /** Absolute directories searched before the default ones (engine extension). */
   searchPath: string[];
+  /** Absolute directories msys.readfile and msys.cidr may read besides the search path (engine extension). */
+  dataDirs: string[];
   /** What a phase does when a callout errors or returns nothing (engine extension). */
   onError: OnError;
   /** Directory of msys.audit_series snapshots (persist = true); "" keeps series in memory only (engine extension). */
@@ -60,6 +62,7 @@ export const SCRIPTLET_OPTION_KEYS = {
   memory_limit: 'memoryLimit',
   sandbox: 'sandbox',
   search_path: 'searchPath',
+  data_dirs: 'dataDirs',
   on_error: 'onError',
   state_dir: 'stateDir',
 } as const satisfies Record<string, ScriptletOptionKey>;
@@ -80,6 +83,7 @@ export const DEFAULT_SCRIPTLET_OPTIONS: Readonly<ScriptletOptions> = Object.free
   memoryLimit: 268_435_456,
   sandbox: true,
   searchPath: Object.freeze([]) as unknown as string[],
+  dataDirs: Object.freeze([]) as unknown as string[],
   onError: 'continue',
   stateDir: '',
 });
@@ -175,6 +179,7 @@ export const SCRIPTLET_OPTION_SPECS: readonly ScriptletOptionSpec[] = [
   { name: 'memory_limit', key: 'memoryLimit', momentum: false, expects: 'a size in bytes >= 0, optionally with suffix K, M or G', parse: parseSize },
   { name: 'sandbox', key: 'sandbox', momentum: false, expects: 'a boolean (true/false, yes/no, on/off, 1/0)', parse: parseBoolean },
   { name: 'search_path', key: 'searchPath', momentum: false, expects: 'a list of directories, e.g. ( "lua" "/etc/lua" )', parse: parseDirectories },
+  { name: 'data_dirs', key: 'dataDirs', momentum: false, expects: 'a list of directories, e.g. ( "/var/lib/policy" )', parse: parseDirectories },
   { name: 'on_error', key: 'onError', momentum: false, expects: "'continue' or 'tempfail'", parse: parseOnError },
   { name: 'state_dir', key: 'stateDir', momentum: false, expects: 'an existing, writable directory (or "" for none)', parse: parseStateDir },
 ];
@@ -201,7 +206,7 @@ export interface OptionsWithOrigins {
 }
 
 export function defaultOptions(): OptionsWithOrigins {
-  const options: ScriptletOptions = { ...DEFAULT_SCRIPTLET_OPTIONS, searchPath: [] };
+  const options: ScriptletOptions = { ...DEFAULT_SCRIPTLET_OPTIONS, searchPath: [], dataDirs: [] };
   const origins = Object.fromEntries(SCRIPTLET_OPTION_SPECS.map((s) => [s.key, 'default'])) as OptionsWithOrigins['origins'];
   return { options, origins };
 }

@@ -11,6 +11,7 @@ export function policyOptionsFromConfig(config: ScriptletConfig): PolicyOptions 
   return {
     scripts: config.scripts.map((s) => ({ name: s.name, path: s.path })),
     searchPath: config.searchPath,
+    ...(o.dataDirs.length > 0 ? { dataDirs: o.dataDirs } : {}),
     gcPause: o.gcPause,
     gcStepmul: o.gcStepmul,
     alwaysGc: o.alwaysGc,

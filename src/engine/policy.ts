@@ -11,7 +11,7 @@ import { readScripts, scriptsVersion, type LoadedScript, type ScriptSpec } from 
 import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
 import { PHASES, phaseIndex, type Phase } from './phases.js';
 import { configureState } from '../state/index.js';
-import { DEADLINE, SuspensionRunner, type ResumeResult, type SuspendRequest } from './suspension.js';
+import { DEADLINE, SuspensionRunner, type ResumeResult, type ScriptConsole, type SuspendRequest } from './suspension.js';
 import { copyVerdict, FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type EncodedVerdicts, type LogLine } from './verdict.js';
 
 /** The most calls one runBatch takes (the addon's bound too). */
@@ -25,6 +25,12 @@ export interface PolicyOptions extends PolicyTuning {
   scripts: ScriptSpec[];
   /** Directories for require(); the package's scriptlets/ is always last. */
   searchPath?: string[];
+  /**
+   * Directories msys.readfile and msys.cidr's rbldnsd files may be read
+   * from besides the search path (relative names are looked up there after
+   * it); with the sandbox, nothing outside the two can be read.
+   */
+  dataDirs?: string[];
   /** 'luajit' or 'lua51'; default: SCRIPTLET_ENGINE, else the default build. */
   engine?: EngineName;
   /** DNS servers for msys.dnsLookup ("ip" or "ip:port"); default: the system's. */
@@ -84,11 +90,16 @@ export interface PolicyStats extends NativeStats {
   version: string;
 }
 
-function searchPathFor(scripts: LoadedScript[], extra: unknown): string[] {
-  if (extra !== undefined && (!Array.isArray(extra) || extra.some((d) => typeof d !== 'string'))) {
-    throw new UsageError('options.searchPath must be an array of directory paths');
+/** An option's directories, absolute; none when it is absent. */
+function directories(option: string, value: unknown): string[] {
+  if (value !== undefined && (!Array.isArray(value) || value.some((d) => typeof d !== 'string'))) {
+    throw new UsageError(`options.${option} must be an array of directory paths`);
   }
-  const dirs = [...((extra as string[] | undefined) ?? []).map((d) => path.resolve(d))];
+  return ((value as string[] | undefined) ?? []).map((d) => path.resolve(d));
+}
+
+function searchPathFor(scripts: LoadedScript[], extra: unknown): string[] {
+  const dirs = directories('searchPath', extra);
   for (const s of scripts) if (!s.path.startsWith('=')) dirs.push(path.dirname(s.path));
   dirs.push(packageScriptletsDir());
   return [...new Set(dirs)];
@@ -131,7 +142,7 @@ export class Policy {
 
   constructor(options: PolicyOptions) {
     if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
-    const { scripts: specs, searchPath, engine, dnsServers, sandbox = true, bindings = [], bindingGroups = [], stateDir, ...rest } = options;
+    const { scripts: specs, searchPath, dataDirs, engine, dnsServers, sandbox = true, bindings = [], bindingGroups = [], stateDir, ...rest } = options;
     if (typeof sandbox !== 'boolean') throw new UsageError(`options.sandbox must be a boolean, got ${String(sandbox)}`);
     checkBindings(bindings, bindingGroups);
     for (const key of Object.keys(rest)) if (!TUNING_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
@@ -143,7 +154,7 @@ export class Policy {
     this.engine = addon.engine;
     this.engineVersion = addon.engineVersion;
     this.version = scriptsVersion(scripts);
-    const master = new addon.Master({ ...tuning, sandbox, searchPath: searchPathFor(scripts, searchPath), bindings, bindingGroups });
+    const master = new addon.Master({ ...tuning, sandbox, searchPath: searchPathFor(scripts, searchPath), dataDirs: directories('dataDirs', dataDirs), bindings, bindingGroups });
     try {
       for (const s of scripts) {
         const problem = master.loadScript(s.name, s.source, s.path);
@@ -293,6 +304,15 @@ export class Policy {
   }
 
   /** Changes tuning at run time (the console's `config set`). */
+  /**
+   * Where msys.config sends its console lines (`config get ...`, `config
+   * set ...`); without one it answers nil and why. The pool's workers send
+   * them to the engine's.
+   */
+  setScriptConsole(console: ScriptConsole | undefined): void {
+    this.#suspensions.console = console;
+  }
+
   configure(tuning: PolicyTuning): void {
     this.#live().configure(nativeTuning(tuning as Record<string, unknown>, 'tuning'));
   }

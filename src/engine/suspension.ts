@@ -1,6 +1,7 @@
 // What a suspended call waits for, done by Node: msys.sleep is a timer,
-// msys.dnsLookup a query through node:dns (c-ares, asynchronous). The answer
-// goes back to the Lua thread through Master.resume.
+// msys.dnsLookup a query through node:dns (c-ares, asynchronous), msys.config
+// a console line the host runs. The answer goes back to the Lua thread
+// through Master.resume.
 
 import { promises as dns } from 'node:dns';
 import { open } from 'node:fs/promises';
@@ -12,7 +13,14 @@ export type SuspendRequest = (
   | { kind: 'sleep'; seconds: number }
   | { kind: 'dnsLookup'; name: string; type: string }
   | { kind: 'readFile'; path: string } // a real path the addon checked
+  | { kind: 'console'; line: string } // msys.config: "config get ..." / "config set ..."
 ) & { timeLeft?: number };
+
+/**
+ * Runs msys.config's console line for a script: lines of text, or why not.
+ * The host sets it (engineFromConfig does, on the engine's configuration).
+ */
+export type ScriptConsole = (line: string) => Promise<{ ok: true; lines: string[] } | { ok: false; error: string }>;
 
 /** undefined (sleep), the answers, the file's bytes, or the error for nil, err. */
 export type ResumeResult = undefined | string[] | [Buffer] | string;
@@ -25,6 +33,8 @@ export const DEADLINE: { readonly deadline: true } = Object.freeze({ deadline: t
 
 export class SuspensionRunner {
   readonly #resolver: dns.Resolver;
+  /** Where msys.config's lines go; none: msys.config answers nil, why. */
+  console: ScriptConsole | undefined;
 
   /** servers: "ip" or "ip:port" entries; default: the system's resolvers. */
   constructor(servers?: string[], timeoutMs = 5000) {
@@ -57,6 +67,7 @@ export class SuspensionRunner {
       return undefined;
     }
     if (request.kind === 'readFile') return readWhole(request.path);
+    if (request.kind === 'console') return this.#runConsole(request.line);
     try {
       return await this.#lookup(request.name, request.type);
     } catch (err) {
@@ -65,6 +76,17 @@ export class SuspensionRunner {
       const code = (err as NodeJS.ErrnoException).code ?? 'SERVFAIL';
       return code === 'ENOTFOUND' ? 'NXDOMAIN' : code;
     }
+  }
+
+  // msys.config's value and console text: the value is what follows "name = "
+  // in a one-line answer (" (until restart)" dropped), the whole text otherwise.
+  async #runConsole(line: string): Promise<ResumeResult> {
+    if (!this.console) return 'msys.config: no console here (the engine was not made from a configuration; engineFromConfig gives one)';
+    const answer = await this.console(line);
+    if (!answer.ok) return `msys.config: ${answer.error}`;
+    const text = answer.lines.join('\n');
+    const single = answer.lines.length === 1 ? /^\S+ = (.*?)(?: \(until restart\))?$/.exec(answer.lines[0]!) : null;
+    return [single ? single[1]! : text, text];
   }
 
   async #lookup(name: string, type: string): Promise<string[]> {

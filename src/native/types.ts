@@ -11,6 +11,7 @@ export interface NativeMasterOptions {
   maxUsesPerThread?: number;
   tempfailOnError?: boolean;
   searchPath?: string[];
+  dataDirs?: string[];
   instructionLimit?: number;
   callTimeout?: number;
   memoryLimit?: number;

@@ -24,6 +24,8 @@ import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
 import { LAYOUT } from './wire-inputs.js';
 import { decodeVerdicts } from './wire-verdicts.js';
+import { scriptConfigCommand } from './config-commands.js';
+import type { ScriptConsole } from '../engine/suspension.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { readSharedStateStats, type SharedStateStats } from '../metrics/shared-state-metrics.js';
 
@@ -296,6 +298,14 @@ export class Engine extends EventEmitter {
     };
     const answers = await this.#controls.broadcast({ kind: 'settings', settings: this.#settings });
     for (const [threadId, a] of answers) if (!a.ok) this.#log(`scriptlet: worker ${threadId} did not take the new settings: ${a.error.message}`);
+  }
+
+  /**
+   * Where the scripts' msys.config lines go (engineFromConfig sets the
+   * console's config get/set on the configuration); none: nil and why.
+   */
+  setScriptConsole(console: ScriptConsole | undefined): void {
+    this.#controls.scriptConsole = console;
   }
 
   /** The tuning in force (the options', then every configure's). */
@@ -572,11 +582,13 @@ export function openEngine(options: EngineOptions): Engine {
 /** An Engine from a loaded `scriptlet` configuration scope. */
 export function engineFromConfig(config: ScriptletConfig, options: { engine?: EngineName; log?: (message: string) => void } = {}): Engine {
   const o = config.options;
-  return openEngine({
+  const engine = openEngine({
     ...policyOptionsFromConfig(config),
     threads: o.threads,
     reapInterval: o.reapInterval,
     scriptTtl: o.scriptTtl,
     ...options,
   });
+  engine.setScriptConsole((line) => scriptConfigCommand(line, { engine, config }));
+  return engine;
 }

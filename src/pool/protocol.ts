@@ -85,6 +85,19 @@ export type SentBatchResult = Omit<EncodedVerdicts, 'ints'> | { error: ErrorData
 export type TaskMessage = [id: number, ints: Int32Array, text: string];
 export type TaskAnswer = [id: number, text: string, keys: string[], values: unknown[] | undefined];
 
+/**
+ * msys.config from a worker: the console line the engine is to run (the
+ * other way round from a ControlRequest), and the engine's answer.
+ */
+export interface ScriptConsoleAsk {
+  consoleAsk: number;
+  line: string;
+}
+export interface ScriptConsoleReply {
+  consoleReply: number;
+  answer: { ok: true; lines: string[] } | { ok: false; error: string };
+}
+
 /** Sent once by each worker through parentPort: its control port. */
 export interface ControlHello {
   scriptletControl: MessagePort;

@@ -6,7 +6,8 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { ScriptletError } from '../engine/errors.js';
-import type { BatchTask, ControlHello, ControlReply, ControlRequest, SentBatchResult, TaskAnswer, TaskMessage } from './protocol.js';
+import type { BatchTask, ControlHello, ControlReply, ControlRequest, ScriptConsoleAsk, ScriptConsoleReply, SentBatchResult, TaskAnswer, TaskMessage } from './protocol.js';
+import type { ScriptConsole } from '../engine/suspension.js';
 import { errorFromData } from './wire-verdicts.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
@@ -43,6 +44,8 @@ export class WorkerControls {
   readonly #onJoin: (threadId: number) => void;
   readonly #onLeave: (threadId: number) => void;
   #nextId = 1;
+  /** Runs msys.config's lines from the workers; none: they are answered with why not. */
+  scriptConsole: ScriptConsole | undefined;
 
   /**
    * onJoin runs when a worker's port arrives, before anything else is asked
@@ -66,7 +69,10 @@ export class WorkerControls {
     const { threadId, scriptletControl: port } = hello;
     const worker: Controlled = { port, pending: new Map(), tasks: 0 };
     this.#workers.set(threadId, worker);
-    port.on('message', (reply: TaskAnswer | ControlReply) => this.#answer(worker, reply));
+    port.on('message', (reply: TaskAnswer | ControlReply | ScriptConsoleAsk) => {
+      if (!Array.isArray(reply) && 'consoleAsk' in reply) this.#runConsole(worker, reply);
+      else this.#answer(worker, reply);
+    });
     port.on('close', () => {
       if (this.#workers.get(threadId) === worker) this.#left(threadId);
     });
@@ -204,6 +210,14 @@ export class WorkerControls {
   closeAll(): void {
     for (const id of this.threadIds) this.remove(id);
     this.stopWaiting(new ScriptletError('ERR_SCRIPTLET_CLOSED', 'the engine closed'));
+  }
+
+  #runConsole(worker: Controlled, ask: ScriptConsoleAsk): void {
+    const run = this.scriptConsole ?? (async () => ({ ok: false as const, error: 'no console here (the engine was not made from a configuration; engineFromConfig gives one)' }));
+    run(ask.line)
+      .catch((err: unknown) => ({ ok: false as const, error: (err as Error).message }))
+      // (A port whose worker exited meanwhile drops the message.)
+      .then((answer) => worker.port.postMessage({ consoleReply: ask.consoleAsk, answer } satisfies ScriptConsoleReply));
   }
 
   #answer(worker: Controlled, reply: TaskAnswer | ControlReply): void {

@@ -15,6 +15,8 @@ import {
   type ControlReply,
   type ControlRequest,
   type PolicySpec,
+  type ScriptConsoleAsk,
+  type ScriptConsoleReply,
   type WorkerSettings,
   type WorkerSetup,
   type WorkerStats,
@@ -70,8 +72,15 @@ export class WorkerHost {
   /** Adds this worker's figures to the engine's shared metrics block (src/metrics). */
   readonly #recorder: WorkerRecorder | null;
 
-  constructor(setup: WorkerSetup, threadId: number) {
+  /** msys.config's lines sent to the engine, awaiting its answer, by id. */
+  readonly #consoleAsks = new Map<number, (answer: ScriptConsoleReply['answer']) => void>();
+  #nextConsoleAsk = 1;
+  readonly #port: MessagePort | undefined;
+
+  /** port: the control port, for msys.config's lines to the engine (none: msys.config answers nil, why). */
+  constructor(setup: WorkerSetup, threadId: number, port?: MessagePort) {
     this.#threadId = threadId;
+    this.#port = port;
     for (const { id, spec } of setup.policies) this.#specs.set(id, spec);
     this.#settings = setup.settings;
     this.#recorder = setup.metrics ? WorkerRecorder.claim(setup.metrics, threadId, () => this.#policies.values()) : null;
@@ -121,6 +130,24 @@ export class WorkerHost {
       },
       (err: unknown) => port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply),
     );
+  }
+
+  onConsoleReply(reply: ScriptConsoleReply): void {
+    const answered = this.#consoleAsks.get(reply.consoleReply);
+    this.#consoleAsks.delete(reply.consoleReply);
+    if (this.#consoleAsks.size === 0) this.#port?.unref();
+    answered?.(reply.answer);
+  }
+
+  // msys.config: the engine runs the line (a `config set` changes every worker, this one included).
+  #askEngineConsole(line: string): Promise<ScriptConsoleReply['answer']> {
+    const port = this.#port!;
+    const id = this.#nextConsoleAsk++;
+    return new Promise((resolve) => {
+      this.#consoleAsks.set(id, resolve);
+      port.ref(); // the thread stays up while it waits for the answer
+      port.postMessage({ consoleAsk: id, line } satisfies ScriptConsoleAsk);
+    });
   }
 
   onControl(request: ControlRequest, port: MessagePort): void {
@@ -175,6 +202,7 @@ export class WorkerHost {
     const spec = this.#specs.get(id);
     if (!spec) throw new Error(`worker ${this.#threadId} has no policy ${id}`);
     const policy = openPolicy({ ...spec, ...this.#settings.tuning });
+    if (this.#port) policy.setScriptConsole((line) => this.#askEngineConsole(line));
     this.#policies.set(id, policy);
     this.#recorder?.sample();
     return policy;

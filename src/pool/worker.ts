@@ -4,7 +4,7 @@
 
 import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import type { BatchTask, ControlHello, ControlRequest, TaskMessage, WorkerSetup } from './protocol.js';
+import type { BatchTask, ControlHello, ControlRequest, ScriptConsoleReply, TaskMessage, WorkerSetup } from './protocol.js';
 import { WorkerHost } from './worker-host.js';
 
 // Test hook (test/pool/lifecycle.test.ts): a worker that fails as it starts.
@@ -12,11 +12,12 @@ if (process.env.SCRIPTLET_POOL_TEST_HOOKS === '1' && process.env.SCRIPTLET_POOL_
   throw new Error('this worker does not start (SCRIPTLET_POOL_TEST_NO_START)');
 }
 
-const host = new WorkerHost(workerData as WorkerSetup, threadId);
-
 const control = new MessageChannel();
-control.port1.on('message', (request: TaskMessage | ControlRequest) => {
+const host = new WorkerHost(workerData as WorkerSetup, threadId, control.port1);
+
+control.port1.on('message', (request: TaskMessage | ControlRequest | ScriptConsoleReply) => {
   if (Array.isArray(request)) host.onTask(request[0], { ints: request[1], text: request[2] }, control.port1);
+  else if ('consoleReply' in request) host.onConsoleReply(request);
   else host.onControl(request, control.port1);
 });
 // The port must not keep a thread alive that piscina wants to end.

@@ -53,6 +53,7 @@ const VALID: [string, Partial<ScriptletOptions>][] = [
   ['on_error = "Continue"', { onError: 'continue' }],
   ['search_path = ( "lua" "/etc/lua" )', { searchPath: [`${DIR}/lua`, '/etc/lua'] }],
   ['search_path = "lua"', { searchPath: [`${DIR}/lua`] }],
+  ['data_dirs = ( "data" "/var/lib/policy" )', { dataDirs: [`${DIR}/data`, '/var/lib/policy'] }],
   ['GC_Pause = 50', { gcPause: 50 }],
 ];
 
@@ -75,6 +76,7 @@ const INVALID: [string, string][] = [
   ['memory_limit = 9999999999G', `ecelerity.conf:3:18: option 'memory_limit' expects a size in bytes >= 0, optionally with suffix K, M or G, found '9999999999G'`],
   ['on_error = abort', `ecelerity.conf:3:14: option 'on_error' expects 'continue' or 'tempfail', found 'abort'`],
   ['search_path = ( "a" ( "b" ) )', `ecelerity.conf:3:17: option 'search_path' expects a list of directories, e.g. ( "lua" "/etc/lua" ), found a list`],
+  ['data_dirs = ""', `ecelerity.conf:3:15: option 'data_dirs' expects a list of directories, e.g. ( "/var/lib/policy" ), found ""`],
   ['search_path = ""', `ecelerity.conf:3:17: option 'search_path' expects a list of directories, e.g. ( "lua" "/etc/lua" ), found ""`],
   ['Max_Threads = 4', `ecelerity.conf:3:3: invalid configuration option 'Max_Threads'`],
   ['gc_pase = 150', `ecelerity.conf:3:3: invalid configuration option 'gc_pase'; did you mean 'gc_pause'?`],
@@ -87,7 +89,7 @@ describe('scriptlet options', () => {
     assert.deepEqual(config.options, {
       alwaysGc: false, gcPause: 200, gcStepmul: 200, reapInterval: 120, maxSparePerMaster: 5000,
       maxUsesPerThread: 5000, scriptTtl: 300, threads: 0, instructionLimit: 10_000_000, callTimeout: 5,
-      memoryLimit: 268_435_456, sandbox: true, searchPath: [], onError: 'continue', stateDir: '',
+      memoryLimit: 268_435_456, sandbox: true, searchPath: [], dataDirs: [], onError: 'continue', stateDir: '',
     });
     assert.deepEqual(config.options, { ...DEFAULT_SCRIPTLET_OPTIONS });
     assert.ok(Object.values(config.origins).every((o) => o === 'default'));

@@ -238,7 +238,7 @@ describe('msys.cidr.define', () => {
     assert.match(defineError('{ type = "rbldnsd", source = "none.txt" }'), /msys.cidr.define: cannot open none.txt: no such file$/);
     assert.match(defineError('{ type = "rbldnsd", source = "http://example.com/l" }'), /cannot open http:\/\/example.com\/l: only files can be read/);
     const file = path.join(outside, 'list.txt');
-    assert.match(defineError(`{ type = "rbldnsd", source = "${file}" }`), /cannot open .*: outside the script search path \(sandbox\)$/);
+    assert.match(defineError(`{ type = "rbldnsd", source = "${file}" }`), /cannot open .*: outside the script search path and data_dirs \(sandbox\)$/);
     assert.equal(defineError(`{ type = "rbldnsd", source = "${file}" }`, { sandbox: false }), 'ok');
   });
 

@@ -1,5 +1,5 @@
-// msys.readfile(name): a whole file found along the script search path (and,
-// with the sandbox, only inside it), byte for byte. Under runAsync the call
+// msys.readfile(name): a whole file found along the script search path and
+// the data directories (and, with the sandbox, only inside them), byte for byte. Under runAsync the call
 // suspends while Node reads; a synchronous run reads at once.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,8 +32,8 @@ const READ = `local text, err = msys.readfile(vctx:get(msys.core.VCTX_MESS, "nam
   vctx:set(msys.core.VCTX_MESS, "hex", text and (text:gsub(".", function(c) return string.format("%02x", c:byte()) end)) or "")
   vctx:set(msys.core.VCTX_MESS, "err", tostring(err))`;
 
-async function read(name: string, opts: { sync?: boolean; sandbox?: boolean } = {}): Promise<{ text: Buffer; err: string }> {
-  const p = dataPolicy(READ, { searchPath: [dir], sandbox: opts.sandbox ?? true });
+async function read(name: string, opts: { sync?: boolean; sandbox?: boolean; dataDirs?: string[] } = {}): Promise<{ text: Buffer; err: string }> {
+  const p = dataPolicy(READ, { searchPath: [dir], sandbox: opts.sandbox ?? true, ...(opts.dataDirs ? { dataDirs: opts.dataDirs } : {}) });
   try {
     const input = { message: eml(['Subject: x']), context: { mess: { name } } };
     const v = opts.sync ? p.run('data', input) : await p.runAsync('data', input);
@@ -72,8 +72,17 @@ describe('msys.readfile', () => {
   it('refuses, with the sandbox, a file outside the search path, also through a link or ..', async () => {
     for (const name of [path.join(outside, 'secret.txt'), 'data/link.txt', `../${path.basename(outside)}/secret.txt`]) {
       const r = await read(name);
-      assert.deepEqual([r.text.length, r.err], [0, `cannot open ${name}: outside the script search path (sandbox)`]);
+      assert.deepEqual([r.text.length, r.err], [0, `cannot open ${name}: outside the script search path and data_dirs (sandbox)`]);
     }
+  });
+
+  it('reads from a data directory (data_dirs), by absolute path or by a name looked up after the search path', async () => {
+    for (const sync of [false, true]) {
+      assert.equal((await read(path.join(outside, 'secret.txt'), { dataDirs: [outside], sync })).text.toString(), 'secret');
+      assert.equal((await read('secret.txt', { dataDirs: [outside], sync })).text.toString(), 'secret');
+    }
+    assert.equal((await read('data/link.txt', { dataDirs: [outside] })).text.toString(), 'secret', 'a link into a data directory');
+    assert.equal((await read('secret.txt')).err, 'cannot open secret.txt: no such file');
   });
 
   it('reads anywhere with sandbox = false', async () => {
