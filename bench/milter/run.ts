@@ -10,6 +10,7 @@
 //
 //   npm run bench:milter                 30 rounds a side of 50 sessions x 1 message of 2 KB, after 4 of warm-up
 //   npm run bench:milter -- --rounds 10 --sessions 50 --size 2048
+//   MILTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:milter   profile the milter process
 //
 // Needs Debian's postfix (smtp-source comes with it) and root, as the
 // end-to-end tests do. The milter runs from dist/ (built first, as npm
@@ -83,7 +84,7 @@ function smtpSource(port: number): Promise<number> {
 
 async function startMilterProcess(port: number, dir: string): Promise<{ pid: number; stop: () => Promise<void> }> {
   // The compiled CLI, as an installed package runs it (under tsx the same code costs half as much again of CPU).
-  const child = spawn(process.execPath, [path.join(REPO, 'dist/src/cli/main.js'), 'milter', path.join(REPO, 'examples/ecelerity.conf'), '--listen', `inet:127.0.0.1:${port}`, '--control-socket', path.join(dir, 'control.sock')], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.MILTER_NODE_ARGS ? process.env.MILTER_NODE_ARGS.split(' ') : []), path.join(REPO, 'dist/src/cli/main.js'), 'milter', path.join(REPO, 'examples/ecelerity.conf'), '--listen', `inet:127.0.0.1:${port}`, '--control-socket', path.join(dir, 'control.sock')], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   let err = '';
