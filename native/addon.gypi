@@ -153,6 +153,7 @@
         'lua_msys_extras.cpp',
         'lua_msys_config.cpp',
         'data_files.cpp',
+        'lua_share.cpp',
         'lua_embedded_libs.cpp',
         'lua_unavailable.cpp',
         'lua_mime.cpp',

@@ -17,6 +17,8 @@ void installIdn(lua_State* L);
 void installMsysExtras(lua_State* L, MasterState* master, RunningCall running);
 // [-0, +0] msys.config: the console's config get/set (lua_msys_config.cpp).
 void installMsysConfig(lua_State* L, MasterState* master);
+// [-0, +0] msys.shareGet/shareSet/shareUnset, process-wide (lua_share.cpp).
+void installShare(lua_State* L);
 // [-0, +0] The libraries written in Lua (lua_embedded_libs.cpp): msys.dumper,
 // msys.policyeditor, msys.type, msys.lock/unlock, msys.runInPool, thread.
 void installEmbeddedLibraries(lua_State* L);

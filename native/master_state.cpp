@@ -53,6 +53,7 @@ MasterState::MasterState(const MasterOptions& options)
   installIdn(L_);
   installMsysExtras(L_, this, &activeCall_);
   installMsysConfig(L_, this);
+  installShare(L_);
   installCidr(L_, this, &activeCall_);
   installSharedState(L_, &activeCall_, this);
   installEmbeddedLibraries(L_);

@@ -28,6 +28,7 @@ export interface LuaFunctionRow {
 }
 
 // Notes used by many rows.
+const TIMERS = 'Lua here runs only inside calls: each worker\'s states wake for a message, with no scheduler thread to run a closure later; run periodic work from the host (a timer in Node calling the engine) or per message with `msys.sleep`';
 const NEXT = 'the shared-state libraries (the next issue)';
 const MIME = 'the MIME tree and text codecs (part 2, MIME branch)';
 const SCANNER = 'a vendor content scanner licensed inside Momentum; scan in the host MTA and pass its verdict in the context';
@@ -62,9 +63,9 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['msys.registerControl', 'unavailable', 'console commands are the host\'s (`scriptlet serve`), not a script\'s'],
     ['msys.registerModule', 'different', 'the name must be the `script` stanza\'s: a mismatch is a load error naming the script, not a silent no-op'],
     ['msys.runSieveScript', 'unavailable', 'there is no Sieve interpreter here'],
-    ['msys.shareGet', 'planned', NEXT],
-    ['msys.shareSet', 'planned', NEXT],
-    ['msys.shareUnset', 'planned', NEXT],
+    ['msys.shareGet', 'supported', 'one table for the whole process, seen by every worker (not across nodes)'],
+    ['msys.shareSet', 'supported', 'numbers, strings and booleans (nil removes); any other value is not stored and gives false'],
+    ['msys.shareUnset', 'supported'],
     ['msys.snmpTrap', 'unavailable', 'SNMP traps are sent by the host\'s monitoring; use print() and the Prometheus metrics'],
     ['msys.type', 'supported', 'names `ec_message`, `validate_context`, `accept_construct` and `json.null`; other values as type()'],
     ['msys.lock', 'different', `does nothing: ${SHARED_LUA}, so there is nothing to exclude`],
@@ -78,9 +79,9 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['msys.threadpool.stat', 'unavailable', 'Momentum thread pools do not exist here; see the pool metrics'],
   ]),
   ...group('msys.timer', [
-    ['msys.timer.after', 'planned', NEXT],
-    ['msys.timer.at', 'planned', NEXT],
-    ['msys.timer.every', 'planned', NEXT],
+    ['msys.timer.after', 'unavailable', TIMERS],
+    ['msys.timer.at', 'unavailable', TIMERS],
+    ['msys.timer.every', 'unavailable', TIMERS],
   ]),
   ...group('thread', [['thread.mutex', 'different', `a mutex object whose lock/unlock/trylock only track their own state: ${SHARED_LUA}; locking a held NORMAL mutex raises instead of deadlocking`]]),
   ...group('msys.core', [
