@@ -25,7 +25,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMT
 import { PolicySession, scriptErrorLine, type MessageOutcome, type Rejection, type RunPhase } from './policy-session.js';
 import { receivedHeader } from './received-header.js';
 import { interceptEhlo } from './ehlo-reply.js';
-import { authenticate, plaintextContext, secureContext, smtpSecurityOptions, type SmtpSecurity } from './smtp-security.js';
+import { authenticate, withSecurityEdits, plaintextContext, secureContext, smtpSecurityOptions, type SmtpSecurity } from './smtp-security.js';
 import type { InjectedMessage } from '../engine/verdict.js';
 import type { Phase } from '../engine/phases.js';
 import type { PhaseOutcome } from './policy-session.js';
@@ -200,7 +200,7 @@ export class PolicySmtpServer {
         const outcome = await this.#busy(state, () => policy.ehlo(helo));
         state.ehloRun = { helo, outcome };
         state.ehloAccepted = null;
-        return policy.esmtpCapabilities;
+        return withSecurityEdits(policy.esmtpCapabilities, session, this.#o.security);
       });
     }
     this.counters.connections++;

@@ -8,6 +8,7 @@
 // AUTH identity included (smtp-server forgets its own; auth_user goes too).
 
 import type { SMTPServerAuthentication, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type { CapabilityEdit } from '../engine/verdict.js';
 import type { PolicySession } from './policy-session.js';
 import type { SmtpAuthenticator } from './smtp-auth.js';
 import type { TlsCertificates } from './tls-options.js';
@@ -27,6 +28,16 @@ export function smtpSecurityOptions(s: SmtpSecurity | undefined): Partial<SMTPSe
     ...(s?.tls ? s.tls.options : {}),
     ...(s?.auth ? { authMethods: s.auth.authenticator.mechanisms, allowInsecureAuth: s.auth.allowInsecure } : {}),
   };
+}
+
+/**
+ * The EHLO reply's changes: the policy's, and AUTH hidden before STARTTLS
+ * when it is only taken after (smtp-server lists it anyway, then answers
+ * 538: a client should not be invited to send a password in the clear).
+ */
+export function withSecurityEdits(edits: readonly CapabilityEdit[], session: SMTPServerSession, s: SmtpSecurity | undefined): readonly CapabilityEdit[] {
+  if (!s?.auth || s.auth.allowInsecure || session.secure) return edits;
+  return [...edits, { op: 'remove', capability: 'AUTH' }];
 }
 
 export function plaintextContext(policy: PolicySession): void {
