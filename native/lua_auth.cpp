@@ -45,15 +45,19 @@ int msysRegisterAuth(lua_State* L) {
   if (len == 0) luaL_argerror(L, 1, "the scheme name must not be empty");
   if (master->runningCall() != nullptr)
     return luaL_error(L, "msys.registerAuth: register a scheme from init() or the script's main chunk, not during a call");
+  // Resolved now (an __index may run here, under the loading's limits), so
+  // that the auth call reads only the engine's own table before its budget starts.
   lua_getfield(L, 2, "authenticate");
-  bool callable = lua_isfunction(L, -1);
-  lua_pop(L, 1);
-  if (!callable) luaL_argerror(L, 2, "the table must have an authenticate function");
+  if (!lua_isfunction(L, -1)) luaL_argerror(L, 2, "the table must have an authenticate function");
   pushSchemes(L);
   lua_pushvalue(L, 1);
+  lua_createtable(L, 2, 0);  // { authenticate, authtable }
+  lua_pushvalue(L, -4);
+  lua_rawseti(L, -2, 1);
   lua_pushvalue(L, 2);
-  lua_settable(L, -3);
-  lua_pop(L, 1);
+  lua_rawseti(L, -2, 2);
+  lua_rawset(L, -3);
+  lua_pop(L, 2);
   return 0;
 }
 
@@ -93,11 +97,10 @@ bool pushAuthCallout(lua_State* co, CallContext* call) {
     lua_rawget(co, -2);
     lua_remove(co, -2);  // the schemes
     if (lua_istable(co, -1)) {
-      lua_getfield(co, -1, "authenticate");
-      if (lua_isfunction(co, -1)) {
-        lua_insert(co, -2);  // authenticate, self
-        return true;
-      }
+      lua_rawgeti(co, -1, 1);
+      lua_rawgeti(co, -2, 2);
+      lua_remove(co, -3);  // authenticate, self
+      return true;
     }
   }
   lua_settop(co, 0);

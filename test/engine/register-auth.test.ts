@@ -78,6 +78,29 @@ describe('msys.registerAuth', () => {
     assert.throws(() => policyFrom(`msys.registerAuth("", { authenticate = print }) msys.registerModule("t", { init = function() return true end })`), /registerAuth.*the scheme name must not be empty/);
   });
 
+  it('runs authenticate under the guard rails: a scheme that loops is stopped by the instruction limit', () => {
+    const p = policyFrom(
+      `local auth = {}
+function auth:authenticate() while true do end end
+msys.registerAuth("loop", auth)
+msys.registerModule("t", { init = function() return true end })`,
+      { instructionLimit: 100_000 },
+    );
+    const v = p.run('auth', { context: { conn: auth('loop', 'a', 'b') } });
+    assert.equal(v.errors[0]?.kind, 'instructions');
+    assert.notEqual(v.disposition?.code, 235);
+  });
+
+  it('takes authenticate from a class-style table (through its metatable), resolved at registration', () => {
+    const p = policyFrom(`local Class = {}
+Class.__index = Class
+function Class:authenticate(f, params, user, password) return user == self.who end
+msys.registerAuth("class", setmetatable({ who = "ann" }, Class))
+msys.registerModule("t", { init = function() return true end })`);
+    assert.equal(p.run('auth', { context: { conn: auth('class', 'ann', '') } }).disposition?.code, 235);
+    assert.equal(p.run('auth', { context: { conn: auth('class', 'bob', '') } }).disposition?.code, 535);
+  });
+
   it('is not a module callout: a module that only defines authenticate does not load', () => {
     assert.throws(() => policyFrom(`msys.registerModule("t", { authenticate = function() end })`), /init, validate_connect/);
   });
