@@ -178,6 +178,7 @@
         'lua_binding.cpp',
         'lua_routing.cpp',
         'lua_expand_macro.cpp',
+        'lua_auth.cpp',
         'standard_context.cpp',
         'pcre/pattern_cache.cpp',
         'lua_pcre.cpp',

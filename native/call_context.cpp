@@ -27,6 +27,7 @@ constexpr PhaseNames kNames[] = {
     {"core_log_delivery_v1", "core_log_delivery_v1"},
     {"core_log_permanent_failure_v1", "core_log_permanent_failure_v1"},
     {"core_log_transient_failure_v1", "core_log_transient_failure_v1"},
+    {"auth", "authenticate"},
 };
 static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(Phase::Count), "a name for every phase");
 

@@ -36,6 +36,7 @@ enum class Phase : int {
   LogDelivery,          // core_log_*_v1: after delivery, when the host delivers
   LogPermanentFailure,
   LogTransientFailure,
+  Auth,                 // not an SMTP phase: a msys.registerAuth scheme's authenticate (lua_auth.cpp)
   Count
 };
 

@@ -13,12 +13,13 @@ namespace scriptlet {
 
 namespace {
 
-// A module must define one of these (init, or a phase's callout).
+// A module must define one of these (init, or a phase's callout; the auth
+// phase, last, runs a msys.registerAuth scheme, not a module's callout).
 bool definesKnownCallout(lua_State* L, int tableIdx) {
   lua_getfield(L, tableIdx, "init");
   bool known = lua_isfunction(L, -1);
   lua_pop(L, 1);
-  for (int p = 0; !known && p < static_cast<int>(Phase::Count); p++) {
+  for (int p = 0; !known && p < static_cast<int>(Phase::Auth); p++) {
     lua_getfield(L, tableIdx, calloutName(static_cast<Phase>(p)));
     known = lua_isfunction(L, -1);
     lua_pop(L, 1);
@@ -28,7 +29,7 @@ bool definesKnownCallout(lua_State* L, int tableIdx) {
 
 std::string knownCalloutList() {
   std::string list = "init";
-  for (int p = 0; p < static_cast<int>(Phase::Count); p++) list += std::string(", ") + calloutName(static_cast<Phase>(p));
+  for (int p = 0; p < static_cast<int>(Phase::Auth); p++) list += std::string(", ") + calloutName(static_cast<Phase>(p));
   return list;
 }
 

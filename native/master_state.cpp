@@ -7,6 +7,7 @@
 #include "dialect/dialect_runtime.hpp"
 #include "lua_api.hpp"
 #include "lua_api_extras.hpp"
+#include "lua_auth.hpp"
 #include "lua_libraries.hpp"
 #include "lua_pcre.hpp"
 #include "lua_shared_state.hpp"
@@ -45,6 +46,7 @@ MasterState::MasterState(const MasterOptions& options)
   installMimeConstants(L_);
   installBindings(L_, options.bindings, options.bindingGroups);
   installExpandMacro(L_, this);
+  installAuth(L_, this);
   installPcre(L_, &pcre_);
   installHandles(L_, &activeCall_);
   installMessageExtras(L_, &activeCall_);
@@ -161,6 +163,16 @@ MasterState::RunStatus MasterState::continueRun(CallContext* call, int resumeArg
       guard_.enter(&rs.budget);
       status = lua_resume(co, resumeArgs);
       resumeArgs = -1;
+    } else if (call->phase == Phase::Auth) {
+      // One scheme's authenticate, once (not a callout per module).
+      if (rs.module > 0 || !pushAuthCallout(co, call)) {
+        activeModule_ = nullptr;
+        break;
+      }
+      int nargs = 1 + pushCalloutArgs(co, call);
+      call->verdict.calloutsRun++;
+      guard_.enter(&rs.budget);
+      status = lua_resume(co, nargs);
     } else {
       lua_rawgeti(co, LUA_REGISTRYINDEX, mod.ref);
       lua_rawgeti(co, LUA_REGISTRYINDEX, calloutNameRefs_[static_cast<int>(call->phase)]);
@@ -233,6 +245,12 @@ bool MasterState::afterResume(int status, LuaThread& thread, const Module& mod, 
     lua_settop(co, 0);  // after delivery there is nothing to decide: any return will do
     return true;
   }
+  if (status == 0 && call->phase == Phase::Auth) {
+    bool known = readAuthResult(co, call);
+    if (!known) recordBadReturn(co, mod, call, callout);
+    lua_settop(co, 0);
+    return true;
+  }
   if (status == 0) {
     int code = lua_gettop(co) >= 1 && lua_type(co, 1) == LUA_TNUMBER ? static_cast<int>(lua_tointeger(co, 1)) : -1;
     if (code == kValidateDone) {
@@ -287,6 +305,8 @@ int MasterState::pushCalloutArgs(lua_State* co, CallContext* call) {
     case Phase::SetBinding:
       pushCallHandle(co, call, HandleKind::Message);
       return 1;
+    case Phase::Auth:
+      return pushAuthArgs(co, call);
     case Phase::LogDelivery:
     case Phase::LogPermanentFailure:
     case Phase::LogTransientFailure:
@@ -328,7 +348,8 @@ void MasterState::recordBadReturn(lua_State* co, const Module& mod, CallContext*
   std::string got = lua_gettop(co) == 0 ? "nothing" : std::string("a ") + luaL_typename(co, 1);
   if (lua_type(co, 1) == LUA_TNUMBER) got = "the number " + std::string(lua_tostring(co, 1));
   err.message = std::string(callout) + " returned " + got +
-                "; expected msys.core.VALIDATE_CONT or msys.core.VALIDATE_DONE";
+                (call->phase == Phase::Auth ? "; expected msys.core.EC_AUTH_OK, EC_AUTH_FAIL or EC_AUTH_ERROR"
+                                            : "; expected msys.core.VALIDATE_CONT or msys.core.VALIDATE_DONE");
   err.location = mod.path;
   call->verdict.errors.push_back(std::move(err));
 }

@@ -18,6 +18,8 @@ fi
 postfix_missing=0
 command -v /usr/sbin/postfix >/dev/null || { packages+=(postfix); postfix_missing=1; }
 command -v swaks >/dev/null || packages+=(swaks)
+# swaks's --tls (the STARTTLS and AUTH tests) needs Net::SSLeay.
+perl -MNet::SSLeay -e1 2>/dev/null || packages+=(libnet-ssleay-perl)
 command -v redis-server >/dev/null || packages+=(redis-server)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || packages+=(postgresql)
 command -v chromium >/dev/null || packages+=(chromium)

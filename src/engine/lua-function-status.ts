@@ -59,7 +59,7 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['msys.getClassMetaTable', 'unavailable', 'msg, vctx and accept share one sealed metatable; there are no per-class metatables to extend'],
     ['msys.parseRFC2822Addresses', 'supported', 'component defaults to `"all"`; see "msys.parseRFC2822Addresses" above'],
     ['msys.readfile', 'different', 'files only (no URI but `file://`), found along the script search path then `data_dirs` and, with the sandbox, only inside them; at most 16 MiB; suspends under `runAsync`, reads at once otherwise'],
-    ['msys.registerAuth', 'unavailable', 'SMTP and console authentication belong to the host MTA'],
+    ['msys.registerAuth', 'different', 'checks SMTP AUTH in `scriptlet serve` (`lua://SCHEME`), not the console; `authenticate` gets `""` and `{}` for filename and paramsdict, may also return true/false; `enumGroups` and `queryGroups` are not called (see "msys.registerAuth" above)'],
     ['msys.registerControl', 'unavailable', 'console commands are the host\'s (`scriptlet serve`), not a script\'s'],
     ['msys.registerModule', 'different', 'the name must be the `script` stanza\'s: a mismatch is a load error naming the script, not a silent no-op'],
     ['msys.runSieveScript', 'unavailable', 'there is no Sieve interpreter here'],

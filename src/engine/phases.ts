@@ -19,6 +19,8 @@ export const PHASES = [
   'core_log_delivery_v1',
   'core_log_permanent_failure_v1',
   'core_log_transient_failure_v1',
+  // Not an SMTP phase: a msys.registerAuth scheme checking AUTH (src/server/lua-auth.ts).
+  'auth',
 ] as const;
 
 export type Phase = (typeof PHASES)[number];

@@ -74,8 +74,8 @@ export async function milter(o: MilterOptions): Promise<RunningMilter> {
       servers.push(server);
       addresses.push(await server.listen(a));
     }
-    await runtime.listenConsole(controlSocket, { serverLines: () => [milterStatsLine(snapshot())], shutdown: () => void shutdown() });
-    await runtime.listenMetrics(o.metricsListen ?? serveSettings.metricsListen);
+    await runtime.listenConsole(controlSocket, { serverLines: () => [milterStatsLine(snapshot())], shutdown: () => void shutdown() }, serveSettings.controlGroup);
+    await runtime.listenMetrics(o.metricsListen ?? serveSettings.metricsListen, serveSettings.metricsAllowRemote);
     return { config, engine, addresses, controlSocket, metricsUrl: runtime.metricsUrl, counters: snapshot, shutdown, stopped };
   } catch (err) {
     await Promise.all(servers.map((s) => s.shutdown(0, async () => undefined)));

@@ -4,6 +4,7 @@
 //   config set scriptlet scriptlet OPTION VALUE   a run-time change, lost on restart
 //   config reload                                 re-read and rebuild the scripts
 //   scriptlet stats                               engine, workers and server figures
+//   tls reload                                    re-read tls_certificate and tls_key
 //   shutdown                                      drain and stop
 //
 // Each answers lines of text, or fails with one line saying why.
@@ -20,6 +21,8 @@ export interface ConsoleTarget {
   counters?: () => ServerCounters & { spooled: number };
   /** The server's lines of `scriptlet stats`, when it is not serve. */
   serverLines?: () => string[];
+  /** Re-reads the STARTTLS certificate and key (serve with TLS configured); says which is in force. */
+  reloadTls?: () => string;
   /** Starts the drain; resolves when it has begun. */
   shutdown: () => void;
 }
@@ -32,6 +35,7 @@ export const CONSOLE_HELP = [
   'config set scriptlet scriptlet OPTION VALUE',
   'config reload',
   'scriptlet stats',
+  'tls reload',
   'shutdown',
   'help',
 ];
@@ -51,6 +55,10 @@ export async function runConsoleCommand(line: string, t: ConsoleTarget): Promise
       return { ok: true, lines: ['shutting down: draining connections'] };
     }
     if (verb === 'config reload' && w.length === 2) return await reload(t);
+    if (verb === 'tls reload' && w.length === 2) {
+      if (!t.reloadTls) return { ok: false, error: 'no STARTTLS here: esmtp_listener sets no tls_certificate and tls_key' };
+      return { ok: true, lines: [`tls reloaded: ${t.reloadTls()}`] };
+    }
     if (verb === 'scriptlet stats' && w.length === 2) return { ok: true, lines: await statsLines(t) };
     if (verb === 'config get') return configGet(w.slice(2), t);
     if (verb === 'config set') return await configSet(w.slice(2), line, t);

@@ -1,4 +1,5 @@
-// The control socket: a Unix socket, readable by its owner only, on which
+// The control socket: a Unix socket, its owner's only (or its owner's and
+// one group's: access-rules.ts), on which
 // `scriptlet console` sends commands (console-protocol.ts). Commands of one
 // connection are answered in order, one at a time.
 
@@ -7,6 +8,7 @@ import * as net from 'node:net';
 import * as readline from 'node:readline';
 import type { ConsoleAnswer } from './console-commands.js';
 import { encodeAnswer } from './console-protocol.js';
+import { groupId, withSocketMode } from './access-rules.js';
 
 export type ConsoleHandler = (line: string) => Promise<ConsoleAnswer>;
 
@@ -17,7 +19,9 @@ export interface ControlSocket {
 }
 
 /** Listens on socketPath; a socket file left by a server that is gone is replaced, a live one is an error. */
-export async function listenControlSocket(socketPath: string, handle: ConsoleHandler, log: (line: string) => void): Promise<ControlSocket> {
+export async function listenControlSocket(socketPath: string, handle: ConsoleHandler, log: (line: string) => void, group?: string): Promise<ControlSocket> {
+  const gid = group === undefined ? undefined : groupId(group);
+  const mode = gid === undefined ? 0o600 : 0o660;
   if (fs.existsSync(socketPath)) {
     if (await isAnswering(socketPath)) throw new Error(`control socket ${socketPath}: another server is listening there`);
     fs.unlinkSync(socketPath);
@@ -31,12 +35,15 @@ export async function listenControlSocket(socketPath: string, handle: ConsoleHan
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
+    withSocketMode(mode, () =>
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      }),
+    );
   });
-  fs.chmodSync(socketPath, 0o600);
+  if (gid !== undefined) fs.chownSync(socketPath, process.getuid?.() ?? -1, gid);
+  fs.chmodSync(socketPath, mode);
   return {
     path: socketPath,
     close: () =>

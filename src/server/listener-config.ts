@@ -15,6 +15,7 @@
 import * as path from 'node:path';
 import { didYouMean } from '../config/closest-name.js';
 import { ProblemList } from '../config/errors.js';
+import { finishSecurity, newSecurityDraft, readSecurityOption, SECURITY_OPTIONS, type SecuritySettings } from './security-config.js';
 import { describeValue, findScopes, getOption, sameName, scalarText, type ConfigScope, type ConfigValue, type Origin } from '../config/tree.js';
 
 export interface ListenAddress {
@@ -34,12 +35,18 @@ export interface ServeSettings {
   /** The name the server greets with and writes in Received headers. */
   hostname: string | undefined;
   maxMessageSize: number;
+  /** STARTTLS and AUTH (security-config.ts). */
+  security: SecuritySettings;
+  /** Metrics_Listener's allow_remote: serve /metrics beyond loopback (default false). */
+  metricsAllowRemote: boolean;
+  /** Control_Listener's group: the socket is 0660 for that group instead of 0600. */
+  controlGroup: string | undefined;
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024;
 const SIZE = /^([0-9]+)([kmg]?)$/i;
 /** What esmtp_listener may hold besides Listen scopes, as its message lists them. */
-const ESMTP_LISTENER_OPTIONS = ['Listen', 'spool_dir', 'hostname', 'max_message_size'];
+const ESMTP_LISTENER_OPTIONS = ['Listen', 'spool_dir', 'hostname', 'max_message_size', ...SECURITY_OPTIONS];
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** `127.0.0.1:25`, `[::1]:25`, `:25` (every address), `mx.example.org:25`; or a reason it is none. */
@@ -74,18 +81,20 @@ export function serveLocations(confFile: string, settings: ServeSettings, flags:
 /** The listener, spool and control settings of a parsed configuration (all optional there). */
 export function readServeSettings(tree: ConfigScope): ServeSettings {
   const problems = new ProblemList();
-  const settings: ServeSettings = { listen: [], spoolDir: undefined, controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE };
+  const settings: ServeSettings = { listen: [], spoolDir: undefined, controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, security: { tls: undefined, auth: undefined }, metricsAllowRemote: false, controlGroup: undefined };
   // Momentum's global spool directory; esmtp_listener's spool_dir wins.
   const spoolBase = getOption(tree, 'spool_base');
   if (spoolBase) settings.spoolDir = directory(spoolBase.value, problems);
-  for (const scope of findScopes(tree, 'esmtp_listener')) readEsmtpListener(scope, settings, problems);
+  const security = newSecurityDraft();
+  for (const scope of findScopes(tree, 'esmtp_listener')) readEsmtpListener(scope, settings, problems, security);
+  settings.security = finishSecurity(security, problems);
   for (const scope of findScopes(tree, 'control_listener')) readControlListener(scope, settings, problems);
   for (const scope of findScopes(tree, 'metrics_listener')) readMetricsListener(scope, settings, problems);
   problems.throwIfAny();
   return settings;
 }
 
-function readEsmtpListener(scope: ConfigScope, settings: ServeSettings, problems: ProblemList): void {
+function readEsmtpListener(scope: ConfigScope, settings: ServeSettings, problems: ProblemList, security = newSecurityDraft()): void {
   for (const node of scope.body) {
     if (node.kind === 'scope') {
       if (!sameName(node.name, 'listen')) problems.add(node.origin, `unexpected scope '${node.name}' in 'esmtp_listener': only Listen "ADDRESS:PORT" { } belongs here`);
@@ -106,7 +115,7 @@ function readEsmtpListener(scope: ConfigScope, settings: ServeSettings, problems
       const size = parseSize(node.value);
       if (size === undefined) problems.add(node.value.origin, `option '${node.name}' expects a size in bytes > 0, optionally with suffix K, M or G, found ${describeValue(node.value)}`);
       else settings.maxMessageSize = size;
-    } else {
+    } else if (!readSecurityOption(node, security, problems)) {
       problems.add(node.origin, `invalid configuration option '${node.name}' in 'esmtp_listener' (scriptlet serve reads ${ESMTP_LISTENER_OPTIONS.join(', ')})${didYouMean(node.name, ESMTP_LISTENER_OPTIONS)}`);
     }
   }
@@ -114,11 +123,17 @@ function readEsmtpListener(scope: ConfigScope, settings: ServeSettings, problems
 
 function readControlListener(scope: ConfigScope, settings: ServeSettings, problems: ProblemList): void {
   for (const node of scope.body) {
+    if (node.kind === 'option' && sameName(node.name, 'group')) {
+      const group = scalarText(node.value);
+      if (group === undefined || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(group)) problems.add(node.value.origin, `option 'group' expects a group name or id, found ${describeValue(node.value)}`);
+      else settings.controlGroup = group;
+      continue;
+    }
     const isListen = sameName(node.name, 'listen');
     const text = node.kind === 'scope' ? (node.instance ?? '') : isListen ? scalarText(node.value) : undefined;
     const origin = node.kind === 'scope' ? node.origin : node.value.origin;
     if (!isListen) {
-      problems.add(node.origin, `invalid configuration option '${node.name}' in 'control_listener' (scriptlet serve reads Listen "/path/to/socket")${didYouMean(node.name, ['Listen'])}`);
+      problems.add(node.origin, `invalid configuration option '${node.name}' in 'control_listener' (scriptlet serve reads Listen "/path/to/socket", group)${didYouMean(node.name, ['Listen', 'group'])}`);
     } else if (text === undefined || !text.startsWith('/')) {
       problems.add(origin, `the control listener must be a Unix socket path starting with '/', found ${text === undefined ? 'a list' : JSON.stringify(text)}`);
     } else {
@@ -130,7 +145,11 @@ function readControlListener(scope: ConfigScope, settings: ServeSettings, proble
 function readMetricsListener(scope: ConfigScope, settings: ServeSettings, problems: ProblemList): void {
   const found: ListenAddress[] = [];
   for (const node of scope.body) {
-    if (!sameName(node.name, 'listen')) problems.add(node.origin, `invalid configuration option '${node.name}' in 'metrics_listener' (scriptlet serve reads Listen "ADDRESS:PORT")${didYouMean(node.name, ['Listen'])}`);
+    if (node.kind === 'option' && sameName(node.name, 'allow_remote')) {
+      const b = /^(true|false|yes|no|1|0)$/i.exec(scalarText(node.value) ?? '');
+      if (!b) problems.add(node.value.origin, `option 'allow_remote' expects true or false, found ${describeValue(node.value)}`);
+      else settings.metricsAllowRemote = /^(true|yes|1)$/i.test(b[1]!);
+    } else if (!sameName(node.name, 'listen')) problems.add(node.origin, `invalid configuration option '${node.name}' in 'metrics_listener' (scriptlet serve reads Listen "ADDRESS:PORT", allow_remote)${didYouMean(node.name, ['Listen', 'allow_remote'])}`);
     else if (node.kind === 'scope') addListen(node.instance ?? '', node.origin, found, problems, node.body.length > 0 ? node.body[0]!.origin : undefined);
     else addListen(scalarText(node.value) ?? describeValue(node.value), node.value.origin, found, problems);
   }

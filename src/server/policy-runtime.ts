@@ -12,6 +12,7 @@ import { engineFromConfig, type Engine } from '../pool/index.js';
 import { runConsoleCommand, type ConsoleTarget } from './console-commands.js';
 import { listenControlSocket, type ControlSocket } from './control-socket.js';
 import type { ListenAddress } from './listener-config.js';
+import { checkUnauthenticatedBind } from './access-rules.js';
 
 export class PolicyRuntime {
   readonly config: ScriptletConfig;
@@ -32,13 +33,15 @@ export class PolicyRuntime {
   }
 
   /** The console on socketPath (its directory made if missing), for this engine and the server's figures. */
-  async listenConsole(socketPath: string, server: Omit<ConsoleTarget, 'engine' | 'config'>): Promise<void> {
+  async listenConsole(socketPath: string, server: Omit<ConsoleTarget, 'engine' | 'config'>, group?: string): Promise<void> {
     fs.mkdirSync(path.dirname(socketPath), { recursive: true });
     const target: ConsoleTarget = { ...server, engine: this.engine, config: this.config };
-    this.#control = await listenControlSocket(socketPath, (line) => runConsoleCommand(line, target), this.#log);
+    this.#control = await listenControlSocket(socketPath, (line) => runConsoleCommand(line, target), this.#log, group);
   }
 
-  async listenMetrics(listen: ListenAddress | undefined): Promise<void> {
+  /** /metrics has no authentication: beyond loopback only with allowRemote (access-rules.ts). */
+  async listenMetrics(listen: ListenAddress | undefined, allowRemote = false): Promise<void> {
+    if (listen) checkUnauthenticatedBind('metrics_listener', listen.host, allowRemote);
     if (listen) this.#metrics = await startMetricsServer({ registry: this.engine.metrics!.registry, host: listen.host ?? '::', port: listen.port, log: this.#log });
   }
 

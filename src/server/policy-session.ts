@@ -129,6 +129,14 @@ export class PolicySession {
     else this.#mess = { ...this.#mess, ...entries };
   }
 
+  /** Removes keys from a context before the next call (an AUTH identity forgotten at STARTTLS). */
+  dropContext(scope: 'conn' | 'mess', keys: readonly string[]): void {
+    const next = { ...(scope === 'conn' ? this.#conn : this.#mess) };
+    for (const k of keys) delete next[k];
+    if (scope === 'conn') this.#conn = next;
+    else this.#mess = next;
+  }
+
   connect(): Promise<PhaseOutcome> {
     return this.#phase('connect', {});
   }

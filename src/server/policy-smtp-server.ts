@@ -25,6 +25,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMT
 import { PolicySession, scriptErrorLine, type MessageOutcome, type Rejection, type RunPhase } from './policy-session.js';
 import { receivedHeader } from './received-header.js';
 import { interceptEhlo } from './ehlo-reply.js';
+import { authenticate, withSecurityEdits, plaintextContext, secureContext, smtpSecurityOptions, type SmtpSecurity } from './smtp-security.js';
 import type { InjectedMessage } from '../engine/verdict.js';
 import type { Phase } from '../engine/phases.js';
 import type { PhaseOutcome } from './policy-session.js';
@@ -42,6 +43,8 @@ export interface PolicyServerOptions {
   counters?: ServerCounters;
   /** Where sessions and their outcomes are reported, for msys.audit.* (src/state). */
   audit?: InboundAudit;
+  /** STARTTLS and AUTH, when configured (smtp-security.ts). */
+  security?: SmtpSecurity;
 }
 
 export interface ServerCounters {
@@ -96,12 +99,22 @@ export class PolicySmtpServer {
       banner: 'scriptlet',
       size: options.maxMessageSize,
       authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
+      ...smtpSecurityOptions(options.security),
       // Policies write their own enhanced codes ("5.7.1 ..."), as in Momentum.
       hideENHANCEDSTATUSCODES: true,
       logger: false,
       onConnect: (session, cb) => void this.#onConnect(session).then(() => cb(), cb),
       onMailFrom: (address, session, cb) => void this.#onMailFrom(address, session).then(() => cb(), cb),
+      onSecure: (_socket, session, cb) => {
+        const state = this.#sessions.get(session);
+        if (state) secureContext(state.policy, session);
+        cb();
+      },
+      onAuth: (auth, session, cb) => {
+        const state = this.#sessions.get(session);
+        if (!state || !options.security?.auth) return cb(smtpError(454, '4.7.0 Temporary authentication failure'));
+        authenticate(options.security.auth.authenticator, auth, state.policy, options.log, session.id, session.remoteAddress).then((user) => cb(null, user), (err: Error) => cb(err));
+      },
       onRcptTo: (address, session, cb) => void this.#onRcptTo(address, session).then(() => cb(), cb),
       onData: (stream, session, cb) => void this.#onData(stream, session).then((text) => cb(null, text), cb),
       onClose: (session) => {
@@ -112,6 +125,7 @@ export class PolicySmtpServer {
       },
     });
     this.#smtp.on('error', (err: Error) => options.log(`smtp: ${err.message}`));
+    options.security?.tls?.onReload((tls) => this.#smtp.updateSecureContext(tls));
   }
 
   /** Starts listening; resolves with the address bound (port 0 picks a free one). */
@@ -175,6 +189,7 @@ export class PolicySmtpServer {
       },
       onInjected: (phase, messages): Promise<void> => this.#spoolInjected(session, policy, phase, messages),
     });
+    plaintextContext(policy);
     const state: SessionState = { policy, ehloAccepted: null, busy: 0 };
     this.#sessions.set(session, state);
     // Before validate_connect, which counts this session among those open (as Momentum does).
@@ -185,7 +200,7 @@ export class PolicySmtpServer {
         const outcome = await this.#busy(state, () => policy.ehlo(helo));
         state.ehloRun = { helo, outcome };
         state.ehloAccepted = null;
-        return policy.esmtpCapabilities;
+        return withSecurityEdits(policy.esmtpCapabilities, session, this.#o.security);
       });
     }
     this.counters.connections++;

@@ -14,6 +14,9 @@ import { PolicyRuntime, shutdownOnce } from './policy-runtime.js';
 import { readServeSettings, serveLocations, type ListenAddress } from './listener-config.js';
 import { PolicySmtpServer, type ServerCounters } from './policy-smtp-server.js';
 import { Spool } from './spool.js';
+import { SmtpAuthenticator } from './smtp-auth.js';
+import { luaAuth } from './lua-auth.js';
+import { describeCertificate, TlsCertificates } from './tls-options.js';
 import { flushStateIfConfigured, inboundAudit } from '../state/index.js';
 
 export interface ServeOptions {
@@ -82,14 +85,18 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     // Phases no module defines are not sent to the pool (a message has up to 3 per recipient + 3 of them).
     const run = skippingEmptyPhases(engine).run;
     const audit = inboundAudit(o.engine);
+    const tls = settings.security.tls ? new TlsCertificates(settings.security.tls) : undefined;
+    if (tls) o.log(`STARTTLS with ${describeCertificate(tls.options.cert)}`);
+    const authSettings = settings.security.auth;
+    const security = { tls, auth: authSettings ? { authenticator: new SmtpAuthenticator(authSettings, luaAuth(engine, o.log)), allowInsecure: authSettings.allowInsecure } : undefined };
     const addresses = [];
     for (const l of listen) {
-      const server = new PolicySmtpServer({ run, spool, hostname, maxMessageSize: settings.maxMessageSize, log: o.log, counters, audit });
+      const server = new PolicySmtpServer({ run, spool, hostname, maxMessageSize: settings.maxMessageSize, log: o.log, counters, audit, security });
       servers.push(server);
       addresses.push(await server.listen(l.port, l.host));
     }
-    await runtime.listenConsole(controlPath, { counters: snapshot, shutdown: () => void shutdown() });
-    await runtime.listenMetrics(o.metricsListen ?? settings.metricsListen);
+    await runtime.listenConsole(controlPath, { counters: snapshot, shutdown: () => void shutdown(), ...(tls ? { reloadTls: () => tls.reload() } : {}) }, settings.controlGroup);
+    await runtime.listenMetrics(o.metricsListen ?? settings.metricsListen, settings.metricsAllowRemote);
     return { config, engine, spool, addresses, controlSocket: controlPath, metricsUrl: runtime.metricsUrl, counters: snapshot, shutdown, stopped };
   } catch (err) {
     await Promise.all(servers.map((s) => s.shutdown(0, async () => undefined)));

@@ -5,6 +5,7 @@
 // serves the normal client each round. `npm run fuzz:smtp` runs it longer.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fuzz } from './smtp-fuzz/driver.js';
 import { queueId, send, startServer } from './helpers.js';
@@ -17,7 +18,10 @@ describe('scriptlet serve under hostile SMTP input', () => {
       const normalClient = async () => {
         const reply = await send(port, { from: 'normal@example.org', to: ['someone@example.net'], subject: 'normal' });
         assert.equal(reply.code, 250, `normal client after hostile sessions (seed ${seed}): ${reply.response}`);
-        return queueId(reply)!;
+        const id = queueId(reply)!;
+        const spooled = fs.readFileSync(path.join(dir, 'spool', 'new', `${id}.eml`), 'latin1');
+        assert.ok(spooled.includes('\r\nSubject: normal\r\n') && spooled.endsWith('\r\n\r\nHello.\r\n'), `the normal message ${id} is spooled whole`);
+        return id;
       };
       const report = await fuzz({ port, spoolDir: path.join(dir, 'spool'), seed, sessions, concurrency: 16, normalClient });
       t.diagnostic(JSON.stringify(report));

@@ -2,7 +2,7 @@
 // raw sockets, several at once, and checks after each what must always
 // hold: every reply line is a well-formed SMTP reply, no reply carries
 // another session's marker, every "queued as ID" is a complete pair in the
-// spool, nothing is half-written, and a normal client still gets its
+// spool, nothing is half-written, no spooled message mixes two sessions, and a normal client still gets its
 // message through between rounds. (A message spooled whose 250 the client
 // did not wait for is counted, not an error: the client left.)
 
@@ -39,7 +39,7 @@ export interface FuzzReport {
 }
 
 const REPLY_LINE = /^[2-5]\d\d(?:[ -].*)?$/s;
-const MARKER = /fz[0-9a-z]+q[0-9a-z]+/g;
+const MARKER = /fz[0-9a-z]{10}/g;
 const SESSION_DEADLINE_MS = 10_000;
 // How long a step waits for its reply, and the silence that ends a session: a
 // slow reply then only makes the session shallower, never a failure.
@@ -99,8 +99,9 @@ function play(port: number, session: Session): Promise<Outcome> {
       }
     };
     (async () => {
-      await nextReply(0); // the greeting
-      for (const step of session.steps) {
+      if (!session.early) await nextReply(0); // the greeting
+      for (const [i, step] of session.steps.entries()) {
+        if (i === session.vanishAt) return finish(); // gone without a word
         if (socket.destroyed) break;
         const seen = replies;
         bytesSent += step.data.length;
@@ -142,6 +143,8 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   const report: FuzzReport = { sessions: 0, bytesSent: 0, replyCodes: {}, queued: 0, spooledUnanswered: 0, normalSends: 0, closedByServer: 0, echoedOwnMarker: 0, ms: 0 };
   const fail = (session: Session, index: number, why: string[]) => {
     const steps = session.steps.map((s) => JSON.stringify(s.data.toString('latin1').slice(0, 200)) + (s.wait ? ' (wait)' : ''));
+    if (session.early) steps.unshift('(before the greeting)');
+    if (session.vanishAt >= 0) steps.splice(session.vanishAt + (session.early ? 1 : 0), 0, '(vanishes here)');
     throw new Error(`seed ${o.seed}, session ${index}: ${why.join('; ')}\nsteps:\n  ${steps.join('\n  ')}`);
   };
   let round = 0;
@@ -172,6 +175,11 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   const unanswered = added.filter((id) => !queued.has(id));
   if (missing.length > 0 || lone.length > 0) {
     throw new Error(`seed ${o.seed}: spool disagrees with the 250s: answered but not spooled ${missing.join(',') || '-'}; half-written ${lone.join(',') || '-'}`);
+  }
+  // A spooled message holds one session's data at most (no mixing of sessions' bytes).
+  for (const id of added) {
+    const markers = new Set(fs.readFileSync(path.join(o.spoolDir, 'new', `${id}.eml`), 'latin1').match(MARKER) ?? []);
+    if (markers.size > 1) throw new Error(`seed ${o.seed}: spooled message ${id} mixes sessions ${[...markers].join(', ')}`);
   }
   report.queued = queued.size;
   report.spooledUnanswered = unanswered.length;

@@ -41,6 +41,10 @@ export interface Step {
 export interface Session {
   marker: string;
   steps: Step[];
+  /** Talks before the greeting (a client that does not wait for it). */
+  early: boolean;
+  /** Drops the connection after this many steps (-1: never), mid-command or mid-DATA. */
+  vanishAt: number;
 }
 
 const CRLF = '\r\n';
@@ -127,7 +131,8 @@ function dataPayload(r: Random, marker: string): string {
 
 /** One session: a few to a few dozen writes, some pipelined. */
 export function makeSession(r: Random, index: number): Session {
-  const marker = `fz${index.toString(36)}q${r.int(1e9).toString(36)}`;
+  // Fixed length, so that the text after it never makes it look like another marker.
+  const marker = `fz${index.toString(36).padStart(4, '0')}${r.int(36 ** 6).toString(36).padStart(6, '0')}`;
   const steps: Step[] = [];
   const push = (text: string, wait = r.chance(0.7)) => steps.push({ data: Buffer.from(text, 'latin1'), wait });
   // Mostly start right, so that later steps reach the deeper states.
@@ -152,5 +157,5 @@ export function makeSession(r: Random, index: number): Session {
     }
   }
   if (r.chance(0.5)) push(`QUIT${CRLF}`, true);
-  return { marker, steps };
+  return { marker, steps, early: r.chance(0.1), vanishAt: r.chance(0.15) ? r.int(steps.length) : -1 };
 }
