@@ -2,16 +2,33 @@
 // as it left it. A hand edit (of the Lua, or of the rules JSON beside it) is
 // reported, since the editor would refuse to open it and a save would lose
 // the edit. A hand-written policyeditor.lua (no header) is the operator's
-// own and is not reported.
+// own and is not reported. The Admin_Listener scope is checked here too,
+// so that `scriptlet check` reports what would stop `scriptlet serve` from
+// starting the editor.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Problem } from '../config/errors.js';
+import { ConfigError, type Problem } from '../config/errors.js';
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
+import { readAdminSettings } from './admin-config.js';
 import { STANZA_NAME } from './config-stanza.js';
 import { generatedState } from './generated-file.js';
 
 export function policyEditorProblems(config: ScriptletConfig): Problem[] {
+  return [...adminListenerProblems(config), ...handEditProblems(config)];
+}
+
+function adminListenerProblems(config: ScriptletConfig): Problem[] {
+  try {
+    readAdminSettings(config.tree);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems;
+  }
+}
+
+function handEditProblems(config: ScriptletConfig): Problem[] {
   const script = config.scripts.find((s) => s.name.toLowerCase() === STANZA_NAME);
   if (!script) return [];
   let lua: string;

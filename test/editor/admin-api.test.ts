@@ -86,6 +86,28 @@ describe('the admin API', () => {
     assert.equal(fs.existsSync(path.join(dir, 'policy')), false, 'testing writes nothing');
   });
 
+  it('tests across phases: a rule per recipient, a binding, and the phases after a rejection marked not run', async (t) => {
+    const { a } = await start(t);
+    const rules = {
+      version: 1,
+      phases: {
+        rcptto: [{ id: 't1', type: 'if', match: 'all', conditions: [{ fn: 'get_rcptto', args: {}, operator: 'matches', value: '^nobody@' }], then: [{ id: 't2', type: 'action', action: 'reject', params: { code: '550', text: '5.1.1 no such user' } }], otherwise: [] }],
+        each_rcpt: [{ id: 't3', type: 'if', match: 'all', conditions: [{ fn: 'get_rcptto', args: {}, operator: 'contains', value: '@gmail.com' }], then: [{ id: 't4', type: 'action', action: 'set_context', params: { scope: 'message', key: 'dest', value: 'gmail' } }], otherwise: [] }],
+        set_binding: [{ id: 't5', type: 'if', match: 'all', conditions: [{ fn: 'vctx_mess_get', args: { key: 'dest' }, operator: 'is', value: 'gmail' }], then: [{ id: 't6', type: 'action', action: 'set_binding', params: { binding: 'gmail' } }], otherwise: [] }],
+      },
+    };
+    const ok = await a.post('/api/test', { rules, message: MESSAGE('hi'), envelope: { mailfrom: 'a@b.example', rcptto: ['x@gmail.com', 'y@example.net'] } });
+    assert.deepEqual(ok.body.phases, [
+      { phase: 'rcptto', verdict: { disposition: 'continue' }, fired: [] },
+      { phase: 'each_rcpt', verdict: { disposition: 'continue' }, fired: ['t3'] },
+      { phase: 'set_binding', verdict: { disposition: 'continue' }, fired: ['t5'] },
+    ]);
+    assert.deepEqual(ok.body.errors, []);
+    const refused = await a.post('/api/test', { rules, message: MESSAGE('hi'), envelope: { mailfrom: 'a@b.example', rcptto: ['nobody@example.net'] } });
+    assert.deepEqual(refused.body.phases.map((p: { verdict: { disposition: string } }) => p.verdict.disposition), ['reject', 'not run', 'not run']);
+    assert.deepEqual(refused.body.disposition, { code: 550, text: '5.1.1 no such user', phase: 'rcptto' });
+  });
+
   it('saves: the Lua and rules beside it, the stanza added with every other byte kept, revision 1 in the history', async (t) => {
     const { a, dir, conf } = await start(t);
     assert.deepEqual((await a.get('/api/policy')).body.revision, 0);

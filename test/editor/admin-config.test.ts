@@ -76,3 +76,12 @@ describe('adding the policyeditor stanza', () => {
     assert.equal(policyEditorStanzaEdit(path.join(dir, 'ecelerity.conf')), undefined, 'once there, it is not added again');
   });
 });
+
+describe('scriptlet check and the Admin_Listener', () => {
+  it('reports a problem of the scope as serve would', async (t) => {
+    const { check } = await import('../../src/cli/check.js');
+    const dir = tempTree(t, { 'ecelerity.conf': 'alerting { }\nscriptlet { }\nAdmin_Listener {\n  Listen ":8025" { }\n}\n' });
+    const r = await check(path.join(dir, 'ecelerity.conf'));
+    assert.deepEqual(r.problems.map((p) => [p.line, p.message]), [[3, 'admin_listener on every address:8025 needs credentials = [ user = "password" ] or a token: only a loopback listener may go without (it then gets a generated password)']]);
+  });
+});
