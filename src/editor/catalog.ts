@@ -152,6 +152,8 @@ export const FUNCTIONS: readonly FunctionInfo[] = [
 export interface OperatorInfo {
   id: string;
   label: string;
+  /** The value is a PCRE pattern (check it with /api/validate-regex). */
+  regex?: boolean;
 }
 
 export const OPERATORS: Record<ValueKind, OperatorInfo[]> = {
@@ -168,8 +170,8 @@ export const OPERATORS: Record<ValueKind, OperatorInfo[]> = {
     { id: 'not_contains', label: "Doesn't contain" },
     { id: 'is', label: 'Is' },
     { id: 'isnt', label: "Isn't" },
-    { id: 'matches', label: 'Matches' },
-    { id: 'not_matches', label: "Doesn't match" },
+    { id: 'matches', label: 'Matches', regex: true },
+    { id: 'not_matches', label: "Doesn't match", regex: true },
   ],
   boolean: [
     { id: 'is_true', label: 'Is true' },
