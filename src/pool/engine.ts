@@ -206,12 +206,15 @@ export class Engine extends EventEmitter {
    * the old one, whose masters close when its last call ends. On failure the
    * old version keeps serving, and an alert is raised. Never rejects for a
    * bad script: the result says what happened. One reload at a time; a
-   * reload asked for during another shares its result.
+   * reload asked for during another shares its result. options.scripts:
+   * build the new version from these scripts instead (the policy editor's
+   * save, which may add a module); they stay the engine's scripts only if
+   * the new version serves.
    */
   reload(options: { scripts?: ScriptSpec[] } = {}): Promise<ReloadResult> {
     if (this.#state !== 'open') return Promise.reject(closedError());
     // New scripts (the policy editor added its stanza) wait for a reload in progress, then get their own.
-    if (options.scripts) return (this.#reloading ?? Promise.resolve()).catch(() => undefined).then(() => this.#reloadWith(options.scripts as ScriptSpec[]));
+    if (options.scripts) return this.#reloadWith(options.scripts);
     this.#reloading ??= this.#rebuild().finally(() => {
       this.#reloading = undefined;
       this.#armScriptTtl();
@@ -506,9 +509,11 @@ export class Engine extends EventEmitter {
   }
 
   /** A reload with another list of scripts, kept only when the new version serves. */
-  #reloadWith(scripts: ScriptSpec[]): Promise<ReloadResult> {
+  async #reloadWith(scripts: ScriptSpec[]): Promise<ReloadResult> {
+    while (this.#reloading) await this.#reloading.catch(() => undefined);
+    if (this.#state !== 'open') throw closedError();
     const options = { ...this.#policyOptions, scripts };
-    this.#reloading ??= this.#rebuild(options).then((r) => {
+    this.#reloading = this.#rebuild(options).then((r) => {
       if (r.ok) this.#policyOptions = options;
       return r;
     }).finally(() => {
