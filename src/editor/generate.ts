@@ -147,7 +147,14 @@ class Generator {
     if (list.length === 0) return [];
     const info = phaseInfo(phase);
     const s = this.scope(phase, doc);
-    const rules = list.map((st) => ({ st, name: `${phase}_${identifier(st.id)}`, body: this.block([st], s) }));
+    // Ids differ, but "a-b" and "a_b" make the same Lua name: the second gets a suffix.
+    const used = new Set<string>();
+    const rules = list.map((st) => {
+      let name = `${phase}_${identifier(st.id)}`;
+      for (let n = 2; used.has(name); n++) name = `${phase}_${identifier(st.id)}_${n}`;
+      used.add(name);
+      return { st, name, body: this.block([st], s) };
+    });
     const args = [...info.params, ...(s.ctx ? ['ctx'] : []), ...(s.vars ? ['vars'] : [])].join(', ');
     const out = [`-- ${info.label} ${'-'.repeat(72 - info.label.length)}`, ''];
     for (const r of rules) {

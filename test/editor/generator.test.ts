@@ -149,6 +149,14 @@ describe('the generated Lua', () => {
     p.close();
   });
 
+  it('gives rules whose ids make the same Lua name functions of their own', () => {
+    const log = (id: string, text: string) => ({ id, type: 'action' as const, action: 'log', params: { text } });
+    const { lua } = generateLua({ version: 1, phases: { data: [log('a-b', 'first'), log('a_b', 'second')] } });
+    assert.match(lua, /local function data_a_b\(msg, accept, vctx\)\n  print\("first"\)/);
+    assert.match(lua, /local function data_a_b_2\(msg, accept, vctx\)\n  print\("second"\)/);
+    assert.match(lua, /return data_a_b\(msg, accept, vctx\)\n    or data_a_b_2\(msg, accept, vctx\)/);
+  });
+
   it('keeps text values as literals, with $$ for a dollar and Lua escapes for quotes and newlines', () => {
     const { lua } = generateLua({ version: 1, phases: { data: [{ id: 'l', type: 'action', action: 'log', params: { text: 'cost $$5 "quoted"\nnext' } }] } });
     assert.match(lua, /print\("cost \$5 \\"quoted\\"\\nnext"\)/);
