@@ -157,6 +157,20 @@ describe('the generated Lua', () => {
     assert.match(lua, /return data_a_b\(msg, accept, vctx\)\n    or data_a_b_2\(msg, accept, vctx\)/);
   });
 
+  it('keeps the rule functions of a large policy in a table per phase, within Lua\'s limits of upvalues and locals', () => {
+    const many = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, type: 'if' as const, match: 'all' as const, conditions: [{ fn: 'get_header', args: { header: 'Subject' }, operator: 'is', value: `s${i}` }], then: [{ id: `${prefix}t${i}`, type: 'action' as const, action: 'reject', params: { text: `5.7.1 rule ${i}` } }], otherwise: [] }));
+    const { lua } = generateLua({ version: 1, phases: { data: many('d', 120), each_rcpt: many('e', 100) } });
+    assert.match(lua, /\nlocal data_rules = \{\}\n/);
+    assert.match(lua, /\nfunction data_rules\.d119\(msg, accept, vctx\)\n/);
+    const p = openPolicy({ scripts: [{ name: 'policyeditor', source: lua }] });
+    try {
+      const r = runTransaction(p, { message: Buffer.from(MESSAGE('s119')), mailfrom: 'a@b.example', rcptto: ['c@d.example'], helo: 'h', remoteAddr: '127.0.0.1' });
+      assert.deepEqual([r.disposition.code, r.disposition.text], [550, '5.7.1 rule 119']);
+    } finally {
+      p.close();
+    }
+  });
+
   it('keeps text values as literals, with $$ for a dollar and Lua escapes for quotes and newlines', () => {
     const { lua } = generateLua({ version: 1, phases: { data: [{ id: 'l', type: 'action', action: 'log', params: { text: 'cost $$5 "quoted"\nnext' } }] } });
     assert.match(lua, /print\("cost \$5 \\"quoted\\"\\nnext"\)/);
