@@ -105,9 +105,10 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
       if (!r) throw new EditorError(404, `no revision ${rev[1]} in the history`);
       return [200, { revision: r.revision, author: r.author, time: r.time, summary: r.summary, rules: r.rules, lua: r.lua, rulesDiff: r.rulesDiff, luaDiff: r.luaDiff }];
     }
-    if (method !== 'POST') throw new EditorError(route.startsWith('/api/') ? 404 : 405, `no route ${method} ${route}`);
+    if (method !== 'POST') throw new EditorError(404, `no route ${method} ${route}`);
     const body = await readJson(req);
-    const author = typeof body.author === 'string' && body.author.trim() !== '' ? `${body.author.trim()} (${user})` : user;
+    const named = typeof body.author === 'string' ? body.author.replace(/[\x00-\x1f\x7f]/g, ' ').trim().slice(0, 100) : '';
+    const author = named !== '' ? `${named} (${user})` : user;
     switch (route) {
       case '/api/generate':
         return [200, { lua: store.generate(body.rules).lua }];
