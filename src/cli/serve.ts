@@ -18,6 +18,8 @@ Addresses and directories come from the configuration:
   ESMTP_Listener { Listen "127.0.0.1:2525" { }  spool_dir = "spool" }
   Control_Listener { Listen "/path/to/control.sock" { } }
   Metrics_Listener { Listen "127.0.0.1:9464" { } }
+  Admin_Listener { Listen "127.0.0.1:8025" { }  credentials = [ admin = "secret" ] }
+                            (the policy editor; see docs/policy-editor.md)
 
   --listen ADDR             SMTP address, repeatable ("127.0.0.1:2525", "[::1]:25", ":25";
                             port 0 picks a free one); replaces the configuration's
@@ -54,6 +56,7 @@ export const serveCommand: Command = {
       `spool ${displayPath(server.spool.dir, io.cwd)}`,
       `control socket ${displayPath(server.controlSocket, io.cwd)}`,
       ...(server.metricsUrl ? [`metrics ${server.metricsUrl}`] : []),
+      ...(server.adminUrl ? [`editor ${server.adminUrl}`] : []),
     ]);
   },
 };
