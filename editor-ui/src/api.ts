@@ -12,9 +12,10 @@ export interface CustomStatement { id: string; type: 'custom'; code: string }
 export type Statement = IfStatement | AssignStatement | ActionStatement | CustomStatement;
 export interface RulesDocument { version: 1; phases: Partial<Record<Phase, Statement[]>> }
 
-export interface Field { name: string; label: string; placeholder?: string }
+/** An argument or parameter: `optional` ones may stay empty (the placeholder shows the default); `regex` ones are PCRE patterns. */
+export interface Field { name: string; label: string; placeholder?: string; optional?: boolean; regex?: boolean }
 export type Kind = 'numeric' | 'string' | 'boolean';
-export interface CatalogFunction { name: string; label: string; kind: Kind; args: Field[] }
+export interface CatalogFunction { name: string; label: string; kind: Kind; args: Field[]; phases?: Phase[] }
 export interface CatalogOperator { id: string; label: string; regex?: boolean }
 export interface CatalogAction { name: string; label: string; phases?: Phase[]; params: Field[] }
 export interface Catalog {

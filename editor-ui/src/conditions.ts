@@ -1,18 +1,19 @@
 // One condition of an IF: function (with its arguments) + operator (those of
 // the function's kind) + value. Regex values are checked as they are typed.
 
-import type { CatalogFunction, CatalogOperator, Condition } from './api.js';
+import type { CatalogFunction, CatalogOperator, Condition, Field } from './api.js';
 import { button, h, select, textInput } from './dom.js';
 import type { StatementHost } from './host.js';
+import { functionsFor } from './model.js';
 
 /** Operators that take a PCRE pattern: flagged by the catalog, or named for matching. */
 export function isRegexOperator(op: CatalogOperator | undefined): boolean {
   return !!op && (op.regex ?? /match/i.test(op.id));
 }
 
-/** An argument that holds a pattern (pcre_match's `pattern`). */
-function isPatternArg(name: string): boolean {
-  return name === 'pattern';
+/** An argument that holds a pattern: flagged by the catalog, or pcre_match's `pattern`. */
+function isPatternArg(a: Field): boolean {
+  return a.regex ?? a.name === 'pattern';
 }
 
 export function conditionRow(host: StatementHost, cond: Condition, index: number, onremove: () => void): HTMLElement {
@@ -22,7 +23,7 @@ export function conditionRow(host: StatementHost, cond: Condition, index: number
   const op = operators.find((o) => o.id === cond.operator);
   const n = index + 1;
 
-  const fnSelect = select(`Condition ${n} function`, catalog.functions.map((f) => [f.name, f.label]), cond.fn, (name) => {
+  const fnSelect = select(`Condition ${n} function`, functionsFor(catalog, host.phase).map((f) => [f.name, f.label]), cond.fn, (name) => {
     const next = catalog.functions.find((f) => f.name === name);
     cond.fn = name;
     cond.args = {};
@@ -35,10 +36,10 @@ export function conditionRow(host: StatementHost, cond: Condition, index: number
   const args = (fn?.args ?? []).map((a) => {
     const input = textInput(`Condition ${n} ${a.label}`, cond.args[a.name] ?? '', (v) => {
       cond.args[a.name] = v;
-      if (isPatternArg(a.name)) host.checkRegex(input, v);
+      if (isPatternArg(a)) host.checkRegex(input, v);
       host.changed();
-    }, { class: 'cond-arg', placeholder: a.placeholder ?? a.label, 'data-arg': a.name });
-    if (isPatternArg(a.name) && input.value) host.checkRegex(input, input.value);
+    }, { class: 'cond-arg', placeholder: a.placeholder ?? a.label, 'data-arg': a.name, 'aria-required': a.optional ? null : 'true' });
+    if (isPatternArg(a) && input.value) host.checkRegex(input, input.value);
     return h('label', { class: 'inline-field' }, h('span', { class: 'field-name' }, a.label), input);
   });
 

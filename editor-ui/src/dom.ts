@@ -26,7 +26,7 @@ export function select(label: string, options: [string, string][], selected: str
   const el = h('select', { 'aria-label': label, ...extra });
   for (const [value, text] of options) el.append(h('option', { value, selected: value === selected }, text));
   // A value the catalog no longer offers stays visible rather than silently changing.
-  if (selected && !options.some(([v]) => v === selected)) el.append(h('option', { value: selected, selected: true }, `${selected} (unknown)`));
+  if (selected && !options.some(([v]) => v === selected)) el.append(h('option', { value: selected, selected: true }, `${selected} (not offered here)`));
   el.addEventListener('change', () => onchange(el.value));
   return el;
 }

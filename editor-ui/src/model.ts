@@ -45,7 +45,7 @@ export function newStatement(type: StatementType, ids: IdMaker, catalog: Catalog
   const id = ids.make();
   switch (type) {
     case 'if':
-      return { id, type: 'if', match: 'all', conditions: [newCondition(catalog)], then: [], otherwise: [] };
+      return { id, type: 'if', match: 'all', conditions: [newCondition(catalog, phase)], then: [], otherwise: [] };
     case 'assign':
       return { id, type: 'assign', variable: '', value: '' };
     case 'custom':
@@ -57,10 +57,15 @@ export function newStatement(type: StatementType, ids: IdMaker, catalog: Catalog
   }
 }
 
-export function newCondition(catalog: Catalog): Condition {
-  const fn = catalog.functions[0];
+export function newCondition(catalog: Catalog, phase: Phase): Condition {
+  const fn = functionsFor(catalog, phase)[0];
   const op = fn ? catalog.operators[fn.kind][0] : undefined;
   return { fn: fn?.name ?? '', args: {}, operator: op?.id ?? '', value: '' };
+}
+
+/** The catalog's functions that can be read in `phase` (one without `phases` can be read everywhere). */
+export function functionsFor(catalog: Catalog, phase: Phase): Catalog['functions'] {
+  return catalog.functions.filter((f) => !f.phases || f.phases.includes(phase));
 }
 
 /** The catalog's actions allowed in `phase` (an action without `phases` is allowed everywhere). */

@@ -66,7 +66,7 @@ function ifBody(host: StatementHost, s: IfStatement): HTMLElement {
     host.restructured();
   })));
   const addCondition = button('+ Condition', () => {
-    s.conditions.push(newCondition(host.catalog));
+    s.conditions.push(newCondition(host.catalog, host.phase));
     host.restructured();
   }, { class: 'add', 'aria-label': `Add condition to ${s.id}` });
 
@@ -134,7 +134,7 @@ function actionBody(host: StatementHost, s: ActionStatement): HTMLElement {
       textInput(`${s.id} ${p.label}`, s.params[p.name] ?? '', (v) => {
         s.params[p.name] = v;
         host.changed();
-      }, { placeholder: p.placeholder ?? '', 'data-param': p.name })),
+      }, { placeholder: p.placeholder ?? '', 'data-param': p.name, 'aria-required': p.optional ? null : 'true' })),
   );
   return h('div', { class: 'stmt-body row' }, pick, ...params);
 }
