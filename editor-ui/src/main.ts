@@ -250,6 +250,12 @@ function build(state: State, initialLua: string): void {
     }
   }
 
+  window.addEventListener('keydown', (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === 's') {
+      e.preventDefault();
+      if (!saveButton.disabled) void save();
+    }
+  });
   window.addEventListener('beforeunload', (e) => {
     if (state.dirty) e.preventDefault();
   });
@@ -260,7 +266,7 @@ function build(state: State, initialLua: string): void {
       h('span', { class: 'file', title: 'the file the editor owns' }, 'policy/policyeditor.lua'),
       revisionText, dirtyText,
       h('span', { class: 'spacer' }),
-      author, saveButton),
+      author, h('span', { title: 'Ctrl+S' }, saveButton)),
     banner,
     status,
     h('main', { class: 'layout' },

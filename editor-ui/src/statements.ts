@@ -85,7 +85,14 @@ function ifBody(host: StatementHost, s: IfStatement): HTMLElement {
         host.restructured();
       }, { class: 'add', 'aria-label': `Add OTHERWISE to ${s.id}` });
 
+  const note = textInput(`${s.id} note`, s.note ?? '', (v) => {
+    if (v) s.note = v;
+    else delete s.note;
+    host.changed();
+  }, { class: 'note', placeholder: 'what this rule is for (optional; a comment in the Lua)' });
+
   return h('div', { class: 'stmt-body' },
+    note,
     h('div', { class: 'block' }, h('div', { class: 'block-head' }, 'If ', match, ' of the following conditions are met:'), conditions, addCondition),
     h('div', { class: 'block then' }, h('div', { class: 'block-head' }, 'Then take the following action(s):'), statementList(host, s.then, `${s.id} THEN`)),
     otherwise,
