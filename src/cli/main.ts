@@ -13,11 +13,12 @@ import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { milterCommand } from './milter.js';
 import { consoleCommand } from './console.js';
+import { editorCommand } from './editor.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, type CliHooks, type Command } from './command.js';
 import { processIo, type CliIo } from './io.js';
 
 /** The commands, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [checkCommand, runCommand, serveCommand, milterCommand, consoleCommand];
+export const COMMANDS: readonly Command[] = [checkCommand, runCommand, serveCommand, milterCommand, consoleCommand, editorCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));

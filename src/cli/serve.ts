@@ -54,6 +54,7 @@ export const serveCommand: Command = {
       `spool ${displayPath(server.spool.dir, io.cwd)}`,
       `control socket ${displayPath(server.controlSocket, io.cwd)}`,
       ...(server.metricsUrl ? [`metrics ${server.metricsUrl}`] : []),
+      ...(server.adminUrl ? [`editor ${server.adminUrl}`] : []),
     ]);
   },
 };

@@ -11,6 +11,7 @@ import { Piscina } from 'piscina';
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
 import { ScriptletError, UsageError } from '../engine/errors.js';
 import { policyOptionsFromConfig } from '../engine/from-config.js';
+import type { ScriptSpec } from '../engine/policy.js';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.js';
 import type { CallInput, LogLine } from '../engine/verdict.js';
 import { loadAddon, type EngineName } from '../native/addon.js';
@@ -84,7 +85,7 @@ export class Engine extends EventEmitter {
   readonly engine: EngineName;
   readonly engineVersion: string;
   readonly threads: number;
-  readonly #policyOptions: EngineOptions;
+  #policyOptions: EngineOptions;
   readonly #versions: PolicyVersions;
   #reloading: Promise<ReloadResult> | undefined;
   #ttlTimer: NodeJS.Timeout | undefined;
@@ -207,8 +208,10 @@ export class Engine extends EventEmitter {
    * bad script: the result says what happened. One reload at a time; a
    * reload asked for during another shares its result.
    */
-  reload(): Promise<ReloadResult> {
+  reload(options: { scripts?: ScriptSpec[] } = {}): Promise<ReloadResult> {
     if (this.#state !== 'open') return Promise.reject(closedError());
+    // New scripts (the policy editor added its stanza) wait for a reload in progress, then get their own.
+    if (options.scripts) return (this.#reloading ?? Promise.resolve()).catch(() => undefined).then(() => this.#reloadWith(options.scripts as ScriptSpec[]));
     this.#reloading ??= this.#rebuild().finally(() => {
       this.#reloading = undefined;
       this.#armScriptTtl();
@@ -502,11 +505,24 @@ export class Engine extends EventEmitter {
     this.#log(`scriptlet: worker ${threadId} exited; the pool starts another`);
   }
 
-  async #rebuild(): Promise<ReloadResult> {
+  /** A reload with another list of scripts, kept only when the new version serves. */
+  #reloadWith(scripts: ScriptSpec[]): Promise<ReloadResult> {
+    const options = { ...this.#policyOptions, scripts };
+    this.#reloading ??= this.#rebuild(options).then((r) => {
+      if (r.ok) this.#policyOptions = options;
+      return r;
+    }).finally(() => {
+      this.#reloading = undefined;
+      this.#armScriptTtl();
+    });
+    return this.#reloading;
+  }
+
+  async #rebuild(policyOptions: EngineOptions = this.#policyOptions): Promise<ReloadResult> {
     const previous = this.#versions.current;
     let candidate: PolicyVersion;
     try {
-      candidate = this.#versions.add(buildVersion(this.#policyOptions, this.#settings.tuning, this.engine));
+      candidate = this.#versions.add(buildVersion(policyOptions, this.#settings.tuning, this.engine));
     } catch (err) {
       return this.#reloadFailed(previous, 'the scripts did not load', err as Error);
     }

@@ -15,6 +15,8 @@ import { readServeSettings, serveLocations, type ListenAddress } from './listene
 import { PolicySmtpServer, type ServerCounters } from './policy-smtp-server.js';
 import { Spool } from './spool.js';
 import { flushStateIfConfigured, inboundAudit } from '../state/index.js';
+import { engineReloader, startAdminFromConfig } from '../editor/admin-listener.js';
+import type { AdminServer } from '../editor/admin-server.js';
 
 export interface ServeOptions {
   conf: string;
@@ -24,6 +26,8 @@ export interface ServeOptions {
   controlSocket?: string;
   /** Where to serve /metrics; replaces the configuration's metrics_listener. */
   metricsListen?: ListenAddress;
+  /** Where to serve the policy editor; replaces the Listen of the configuration's Admin_Listener (which must exist). */
+  adminListen?: ListenAddress;
   engine?: EngineName;
   /** How long shutdown lets transactions in progress finish, in ms. Default 10 s. */
   drainDeadlineMs?: number;
@@ -39,6 +43,8 @@ export interface RunningServer {
   controlSocket: string;
   /** Where Prometheus scrapes (http://host:port/metrics), when a metrics listener is set. */
   metricsUrl: string | undefined;
+  /** The policy editor (http://host:port/), when an Admin_Listener is set. */
+  adminUrl: string | undefined;
   counters(): ServerCounters & { spooled: number };
   /** Drains and stops everything; the same promise when asked again. */
   shutdown(): Promise<void>;
@@ -64,11 +70,13 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const engine = runtime.engine;
   const counters: ServerCounters = { connections: 0, connectionsTotal: 0, accepted: 0, rejected: 0, tempfailed: 0, discarded: 0, spoolErrors: 0 };
   const servers: PolicySmtpServer[] = [];
+  let admin: AdminServer | undefined;
   const snapshot = () => ({ ...counters, spooled: spool.written });
 
   const { shutdown, stopped } = shutdownOnce(async () => {
     const deadline = o.drainDeadlineMs ?? DEFAULT_DRAIN_DEADLINE_MS;
     o.log(`shutting down: draining for at most ${deadline} ms`);
+    await admin?.close();
     await Promise.all(servers.map((s) => s.shutdown(deadline, () => runtime.closeEngine())));
     await runtime.close();
     flushStateIfConfigured(config.options.stateDir, o.engine, o.log);
@@ -90,8 +98,10 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     }
     await runtime.listenConsole(controlPath, { counters: snapshot, shutdown: () => void shutdown() });
     await runtime.listenMetrics(o.metricsListen ?? settings.metricsListen);
-    return { config, engine, spool, addresses, controlSocket: controlPath, metricsUrl: runtime.metricsUrl, counters: snapshot, shutdown, stopped };
+    admin = await startAdminFromConfig({ conf: file, tree, ...(o.adminListen ? { listen: o.adminListen } : {}), ...(o.engine ? { engine: o.engine } : {}), reload: engineReloader(engine), log: o.log });
+    return { config, engine, spool, addresses, controlSocket: controlPath, metricsUrl: runtime.metricsUrl, adminUrl: admin?.url, counters: snapshot, shutdown, stopped };
   } catch (err) {
+    await admin?.close();
     await Promise.all(servers.map((s) => s.shutdown(0, async () => undefined)));
     await runtime.close();
     throw err;
