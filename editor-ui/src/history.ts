@@ -71,8 +71,10 @@ function diffView(diff: string, label: string): HTMLElement {
     pre.textContent = '(no change)';
     return pre;
   }
+  let inHunk = false; // "--- x" before the first @@ names a file; inside a hunk it is a removed "-- x"
   for (const line of diff.replace(/\n$/, '').split('\n')) {
-    const kind = line.startsWith('+++') || line.startsWith('---') ? 'file' : line.startsWith('@@') ? 'hunk' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : 'ctx';
+    if (line.startsWith('@@')) inHunk = true;
+    const kind = line.startsWith('@@') ? 'hunk' : !inHunk ? 'file' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : 'ctx';
     pre.append(h('span', { class: `diff-${kind}` }, line), '\n');
   }
   return pre;

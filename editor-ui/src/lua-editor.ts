@@ -33,7 +33,7 @@ export function luaViewer(parent: HTMLElement, label: string): { set(text: strin
     parent,
     state: EditorState.create({
       doc: '',
-      extensions: [minimalSetup, luaLanguage, EditorState.readOnly.of(true), EditorView.editable.of(false), EditorView.contentAttributes.of({ 'aria-label': label })],
+      extensions: [minimalSetup, luaLanguage, EditorView.lineWrapping, EditorState.readOnly.of(true), EditorView.editable.of(false), EditorView.contentAttributes.of({ 'aria-label': label })],
     }),
   });
   return {

@@ -58,7 +58,7 @@ export async function startServe(dir: string): Promise<EditorServer> {
     const timer = setTimeout(() => reject(new Error(`scriptlet serve did not start in 20 s:\n${out}`)), 20_000);
     const look = () => {
       const smtp = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      const url = /^editor (http:\/\/\S+)$/m.exec(out);
       if (!smtp || !url) return;
       clearTimeout(timer);
       child.stdout.off('data', look);

@@ -17,7 +17,8 @@ const missing = chromiumMissing();
 const USER = 'editor';
 const PASSWORD = 'correct horse battery staple';
 
-const CONF = `ESMTP_Listener {
+const CONF = `alerting { }
+ESMTP_Listener {
   Listen "127.0.0.1:0" { }
   spool_dir = "spool"
   hostname = "mx.test"
@@ -64,6 +65,12 @@ async function eventually<T>(what: string, read: () => Promise<T>, ok: (v: T) =>
 
 const text = (l: Locator) => l.innerText();
 const statement = (page: Page, id: string) => page.locator(`li.stmt[data-id="${id}"]`);
+
+/** The ids of the top-level statements of the tab shown, in order. */
+async function topLevelIds(page: Page): Promise<(string | null)[]> {
+  const items = await page.locator('ol[aria-label="Statements, top level"] > li').all();
+  return Promise.all(items.map((l) => l.getAttribute('data-id')));
+}
 
 async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -136,6 +143,29 @@ describe('the policy editor in Chromium, against scriptlet serve', { skip: missi
     await screenshot(page, 'rules');
   });
 
+  it('duplicates, moves and deletes statements, and CUSTOM CODE typed in its Lua editor lands in the generated Lua', async () => {
+    const lua = page.getByRole('textbox', { name: 'Generated Lua (read-only)' });
+    await page.getByRole('button', { name: 'Duplicate IF r1' }).click();
+    assert.deepEqual(await topLevelIds(page), ['r1', 'r3']); // the copy's THEN action is r4
+    assert.equal(await statement(page, 'r4').getByLabel('r4 Text').inputValue(), '5.7.1 No spam here');
+    await page.getByRole('button', { name: 'Move IF r3 up' }).click();
+    assert.deepEqual(await topLevelIds(page), ['r3', 'r1']);
+    // The Lua follows the order of the statements: r3's function comes first now.
+    await eventually('the reordered Lua', () => text(lua), (s) => s.includes('-- r3') && s.indexOf('-- r3') < s.indexOf('-- r1'));
+    await page.getByRole('button', { name: 'Move IF r3 down' }).click();
+    assert.deepEqual(await topLevelIds(page), ['r1', 'r3']);
+    await page.getByRole('button', { name: 'Delete IF r3' }).click();
+
+    await page.getByRole('button', { name: 'Add CUSTOM CODE statement, top level' }).click();
+    assert.deepEqual(await topLevelIds(page), ['r1', 'r5']);
+    await page.getByRole('textbox', { name: 'r5 custom Lua code' }).click();
+    await page.keyboard.type('print("custom code of r5")');
+    await eventually('the custom code in the Lua', () => text(lua), (s) => s.includes('print("custom code of r5")'));
+    await page.getByRole('button', { name: 'Delete CUSTOM CODE r5' }).click();
+    assert.deepEqual(await topLevelIds(page), ['r1']);
+    await eventually('the Lua without the deleted statements', () => text(lua), (s) => !s.includes('r5') && !s.includes('r3'));
+  });
+
   it('runs the unsaved rule in the test pane with the real engine: DATA rejects with 550 and the rule is marked as fired', async () => {
     await page.getByRole('tab', { name: 'Test' }).click();
     await page.getByLabel('Message (RFC 5322)').fill('From: <alice@example.org>\r\nTo: <bob@example.net>\r\nSubject: [SPAM] cheap watches\r\n\r\nBuy now.\r\n');
@@ -165,10 +195,11 @@ describe('the policy editor in Chromium, against scriptlet serve', { skip: missi
 
     await page.getByRole('button', { name: 'Add OTHERWISE to r1' }).click();
     await page.getByRole('button', { name: 'Add ACTION statement, r1 OTHERWISE' }).click();
-    const header = statement(page, 'r3');
-    await header.getByLabel('r3 action').selectOption({ label: 'Add a header' });
-    await header.getByLabel('r3 Header name').fill('X-Editor');
-    await header.getByLabel('r3 Value').fill('clean');
+    const header = page.locator('[data-list="r1 OTHERWISE"] li.stmt');
+    const id = await header.getAttribute('data-id');
+    await header.getByLabel(`${id} action`).selectOption({ label: 'Add a header' });
+    await header.getByLabel(`${id} Header name`).fill('X-Editor');
+    await header.getByLabel(`${id} Value`).fill('clean');
     assert.match(await save(page), /^Saved revision 2\b/);
 
     assert.equal(await send(server.smtpPort, '[SPAM] again'), '550 5.7.1 No spam here');
@@ -197,10 +228,19 @@ describe('the policy editor in Chromium, against scriptlet serve', { skip: missi
     await page.getByRole('button', { name: /^Revision 1\b/ }).click();
     await page.getByRole('button', { name: 'Roll back to revision 1' }).click();
     assert.match(await eventually('the rollback', () => text(page.locator('.status')), (s) => s.startsWith('Rolled back')), /revision 3 is now running/);
-    assert.equal(await statement(page, 'r3').count(), 0);
+    assert.equal(await page.locator('[data-list="r1 OTHERWISE"]').count(), 0);
     const reply = await send(server.smtpPort, 'lunch?');
     assert.match(reply, /^250 /);
     assert.doesNotMatch(spooledMessage(dir, reply), /X-Editor/);
     assert.equal(await send(server.smtpPort, '[SPAM] once more'), '550 5.7.1 No spam here');
+  });
+
+  it('will not open the policy once its Lua was edited by hand, and says why', async () => {
+    const file = path.join(dir, 'policy', 'policyeditor.lua');
+    fs.appendFileSync(file, '-- a quick fix by hand\n');
+    await page.reload();
+    await page.getByRole('heading', { name: 'This policy cannot be opened in the editor' }).waitFor();
+    assert.match(await text(page.getByRole('alert')), /policyeditor\.lua was generated by the policy editor, but/);
+    await screenshot(page, 'hand-edited');
   });
 });
