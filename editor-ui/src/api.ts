@@ -66,14 +66,21 @@ async function call<T>(method: 'GET' | 'POST', url: string, body?: unknown): Pro
   return json as T;
 }
 
+/** The document without the empty phase lists the tabs create when shown, so that they never show up in a diff. */
+export function compact(rules: RulesDocument): RulesDocument {
+  const phases: RulesDocument['phases'] = {};
+  for (const [phase, list] of Object.entries(rules.phases) as [Phase, Statement[] | undefined][]) if (list?.length) phases[phase] = list;
+  return { ...rules, phases };
+}
+
 export const api = {
   catalog: () => call<Catalog>('GET', '/api/catalog'),
   policy: () => call<Policy>('GET', '/api/policy'),
-  generate: (rules: RulesDocument) => call<{ lua: string }>('POST', '/api/generate', { rules }),
+  generate: (rules: RulesDocument) => call<{ lua: string }>('POST', '/api/generate', { rules: compact(rules) }),
   validateRegex: (pattern: string) => call<RegexCheck>('POST', '/api/validate-regex', { pattern }),
-  test: (rules: RulesDocument, message: string, envelope: Envelope) => call<TestResult>('POST', '/api/test', { rules, message, envelope }),
+  test: (rules: RulesDocument, message: string, envelope: Envelope) => call<TestResult>('POST', '/api/test', { rules: compact(rules), message, envelope }),
   save: (rules: RulesDocument, baseRevision: number, author?: string) =>
-    call<{ revision: number; lua: string }>('POST', '/api/save', { rules, baseRevision, ...(author ? { author } : {}) }),
+    call<{ revision: number; lua: string }>('POST', '/api/save', { rules: compact(rules), baseRevision, ...(author ? { author } : {}) }),
   history: () => call<HistoryEntry[]>('GET', '/api/history'),
   revision: (n: number) => call<Revision>('GET', `/api/history/${n}`),
   rollback: (revision: number, baseRevision: number) => call<{ revision: number; lua: string }>('POST', '/api/rollback', { revision, baseRevision }),

@@ -7,7 +7,7 @@ import { button, debounce, h } from './dom.js';
 import { historyPane } from './history.js';
 import type { StatementHost } from './host.js';
 import { luaViewer } from './lua-editor.js';
-import { emptyRules, IdMaker, phaseList } from './model.js';
+import { emptyRules, IdMaker, phaseList, walk } from './model.js';
 import { statementList } from './statements.js';
 import { tabs } from './tabs.js';
 import { testPane } from './test-pane.js';
@@ -141,6 +141,11 @@ function build(state: State, initialLua: string): void {
 
   function markFired(): void {
     for (const el of phasePanel.querySelectorAll<HTMLElement>('.stmt')) el.classList.toggle('fired', state.fired.has(el.dataset.id!));
+    // Tabs holding a rule that fired get a mark too: the test runs every phase.
+    for (const p of state.catalog.phases) {
+      const fired = [...walk(state.rules.phases[p.id] ?? [])].some((s) => state.fired.has(s.id));
+      phaseTabs.element.querySelector(`[data-tab="${p.id}"]`)?.toggleAttribute('data-fired', fired);
+    }
   }
 
   function markInvalid(): void {

@@ -124,8 +124,11 @@ describe('the policy editor in Chromium, against scriptlet serve', { skip: missi
     await value.fill('[SPAM');
     assert.match(await eventually('the regex check', () => text(rule.locator('.regex-msg')), (s) => s !== ''), /^invalid pattern/);
     assert.equal(await value.getAttribute('aria-invalid'), 'true');
+    // The back end will not generate Lua from it either: the statement at fault is marked.
+    await eventually('the statement marked invalid', async () => (await rule.getAttribute('class')) ?? '', (c) => /\binvalid\b/.test(c));
     await value.fill('^\\[SPAM\\]');
     await eventually('the regex check', () => value.getAttribute('aria-invalid'), (v) => v === 'false');
+    await eventually('the statement no longer marked', async () => (await rule.getAttribute('class')) ?? '', (c) => !/\binvalid\b/.test(c));
 
     await rule.getByLabel('Condition 1 operator').selectOption({ label: 'Contains' });
     await rule.getByLabel('Condition 1 value').fill('[SPAM]');
@@ -176,6 +179,7 @@ describe('the policy editor in Chromium, against scriptlet serve', { skip: missi
     assert.match(verdict, /5\.7\.1 No spam here/);
     assert.match(verdict, /\br1\b/);
     assert.match((await statement(page, 'r1').getAttribute('class')) ?? '', /\bfired\b/);
+    assert.equal(await page.getByRole('tab', { name: /^DATA/ }).getAttribute('data-fired'), '');
     await screenshot(page, 'test');
   });
 
