@@ -121,11 +121,13 @@ function build(state: State, initialLua: string): void {
       const out = await api.generate(state.rules);
       lua.set(out.lua);
       luaError.hidden = true;
+      luaBox.classList.remove('stale');
       invalidId = undefined;
     } catch (err) {
       const e = err as ApiError;
       luaError.textContent = `The Lua cannot be generated: ${e.message}`;
       luaError.hidden = false;
+      luaBox.classList.add('stale'); // the Lua of the last rules that could be generated
       invalidId = e.path;
     }
     markInvalid();
