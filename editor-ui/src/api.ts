@@ -28,7 +28,15 @@ export interface Catalog {
 export interface Policy { rules: RulesDocument; revision: number; lua: string }
 export interface Envelope { mailfrom: string; rcptto: string[]; clientIp: string; ehlo: string }
 export interface PhaseResult { phase: Phase; verdict: { code?: number; text?: string; disposition: string }; fired: string[] }
-export interface TestResult { phases: PhaseResult[]; headers: { added: [string, string][]; removed: string[] }; logs: string[] }
+export interface TestResult {
+  phases: PhaseResult[];
+  headers: { added: [string, string][]; removed: string[] };
+  logs: string[];
+  /** The final answer to the client (added by the back end; optional so an older one still works). */
+  disposition?: { code?: number; text?: string; phase?: string };
+  /** Callouts that raised an error. */
+  errors?: { module: string; callout: string; message: string }[];
+}
 export interface HistoryEntry { revision: number; author: string; time: string; summary: string }
 export interface Revision { revision: number; author: string; time: string; rules: RulesDocument; rulesDiff: string; luaDiff: string }
 export type RegexCheck = { ok: true } | { ok: false; error: string; offset?: number };

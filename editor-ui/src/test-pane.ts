@@ -63,7 +63,7 @@ function renderResult(catalog: Catalog, r: TestResult): HTMLElement {
   const rows = r.phases.map((p) => {
     const v = p.verdict;
     const reply = [v.code, v.text].filter((x) => x !== undefined && x !== '').join(' ');
-    return h('tr', { class: `verdict-${v.disposition}` },
+    return h('tr', { class: `verdict-${v.disposition.replace(/\s+/g, '-')}` },
       h('th', { scope: 'row' }, label(p.phase)),
       h('td', { class: 'disposition' }, v.disposition),
       h('td', { class: 'reply' }, reply || '—'),
@@ -77,7 +77,11 @@ function renderResult(catalog: Catalog, r: TestResult): HTMLElement {
     ...r.headers.added.map(([name, value]) => h('li', { class: 'added' }, `+ ${name}: ${value}`)),
     ...r.headers.removed.map((name) => h('li', { class: 'removed' }, `− ${name}`)),
   ];
+  const final = r.disposition;
+  const answer = final ? [final.code, final.text].filter((x) => x !== undefined && x !== '').join(' ') : '';
   return h('div', {},
+    final ? h('p', { class: 'final-answer' }, h('strong', {}, 'Answer to the client: '), answer || '—', final.phase ? ` (at ${label(final.phase)})` : '') : '',
+    r.errors?.length ? h('ul', { class: 'errors', role: 'alert' }, ...r.errors.map((e) => h('li', {}, `${e.module}:${e.callout}: ${e.message}`))) : '',
     table,
     h('h3', {}, 'Header edits'),
     edits.length ? h('ul', { class: 'header-edits' }, ...edits) : h('p', { class: 'muted' }, 'none'),

@@ -178,6 +178,7 @@ describe('the policy editor in Chromium, against scriptlet serve', { skip: missi
     assert.match(verdict, /reject/);
     assert.match(verdict, /5\.7\.1 No spam here/);
     assert.match(verdict, /\br1\b/);
+    assert.equal(await text(page.locator('.final-answer')), 'Answer to the client: 550 5.7.1 No spam here (at DATA)');
     assert.match((await statement(page, 'r1').getAttribute('class')) ?? '', /\bfired\b/);
     assert.equal(await page.getByRole('tab', { name: /^DATA/ }).getAttribute('data-fired'), '');
     await screenshot(page, 'test');
