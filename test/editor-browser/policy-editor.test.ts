@@ -53,14 +53,14 @@ function spooledMessage(dir: string, reply: string): string {
   return fs.readFileSync(path.join(dir, 'spool', 'new', `${id}.eml`), 'utf8');
 }
 
-/** Polls `read` until `ok` holds of its result (5 s), then returns the result. */
+/** Polls `read` until `ok` holds of its result (10 s: the machine may be busy), then returns the result. */
 async function eventually<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
   let last: T | undefined;
-  for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
     last = await read();
     if (ok(last)) return last;
   }
-  assert.fail(`${what}: still ${JSON.stringify(last)} after 5 s`);
+  assert.fail(`${what}: still ${JSON.stringify(last)} after 10 s`);
 }
 
 const text = (l: Locator) => l.innerText();
