@@ -7,6 +7,7 @@ import { bindingReferences, unknownBindingMessage } from '../config/bindings.js'
 import { ConfigError, type Problem } from '../config/errors.js';
 import { loadScriptletConfig, type ScriptletConfig } from '../config/scriptlet-config.js';
 import { EXIT_OK, EXIT_PROBLEMS, type CliHooks, type Command } from './command.js';
+import { policyEditorProblems } from '../editor/check-generated.js';
 import { formatCheckJson, formatCheckReport, formatProblems } from './check-report.js';
 import type { CliIo } from './io.js';
 import { isUsageProblem, parseOptions, usageError } from './options.js';
@@ -32,6 +33,7 @@ export async function check(conf: string, hooks: CliHooks = {}): Promise<CheckRe
     for (const script of config.scripts) problems.push(...(await hooks.compileScript(script, config)));
   }
   problems.push(...unknownBindings(config));
+  problems.push(...policyEditorProblems(config));
   return { config, problems };
 }
 

@@ -26,6 +26,8 @@ export interface LuaScope extends ValueScope {
   useCtx(): void;
   /** Adds a helper function of the generated file's prologue (once). */
   useHelper(name: 'dnsbl_listed' | 'text_of'): void;
+  /** Some value of the phase (or custom code) reads a regex capture: matches must keep them in vars. */
+  capturesRead: boolean;
   /** An msys.cidr list to define in init() from an rbldnsd file. */
   defineCidrList(name: string, file: string): void;
 }
@@ -198,6 +200,10 @@ export function comparison(kind: ValueKind, subject: string, operator: string, v
       case 'isnt': return { lua: `${subj} ~= ${textValue(value, s)}` };
       case 'matches':
       case 'not_matches': {
+        if (!s.capturesRead) {
+          const m = `msys.pcre.match(${subj}, ${patternValue(value, s)})`;
+          return { lua: operator === 'matches' ? `${m} ~= nil` : `${m} == nil` };
+        }
         s.useCtx();
         s.useVars();
         const m = `pe.pcre_match(ctx, vars, { subject = ${subj}, pattern = ${patternValue(value, s)} })`;
@@ -223,6 +229,9 @@ export const ACTIONS: readonly ActionInfo[] = [
     name: 'set_binding', label: 'Assign a binding', phases: ['set_binding'],
     params: [{ name: 'binding', label: 'Binding (a comma list picks one at random)', placeholder: 'gmail' }],
     lua: (p, s) => {
+      // One name written out: msg:binding itself (what set_binding does after picking).
+      const name = p.binding ?? '';
+      if (/^[^,\s$]+$/.test(name)) return [`msg:binding(${luaString(name)})`];
       s.useCtx();
       s.useVars();
       return [`pe.set_binding(ctx, vars, { binding = ${text(p.binding, s)} })`];

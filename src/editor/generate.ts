@@ -29,6 +29,19 @@ const HELPERS: Record<string, string[]> = {
   ],
 };
 
+/** Does a value of these statements read a capture ($1, or a $name no ASSIGN sets), or is there custom code (which may)? */
+function readsCaptures(list: Statement[], assigned: ReadonlySet<string>): boolean {
+  const reads = (v: string) => [...v.matchAll(/\$(\$|[0-9]+|[A-Za-z_][A-Za-z0-9_]*)/g)].some((m) => m[1] !== '$' && !assigned.has(m[1] as string));
+  return list.some((s) => {
+    switch (s.type) {
+      case 'custom': return true;
+      case 'assign': return reads(s.value);
+      case 'action': return Object.values(s.params).some(reads);
+      case 'if': return s.conditions.some((c) => Object.values(c.args).some(reads) || (c.operator !== 'matches' && c.operator !== 'not_matches' && reads(c.value))) || readsCaptures(s.then, assigned) || readsCaptures(s.otherwise, assigned);
+    }
+  });
+}
+
 interface PhaseState extends LuaScope {
   ctx: boolean;
   vars: boolean;
@@ -53,7 +66,7 @@ class Generator {
     };
     walk(doc.phases[phase] ?? []);
     const state: PhaseState = {
-      phase, assigned, ctx: false, vars: false,
+      phase, assigned, ctx: false, vars: false, capturesRead: readsCaptures(doc.phases[phase] ?? [], assigned),
       useCtx: () => void (state.ctx = true),
       useVars: () => void (state.vars = true),
       useHelper: (name) => void this.helpers.add(name),
