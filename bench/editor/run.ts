@@ -42,9 +42,9 @@ function runMessage(p: Policy, i: number): string {
   const c = CASES[i % CASES.length]!;
   const input = { message: c.message, mailfrom: c.mailfrom, rcptto: [c.rcpt], remoteAddr: '192.0.2.1' };
   const from = p.run('mailfrom', input);
-  if (from.code >= 400) return `mailfrom ${from.code}`;
+  if ((from.disposition?.code ?? 250) >= 400) return `mailfrom ${from.disposition?.code}`;
   const data = p.run('data', input);
-  if (data.code >= 400) return `data ${data.code}`;
+  if ((data.disposition?.code ?? 250) >= 400) return `data ${data.disposition?.code}`;
   const bound = p.run('set_binding', { ...input, context: { mess: data.context.mess } });
   return `ok ${data.headerEdits.map((e) => e.name).join(',')} ${bound.binding ?? '-'}`;
 }
