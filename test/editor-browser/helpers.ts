@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { ensureCompiled } from '../helpers/compiled.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; SCRIPTLET_CHROMIUM names another build (or a missing one, to see the skip). */
+export const CHROMIUM = process.env.SCRIPTLET_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(REPO, 'docs', 'images');
 
 /** Why the browser tests cannot run here, or undefined; under CI=true a missing browser is an error. */
