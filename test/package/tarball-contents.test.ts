@@ -15,6 +15,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const ALLOWED: readonly RegExp[] = [
   /^(package\.json|README\.md|LICENSE|binding\.gyp)$/,
   /^dist\/src\/.+\.(js|cjs|d\.ts|d\.cts|js\.map|cjs\.map)$/,
+  /^dist\/editor\/(index\.html|editor\.js|editor\.css)$/,
   /^native\/.+\.(cpp|hpp|gypi|inc)$/,
   /^native\/pcre\/config\/(config\.h|pcre2\.h|pcre2_chartables\.c)$/,
   /^scriptlets\/.+\.lua$/,
@@ -30,6 +31,7 @@ const ALLOWED: readonly RegExp[] = [
   /^vendor\/pcre2\/(LICENCE|AUTHORS)$/,
   /^vendor\/pcre2\/src\/.+$/,
   /^docs\/[^/]+\.(md|json)$/,
+  /^docs\/images\/policy-editor-[a-z-]+\.png$/,
   /^examples\/(README\.md|ecelerity\.conf|policy\.lua|messages\/[^/]+\.eml)$/,
 ];
 
@@ -66,6 +68,10 @@ describe('the tarball npm pack makes', () => {
     for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/require.cjs', 'dist/src/cli/main.js', 'haraka/load.cjs', 'scriptlets/msys/boot.lua', 'LICENSE', 'vendor/luajit/COPYRIGHT', 'vendor/lua51/COPYRIGHT', 'vendor/pcre2/LICENCE']) {
       assert.ok(files.includes(f), `${f} is not in the tarball`);
     }
+  });
+
+  it("holds the policy editor's browser bundle, built by npm run build:ts, so nothing is fetched at run time", () => {
+    for (const f of ['dist/editor/index.html', 'dist/editor/editor.js', 'dist/editor/editor.css']) assert.ok(files.includes(f), `${f} is not in the tarball`);
   });
 
   it('holds nothing of the benchmark or the tests', () => {
