@@ -7,6 +7,7 @@
 #include "dialect/dialect_runtime.hpp"
 #include "lua_api.hpp"
 #include "lua_api_extras.hpp"
+#include "lua_data_libraries.hpp"
 #include "lua_libraries.hpp"
 #include "lua_pcre.hpp"
 #include "lua_shared_state.hpp"
@@ -53,6 +54,8 @@ MasterState::MasterState(const MasterOptions& options)
   installIdn(L_);
   installMsysExtras(L_, this, &activeCall_);
   installCidr(L_, this, &activeCall_);
+  installDb(L_, this);
+  installHttpClient(L_, this);
   installSharedState(L_, &activeCall_, this);
   installEmbeddedLibraries(L_);
   installUnavailable(L_);  // last: fills only what no library installed
@@ -123,7 +126,9 @@ MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue&
       lua_pushlstring(co, value.error.data(), value.error.size());
       nargs = 2;
     }
-  } else if (call->suspension.kind == Suspension::Kind::ReadFile) {  // msys.readfile: text, or nil, error
+  } else if (call->suspension.kind == Suspension::Kind::ReadFile || call->suspension.kind == Suspension::Kind::DbQuery ||
+             call->suspension.kind == Suspension::Kind::HttpRequest) {  // msys.readfile, and the encoded answers of
+                                                                        // msys.db and msys.http.client: bytes, or nil, error
     if (value.error.empty() && value.answers.size() == 1) {
       lua_pushlstring(co, value.answers[0].data(), value.answers[0].size());
       nargs = 1;

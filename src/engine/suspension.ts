@@ -6,15 +6,18 @@ import { promises as dns } from 'node:dns';
 import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { performHttpRequest, type DatasourceSet, type DbRequest, type HttpRequest } from '../datasource/index.js';
 
 /** timeLeft: seconds before the call's deadline (absent: none); the wait ends then. */
 export type SuspendRequest = (
   | { kind: 'sleep'; seconds: number }
   | { kind: 'dnsLookup'; name: string; type: string }
   | { kind: 'readFile'; path: string } // a real path the addon checked
+  | ({ kind: 'dbQuery' } & DbRequest) // msys.db (src/datasource/)
+  | ({ kind: 'httpRequest' } & HttpRequest) // client:do_request of msys.http.client
 ) & { timeLeft?: number };
 
-/** undefined (sleep), the answers, the file's bytes, or the error for nil, err. */
+/** undefined (sleep), the answers, the file's (or the encoded rows' or response's) bytes, or the error for nil, err. */
 export type ResumeResult = undefined | string[] | [Buffer] | string;
 
 /** msys.readfile's limit (the addon's, for a synchronous read, is the same). */
@@ -25,6 +28,8 @@ export const DEADLINE: { readonly deadline: true } = Object.freeze({ deadline: t
 
 export class SuspensionRunner {
   readonly #resolver: dns.Resolver;
+  /** The datasources msys.db names (none: every query fails, saying so). */
+  datasources: DatasourceSet | undefined;
 
   /** servers: "ip" or "ip:port" entries; default: the system's resolvers. */
   constructor(servers?: string[], timeoutMs = 5000) {
@@ -57,6 +62,15 @@ export class SuspensionRunner {
       return undefined;
     }
     if (request.kind === 'readFile') return readWhole(request.path);
+    if (request.kind === 'dbQuery') {
+      if (!this.datasources) return `no datasource named '${request.datasource}' is configured`;
+      const answer = await this.datasources.run(request);
+      return typeof answer === 'string' ? answer : [answer];
+    }
+    if (request.kind === 'httpRequest') {
+      const answer = await performHttpRequest(request, signal);
+      return typeof answer === 'string' ? answer : [answer];
+    }
     try {
       return await this.#lookup(request.name, request.type);
     } catch (err) {

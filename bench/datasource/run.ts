@@ -1,0 +1,86 @@
+// What a cached msys.db lookup costs, in-thread under runAsync, on both
+// engines: one callout runs K msys.db.fetch_row calls of the same statement
+// and parameters (all but the first answered from the datasource's cache).
+// Each call suspends the Lua thread, goes to Node (the cache lookup, in
+// src/datasource/datasource.ts) and resumes with the row built in C++, so
+// the figure is a full suspension round trip plus the row. Also: the same
+// with { nocache = true } (SQLite itself answers, node-sqlite3-wasm), and a
+// loop of msys.sleep(0) (the suspension round trip alone).
+//
+//   npm run bench:datasource [-- --rounds R --queries K]
+
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { openPolicy, type EngineName } from '../../src/index.js';
+import { closeAllDatasources } from '../../src/datasource/index.js';
+import { writeResults } from '../results-file.js';
+import { median } from '../stats.js';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, queries: { type: 'string', default: '20000' } } });
+const ROUNDS = Number(values.rounds);
+const K = Number(values.queries);
+const ENGINES: EngineName[] = ['luajit', 'lua51'];
+
+const require = createRequire(import.meta.url);
+const { Database } = require('node-sqlite3-wasm') as { Database: new (p: string) => { exec(s: string): void; close(): void } };
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-datasource-'));
+const file = path.join(dir, 'bench.db');
+const db = new Database(file);
+db.exec(`create table senders (domain text primary key, score integer, note text);
+  insert into senders values ('example.org', 5, 'known sender'), ('example.net', 1, 'new');`);
+db.close();
+
+const LOOPS: Record<string, string> = {
+  cached: `for i = 1, K do n = n + msys.db.fetch_row("ds", "select score, note from senders where domain = ?", {"example.org"}).score end`,
+  uncached: `for i = 1, K do n = n + msys.db.fetch_row("ds", "select score, note from senders where domain = ?", {"example.org"}, {nocache = true}).score end`,
+  sleep0: `for i = 1, K do msys.sleep(0) n = n + 1 end`,
+};
+
+async function measure(engine: EngineName, loop: string): Promise<number> {
+  const p = openPolicy({
+    engine,
+    datasources: [{ name: 'ds', uris: [`sqlite:${file}`] }],
+    scripts: [{ name: 'b', source: `local mod = {}
+function mod:validate_data(msg, accept, vctx)
+  local K, n = tonumber(vctx:get(msys.core.VCTX_MESS, "k")), 0
+  ${loop}
+  vctx:set(msys.core.VCTX_MESS, "n", tostring(n))
+  return msys.core.VALIDATE_CONT
+end
+msys.registerModule("b", mod)` }],
+  });
+  const input = (k: number) => ({ message: Buffer.from('Subject: x\r\n\r\nbody\r\n'), context: { mess: { k: String(k) } } });
+  try {
+    await p.runAsync('data', input(100)); // warm: the cache, the JIT
+    const times: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const t0 = process.hrtime.bigint();
+      const v = await p.runAsync('data', input(K));
+      const ns = Number(process.hrtime.bigint() - t0);
+      if (v.errors.length) throw new Error(v.errors[0]!.message);
+      times.push(ns / K);
+    }
+    return median(times);
+  } finally {
+    p.close();
+  }
+}
+
+const results: Record<string, Record<string, number>> = {};
+for (const engine of ENGINES) {
+  results[engine] = {};
+  for (const [name, loop] of Object.entries(LOOPS)) results[engine]![`${name}_ns`] = Math.round(await measure(engine, loop));
+}
+await closeAllDatasources();
+fs.rmSync(dir, { recursive: true, force: true });
+
+console.log(`msys.db.fetch_row, ${K} calls a callout, median of ${ROUNDS} rounds (ns per call):`);
+console.log('engine   cached   uncached(SQLite)   msys.sleep(0)');
+for (const engine of ENGINES) {
+  const r = results[engine]!;
+  console.log(`${engine.padEnd(8)} ${String(r.cached_ns).padStart(7)}   ${String(r.uncached_ns).padStart(16)}   ${String(r.sleep0_ns).padStart(13)}`);
+}
+console.log(`written to ${writeResults('datasource', { queries: K, rounds: ROUNDS, results })}`);
