@@ -79,7 +79,7 @@ describe('msys.db on SQLite', () => {
   });
 
   it('raises on a bad statement by default, naming the function, at the script line', async () => {
-    const r = await runLua(`return msys.db.query("users", "select nope from users")`, opts());
+    const r = await runLua(`local rows = msys.db.query("users", "select nope from users") return rows`, opts());
     assert.equal(r.errors.length, 1);
     assert.match(r.errors[0]!, /^=?t:\d+: msys\.db\.query: .*no such column: nope/);
   });
@@ -110,7 +110,7 @@ describe('msys.db on SQLite', () => {
       ['msys.db.query("users", "select ?", {{}})', /msys\.db\.query: a query parameter must be a string, number or boolean, got table/],
     ];
     for (const [call, re] of cases) {
-      const r = await runLua(`return ${call}`, opts());
+      const r = await runLua(`local r = ${call} return r`, opts()); // not a tail call: Lua 5.1 drops a tail caller's line
       assert.equal(r.errors.length, 1, call);
       assert.match(r.errors[0]!, re, call);
       assert.match(r.errors[0]!, /^=?t:\d+: /, call);
