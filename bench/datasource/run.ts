@@ -4,8 +4,8 @@
 // Each call suspends the Lua thread, goes to Node (the cache lookup, in
 // src/datasource/datasource.ts) and resumes with the row built in C++, so
 // the figure is a full suspension round trip plus the row. Also: the same
-// with { nocache = true } (SQLite itself answers, node-sqlite3-wasm), and a
-// loop of msys.sleep(0) (the suspension round trip alone).
+// with { nocache = true } (SQLite itself answers, node-sqlite3-wasm).
+// (msys.sleep(0) is no baseline: a Node timer waits at least 1 ms.)
 //
 //   npm run bench:datasource [-- --rounds R --queries K]
 
@@ -36,12 +36,12 @@ db.close();
 const LOOPS: Record<string, string> = {
   cached: `for i = 1, K do n = n + msys.db.fetch_row("ds", "select score, note from senders where domain = ?", {"example.org"}).score end`,
   uncached: `for i = 1, K do n = n + msys.db.fetch_row("ds", "select score, note from senders where domain = ?", {"example.org"}, {nocache = true}).score end`,
-  sleep0: `for i = 1, K do msys.sleep(0) n = n + 1 end`,
 };
 
 async function measure(engine: EngineName, loop: string): Promise<number> {
   const p = openPolicy({
     engine,
+    callTimeout: 0,
     datasources: [{ name: 'ds', uris: [`sqlite:${file}`] }],
     scripts: [{ name: 'b', source: `local mod = {}
 function mod:validate_data(msg, accept, vctx)
@@ -78,9 +78,9 @@ await closeAllDatasources();
 fs.rmSync(dir, { recursive: true, force: true });
 
 console.log(`msys.db.fetch_row, ${K} calls a callout, median of ${ROUNDS} rounds (ns per call):`);
-console.log('engine   cached   uncached(SQLite)   msys.sleep(0)');
+console.log('engine   cached   uncached(SQLite)');
 for (const engine of ENGINES) {
   const r = results[engine]!;
-  console.log(`${engine.padEnd(8)} ${String(r.cached_ns).padStart(7)}   ${String(r.uncached_ns).padStart(16)}   ${String(r.sleep0_ns).padStart(13)}`);
+  console.log(`${engine.padEnd(8)} ${String(r.cached_ns).padStart(7)}   ${String(r.uncached_ns).padStart(16)}`);
 }
 console.log(`written to ${writeResults('datasource', { queries: K, rounds: ROUNDS, results })}`);

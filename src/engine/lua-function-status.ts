@@ -169,7 +169,7 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
     ['msys.pcre.split', 'different', 'pieces as JavaScript\'s split with a RegExp: empty pieces kept, groups not'],
   ]),
   ...group('msys.cidr', [
-    ['msys.cidr.define', 'different', 'types `empty` and `rbldnsd` (a file along the script search path; with the sandbox, only inside it); `datasource` raises "not available in scriptlet yet" until msys.db; `record_type` is taken for `value`; unknown options are logged and ignored; see "msys.cidr" above'],
+    ['msys.cidr.define', 'different', 'types `empty`, `rbldnsd` (a file along the script search path; with the sandbox, only inside it) and `datasource` (loaded by Node just after `init`: `default_value` until then); `record_type` is taken for `value`; unknown options are logged and ignored; see "msys.cidr" above'],
     ['msys.cidr.query', 'supported', 'the address defaults to the connected peer; an IPv4-mapped IPv6 address is looked up as IPv4; a name never defined or an address that is not an IP raises'],
     ['msys.cidr.reload', 'different', 'returns at once: the file is read again in the background and queries answer from the old table until the new one is made'],
   ]),
