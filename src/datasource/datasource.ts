@@ -58,12 +58,29 @@ export class Datasource {
     this.#counts = countsFor(config.name);
   }
 
+  /**
+   * The cached answer, found without waiting (so that a hit costs the call no
+   * timer and no promise), or undefined: then run() asks the database.
+   */
+  cached(request: DbRequest, now = Date.now()): Buffer | undefined {
+    if (!this.#cacheable(request)) return undefined;
+    const hit = this.#cache.get(cacheKey(request.sql, decodeParams(request.params)));
+    if (!hit || hit.expires <= now) return undefined;
+    this.#counts.queries++;
+    this.#counts.cacheHits++;
+    return hit.answer;
+  }
+
+  #cacheable(request: DbRequest): boolean {
+    return request.mode !== 'execute' && !request.nocache && !this.config.noCache && this.config.cacheSize > 0;
+  }
+
   /** The encoded rows (result-encoding.ts), or the error message. */
   async run(request: DbRequest, now = Date.now()): Promise<Buffer | string> {
     const c = this.#counts;
     c.queries++;
     const params = decodeParams(request.params);
-    const cacheable = request.mode !== 'execute' && !request.nocache && !this.config.noCache && this.config.cacheSize > 0;
+    const cacheable = this.#cacheable(request);
     const key = cacheable ? cacheKey(request.sql, params) : '';
     if (cacheable) {
       const hit = this.#cache.get(key);
@@ -151,6 +168,11 @@ export class DatasourceSet {
       return `no datasource named '${request.datasource}' is configured${known.length ? ` (configured: ${known.join(', ')})` : ''}`;
     }
     return ds.run(request);
+  }
+
+  /** A cached answer of the named datasource, found without waiting. */
+  cached(request: DbRequest): Buffer | undefined {
+    return this.#byName.get(request.datasource)?.cached(request);
   }
 
   get names(): string[] {
