@@ -11,7 +11,7 @@ import { readScripts, scriptsVersion, type LoadedScript, type ScriptSpec } from 
 import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
 import { PHASES, phaseIndex, type Phase } from './phases.js';
 import { configureState } from '../state/index.js';
-import { datasourcesFor, findDatasource, watchDatasourceCidrs, type CidrAddon, type DatasourceConfig } from '../datasource/index.js';
+import { datasourcesFor, findDatasource, parseDatasourceUri, watchDatasourceCidrs, type CidrAddon, type DatasourceConfig } from '../datasource/index.js';
 import { DEADLINE, SuspensionRunner, type ResumeResult, type SuspendRequest } from './suspension.js';
 import { copyVerdict, FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type EncodedVerdicts, type LogLine } from './verdict.js';
 
@@ -109,6 +109,15 @@ function checkDatasources(list: unknown): DatasourceConfig[] | undefined {
   if (list === undefined) return undefined;
   const ok = (d: unknown) => typeof d === 'object' && d !== null && typeof (d as DatasourceConfig).name === 'string' && Array.isArray((d as DatasourceConfig).uris) && (d as DatasourceConfig).uris.every((u) => typeof u === 'string');
   if (!Array.isArray(list) || !list.every(ok)) throw new UsageError('options.datasources must be an array of { name, uris: [strings], cacheSize?, cacheLife?, maxRows?, noCache? }');
+  for (const d of list as DatasourceConfig[]) {
+    for (const uri of d.uris) {
+      try {
+        parseDatasourceUri(uri);
+      } catch (err) {
+        throw new UsageError(`options.datasources: datasource '${d.name}': ${(err as Error).message}`);
+      }
+    }
+  }
   return list as DatasourceConfig[];
 }
 

@@ -72,3 +72,12 @@ describe('datasource URIs', () => {
     assert.deepEqual(parseDatasourceUri('sqlite:///var/a.db'), { driver: 'sqlite', path: '/var/a.db' });
   });
 });
+
+describe('the datasources option of openPolicy', () => {
+  it('refuses a malformed list or URI with a UsageError naming the datasource', async () => {
+    const { openPolicy, UsageError } = await import('../../src/index.js');
+    const scripts = [{ name: 't', source: 'msys.registerModule("t", { validate_data = function() return 0 end })' }];
+    assert.throws(() => openPolicy({ scripts, datasources: [{ name: 'x' }] as never }), (e: Error) => e instanceof UsageError && /options\.datasources must be an array/.test(e.message));
+    assert.throws(() => openPolicy({ scripts, datasources: [{ name: 'x', uris: ['ldap://h'] }] }), (e: Error) => e instanceof UsageError && /datasource 'x': 'ldap:\/\/h': unknown datasource driver 'ldap'/.test(e.message));
+  });
+});
