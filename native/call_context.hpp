@@ -57,11 +57,15 @@ bool phaseFromName(const char* name, size_t len, Phase* out);
 
 // What a suspended call waits for: Node does it, then the call resumes.
 struct Suspension {
-  enum class Kind { None, Sleep, DnsLookup, ReadFile, Console };
+  enum class Kind { None, Sleep, DnsLookup, ReadFile, Console, DbQuery, HttpRequest };
   Kind kind = Kind::None;
-  double seconds = 0;       // Sleep
-  std::string name, type;   // DnsLookup: "example.com", "MX"; ReadFile: the real path in name;
+  double seconds = 0;       // Sleep; HttpRequest: the client's timeout (0: none)
+  std::string name, type;   // DnsLookup: "example.com", "MX"; ReadFile: the real path in name
                             // Console: the command line in name
+                            // DbQuery: datasource, SQL; HttpRequest: URL, method
+  std::vector<std::string> items;  // DbQuery: key, value pairs (lua_db.cpp); HttpRequest: header lines
+  std::string body;         // DbQuery: "query" | "fetch_row" | "execute"; HttpRequest: the request body
+  bool flag = false;        // DbQuery: nocache
   double timeLeft = -1;     // seconds before the call's deadline; -1: none
 
   // Back to none, keeping the strings' capacity (cheaper than a fresh one).
@@ -70,6 +74,9 @@ struct Suspension {
     seconds = 0;
     name.clear();
     type.clear();
+    items.clear();
+    body.clear();
+    flag = false;
     timeLeft = -1;
   }
 };

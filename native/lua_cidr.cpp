@@ -36,6 +36,7 @@ struct CidrHandle {
   uint64_t version = 0;
   uint64_t errorsSeen = 0;
   bool interpolate = false;
+  bool hitIsTrue = false;  // datasource without value_column: a hit is true
 };
 
 int handleGc(lua_State* L) {
@@ -47,6 +48,7 @@ int handleGc(lua_State* L) {
 struct DefineRequest {
   CidrSpec spec;
   bool interpolate = false;
+  bool hitIsTrue = false;
 };
 
 // [-0, +1] t[key] at idx (a positive index), without metamethods.
@@ -57,10 +59,52 @@ void rawField(lua_State* L, int idx, const char* key) {
 
 bool isKnownOption(const char* key) {
   static const char* const kKnown[] = {"type", "source", "value", "record_type", "interpolate", "default_value",
-                                       "refresh", "optimize", "optimize_hosts", nullptr};
+                                       "refresh", "optimize", "optimize_hosts", "cachename", "query",
+                                       "cidr_column", "value_column", nullptr};
   for (int i = 0; kKnown[i]; i++)
     if (std::strcmp(kKnown[i], key) == 0) return true;
   return false;
+}
+
+// [-0, +0] A column option: a name, or a 1-based ordinal (kept as its text).
+bool readColumn(lua_State* L, int idx, const char* key, std::string* out, std::string* why) {
+  rawField(L, idx, key);
+  bool ok = true;
+  if (lua_type(L, -1) == LUA_TSTRING && lua_objlen(L, -1) > 0) {
+    *out = lua_tostring(L, -1);
+  } else if (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) >= 1 &&
+             lua_tonumber(L, -1) == static_cast<double>(lua_tointeger(L, -1))) {
+    *out = "#" + std::to_string(lua_tointeger(L, -1));
+  } else if (!lua_isnil(L, -1)) {
+    ok = false;
+  }
+  lua_pop(L, 1);
+  if (!ok) *why = std::string("option '") + key + "' must be a column name or a 1-based column number";
+  return ok;
+}
+
+// [-0, +0] type "datasource": cachename and query (required), cidr_column
+// (default: the first column), value_column (absent: a hit is true), refresh.
+bool readDatasourceOptions(lua_State* L, int idx, DefineRequest* req, std::string* why) {
+  CidrSpec& spec = req->spec;
+  for (const char* key : {"cachename", "query"}) {
+    rawField(L, idx, key);
+    bool ok = lua_type(L, -1) == LUA_TSTRING && lua_objlen(L, -1) > 0;
+    if (ok) (key[0] == 'c' ? spec.cachename : spec.query) = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    if (!ok) return *why = std::string("option '") + key + "' (a string) is required for type 'datasource'", false;
+  }
+  if (!readColumn(L, idx, "cidr_column", &spec.cidrColumn, why)) return false;
+  if (spec.cidrColumn.empty()) spec.cidrColumn = "#1";
+  if (!readColumn(L, idx, "value_column", &spec.valueColumn, why)) return false;
+  req->hitIsTrue = spec.valueColumn.empty();
+  spec.kind = cidr::ValueKind::Txt;
+  rawField(L, idx, "refresh");
+  bool refreshOk = lua_isnil(L, -1) || (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) >= 0);
+  spec.refresh = lua_isnil(L, -1) ? kDefaultRefresh : lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  if (!refreshOk) return *why = "option 'refresh' must be a number of seconds, 0 or more", false;
+  return true;
 }
 
 // [-0, +0] Reads the options at idx (a table, or the type alone) into req;
@@ -85,13 +129,13 @@ bool readOptions(lua_State* L, int idx, MasterState* master, DefineRequest* req,
     return *why = std::string("options must be a table or a type, got ") + luaL_typename(L, idx), false;
   }
   const std::string& type = req->spec.type;
-  if (type == "datasource")
-    return *why = "type 'datasource' is not available in scriptlet yet: it needs msys.db and datasources (a later part)", false;
-  if (type != "empty" && type != "rbldnsd")
+  if (type != "empty" && type != "rbldnsd" && type != "datasource")
     return *why = "option 'type' must be \"empty\", \"rbldnsd\" or \"datasource\", got '" + type + "'", false;
   if (!lua_istable(L, idx)) {
     if (type == "empty") return true;
-    return *why = "type 'rbldnsd' needs an options table with its 'source'", false;
+    return *why = type == "rbldnsd" ? "type 'rbldnsd' needs an options table with its 'source'"
+                                    : "type 'datasource' needs an options table with its 'cachename' and 'query'",
+           false;
   }
 
   rawField(L, idx, "interpolate");
@@ -100,6 +144,7 @@ bool readOptions(lua_State* L, int idx, MasterState* master, DefineRequest* req,
   lua_pop(L, 1);
   if (!interpolateOk) return *why = "option 'interpolate' must be a boolean", false;
   if (type == "empty") return true;
+  if (type == "datasource") return readDatasourceOptions(L, idx, req, why);
 
   rawField(L, idx, "value");
   if (lua_isnil(L, -1)) {
@@ -161,6 +206,7 @@ int cidrDefine(lua_State* L) {
       h->table = h->slot->current(&h->version);
       h->errorsSeen = h->slot->errorSerial();
       h->interpolate = req.interpolate;
+      h->hitIsTrue = req.hitIsTrue;
     } else {
       std::string message = "msys.cidr.define: " + why;
       lua_pushlstring(L, message.data(), message.size());
@@ -231,6 +277,8 @@ int cidrQuery(lua_State* L) {
   if (!value) {
     lua_pushvalue(L, 1);
     lua_rawget(L, lua_upvalueindex(3));
+  } else if (h->hitIsTrue) {
+    lua_pushboolean(L, 1);
   } else if (h->interpolate && value->find('$') != std::string::npos) {
     pushInterpolated(L, *value, a);
   } else {

@@ -8,6 +8,7 @@
 #include "lua_api.hpp"
 #include "lua_api_extras.hpp"
 #include "lua_auth.hpp"
+#include "lua_data_libraries.hpp"
 #include "lua_libraries.hpp"
 #include "lua_pcre.hpp"
 #include "lua_shared_state.hpp"
@@ -57,6 +58,8 @@ MasterState::MasterState(const MasterOptions& options)
   installMsysConfig(L_, this);
   installShare(L_);
   installCidr(L_, this, &activeCall_);
+  installDb(L_, this);
+  installHttpClient(L_, this);
   installSharedState(L_, &activeCall_, this);
   installEmbeddedLibraries(L_);
   installUnavailable(L_);  // last: fills only what no library installed
@@ -127,8 +130,11 @@ MasterState::RunStatus MasterState::resume(CallContext* call, const ResumeValue&
       lua_pushlstring(co, value.error.data(), value.error.size());
       nargs = 2;
     }
-  } else if (call->suspension.kind == Suspension::Kind::ReadFile ||  // msys.readfile: text, or nil, error
-             call->suspension.kind == Suspension::Kind::Console) {  // msys.config: value, text, or nil, error
+  } else if (call->suspension.kind == Suspension::Kind::ReadFile || call->suspension.kind == Suspension::Kind::DbQuery ||
+             call->suspension.kind == Suspension::Kind::HttpRequest ||
+             call->suspension.kind == Suspension::Kind::Console) {  // msys.readfile, the encoded answers of msys.db and
+                                                                    // msys.http.client (bytes), msys.config (value, text);
+                                                                    // or nil, error
     if (value.error.empty() && !value.answers.empty()) {
       for (const std::string& answer : value.answers) lua_pushlstring(co, answer.data(), answer.size());
       nargs = static_cast<int>(value.answers.size());

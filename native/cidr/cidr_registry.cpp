@@ -68,6 +68,10 @@ struct Registry {
       for (auto& s : live()) {
         bool refreshDue = s->spec().refresh > 0 && now >= s->nextCheck;
         if (refreshDue) s->nextCheck = now + s->spec().refresh;
+        if (s->spec().type == "datasource") {  // Node runs its query: flag it, nothing to build here
+          if (s->reloadRequested.exchange(false) || refreshDue) s->loadWanted.store(true);
+          continue;
+        }
         if (s->reloadRequested.load() || refreshDue) due.push_back(std::move(s));
       }
       lock.unlock();
@@ -90,7 +94,9 @@ Registry& registry() {
 }  // namespace
 
 std::string CidrSpec::key() const {
-  return type + '\0' + path + '\0' + (kind == ValueKind::A ? "a" : "txt") + '\0' + std::to_string(refresh);
+  std::string k = type + '\0' + path + '\0' + (kind == ValueKind::A ? "a" : "txt") + '\0' + std::to_string(refresh);
+  if (type == "datasource") k += '\0' + cachename + '\0' + query + '\0' + cidrColumn + '\0' + valueColumn;
+  return k;
 }
 
 std::shared_ptr<const CidrTable> CidrSlot::current(uint64_t* version) const {
@@ -111,6 +117,7 @@ bool CidrSlot::rebuild(bool force, std::string* error) {
     force = true;  // gone: the read below says why
   }
   if (table_ && !force && stamp == stamp_) return true;
+  if (table_ && spec_.type == "datasource") return true;  // rows come from Node: load()
   auto table = std::make_shared<CidrTable>();
   bool ok = spec_.type != "rbldnsd" || loadRbldnsdFile(spec_.path, spec_.kind, table.get(), error);
   std::shared_ptr<const CidrTable> swapped = std::move(table);
@@ -127,6 +134,50 @@ bool CidrSlot::rebuild(bool force, std::string* error) {
   }
   (ok ? registry().rebuilds : registry().failures)++;
   return ok;
+}
+
+bool CidrSlot::load(const std::string& text, std::string* error) {
+  std::lock_guard<std::mutex> build(buildMutex_);
+  auto table = std::make_shared<CidrTable>();
+  bool ok = parseRbldnsd(text, "datasource '" + spec_.cachename + "'", ValueKind::Txt, table.get(), error);
+  std::shared_ptr<const CidrTable> swapped = std::move(table);
+  {
+    std::lock_guard<std::mutex> lock(tableMutex_);
+    if (!ok) {
+      lastError_ = *error;
+      errorSerial_.fetch_add(1, std::memory_order_release);
+    } else {
+      table_.swap(swapped);
+      version_.fetch_add(1, std::memory_order_release);
+    }
+  }
+  (ok ? registry().rebuilds : registry().failures)++;
+  return ok;
+}
+
+void CidrSlot::fail(const std::string& error) {
+  {
+    std::lock_guard<std::mutex> lock(tableMutex_);
+    lastError_ = error;
+    errorSerial_.fetch_add(1, std::memory_order_release);
+  }
+  registry().failures++;
+}
+
+std::vector<std::shared_ptr<CidrSlot>> takeWantedDatasourceSlots() {
+  Registry& r = registry();
+  std::vector<std::shared_ptr<CidrSlot>> out;
+  std::lock_guard<std::mutex> lock(r.mutex);
+  for (auto& s : r.live())
+    if (s->spec().type == "datasource" && s->loadWanted.exchange(false)) out.push_back(std::move(s));
+  return out;
+}
+
+std::shared_ptr<CidrSlot> findCidrSlot(const std::string& key) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  auto it = r.slots.find(key);
+  return it == r.slots.end() ? nullptr : it->second.lock();
 }
 
 std::shared_ptr<CidrSlot> acquireCidr(const CidrSpec& spec, std::string* error) {
@@ -152,6 +203,7 @@ std::shared_ptr<CidrSlot> acquireCidr(const CidrSpec& spec, std::string* error) 
 
 void requestReload(const std::shared_ptr<CidrSlot>& slot) {
   if (slot->spec().type == "empty") return;
+  if (slot->spec().type == "datasource") return slot->loadWanted.store(true);  // Node polls for it
   Registry& r = registry();
   slot->reloadRequested.store(true);
   std::lock_guard<std::mutex> lock(r.mutex);

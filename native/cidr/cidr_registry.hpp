@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cidr_table.hpp"
 #include "rbldnsd_file.hpp"
@@ -23,10 +24,14 @@ namespace cidr {
 
 // What a table is built from; tables with the same spec (key()) are shared.
 struct CidrSpec {
-  std::string type;      // "empty" or "rbldnsd"
+  std::string type;      // "empty", "rbldnsd" or "datasource"
   std::string path;      // rbldnsd: the real path of the file
   ValueKind kind = ValueKind::A;
   double refresh = 0;    // seconds between checks of the file; 0: reload() only
+  // datasource: what Node queries (src/datasource/cidr-loader.ts): the
+  // datasource, the statement, and the columns (names, or 1-based ordinals
+  // as text; value "" for none).
+  std::string cachename, query, cidrColumn, valueColumn;
   std::string key() const;
 };
 
@@ -52,6 +57,14 @@ class CidrSlot {
   // changed since; false and why when the build failed.
   bool rebuild(bool force, std::string* error);
 
+  // datasource: swaps in the table built from rows Node read (rbldnsd text);
+  // false and why (the old table stays, errorSerial goes up).
+  bool load(const std::string& text, std::string* error);
+  // A failed load (the query's error): the old table stays, errorSerial goes up.
+  void fail(const std::string& error);
+  // datasource: Node should run the query (first define, refresh, reload()).
+  std::atomic<bool> loadWanted{true};
+
   // Refresher bookkeeping (cidr_registry.cpp).
   std::atomic<bool> reloadRequested{false};
   double nextCheck = 0;
@@ -73,6 +86,11 @@ class CidrSlot {
 std::shared_ptr<CidrSlot> acquireCidr(const CidrSpec& spec, std::string* error);
 // Has the background thread rebuild the table soon; returns at once.
 void requestReload(const std::shared_ptr<CidrSlot>& slot);
+// The live datasource slots whose query Node should run now; each is handed
+// to one caller only (its loadWanted cleared).
+std::vector<std::shared_ptr<CidrSlot>> takeWantedDatasourceSlots();
+// The live slot of that key, or null.
+std::shared_ptr<CidrSlot> findCidrSlot(const std::string& key);
 
 struct CidrRegistryStats {
   size_t tables = 0;        // live (some master holds them)

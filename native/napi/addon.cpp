@@ -5,6 +5,7 @@
 #include "../dialect/momentum_dialect.hpp"
 #include "../message_view.hpp"
 #include "../util/lua_headers.hpp"
+#include "cidr_datasource_host.hpp"
 #include "master_object.hpp"
 #include "state_host.hpp"
 
@@ -24,6 +25,7 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
                              InstanceMethod<&ScriptletAddon::RewriteDialect>("rewriteDialect", napi_enumerable),
                          });
     defineStateHost(env, exports);
+    defineCidrDatasourceHost(env, exports);
   }
 
   // parseHeaders(message: Buffer) -> [name, value][]: the header fields as

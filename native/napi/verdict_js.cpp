@@ -205,6 +205,23 @@ void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32
   } else if (s.kind == Suspension::Kind::Console) {
     request.Set("kind", "console");
     request.Set("line", s.name);
+  } else if (s.kind == Suspension::Kind::DbQuery || s.kind == Suspension::Kind::HttpRequest) {
+    // msys.db (lua_db.cpp) and msys.http.client (lua_http_client.cpp); read by src/datasource/.
+    bool db = s.kind == Suspension::Kind::DbQuery;
+    request.Set("kind", db ? "dbQuery" : "httpRequest");
+    request.Set(db ? "datasource" : "url", s.name);
+    request.Set(db ? "sql" : "method", s.type);
+    Napi::Array items = Napi::Array::New(env, s.items.size());
+    for (uint32_t i = 0; i < s.items.size(); i++)
+      items.Set(i, Napi::Buffer<char>::Copy(env, s.items[i].data(), s.items[i].size()));
+    request.Set(db ? "params" : "headers", items);
+    if (db) {
+      request.Set("mode", s.body);
+      request.Set("nocache", s.flag);
+    } else {
+      request.Set("body", Napi::Buffer<char>::Copy(env, s.body.data(), s.body.size()));
+      if (s.seconds > 0) request.Set("timeout", s.seconds);
+    }
   } else {
     request.Set("kind", "dnsLookup");
     request.Set("name", s.name);

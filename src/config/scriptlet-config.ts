@@ -3,6 +3,7 @@
 
 import * as path from 'node:path';
 import { readBindings, type ConfiguredBinding, type ConfiguredBindingGroup } from './bindings.js';
+import { readDatasources, type ConfiguredDatasource } from './datasources.js';
 import { ConfigError, ProblemList, problemAt } from './errors.js';
 import { packageScriptletsDir } from './package-root.js';
 import { parseConfigFile } from './read.js';
@@ -36,6 +37,8 @@ export interface ScriptletConfig {
   bindings: ConfiguredBinding[];
   /** The `binding_group` scopes (msg:binding_group). */
   bindingGroups: ConfiguredBindingGroup[];
+  /** The top-level `datasource` scopes (msys.db). */
+  datasources: ConfiguredDatasource[];
 }
 
 export interface LoadScriptletOptions {
@@ -69,8 +72,9 @@ export function scriptletConfigFromTree(tree: ConfigScope, file: string, opts: L
   const searchPath = effectiveSearchPath(file, settings.options.searchPath, opts.scriptletsDir ?? packageScriptletsDir());
   const scripts = resolveScripts(stanzas, searchPath, problems);
   const { bindings, bindingGroups } = readBindings(tree, problems);
+  const datasources = readDatasources(tree, problems);
   problems.throwIfAny();
-  return { instance, file, options: settings.options, origins: settings.origins, scripts, searchPath, tree, bindings, bindingGroups };
+  return { instance, file, options: settings.options, origins: settings.origins, scripts, searchPath, tree, bindings, bindingGroups, datasources };
 }
 
 interface ScriptStanza {

@@ -25,6 +25,7 @@ export function policyOptionsFromConfig(config: ScriptletConfig): PolicyOptions 
     ...(o.stateDir ? { stateDir: o.stateDir } : {}),
     bindings: config.bindings.map((b) => b.name),
     bindingGroups: config.bindingGroups.map((g) => ({ name: g.name, bindings: g.bindings.map((b) => b.name) })),
+    ...(config.datasources?.length ? { datasources: config.datasources.map(({ origin: _origin, ...ds }) => ds) } : {}),
   };
 }
 

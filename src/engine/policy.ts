@@ -11,6 +11,7 @@ import { readScripts, scriptsVersion, type LoadedScript, type ScriptSpec } from 
 import { nativeTuning, TUNING_KEYS, type PolicyTuning } from './options.js';
 import { PHASES, phaseIndex, type Phase } from './phases.js';
 import { configureState } from '../state/index.js';
+import { datasourcesFor, findDatasource, parseDatasourceUri, watchDatasourceCidrs, type CidrAddon, type DatasourceConfig } from '../datasource/index.js';
 import { DEADLINE, SuspensionRunner, type ResumeResult, type ScriptConsole, type SuspendRequest } from './suspension.js';
 import { copyVerdict, FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type EncodedVerdicts, type LogLine } from './verdict.js';
 
@@ -55,6 +56,8 @@ export interface PolicyOptions extends PolicyTuning {
    * with a stateDir sets it for all. See docs/state.md.
    */
   stateDir?: string;
+  /** The datasources msys.db queries (`datasource "NAME" { uri = (...) }`; docs/lua-api.md). */
+  datasources?: DatasourceConfig[];
 }
 
 export interface BindingGroup {
@@ -113,6 +116,22 @@ function checkBindings(bindings: unknown, groups: unknown): void {
   }
 }
 
+function checkDatasources(list: unknown): DatasourceConfig[] | undefined {
+  if (list === undefined) return undefined;
+  const ok = (d: unknown) => typeof d === 'object' && d !== null && typeof (d as DatasourceConfig).name === 'string' && Array.isArray((d as DatasourceConfig).uris) && (d as DatasourceConfig).uris.every((u) => typeof u === 'string');
+  if (!Array.isArray(list) || !list.every(ok)) throw new UsageError('options.datasources must be an array of { name, uris: [strings], cacheSize?, cacheLife?, maxRows?, noCache? }');
+  for (const d of list as DatasourceConfig[]) {
+    for (const uri of d.uris) {
+      try {
+        parseDatasourceUri(uri);
+      } catch (err) {
+        throw new UsageError(`options.datasources: datasource '${d.name}': ${(err as Error).message}`);
+      }
+    }
+  }
+  return list as DatasourceConfig[];
+}
+
 function suspensionRunner(dnsServers: unknown): SuspensionRunner {
   const what = 'options.dnsServers must be an array of "ip" or "ip:port" strings';
   if (dnsServers !== undefined && (!Array.isArray(dnsServers) || dnsServers.some((s) => typeof s !== 'string'))) {
@@ -142,12 +161,13 @@ export class Policy {
 
   constructor(options: PolicyOptions) {
     if (typeof options !== 'object' || options === null) throw new UsageError('openPolicy needs an options object');
-    const { scripts: specs, searchPath, dataDirs, engine, dnsServers, sandbox = true, bindings = [], bindingGroups = [], stateDir, ...rest } = options;
+    const { scripts: specs, searchPath, dataDirs, engine, dnsServers, sandbox = true, bindings = [], bindingGroups = [], stateDir, datasources, ...rest } = options;
     if (typeof sandbox !== 'boolean') throw new UsageError(`options.sandbox must be a boolean, got ${String(sandbox)}`);
     checkBindings(bindings, bindingGroups);
     for (const key of Object.keys(rest)) if (!TUNING_KEYS.includes(key)) throw new UsageError(`unknown option '${key}'`);
     const tuning = nativeTuning(rest as Record<string, unknown>);
     this.#suspensions = suspensionRunner(dnsServers);
+    this.#suspensions.datasources = datasourcesFor(checkDatasources(datasources));
     const scripts = readScripts(specs);
     const addon = loadAddon(engine);
     if (stateDir !== undefined) configureState({ stateDir }, addon.engine);
@@ -168,6 +188,7 @@ export class Policy {
     }
     this.loadLogs = master.takeLoadLogs();
     this.#master = master;
+    if (datasources?.length) watchDatasourceCidrs(addon as unknown as CidrAddon, findDatasource); // msys.cidr's datasource tables
   }
 
   #live(): NativeMaster {

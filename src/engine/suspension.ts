@@ -7,6 +7,7 @@ import { promises as dns } from 'node:dns';
 import { open } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { performHttpRequest, type DatasourceSet, type DbRequest, type HttpRequest } from '../datasource/index.js';
 
 /** timeLeft: seconds before the call's deadline (absent: none); the wait ends then. */
 export type SuspendRequest = (
@@ -14,6 +15,8 @@ export type SuspendRequest = (
   | { kind: 'dnsLookup'; name: string; type: string }
   | { kind: 'readFile'; path: string } // a real path the addon checked
   | { kind: 'console'; line: string } // msys.config: "config get ..." / "config set ..."
+  | ({ kind: 'dbQuery' } & DbRequest) // msys.db (src/datasource/)
+  | ({ kind: 'httpRequest' } & HttpRequest) // client:do_request of msys.http.client
 ) & { timeLeft?: number };
 
 /**
@@ -22,7 +25,7 @@ export type SuspendRequest = (
  */
 export type ScriptConsole = (line: string) => Promise<{ ok: true; lines: string[] } | { ok: false; error: string }>;
 
-/** undefined (sleep), the answers, the file's bytes, or the error for nil, err. */
+/** undefined (sleep), the answers, the file's (or the encoded rows' or response's) bytes, or the error for nil, err. */
 export type ResumeResult = undefined | string[] | [Buffer] | string;
 
 /** msys.readfile's limit (the addon's, for a synchronous read, is the same). */
@@ -35,6 +38,8 @@ export class SuspensionRunner {
   readonly #resolver: dns.Resolver;
   /** Where msys.config's lines go; none: msys.config answers nil, why. */
   console: ScriptConsole | undefined;
+  /** The datasources msys.db names (none: every query fails, saying so). */
+  datasources: DatasourceSet | undefined;
 
   /** servers: "ip" or "ip:port" entries; default: the system's resolvers. */
   constructor(servers?: string[], timeoutMs = 5000) {
@@ -47,6 +52,10 @@ export class SuspensionRunner {
    * deadline it resolves to DEADLINE, and the call is ended there.
    */
   async perform(request: SuspendRequest): Promise<ResumeResult | typeof DEADLINE> {
+    if (request.kind === 'dbQuery') {
+      const hit = this.datasources?.cached(request); // no deadline timer for an answer already here
+      if (hit) return [hit];
+    }
     const done = new AbortController();
     const work = this.#perform(request, done.signal);
     if (request.timeLeft === undefined) return work;
@@ -68,6 +77,15 @@ export class SuspensionRunner {
     }
     if (request.kind === 'readFile') return readWhole(request.path);
     if (request.kind === 'console') return this.#runConsole(request.line);
+    if (request.kind === 'dbQuery') {
+      if (!this.datasources) return `no datasource named '${request.datasource}' is configured`;
+      const answer = await this.datasources.run(request);
+      return typeof answer === 'string' ? answer : [answer];
+    }
+    if (request.kind === 'httpRequest') {
+      const answer = await performHttpRequest(request, signal);
+      return typeof answer === 'string' ? answer : [answer];
+    }
     try {
       return await this.#lookup(request.name, request.type);
     } catch (err) {

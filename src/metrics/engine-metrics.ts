@@ -7,6 +7,7 @@ import { Counter, Registry } from 'prom-client';
 import { UsageError } from '../engine/errors.js';
 import { BlockReader, registerCollectedMetrics, type EngineFigures } from './collector.js';
 import { oncePerScrape, registerSharedStateMetrics, type SharedStateStats } from './shared-state-metrics.js';
+import { allocateDataShare, readDataShare, registerDatasourceMetrics } from './datasource-metrics.js';
 import { GAUGES, MetricLayout, viewsOf, type BlockViews, type MetricsShare } from './metric-layout.js';
 
 export interface MetricsOptions {
@@ -105,6 +106,13 @@ export class EngineMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  /** @internal The datasources the workers count queries of (by name), and their HTTP requests: before the workers start. */
+  watchDatasources(names: string[]): void {
+    this.share.data = allocateDataShare(names, this.share.slots);
+    const data = this.share.data;
+    registerDatasourceMetrics(this.registry, () => readDataShare(data));
   }
 
   /** @internal A worker's thread ended: its slot's gauges go, its counts stay, the slot is free again. */

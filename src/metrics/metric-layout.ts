@@ -54,6 +54,8 @@ export interface MetricsShare {
   buffer: SharedArrayBuffer;
   modules: string[];
   slots: number;
+  /** msys.db and msys.http.client figures (datasource-metrics.ts). */
+  data?: import('./datasource-metrics.js').DataShare;
 }
 
 /** Offsets of every figure inside one slot, in Float64 elements. */

@@ -154,6 +154,7 @@ export class Engine extends EventEmitter {
           tempfailed: this.#tempfailed,
         }))
       : null;
+    this.metrics?.watchDatasources((policyOptions.datasources ?? []).map((d) => d.name));
     const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec: first.spec }], settings: this.#settings };
     if (this.metrics) setup.metrics = this.metrics.share;
     this.#pool = new Piscina({

@@ -5,6 +5,7 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { openPolicy, type Policy } from '../engine/policy.js';
+import { startDataStatsPublisher } from '../metrics/datasource-metrics.js';
 import { PHASES } from '../engine/phases.js';
 import type { NativeVerdictRest } from '../native/types.js';
 import {
@@ -84,6 +85,7 @@ export class WorkerHost {
     for (const { id, spec } of setup.policies) this.#specs.set(id, spec);
     this.#settings = setup.settings;
     this.#recorder = setup.metrics ? WorkerRecorder.claim(setup.metrics, threadId, () => this.#policies.values()) : null;
+    if (setup.metrics?.data) startDataStatsPublisher(setup.metrics.data, threadId);
     this.#startReaper();
   }
 

@@ -228,8 +228,10 @@ describe('msys.cidr.define', () => {
       ['{ type = "rbldnsd", source = "list.txt", value = "mx" }', 'option \'value\' (or \'record_type\') must be "a" or "txt"'],
       ['{ type = "rbldnsd", source = "list.txt", refresh = -1 }', "option 'refresh' must be a number of seconds, 0 or more"],
       ['{ type = "empty", interpolate = "yes" }', "option 'interpolate' must be a boolean"],
-      ['{ type = "datasource", cachename = "db", query = "select ip from allow" }',
-        "type 'datasource' is not available in scriptlet yet: it needs msys.db and datasources (a later part)"],
+      ['"datasource"', "type 'datasource' needs an options table with its 'cachename' and 'query'"],
+      ['{ type = "datasource", query = "select ip from allow" }', "option 'cachename' (a string) is required for type 'datasource'"],
+      ['{ type = "datasource", cachename = "db" }', "option 'query' (a string) is required for type 'datasource'"],
+      ['{ type = "datasource", cachename = "db", query = "q", cidr_column = 0 }', "option 'cidr_column' must be a column name or a 1-based column number"],
     ];
     for (const [options, message] of cases) assert.match(defineError(options), new RegExp(`^(=t:\\d+: )?msys.cidr.define: ${escape(message)}$`), options);
   });

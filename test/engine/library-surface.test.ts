@@ -143,7 +143,8 @@ describe('the library surface', () => {
       if (status('msg:mime') === 'planned') assert.equal(r.status === 'supported' || r.status === 'different', false, r.name);
     }
     for (const r of LUA_FUNCTIONS.filter((x) => x.name.startsWith('client:'))) {
-      assert.equal(r.status, status('msys.http.client.new'), r.name);
+      // Planned together, or all working: a method's note may state its own difference.
+      assert.equal(r.status === 'planned', status('msys.http.client.new') === 'planned', r.name);
     }
   });
 
