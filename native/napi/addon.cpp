@@ -6,6 +6,7 @@
 #include "../message_view.hpp"
 #include "../util/lua_headers.hpp"
 #include "master_object.hpp"
+#include "replication_host.hpp"
 #include "state_host.hpp"
 
 namespace scriptlet {
@@ -24,6 +25,7 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
                              InstanceMethod<&ScriptletAddon::RewriteDialect>("rewriteDialect", napi_enumerable),
                          });
     defineStateHost(env, exports);
+    defineReplicationHost(env, exports);
   }
 
   // parseHeaders(message: Buffer) -> [name, value][]: the header fields as

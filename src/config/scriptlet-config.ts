@@ -6,6 +6,8 @@ import { readBindings, type ConfiguredBinding, type ConfiguredBindingGroup } fro
 import { ConfigError, ProblemList, problemAt } from './errors.js';
 import { packageScriptletsDir } from './package-root.js';
 import { parseConfigFile } from './read.js';
+import { readRedisCluster } from './redis-cluster-scope.js';
+import type { RedisStateOptions } from '../state/redis-options.js';
 import { effectiveSearchPath, resolveSource, sourceFile, sourceSegments } from './resolve-scripts.js';
 import { applyOption, defaultOptions, unknownOptionMessage, type ScriptletOptionKey, type ScriptletOptions } from './scriptlet-options.js';
 import { describeValue, findScopes, sameName, scalarText, scopeLabel, type ConfigScope, type Origin } from './tree.js';
@@ -36,6 +38,8 @@ export interface ScriptletConfig {
   bindings: ConfiguredBinding[];
   /** The `binding_group` scopes (msg:binding_group). */
   bindingGroups: ConfiguredBindingGroup[];
+  /** The redis_cluster scope, when there is one: where replicate = "cluster" series count (docs/scale-out.md). */
+  redis?: RedisStateOptions;
 }
 
 export interface LoadScriptletOptions {
@@ -69,8 +73,9 @@ export function scriptletConfigFromTree(tree: ConfigScope, file: string, opts: L
   const searchPath = effectiveSearchPath(file, settings.options.searchPath, opts.scriptletsDir ?? packageScriptletsDir());
   const scripts = resolveScripts(stanzas, searchPath, problems);
   const { bindings, bindingGroups } = readBindings(tree, problems);
+  const redis = readRedisCluster(tree, problems);
   problems.throwIfAny();
-  return { instance, file, options: settings.options, origins: settings.origins, scripts, searchPath, tree, bindings, bindingGroups };
+  return { instance, file, options: settings.options, origins: settings.origins, scripts, searchPath, tree, bindings, bindingGroups, ...(redis ? { redis } : {}) };
 }
 
 interface ScriptStanza {

@@ -1,0 +1,144 @@
+#include "series_replica.hpp"
+
+#include <algorithm>
+
+namespace scriptlet {
+
+void SeriesReplica::addTo(Ring* ring, size_t windows, int64_t bucket, int64_t count) {
+  if (ring->empty()) ring->resize(windows);
+  Window& w = (*ring)[static_cast<size_t>(bucket % static_cast<int64_t>(windows))];
+  if (w.bucket > bucket) return;  // the slot has moved on: that window is gone
+  if (w.bucket != bucket) {
+    w.bucket = bucket;
+    w.count = 0;
+  }
+  w.count += count;
+}
+
+SeriesReplica::Key& SeriesReplica::entry(const std::string& key) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) it = keys_.emplace(key, Key{}).first;
+  it->second.touched = generation_;
+  return it->second;
+}
+
+void SeriesReplica::add(const std::string& key, int64_t count, int64_t bucket) {
+  addTo(&entry(key).pending, static_cast<size_t>(windows_), bucket, count);
+}
+
+int64_t SeriesReplica::sum(const std::string& key, int startv, int endv, int64_t bucket) {
+  // A key this node never saw is watched from now on: the next flush reads
+  // its windows from Redis; until then it counts what this node added.
+  Key& k = entry(key);
+  int last = std::min(endv, windows_ - 1);
+  int64_t total = 0;
+  for (const Ring* ring : {&k.remote, &k.inflight, &k.pending}) {
+    if (ring->empty()) continue;
+    for (int w = startv; w <= last; w++) {
+      int64_t b = bucket - w;
+      if (b < 0) break;
+      const Window& slot = (*ring)[static_cast<size_t>(b % windows_)];
+      if (slot.bucket == b) total += slot.count;
+    }
+  }
+  return total;
+}
+
+void SeriesReplica::forget(const std::string& key) {
+  keys_.erase(key);
+  removed_.push_back(key);
+}
+
+void SeriesReplica::clear() {
+  keys_.clear();
+  removed_.clear();
+}
+
+void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrains, std::vector<DrainedKey>* out,
+                          std::vector<std::string>* removed) {
+  generation_ = generation;
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    Key& k = it->second;
+    bool anyPending = false;
+    for (const Window& w : k.pending) anyPending = anyPending || (w.bucket >= 0 && w.count != 0);
+    if (!anyPending && generation - k.touched > idleDrains) {
+      it = keys_.erase(it);
+      continue;
+    }
+    DrainedKey d;
+    d.key = it->first;
+    for (Window& w : k.pending) {
+      if (w.bucket < 0 || w.count == 0 || w.bucket <= bucket - windows_) continue;
+      d.deltas.push_back(w.bucket);
+      d.deltas.push_back(w.count);
+      addTo(&k.inflight, static_cast<size_t>(windows_), w.bucket, w.count);
+    }
+    k.pending.clear();
+    d.full = k.fetchedBucket != bucket;
+    k.sent = true;
+    out->push_back(std::move(d));
+    ++it;
+  }
+  removed->insert(removed->end(), removed_.begin(), removed_.end());
+  removed_.clear();
+}
+
+void SeriesReplica::install(const std::string& key, int64_t bucket, int64_t total) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return;  // removed meanwhile
+  Ring& remote = it->second.remote;
+  if (remote.empty()) remote.resize(static_cast<size_t>(windows_));
+  Window& w = remote[static_cast<size_t>(bucket % windows_)];
+  if (w.bucket > bucket) return;
+  w.bucket = bucket;
+  w.count = total;
+}
+
+void SeriesReplica::settle(const std::string& key, bool ok, bool full, int64_t bucket) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return;
+  Key& k = it->second;
+  if (!k.sent) return;
+  k.sent = false;
+  if (ok) {
+    if (full) k.fetchedBucket = bucket;
+  } else {
+    // Not acknowledged: sent again with the next flush. (A batch Redis
+    // applied but whose answer was lost is counted twice: over, never under.)
+    for (const Window& w : k.inflight)
+      if (w.bucket >= 0 && w.count != 0) addTo(&k.pending, static_cast<size_t>(windows_), w.bucket, w.count);
+  }
+  k.inflight.clear();
+}
+
+namespace {
+
+std::atomic<bool> enabled{false};
+std::mutex registryMu;
+std::vector<ReplicatedSeries>& registry() {
+  static auto* r = new std::vector<ReplicatedSeries>();  // never freed: workers may outlive static destruction
+  return *r;
+}
+
+}  // namespace
+
+void setReplicationEnabled(bool on) { enabled.store(on, std::memory_order_release); }
+bool replicationEnabled() { return enabled.load(std::memory_order_acquire); }
+
+void registerReplicatedSeries(const std::string& name, Series* series) {
+  std::lock_guard<std::mutex> lock(registryMu);
+  for (ReplicatedSeries& r : registry()) {
+    if (r.name == name) {
+      r.series = series;
+      return;
+    }
+  }
+  registry().push_back({name, series});
+}
+
+std::vector<ReplicatedSeries> replicatedSeries() {
+  std::lock_guard<std::mutex> lock(registryMu);
+  return registry();
+}
+
+}  // namespace scriptlet

@@ -1,0 +1,264 @@
+// The sync loop of replicated series: one per process and engine (the
+// store it serves is the process's), on the thread that opened the engine,
+// never in a worker. Every flush interval it drains the adds the workers'
+// scripts made (native/state/series_replica.hpp), sends them as INCRBY +
+// EXPIREAT, reads back the totals of every key a script counted, all in
+// one pipelined round trip (ioredis auto-pipelining: every command of a
+// flush is issued in one turn of the event loop, so one write per Redis
+// node), and installs the totals. A Lua call never waits for it.
+//
+// Redis down or slow: the flush fails (commands time out or are refused at
+// once while disconnected), the adds go back to pending and are sent with
+// the next flush that works; counts are the last totals plus what this node
+// added since. One alert when it starts failing, a log line when it works
+// again; ioredis reconnects by itself.
+
+import { Cluster, Redis } from 'ioredis';
+import { loadAddon, type EngineName } from '../native/addon.js';
+import { resolveRedisOptions, parseRedisAddress, type RedisStateOptions, type ResolvedRedisOptions } from './redis-options.js';
+import { seriesKeyBase, windowExpiry, windowKey } from './redis-keys.js';
+
+export interface StateBackendStats {
+  /** Flushes that reached Redis (one pipelined round trip each). */
+  roundTrips: number;
+  /** Flushes that failed (Redis down, slow, refusing). */
+  errors: number;
+  /** Seconds every flush took, summed, and the last one's. */
+  flushSecondsTotal: number;
+  lastFlushSeconds: number;
+  /** Seconds since the totals were last read from Redis. */
+  stalenessSeconds: number;
+  /** 1 while the last flush worked. */
+  up: number;
+  /** Replicated series, and the keys their replicas hold. */
+  series: number;
+  keys: number;
+}
+
+interface Drained {
+  now: number;
+  series: { series: SeriesMeta; bucket: number; keys: string[]; deltas: number[][]; full: boolean[] }[];
+  removed: { series: SeriesMeta; bucket: number; keys: string[] }[];
+}
+interface SeriesMeta {
+  name: string;
+  type: string;
+  interval: number;
+  windows: number;
+}
+interface ReplicationAddon {
+  replicationConfigure(enabled: boolean): void;
+  replicationDrain(idleDrains: number): Drained | null;
+  replicationSettle(ok: boolean, totals?: number[]): void;
+  replicationStats(): { series: number; keys: number };
+}
+
+export interface SyncHooks {
+  log: (line: string) => void;
+  /** Something an operator must hear of (the engine's 'alert'). */
+  alert: (message: string) => void;
+}
+
+type Client = Redis | Cluster;
+
+function connect(o: ResolvedRedisOptions): Client {
+  const addresses = o.servers.map((s) => parseRedisAddress(s)!);
+  const common = {
+    connectTimeout: o.connectTimeoutMs,
+    commandTimeout: o.commandTimeoutMs,
+    // Refuse at once while disconnected: the flush fails and its adds wait
+    // in the store, not in a client queue.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    ...(o.password !== undefined ? { password: o.password } : {}),
+  };
+  if (o.mode === 'cluster') {
+    return new Cluster(addresses, {
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: common.retryStrategy,
+      redisOptions: common,
+    });
+  }
+  if (o.mode === 'sentinel') {
+    return new Redis({ ...common, db: o.db, sentinels: addresses, name: o.sentinelMaster!, enableAutoPipelining: true });
+  }
+  return new Redis({ ...common, host: addresses[0]!.host, port: addresses[0]!.port, db: o.db, enableAutoPipelining: true });
+}
+
+export class RedisStateSync {
+  readonly options: ResolvedRedisOptions;
+  readonly #addon: ReplicationAddon;
+  readonly #client: Client;
+  readonly #hooks: SyncHooks;
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+  #failing = false;
+  #failedSince = 0;
+  #lastSync = Date.now();
+  #stats = { roundTrips: 0, errors: 0, flushSecondsTotal: 0, lastFlushSeconds: 0 };
+
+  constructor(options: RedisStateOptions, engine: EngineName | undefined, hooks: SyncHooks) {
+    this.options = resolveRedisOptions(options);
+    this.#addon = loadAddon(engine) as unknown as ReplicationAddon;
+    this.#hooks = hooks;
+    this.#addon.replicationConfigure(true);
+    this.#client = connect(this.options);
+    // ioredis emits 'error' on every failed reconnect: the flushes count
+    // and report them, this only keeps Node from calling them unhandled.
+    this.#client.on('error', () => undefined);
+    this.#schedule();
+  }
+
+  stats(): StateBackendStats {
+    const r = this.#addon.replicationStats();
+    return {
+      ...this.#stats,
+      stalenessSeconds: (Date.now() - this.#lastSync) / 1000,
+      up: this.#failing ? 0 : 1,
+      series: r.series,
+      keys: r.keys,
+    };
+  }
+
+  /** Sends what is pending now (tests, shutdown); resolves when the flush has ended. */
+  async flushNow(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    this.#flushing = this.#flush().finally(() => (this.#flushing = undefined));
+    return this.#flushing;
+  }
+
+  /** A last flush (bounded by the command timeout), then disconnects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    if (this.#client.status === 'ready') await this.flushNow();
+    else while (this.#flushing) await this.#flushing;
+    this.#client.disconnect();
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => {
+      void this.flushNow().finally(() => this.#schedule());
+    }, this.options.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#addon.replicationDrain(Math.ceil((this.options.idleKeySeconds * 1000) / this.options.flushIntervalMs));
+    if (batch === null) return;
+    if (batch.series.length === 0 && batch.removed.length === 0) {
+      this.#addon.replicationSettle(true, []);
+      if (!this.#failing) this.#lastSync = Date.now();
+      return;
+    }
+    const started = process.hrtime.bigint();
+    try {
+      if (this.#client.status !== 'ready') throw new Error(`not connected (${this.#client.status})`);
+      const totals = await this.#send(batch);
+      this.#addon.replicationSettle(true, totals);
+      this.#lastSync = Date.now();
+      this.#stats.roundTrips++;
+      this.#recovered();
+    } catch (err) {
+      this.#addon.replicationSettle(false);
+      this.#stats.errors++;
+      this.#failed(err as Error);
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.#stats.lastFlushSeconds = seconds;
+      this.#stats.flushSecondsTotal += seconds;
+    }
+  }
+
+  // Every command of the batch in one turn (one pipeline per node); the
+  // totals as (series index, key index, bucket, total) quadruples.
+  async #send(batch: Drained): Promise<number[]> {
+    const c = this.#client;
+    const prefix = this.options.keyPrefix;
+    const totals: number[] = [];
+    const pending: Promise<unknown>[] = [];
+    const got = (si: number, ki: number, bucket: number) => (v: unknown) => void totals.push(si, ki, bucket, v === null ? 0 : Number(v));
+    batch.series.forEach((e, si) => {
+      const { name, type, interval, windows } = e.series;
+      e.keys.forEach((hexKey, ki) => {
+        const base = seriesKeyBase(prefix, name, type, hexKey);
+        const d = e.deltas[ki]!;
+        const sent = new Set<number>();
+        for (let i = 0; i < d.length; i += 2) {
+          const bucket = d[i]!;
+          const key = windowKey(base, bucket, interval);
+          pending.push(c.incrby(key, d[i + 1]!).then(got(si, ki, bucket)));
+          pending.push(c.expireat(key, windowExpiry(bucket, interval, windows)));
+          sent.add(bucket);
+        }
+        if (e.full[ki]) {
+          const buckets: number[] = [];
+          for (let b = Math.max(0, e.bucket - windows + 1); b <= e.bucket; b++) if (!sent.has(b)) buckets.push(b);
+          if (buckets.length > 0) {
+            pending.push(c.mgetBuffer(buckets.map((b) => windowKey(base, b, interval))).then((values) => values.forEach((v, j) => got(si, ki, buckets[j]!)(v === null ? null : v.toString()))));
+          }
+        } else if (!sent.has(e.bucket)) {
+          pending.push(c.get(windowKey(base, e.bucket, interval)).then(got(si, ki, e.bucket)));
+        }
+      });
+    });
+    for (const r of batch.removed) {
+      const { name, type, interval, windows } = r.series;
+      for (const hexKey of r.keys) {
+        const base = seriesKeyBase(prefix, name, type, hexKey);
+        const keys: Buffer[] = [];
+        for (let b = Math.max(0, r.bucket - windows + 1); b <= r.bucket; b++) keys.push(windowKey(base, b, interval));
+        // One DEL per key: in a cluster, a multi-key DEL must stay in one slot (it does: one hash tag).
+        pending.push(c.del(...keys));
+      }
+    }
+    await Promise.all(pending);
+    return totals;
+  }
+
+  #failed(err: Error): void {
+    if (this.#failing) return;
+    this.#failing = true;
+    this.#failedSince = Date.now();
+    this.#hooks.alert(`scriptlet: warning: the Redis state backend failed (${err.message}): replicated series count on this node only (last totals + local adds) until it is back`);
+  }
+
+  #recovered(): void {
+    if (!this.#failing) return;
+    this.#failing = false;
+    this.#hooks.log(`scriptlet: the Redis state backend is back after ${((Date.now() - this.#failedSince) / 1000).toFixed(1)} s: local adds sent, totals read again`);
+  }
+}
+
+// One loop per process and engine: engines of the same kind share the store.
+const running = new Map<string, { sync: RedisStateSync; users: number }>();
+
+/** Starts (or joins) the process's sync loop for engine's store; release() when done. */
+export function acquireRedisSync(options: RedisStateOptions, engine: EngineName | undefined, hooks: SyncHooks): { sync: RedisStateSync; release: () => Promise<void> } {
+  const name = (loadAddon(engine) as unknown as { engine: string }).engine;
+  let entry = running.get(name);
+  if (entry) {
+    if (JSON.stringify(resolveRedisOptions(options)) !== JSON.stringify(entry.sync.options)) hooks.log('scriptlet: warning: another engine of this process already syncs with Redis; its redis options are used');
+    entry.users++;
+  } else {
+    entry = { sync: new RedisStateSync(options, engine, hooks), users: 1 };
+    running.set(name, entry);
+  }
+  const e = entry;
+  let released = false;
+  return {
+    sync: e.sync,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (--e.users > 0) return;
+      running.delete(name);
+      await e.sync.close();
+    },
+  };
+}
