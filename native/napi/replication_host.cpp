@@ -149,6 +149,16 @@ Napi::Value ReplicationSettle(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// replicationResend(): Redis lost its data (the host saw its marker change):
+// every add of this node to a live window of a replicated series is sent
+// again with the next drain.
+Napi::Value ReplicationResend(const Napi::CallbackInfo& info) {
+  int64_t now = SharedStore::instance().now();
+  for (const ReplicatedSeries& r : replicatedSeries())
+    if (!r.series->retired()) r.series->resendToReplica(now);
+  return info.Env().Undefined();
+}
+
 // replicationStats() -> { series, keys }: replicated series and the keys their replicas hold.
 Napi::Value ReplicationStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -170,6 +180,7 @@ void defineReplicationHost(Napi::Env env, Napi::Object exports) {
   exports.Set("replicationConfigure", Napi::Function::New(env, ReplicationConfigure, "replicationConfigure"));
   exports.Set("replicationDrain", Napi::Function::New(env, ReplicationDrain, "replicationDrain"));
   exports.Set("replicationSettle", Napi::Function::New(env, ReplicationSettle, "replicationSettle"));
+  exports.Set("replicationResend", Napi::Function::New(env, ReplicationResend, "replicationResend"));
   exports.Set("replicationStats", Napi::Function::New(env, ReplicationStats, "replicationStats"));
 }
 

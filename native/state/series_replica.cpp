@@ -83,6 +83,16 @@ void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrai
   removed_.clear();
 }
 
+void SeriesReplica::resend(const std::string& key, int64_t bucket, int64_t count) {
+  // The local count holds every add, the pending ones included: it replaces them.
+  Key& k = entry(key);
+  if (k.pending.empty()) k.pending.resize(static_cast<size_t>(windows_));
+  Window& w = k.pending[static_cast<size_t>(bucket % windows_)];
+  if (w.bucket > bucket) return;
+  w.bucket = bucket;
+  w.count = count;
+}
+
 void SeriesReplica::install(const std::string& key, int64_t bucket, int64_t total) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return;  // removed meanwhile

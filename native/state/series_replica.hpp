@@ -55,6 +55,9 @@ class SeriesReplica {
   // drains (with nothing pending or in flight). removed gets the keys
   // remove_item forgot since the last drain.
   void drain(int64_t bucket, uint64_t generation, uint64_t idleDrains, std::vector<DrainedKey>* out, std::vector<std::string>* removed);
+  // Redis lost its data (restarted without persistence): what this node
+  // added in window bucket of key (its local count) is sent again.
+  void resend(const std::string& key, int64_t bucket, int64_t count);
   // A total Redis returned for key's window bucket.
   void install(const std::string& key, int64_t bucket, int64_t total);
   // The batch's end: ok clears what was in flight (the totals installed

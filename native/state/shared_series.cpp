@@ -52,6 +52,16 @@ void Series::enableReplica() {
   if (!replica_.load(std::memory_order_relaxed)) replica_.store(new SeriesReplica(params_.windows), std::memory_order_release);
 }
 
+void Series::resendToReplica(int64_t now) {
+  int64_t oldest = bucketAt(now) - params_.windows + 1;
+  std::lock_guard<SpinLock> lock(mu_);
+  SeriesReplica* r = replica_.load(std::memory_order_relaxed);
+  if (!r) return;
+  for (const auto& [key, ring] : rings_)
+    for (const Slot& s : ring)
+      if (s.bucket >= oldest && s.count != 0) r->resend(key, s.bucket, s.count);
+}
+
 void Series::addToKey(const std::string& key, int64_t count, int64_t bucket) {
   auto it = rings_.find(key);
   if (it == rings_.end()) it = rings_.emplace(key, Ring(static_cast<size_t>(params_.windows))).first;

@@ -68,6 +68,8 @@ class Series {
   // once, right after define; from then on counts come from the replica.
   void enableReplica();
   bool replicated() const { return replica_.load(std::memory_order_acquire) != nullptr; }
+  // Redis lost its data: every add this node made to a live window is sent again.
+  void resendToReplica(int64_t now);
   // Runs f(replica) under the series' lock (the host's drain and install).
   template <class F>
   void withReplica(F&& f) {

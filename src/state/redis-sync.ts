@@ -13,6 +13,7 @@
 // added since. One alert when it starts failing, a log line when it works
 // again; ioredis reconnects by itself.
 
+import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { loadAddon, type EngineName } from '../native/addon.js';
 import { resolveRedisOptions, parseRedisAddress, type RedisStateOptions, type ResolvedRedisOptions } from './redis-options.js';
@@ -50,6 +51,7 @@ interface ReplicationAddon {
   replicationConfigure(enabled: boolean): void;
   replicationDrain(idleDrains: number): Drained | null;
   replicationSettle(ok: boolean, totals?: number[]): void;
+  replicationResend(): void;
   replicationStats(): { series: number; keys: number };
 }
 
@@ -98,6 +100,9 @@ export class RedisStateSync {
   #failing = false;
   #failedSince = 0;
   #lastSync = Date.now();
+  /** The marker this node last read; set again after every (re)connection. */
+  #marker: string | null | undefined;
+  #checkMarker = true;
   #stats = { roundTrips: 0, errors: 0, flushSecondsTotal: 0, lastFlushSeconds: 0 };
 
   constructor(options: RedisStateOptions, engine: EngineName | undefined, hooks: SyncHooks) {
@@ -109,6 +114,7 @@ export class RedisStateSync {
     // ioredis emits 'error' on every failed reconnect: the flushes count
     // and report them, this only keeps Node from calling them unhandled.
     this.#client.on('error', () => undefined);
+    this.#client.on('ready', () => (this.#checkMarker = true));
     this.#schedule();
   }
 
@@ -148,7 +154,30 @@ export class RedisStateSync {
     this.#timer.unref();
   }
 
+  // A Redis that restarted without persistence has lost every total: its
+  // marker (a random token the first node to reach it writes) is gone or
+  // new. Then every node sends again what it added to the live windows, and
+  // the totals are whole again (but for nodes that restarted meanwhile).
+  async #checkRedisLostData(): Promise<void> {
+    const c = this.#client;
+    const key = `${this.options.keyPrefix}marker`;
+    const [, seen] = await Promise.all([c.set(key, randomUUID(), 'NX'), c.get(key)]);
+    if (this.#marker !== undefined && seen !== this.#marker) {
+      this.#addon.replicationResend();
+      this.#hooks.log('scriptlet: Redis has lost the replicated series (restarted without persistence?): this node sends its own adds to the live windows again');
+    }
+    this.#marker = seen;
+    this.#checkMarker = false;
+  }
+
   async #flush(): Promise<void> {
+    if (this.#checkMarker && this.#client.status === 'ready') {
+      try {
+        await this.#checkRedisLostData();
+      } catch {
+        // Counted by the flush below, which fails the same way.
+      }
+    }
     const batch = this.#addon.replicationDrain(Math.ceil((this.options.idleKeySeconds * 1000) / this.options.flushIntervalMs));
     if (batch === null) return;
     if (batch.series.length === 0 && batch.removed.length === 0) {
