@@ -117,13 +117,15 @@ Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// replicationSettle(ok, totals?): totals is a flat array of (series index,
-// key index, bucket, total) for the batch drained last; ok false puts its
-// adds back to be sent again.
+// replicationSettle(ok, totals?, keepHigher?): totals is a flat array of
+// (series index, key index, bucket, total) for the batch drained last; ok
+// false puts its adds back to be sent again; keepHigher: a total lower than
+// the one known is ignored (just after Redis lost its data).
 Napi::Value ReplicationSettle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsBoolean()) throw Napi::TypeError::New(env, "replicationSettle(ok: boolean, totals?: number[])");
   bool ok = info[0].As<Napi::Boolean>().Value();
+  bool keepHigher = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   std::lock_guard<std::mutex> lock(batchMu);
   if (!batchOpen) return env.Undefined();
   if (ok && info.Length() > 1 && info[1].IsArray()) {
@@ -136,7 +138,7 @@ Napi::Value ReplicationSettle(const Napi::CallbackInfo& info) {
       int64_t total = totals.Get(i + 3).As<Napi::Number>().Int64Value();
       if (si >= batch.size() || ki >= batch[si].keys.size()) continue;
       const std::string& key = batch[si].keys[ki];
-      batch[si].series->withReplica([&](SeriesReplica& r) { r.install(key, bucket, total); });
+      batch[si].series->withReplica([&](SeriesReplica& r) { r.install(key, bucket, total, keepHigher); });
     }
   }
   for (SentSeries& s : batch) {

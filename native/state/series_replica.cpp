@@ -93,13 +93,14 @@ void SeriesReplica::resend(const std::string& key, int64_t bucket, int64_t count
   w.count = count;
 }
 
-void SeriesReplica::install(const std::string& key, int64_t bucket, int64_t total) {
+void SeriesReplica::install(const std::string& key, int64_t bucket, int64_t total, bool keepHigher) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return;  // removed meanwhile
   Ring& remote = it->second.remote;
   if (remote.empty()) remote.resize(static_cast<size_t>(windows_));
   Window& w = remote[static_cast<size_t>(bucket % windows_)];
   if (w.bucket > bucket) return;
+  if (keepHigher && w.bucket == bucket && w.count > total) return;
   w.bucket = bucket;
   w.count = total;
 }

@@ -59,7 +59,9 @@ class SeriesReplica {
   // added in window bucket of key (its local count) is sent again.
   void resend(const std::string& key, int64_t bucket, int64_t count);
   // A total Redis returned for key's window bucket.
-  void install(const std::string& key, int64_t bucket, int64_t total);
+  // keepHigher: just after Redis lost its data, while the other nodes are
+  // still sending theirs again, a total never lowers what was known.
+  void install(const std::string& key, int64_t bucket, int64_t total, bool keepHigher);
   // The batch's end: ok clears what was in flight (the totals installed
   // include it) and notes the full reads; !ok puts it back in pending.
   void settle(const std::string& key, bool ok, bool full, int64_t bucket);

@@ -50,7 +50,7 @@ interface SeriesMeta {
 interface ReplicationAddon {
   replicationConfigure(enabled: boolean): void;
   replicationDrain(idleDrains: number): Drained | null;
-  replicationSettle(ok: boolean, totals?: number[]): void;
+  replicationSettle(ok: boolean, totals?: number[], keepHigher?: boolean): void;
   replicationResend(): void;
   replicationStats(): { series: number; keys: number };
 }
@@ -103,6 +103,8 @@ export class RedisStateSync {
   /** The marker this node last read; set again after every (re)connection. */
   #marker: string | null | undefined;
   #checkMarker = true;
+  /** Until then (ms), totals only rise: the other nodes are still sending their adds again. */
+  #keepHigherUntil = 0;
   #stats = { roundTrips: 0, errors: 0, flushSecondsTotal: 0, lastFlushSeconds: 0 };
 
   constructor(options: RedisStateOptions, engine: EngineName | undefined, hooks: SyncHooks) {
@@ -164,6 +166,8 @@ export class RedisStateSync {
     const [, seen] = await Promise.all([c.set(key, randomUUID(), 'NX'), c.get(key)]);
     if (this.#marker !== undefined && seen !== this.#marker) {
       this.#addon.replicationResend();
+      // Nodes reconnect at different times (ioredis backs off up to 2 s).
+      this.#keepHigherUntil = Date.now() + 2000 + 5 * this.options.flushIntervalMs + this.options.connectTimeoutMs;
       this.#hooks.log('scriptlet: Redis has lost the replicated series (restarted without persistence?): this node sends its own adds to the live windows again');
     }
     this.#marker = seen;
@@ -189,7 +193,7 @@ export class RedisStateSync {
     try {
       if (this.#client.status !== 'ready') throw new Error(`not connected (${this.#client.status})`);
       const totals = await this.#send(batch);
-      this.#addon.replicationSettle(true, totals);
+      this.#addon.replicationSettle(true, totals, Date.now() < this.#keepHigherUntil);
       this.#lastSync = Date.now();
       this.#stats.roundTrips++;
       this.#recovered();
