@@ -192,8 +192,14 @@ describe('scale-out: three serve nodes and one Redis', { timeout: 90_000 }, () =
     // Every 250 is in exactly one node's spool, and nothing else is.
     const ids = out.filter((o) => o.code === 250).map((o) => o.id);
     assert.equal(new Set(ids).size, ids.length, 'queue ids are unique');
-    const files = nodes.flatMap((n) => n.spooled());
-    assert.deepEqual(files.map((f) => f.replace(/\.eml$/, '')).sort(), (ids as string[]).sort(), 'each accepted message spooled once');
+    const files = nodes.flatMap((n) => n.spooled()).map((f) => f.replace(/\.eml$/, ''));
+    for (const id of ids) assert.equal(files.filter((f) => f === id).length, 1, `${id} answered 250, spooled once`);
+    // A message spooled whose 250 the client never read: the restarted node
+    // was stopped while answering (SMTP's duplicate window, not a loss).
+    const unanswered = files.filter((f) => !ids.includes(f)).length;
+    const interrupted = out.filter((o) => o.code !== 250 && o.code !== 550).length;
+    t.diagnostic(`spooled ${files.length}: ${ids.length} answered 250, ${unanswered} whose answer the restart cut (${interrupted} sends failed at the connection)`);
+    assert.ok(unanswered <= interrupted, 'a spooled message without its 250 only where the connection broke');
   });
 
   it('gives the same answers with the embedded store on one node: exactly N per sender', async (t) => {
