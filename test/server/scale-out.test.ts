@@ -58,19 +58,21 @@ scriptlet "scriptlet" {
 class ServeNode {
   readonly dir: string;
   readonly port: number;
+  readonly metricsPort: number;
   #child: ChildProcess | undefined;
   readonly output: string[] = [];
 
-  constructor(root: string, name: string, port: number, redis: string | undefined) {
+  constructor(root: string, name: string, port: number, metricsPort: number, redis: string | undefined) {
     this.dir = path.join(root, name);
     this.port = port;
+    this.metricsPort = metricsPort;
     fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(path.join(this.dir, 'ecelerity.conf'), conf(port, redis));
     fs.writeFileSync(path.join(this.dir, 'policy.lua'), POLICY);
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [MAIN, 'serve', path.join(this.dir, 'ecelerity.conf'), '--engine', ENGINE], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'serve', path.join(this.dir, 'ecelerity.conf'), '--engine', ENGINE, '--metrics-listen', `127.0.0.1:${this.metricsPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     await new Promise<void>((resolve, reject) => {
       const seen = (d: Buffer) => {
@@ -91,6 +93,17 @@ class ServeNode {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  }
+
+  /** A metric's value from the node's /metrics, or undefined while it does not answer. */
+  async metric(name: string): Promise<number | undefined> {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
+      const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   spooled(): string[] {
@@ -148,7 +161,7 @@ describe('scale-out: three serve nodes and one Redis', { timeout: 90_000 }, () =
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-scale-out-'));
     if (!bin) return;
     redis = await RedisServer.start(bin);
-    for (let i = 0; i < 3; i++) nodes.push(new ServeNode(root, `node${i}`, await freePort(), redis.address));
+    for (let i = 0; i < 3; i++) nodes.push(new ServeNode(root, `node${i}`, await freePort(), await freePort(), redis.address));
     await Promise.all(nodes.map((n) => n.start()));
   });
 
@@ -172,9 +185,30 @@ describe('scale-out: three serve nodes and one Redis', { timeout: 90_000 }, () =
         await redis!.startAgain();
       }],
     ]);
+    // The staleness gauge of every node, every 50 ms, while Redis is up.
+    let redisUp = true;
+    const staleness: number[] = [];
+    const poll = setInterval(() => {
+      if (!redisUp) return;
+      for (const n of nodes) void n.metric('scriptlet_state_backend_staleness_seconds').then((v) => v !== undefined && redisUp && staleness.push(v));
+    }, 50);
+    const restartRedis = events.get(2 * third)!;
+    events.set(2 * third, async () => {
+      redisUp = false;
+      await restartRedis();
+      await new Promise((r) => setTimeout(r, 1000)); // the nodes reconnect (back-off)
+      redisUp = true;
+    });
     const t0 = Date.now();
     const out = await traffic(nodes, events);
     const seconds = (Date.now() - t0) / 1000;
+    clearInterval(poll);
+    const errors = await Promise.all(nodes.map((n) => n.metric('scriptlet_state_backend_errors_total')));
+    const trips = await Promise.all(nodes.map((n) => n.metric('scriptlet_state_backend_round_trips_total')));
+    const sorted = [...staleness].sort((a, b) => a - b);
+    t.diagnostic(`staleness with Redis up: median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(3)} s, max ${sorted[sorted.length - 1]?.toFixed(3)} s over ${sorted.length} samples; round trips ${trips.join(' / ')}, errors ${errors.join(' / ')}`);
+    assert.ok(errors.some((e) => e! > 0), 'the Redis restart shows in scriptlet_state_backend_errors_total');
+    assert.ok(sorted[Math.floor(sorted.length / 2)]! < 3 * (FLUSH_MS / 1000), 'staleness stays within a few flush intervals while Redis is up');
     const bySender = acceptedBySender(out);
     const byNode = nodes.map((_, i) => out.filter((o) => o.node === i && o.code === 250).length);
     const total = Object.values(bySender).reduce((a, b) => a + b, 0);
@@ -204,7 +238,7 @@ describe('scale-out: three serve nodes and one Redis', { timeout: 90_000 }, () =
 
   it('gives the same answers with the embedded store on one node: exactly N per sender', async (t) => {
     if (!bin) return t.skip('redis-server is not installed (Debian package redis-server)');
-    const single = new ServeNode(root, 'single', await freePort(), undefined);
+    const single = new ServeNode(root, 'single', await freePort(), await freePort(), undefined);
     await single.start();
     try {
       const out = await traffic([single]);
