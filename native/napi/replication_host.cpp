@@ -48,8 +48,9 @@ Napi::Value ReplicationConfigure(const Napi::CallbackInfo& info) {
 }
 
 // replicationDrain(idleDrains) -> null while a batch is in flight, else
-// { now, series: [{ name, type, interval, windows, bucket, keys: hex[],
-// deltas: number[][] (bucket, delta pairs), full: boolean[] }] , removed:
+// { now, series: [{ series: { name, type, interval, windows }, bucket,
+// keys: hex[], deltas: number[][] (bucket, delta pairs), full: boolean[],
+// seqs: number[] (the batch each key's deltas belong to) }], removed:
 // [{ name, interval, keys: hex[] }] }.
 Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -73,7 +74,7 @@ Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
     int64_t bucket = now / p.interval;
     std::vector<SeriesReplica::DrainedKey> drained;
     std::vector<std::string> removed;
-    s->withReplica([&](SeriesReplica& replica) { replica.drain(bucket, generation, idle, &drained, &removed); });
+    s->withReplica([&](SeriesReplica& replica) { replica.drain(bucket, generation, idle, generation, &drained, &removed); });
     Napi::Object meta = Napi::Object::New(env);
     meta.Set("name", r.name);
     meta.Set("type", seriesTypeName(p.type));
@@ -93,6 +94,7 @@ Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
     Napi::Array keys = Napi::Array::New(env, drained.size());
     Napi::Array deltas = Napi::Array::New(env, drained.size());
     Napi::Array full = Napi::Array::New(env, drained.size());
+    Napi::Array seqs = Napi::Array::New(env, drained.size());
     for (size_t i = 0; i < drained.size(); i++) {
       auto idx = static_cast<uint32_t>(i);
       keys.Set(idx, hex(drained[i].key));
@@ -100,6 +102,7 @@ Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
       for (size_t j = 0; j < drained[i].deltas.size(); j++) d.Set(static_cast<uint32_t>(j), Napi::Number::New(env, static_cast<double>(drained[i].deltas[j])));
       deltas.Set(idx, d);
       full.Set(idx, Napi::Boolean::New(env, drained[i].full));
+      seqs.Set(idx, Napi::Number::New(env, static_cast<double>(drained[i].seq)));
       sent.keys.push_back(std::move(drained[i].key));
       sent.full.push_back(drained[i].full);
     }
@@ -109,6 +112,7 @@ Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
     entry.Set("keys", keys);
     entry.Set("deltas", deltas);
     entry.Set("full", full);
+    entry.Set("seqs", seqs);
     list.Set(list.Length(), entry);
     batch.push_back(std::move(sent));
   }

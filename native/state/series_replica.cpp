@@ -54,26 +54,37 @@ void SeriesReplica::clear() {
   removed_.clear();
 }
 
-void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrains, std::vector<DrainedKey>* out,
-                          std::vector<std::string>* removed) {
+void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrains, uint64_t seq,
+                          std::vector<DrainedKey>* out, std::vector<std::string>* removed) {
   generation_ = generation;
+  auto nonZero = [](const Ring& r) {
+    for (const Window& w : r)
+      if (w.bucket >= 0 && w.count != 0) return true;
+    return false;
+  };
   for (auto it = keys_.begin(); it != keys_.end();) {
     Key& k = it->second;
-    bool anyPending = false;
-    for (const Window& w : k.pending) anyPending = anyPending || (w.bucket >= 0 && w.count != 0);
-    if (!anyPending && generation - k.touched > idleDrains) {
+    if (!k.unacked && !nonZero(k.pending) && generation - k.touched > idleDrains) {
       it = keys_.erase(it);
       continue;
     }
     DrainedKey d;
     d.key = it->first;
-    for (Window& w : k.pending) {
-      if (w.bucket < 0 || w.count == 0 || w.bucket <= bucket - windows_) continue;
+    if (!k.unacked) {
+      k.inflight.clear();
+      for (Window& w : k.pending) {
+        if (w.bucket < 0 || w.count == 0 || w.bucket <= bucket - windows_) continue;
+        addTo(&k.inflight, static_cast<size_t>(windows_), w.bucket, w.count);
+      }
+      k.pending.clear();
+      k.inflightSeq = seq;
+    }
+    for (const Window& w : k.inflight) {
+      if (w.bucket < 0 || w.count == 0) continue;
       d.deltas.push_back(w.bucket);
       d.deltas.push_back(w.count);
-      addTo(&k.inflight, static_cast<size_t>(windows_), w.bucket, w.count);
     }
-    k.pending.clear();
+    d.seq = k.inflightSeq;
     d.full = k.fetchedBucket != bucket;
     k.sent = true;
     out->push_back(std::move(d));
@@ -84,8 +95,13 @@ void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrai
 }
 
 void SeriesReplica::resend(const std::string& key, int64_t bucket, int64_t count) {
-  // The local count holds every add, the pending ones included: it replaces them.
+  // The local count holds every add, pending and in flight included: it
+  // replaces them (the Redis that had applied some is gone).
   Key& k = entry(key);
+  if (k.unacked || !k.inflight.empty()) {
+    k.inflight.clear();
+    k.unacked = false;
+  }
   if (k.pending.empty()) k.pending.resize(static_cast<size_t>(windows_));
   Window& w = k.pending[static_cast<size_t>(bucket % windows_)];
   if (w.bucket > bucket) return;
@@ -113,13 +129,11 @@ void SeriesReplica::settle(const std::string& key, bool ok, bool full, int64_t b
   k.sent = false;
   if (ok) {
     if (full) k.fetchedBucket = bucket;
+    k.inflight.clear();
+    k.unacked = false;
   } else {
-    // Not acknowledged: sent again with the next flush. (A batch Redis
-    // applied but whose answer was lost is counted twice: over, never under.)
-    for (const Window& w : k.inflight)
-      if (w.bucket >= 0 && w.count != 0) addTo(&k.pending, static_cast<size_t>(windows_), w.bucket, w.count);
+    k.unacked = true;  // sent again, under the same seq, with the next flush
   }
-  k.inflight.clear();
 }
 
 namespace {

@@ -43,6 +43,8 @@ class SeriesReplica {
     uint64_t touched = 0;         // the drain generation of the last add or count
     int64_t fetchedBucket = -1;   // the bucket when every window was last read from Redis
     bool sent = false;            // part of the batch in flight
+    bool unacked = false;         // its last batch failed: Redis may or may not have applied it
+    uint64_t inflightSeq = 0;     // the batch that carried inflight (Redis applies one seq once)
   };
 
   // What the drain hands the host, and what it installs back.
@@ -50,11 +52,16 @@ class SeriesReplica {
     std::string key;
     std::vector<int64_t> deltas;  // bucket, delta, bucket, delta...
     bool full = false;            // read every window (first sight, or the window turned)
+    uint64_t seq = 0;             // the batch the deltas belong to (the same when sent again)
   };
-  // Moves pending to inflight; forgets keys idle for more than idleDrains
-  // drains (with nothing pending or in flight). removed gets the keys
-  // remove_item forgot since the last drain.
-  void drain(int64_t bucket, uint64_t generation, uint64_t idleDrains, std::vector<DrainedKey>* out, std::vector<std::string>* removed);
+  // Moves pending to inflight under batch seq, or, for a key whose last
+  // batch failed, sends that inflight again under its own seq (Redis skips
+  // a seq it has applied: a flush that timed out is never counted twice),
+  // its pending waiting for the next drain. Forgets keys idle for more than
+  // idleDrains drains (with nothing pending or in flight). removed gets the
+  // keys remove_item forgot since the last drain.
+  void drain(int64_t bucket, uint64_t generation, uint64_t idleDrains, uint64_t seq, std::vector<DrainedKey>* out,
+             std::vector<std::string>* removed);
   // Redis lost its data (restarted without persistence): what this node
   // added in window bucket of key (its local count) is sent again.
   void resend(const std::string& key, int64_t bucket, int64_t count);
@@ -63,7 +70,7 @@ class SeriesReplica {
   // still sending theirs again, a total never lowers what was known.
   void install(const std::string& key, int64_t bucket, int64_t total, bool keepHigher);
   // The batch's end: ok clears what was in flight (the totals installed
-  // include it) and notes the full reads; !ok puts it back in pending.
+  // include it) and notes the full reads; !ok keeps it to be sent again.
   void settle(const std::string& key, bool ok, bool full, int64_t bucket);
 
  private:

@@ -1,15 +1,15 @@
 // The sync loop of replicated series: one per process and engine (the
 // store it serves is the process's), on the thread that opened the engine,
 // never in a worker. Every flush interval it drains the adds the workers'
-// scripts made (native/state/series_replica.hpp), sends them as INCRBY +
-// EXPIREAT, reads back the totals of every key a script counted, all in
+// scripts made (native/state/series_replica.hpp), sends them (INCRBY +
+// EXPIREAT in a small script that applies each batch once), reads back the totals of every key a script counted, all in
 // one pipelined round trip (ioredis auto-pipelining: every command of a
 // flush is issued in one turn of the event loop, so one write per Redis
 // node), and installs the totals. A Lua call never waits for it.
 //
 // Redis down or slow: the flush fails (commands time out or are refused at
-// once while disconnected), the adds go back to pending and are sent with
-// the next flush that works; counts are the last totals plus what this node
+// once while disconnected), its adds are sent again, under the same batch
+// number, with the next flush (Redis applies a batch once); counts are the last totals plus what this node
 // added since. One alert when it starts failing, a log line when it works
 // again; ioredis reconnects by itself.
 
@@ -38,7 +38,7 @@ export interface StateBackendStats {
 
 interface Drained {
   now: number;
-  series: { series: SeriesMeta; bucket: number; keys: string[]; deltas: number[][]; full: boolean[] }[];
+  series: { series: SeriesMeta; bucket: number; keys: string[]; deltas: number[][]; full: boolean[]; seqs: number[] }[];
   removed: { series: SeriesMeta; bucket: number; keys: string[] }[];
 }
 interface SeriesMeta {
@@ -62,6 +62,23 @@ export interface SyncHooks {
 }
 
 type Client = Redis | Cluster;
+
+// Adds a node's delta to a window once per batch: KEYS[1] the window's
+// counter, KEYS[2] the hash of the last batch (seq) each node applied to
+// it; ARGV node id, seq, delta, expiry. A batch whose answer was lost (a
+// timeout) is sent again under the same seq and not counted twice. Returns
+// the window's total.
+const ADD_ONCE = `
+local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if tonumber(ARGV[2]) > last then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  redis.call('INCRBY', KEYS[1], ARGV[3])
+  redis.call('EXPIREAT', KEYS[1], ARGV[4])
+  redis.call('EXPIREAT', KEYS[2], ARGV[4])
+end
+return redis.call('GET', KEYS[1]) or '0'
+`;
+type AddOnce = (counter: Buffer, seen: Buffer, node: string, seq: number, delta: number, expireAt: number) => Promise<string>;
 
 function connect(o: ResolvedRedisOptions): Client {
   const addresses = o.servers.map((s) => parseRedisAddress(s)!);
@@ -100,6 +117,8 @@ export class RedisStateSync {
   #failing = false;
   #failedSince = 0;
   #lastSync = Date.now();
+  /** This process among the nodes: the batches it numbers are its own. */
+  readonly #nodeId = randomUUID();
   /** The marker this node last read; set again after every (re)connection. */
   #marker: string | null | undefined;
   #checkMarker = true;
@@ -113,6 +132,7 @@ export class RedisStateSync {
     this.#hooks = hooks;
     this.#addon.replicationConfigure(true);
     this.#client = connect(this.options);
+    this.#client.defineCommand('scriptletAddOnce', { numberOfKeys: 2, lua: ADD_ONCE });
     // ioredis emits 'error' on every failed reconnect: the flushes count
     // and report them, this only keeps Node from calling them unhandled.
     this.#client.on('error', () => undefined);
@@ -222,11 +242,12 @@ export class RedisStateSync {
         const base = seriesKeyBase(prefix, name, type, hexKey);
         const d = e.deltas[ki]!;
         const sent = new Set<number>();
+        const addOnce = (c as unknown as { scriptletAddOnce: AddOnce }).scriptletAddOnce.bind(c);
         for (let i = 0; i < d.length; i += 2) {
           const bucket = d[i]!;
           const key = windowKey(base, bucket, interval);
-          pending.push(c.incrby(key, d[i + 1]!).then(got(si, ki, bucket)));
-          pending.push(c.expireat(key, windowExpiry(bucket, interval, windows)));
+          const seen = Buffer.concat([key, Buffer.from(':applied')]);
+          pending.push(addOnce(key, seen, this.#nodeId, e.seqs[ki]!, d[i + 1]!, windowExpiry(bucket, interval, windows)).then(got(si, ki, bucket)));
           sent.add(bucket);
         }
         if (e.full[ki]) {

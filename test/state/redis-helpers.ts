@@ -79,6 +79,15 @@ export class RedisServer {
     await waitForPong(this.port);
   }
 
+  /** Freezes it (SIGSTOP): connections stay open, nothing is answered, as with a Redis stuck or far too slow. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Stops it (SIGKILL: a crash, no goodbye to the clients) and waits for the exit. */
   async stop(): Promise<void> {
     const child = this.#child;

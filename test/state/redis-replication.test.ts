@@ -109,6 +109,27 @@ describe('replicate = "cluster" on Redis, two nodes', () => {
     assert.ok(s.stalenessSeconds < 1, `staleness ${s.stalenessSeconds} s`);
   });
 
+  it('keeps answering at once while Redis hangs (commands time out), then catches up with each add counted once', async (t) => {
+    if (!bin) return t.skip('redis-server is not installed (Debian package redis-server)');
+    await a.add('dave', 1);
+    assert.deepEqual(await converge([a, b], 'dave', 1), [1, 1]);
+    const errorsBefore = (await b.stats()).value.errors;
+    redis.pause();
+    try {
+      const addA = await a.add('dave', 5);
+      const addB = await b.add('dave', 5);
+      assert.ok(addA.ms < 100 && addB.ms < 100, `slowest call ${Math.max(addA.ms, addB.ms).toFixed(1)} ms while Redis hangs`);
+      assert.equal(addB.value, 6, 'b: the last total it knew + its own adds');
+      await sleep(1000); // past the 300 ms command timeout
+      assert.ok((await b.stats()).value.errors > errorsBefore, 'the timed-out flushes are counted');
+    } finally {
+      redis.resume();
+    }
+    // The flushes that timed out were applied when Redis woke up, and sent
+    // again under the same batch number: Redis counted each once.
+    assert.deepEqual(await converge([a, b], 'dave', 11), [11, 11], 'each add once, none lost');
+  });
+
   it('keeps answering at once while Redis is down, counting locally, with errors and an alert; converges when it is back', async (t) => {
     if (!bin) return t.skip('redis-server is not installed (Debian package redis-server)');
     const before = await converge([a, b], 'carol', 0);
