@@ -50,7 +50,8 @@ Napi::Value ReplicationConfigure(const Napi::CallbackInfo& info) {
 // replicationDrain(idleDrains) -> null while a batch is in flight, else
 // { now, series: [{ series: { name, type, interval, windows }, bucket,
 // keys: hex[], deltas: number[][] (bucket, delta pairs), full: boolean[],
-// seqs: number[] (the batch each key's deltas belong to) }], removed:
+// seqs: number[] (the batch each key's deltas belong to), floors:
+// number[][] (bucket, value pairs: raise the window to value) }], removed:
 // [{ name, interval, keys: hex[] }] }.
 Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -95,6 +96,7 @@ Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
     Napi::Array deltas = Napi::Array::New(env, drained.size());
     Napi::Array full = Napi::Array::New(env, drained.size());
     Napi::Array seqs = Napi::Array::New(env, drained.size());
+    Napi::Array floors = Napi::Array::New(env, drained.size());
     for (size_t i = 0; i < drained.size(); i++) {
       auto idx = static_cast<uint32_t>(i);
       keys.Set(idx, hex(drained[i].key));
@@ -103,6 +105,9 @@ Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
       deltas.Set(idx, d);
       full.Set(idx, Napi::Boolean::New(env, drained[i].full));
       seqs.Set(idx, Napi::Number::New(env, static_cast<double>(drained[i].seq)));
+      Napi::Array f = Napi::Array::New(env, drained[i].floors.size());
+      for (size_t j = 0; j < drained[i].floors.size(); j++) f.Set(static_cast<uint32_t>(j), Napi::Number::New(env, static_cast<double>(drained[i].floors[j])));
+      floors.Set(idx, f);
       sent.keys.push_back(std::move(drained[i].key));
       sent.full.push_back(drained[i].full);
     }
@@ -113,6 +118,7 @@ Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
     entry.Set("deltas", deltas);
     entry.Set("full", full);
     entry.Set("seqs", seqs);
+    entry.Set("floors", floors);
     list.Set(list.Length(), entry);
     batch.push_back(std::move(sent));
   }
@@ -156,8 +162,7 @@ Napi::Value ReplicationSettle(const Napi::CallbackInfo& info) {
 }
 
 // replicationResend(): Redis lost its data (the host saw its marker change):
-// every add of this node to a live window of a replicated series is sent
-// again with the next drain.
+// the next drain raises every live window back to what this node counts.
 Napi::Value ReplicationResend(const Napi::CallbackInfo& info) {
   int64_t now = SharedStore::instance().now();
   for (const ReplicatedSeries& r : replicatedSeries())

@@ -64,7 +64,7 @@ void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrai
   };
   for (auto it = keys_.begin(); it != keys_.end();) {
     Key& k = it->second;
-    if (!k.unacked && !nonZero(k.pending) && generation - k.touched > idleDrains) {
+    if (!k.unacked && !nonZero(k.pending) && !nonZero(k.floor) && generation - k.touched > idleDrains) {
       it = keys_.erase(it);
       continue;
     }
@@ -85,6 +85,11 @@ void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrai
       d.deltas.push_back(w.count);
     }
     d.seq = k.inflightSeq;
+    for (const Window& w : k.floor) {
+      if (w.bucket < 0 || w.bucket <= bucket - windows_) continue;
+      d.floors.push_back(w.bucket);
+      d.floors.push_back(w.count);
+    }
     d.full = k.fetchedBucket != bucket;
     k.sent = true;
     out->push_back(std::move(d));
@@ -94,19 +99,43 @@ void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrai
   removed_.clear();
 }
 
-void SeriesReplica::resend(const std::string& key, int64_t bucket, int64_t count) {
-  // The local count holds every add, pending and in flight included: it
-  // replaces them (the Redis that had applied some is gone).
-  Key& k = entry(key);
-  if (k.unacked || !k.inflight.empty()) {
+int64_t SeriesReplica::windowSum(const Key& k, int64_t bucket) const {
+  int64_t total = 0;
+  for (const Ring* ring : {&k.remote, &k.inflight, &k.pending}) {
+    if (ring->empty()) continue;
+    const Window& w = (*ring)[static_cast<size_t>(bucket % windows_)];
+    if (w.bucket == bucket) total += w.count;
+  }
+  return total;
+}
+
+void SeriesReplica::raiseFloor(Key* k, int64_t bucket, int64_t value) {
+  if (k->floor.empty()) k->floor.resize(static_cast<size_t>(windows_));
+  Window& w = k->floor[static_cast<size_t>(bucket % windows_)];
+  if (w.bucket > bucket) return;
+  if (w.bucket != bucket) w = Window{bucket, value};
+  w.count = std::max(w.count, value);
+}
+
+void SeriesReplica::restoreAll(int64_t bucket) {
+  for (auto& [key, k] : keys_) {
+    // The floor is the last total read; the adds not known applied (in
+    // flight or pending) go on top as adds, under a new batch number.
+    if (!k.remote.empty()) {
+      for (int w = 0; w < windows_ && bucket - w >= 0; w++) {
+        const Window& r = k.remote[static_cast<size_t>((bucket - w) % windows_)];
+        if (r.bucket == bucket - w && r.count > 0) raiseFloor(&k, r.bucket, r.count);
+      }
+    }
+    for (const Window& w : k.inflight)
+      if (w.bucket >= 0 && w.count != 0) addTo(&k.pending, static_cast<size_t>(windows_), w.bucket, w.count);
     k.inflight.clear();
     k.unacked = false;
   }
-  if (k.pending.empty()) k.pending.resize(static_cast<size_t>(windows_));
-  Window& w = k.pending[static_cast<size_t>(bucket % windows_)];
-  if (w.bucket > bucket) return;
-  w.bucket = bucket;
-  w.count = count;
+}
+
+void SeriesReplica::restoreLocal(const std::string& key, int64_t bucket, int64_t count) {
+  if (count > 0) raiseFloor(&entry(key), bucket, count);
 }
 
 void SeriesReplica::install(const std::string& key, int64_t bucket, int64_t total, bool keepHigher) {
@@ -130,6 +159,7 @@ void SeriesReplica::settle(const std::string& key, bool ok, bool full, int64_t b
   if (ok) {
     if (full) k.fetchedBucket = bucket;
     k.inflight.clear();
+    k.floor.clear();
     k.unacked = false;
   } else {
     k.unacked = true;  // sent again, under the same seq, with the next flush

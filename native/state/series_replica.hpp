@@ -40,6 +40,7 @@ class SeriesReplica {
   using Ring = std::vector<Window>;
   struct Key {
     Ring pending, inflight, remote;
+    Ring floor;                   // after Redis lost its data: raise the window to at least this
     uint64_t touched = 0;         // the drain generation of the last add or count
     int64_t fetchedBucket = -1;   // the bucket when every window was last read from Redis
     bool sent = false;            // part of the batch in flight
@@ -53,6 +54,7 @@ class SeriesReplica {
     std::vector<int64_t> deltas;  // bucket, delta, bucket, delta...
     bool full = false;            // read every window (first sight, or the window turned)
     uint64_t seq = 0;             // the batch the deltas belong to (the same when sent again)
+    std::vector<int64_t> floors;  // bucket, value...: raise the window to at least value
   };
   // Moves pending to inflight under batch seq, or, for a key whose last
   // batch failed, sends that inflight again under its own seq (Redis skips
@@ -62,9 +64,17 @@ class SeriesReplica {
   // keys remove_item forgot since the last drain.
   void drain(int64_t bucket, uint64_t generation, uint64_t idleDrains, uint64_t seq, std::vector<DrainedKey>* out,
              std::vector<std::string>* removed);
-  // Redis lost its data (restarted without persistence): what this node
-  // added in window bucket of key (its local count) is sent again.
-  void resend(const std::string& key, int64_t bucket, int64_t count);
+  // Redis lost its data (restarted without persistence): every window this
+  // node knows is raised back, in Redis, to at least the last total it read
+  // (the largest view wins, so the adds of a node that restarted meanwhile,
+  // which the others had read, are kept), then its adds not known applied
+  // go on top as adds.
+  void restoreAll(int64_t bucket);
+  // The same for a key only the series' local ring holds (this node's own
+  // count); not for keys the replica holds: their last total read already
+  // has these adds, or they are pending.
+  bool holds(const std::string& key) const { return keys_.count(key) != 0; }
+  void restoreLocal(const std::string& key, int64_t bucket, int64_t count);
   // A total Redis returned for key's window bucket.
   // keepHigher: just after Redis lost its data, while the other nodes are
   // still sending theirs again, a total never lowers what was known.
@@ -75,6 +85,8 @@ class SeriesReplica {
 
  private:
   Key& entry(const std::string& key);
+  int64_t windowSum(const Key& k, int64_t bucket) const;
+  void raiseFloor(Key* k, int64_t bucket, int64_t value);
   static void addTo(Ring* ring, size_t windows, int64_t bucket, int64_t count);
 
   int windows_;

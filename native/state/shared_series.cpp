@@ -57,9 +57,13 @@ void Series::resendToReplica(int64_t now) {
   std::lock_guard<SpinLock> lock(mu_);
   SeriesReplica* r = replica_.load(std::memory_order_relaxed);
   if (!r) return;
-  for (const auto& [key, ring] : rings_)
+  r->restoreAll(bucketAt(now));
+  // Keys the replica no longer holds (idle): this node's own adds at least.
+  for (const auto& [key, ring] : rings_) {
+    if (r->holds(key)) continue;
     for (const Slot& s : ring)
-      if (s.bucket >= oldest && s.count != 0) r->resend(key, s.bucket, s.count);
+      if (s.bucket >= oldest && s.count != 0) r->restoreLocal(key, s.bucket, s.count);
+  }
 }
 
 void Series::addToKey(const std::string& key, int64_t count, int64_t bucket) {

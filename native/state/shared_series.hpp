@@ -68,7 +68,7 @@ class Series {
   // once, right after define; from then on counts come from the replica.
   void enableReplica();
   bool replicated() const { return replica_.load(std::memory_order_acquire) != nullptr; }
-  // Redis lost its data: every add this node made to a live window is sent again.
+  // Redis lost its data: every live window is raised back to what this node counts.
   void resendToReplica(int64_t now);
   // Runs f(replica) under the series' lock (the host's drain and install).
   template <class F>

@@ -38,7 +38,7 @@ export interface StateBackendStats {
 
 interface Drained {
   now: number;
-  series: { series: SeriesMeta; bucket: number; keys: string[]; deltas: number[][]; full: boolean[]; seqs: number[] }[];
+  series: { series: SeriesMeta; bucket: number; keys: string[]; deltas: number[][]; full: boolean[]; seqs: number[]; floors: number[][] }[];
   removed: { series: SeriesMeta; bucket: number; keys: string[] }[];
 }
 interface SeriesMeta {
@@ -78,6 +78,18 @@ if tonumber(ARGV[2]) > last then
 end
 return redis.call('GET', KEYS[1]) or '0'
 `;
+// Raises a window to at least ARGV[1] (after Redis lost its data, each node
+// proposes what it counts; the largest wins). Returns the window's total.
+const RAISE_TO = `
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > v then
+  redis.call('SET', KEYS[1], ARGV[1])
+  v = tonumber(ARGV[1])
+end
+redis.call('EXPIREAT', KEYS[1], ARGV[2])
+return tostring(v)
+`;
+type RaiseTo = (counter: Buffer, value: number, expireAt: number) => Promise<string>;
 type AddOnce = (counter: Buffer, seen: Buffer, node: string, seq: number, delta: number, expireAt: number) => Promise<string>;
 
 function connect(o: ResolvedRedisOptions): Client {
@@ -122,6 +134,8 @@ export class RedisStateSync {
   /** The marker this node last read; set again after every (re)connection. */
   #marker: string | null | undefined;
   #checkMarker = true;
+  #everReady = false;
+  readonly #started = Date.now();
   /** Until then (ms), totals only rise: the other nodes are still sending their adds again. */
   #keepHigherUntil = 0;
   #stats = { roundTrips: 0, errors: 0, flushSecondsTotal: 0, lastFlushSeconds: 0 };
@@ -133,10 +147,14 @@ export class RedisStateSync {
     this.#addon.replicationConfigure(true);
     this.#client = connect(this.options);
     this.#client.defineCommand('scriptletAddOnce', { numberOfKeys: 2, lua: ADD_ONCE });
+    this.#client.defineCommand('scriptletRaiseTo', { numberOfKeys: 1, lua: RAISE_TO });
     // ioredis emits 'error' on every failed reconnect: the flushes count
     // and report them, this only keeps Node from calling them unhandled.
     this.#client.on('error', () => undefined);
-    this.#client.on('ready', () => (this.#checkMarker = true));
+    this.#client.on('ready', () => {
+      this.#checkMarker = true;
+      this.#everReady = true;
+    });
     this.#schedule();
   }
 
@@ -178,8 +196,8 @@ export class RedisStateSync {
 
   // A Redis that restarted without persistence has lost every total: its
   // marker (a random token the first node to reach it writes) is gone or
-  // new. Then every node sends again what it added to the live windows, and
-  // the totals are whole again (but for nodes that restarted meanwhile).
+  // new. Then every node raises each live window back to the last total it
+  // read (the largest view wins), and sends on top the adds it made since.
   async #checkRedisLostData(): Promise<void> {
     const c = this.#client;
     const key = `${this.options.keyPrefix}marker`;
@@ -188,13 +206,15 @@ export class RedisStateSync {
       this.#addon.replicationResend();
       // Nodes reconnect at different times (ioredis backs off up to 2 s).
       this.#keepHigherUntil = Date.now() + 2000 + 5 * this.options.flushIntervalMs + this.options.connectTimeoutMs;
-      this.#hooks.log('scriptlet: Redis has lost the replicated series (restarted without persistence?): this node sends its own adds to the live windows again');
+      this.#hooks.log('scriptlet: Redis has lost the replicated series (restarted without persistence?): this node raises every live window back to the last total it read, and adds what it added since');
     }
     this.#marker = seen;
     this.#checkMarker = false;
   }
 
   async #flush(): Promise<void> {
+    // Starting: the adds wait for the first connection (within its timeout) without an error.
+    if (!this.#everReady && this.#client.status !== 'ready' && Date.now() - this.#started < this.options.connectTimeoutMs) return;
     if (this.#checkMarker && this.#client.status === 'ready') {
       try {
         await this.#checkRedisLostData();
@@ -243,6 +263,13 @@ export class RedisStateSync {
         const d = e.deltas[ki]!;
         const sent = new Set<number>();
         const addOnce = (c as unknown as { scriptletAddOnce: AddOnce }).scriptletAddOnce.bind(c);
+        const raiseTo = (c as unknown as { scriptletRaiseTo: RaiseTo }).scriptletRaiseTo.bind(c);
+        const f = e.floors[ki]!;
+        // Before the adds: the adds made since the restore go on top.
+        for (let i = 0; i < f.length; i += 2) {
+          pending.push(raiseTo(windowKey(base, f[i]!, interval), f[i + 1]!, windowExpiry(f[i]!, interval, windows)).then(got(si, ki, f[i]!)));
+          sent.add(f[i]!);
+        }
         for (let i = 0; i < d.length; i += 2) {
           const bucket = d[i]!;
           const key = windowKey(base, bucket, interval);

@@ -153,8 +153,8 @@ describe('replicate = "cluster" on Redis, two nodes', () => {
     assert.match(down.alerts!.join('\n'), /Redis state backend failed/);
     assert.equal(await a.count('carol'), 24, 'still answering from the local counts');
 
-    // Back, empty (no persistence): each node sees the marker gone and sends
-    // again every add it made to the live windows, so the totals are whole.
+    // Back, empty (no persistence): each node sees the marker gone, raises
+    // each window back to the last total it read, and adds what it added since.
     await redis.startAgain();
     const counts = await converge([a, b], 'carol', 34);
     assert.deepEqual(counts, [34, 34], 'the 4 before + the 20 + 10 adds made while Redis was down, each once');
