@@ -340,6 +340,8 @@ export function acquireRedisSync(options: RedisStateOptions, engine: EngineName 
       if (--e.users > 0) return;
       running.delete(name);
       await e.sync.close();
+      // Series defined from now on count locally (and their define says so), unless another loop started meanwhile.
+      if (!running.has(name)) (loadAddon(engine) as unknown as ReplicationAddon).replicationConfigure(false);
     },
   };
 }

@@ -1,7 +1,7 @@
 // One "node" of the replication tests: its own process (so its own shared
 // store), an engine of two workers whose policy counts per key in a series
 // replicated through Redis. Driven over IPC by test/state/redis-*.test.ts:
-//   { id, op: 'add', key, n }   -> n calls, each adds 1; answers the last count
+//   { id, op: 'add', key, n }   -> n calls, each adds 1; the last count, the slowest call's ms, all n calls' ms
 //   { id, op: 'count', key }    -> one call that only counts; { value, ms }
 //   { id, op: 'stats' }         -> the engine's backend figures
 //   { id, op: 'close' }
@@ -54,11 +54,12 @@ process.on('message', (msg: { id: number; op: string; key?: string; n?: number }
       if (msg.op === 'add') {
         let last = { value: 0, ms: 0 };
         let worst = 0;
+        const t0 = performance.now();
         for (let i = 0; i < (msg.n ?? 1); i++) {
           last = await call('add', msg.key!);
           worst = Math.max(worst, last.ms);
         }
-        process.send!({ id: msg.id, value: last.value, ms: worst });
+        process.send!({ id: msg.id, value: last.value, ms: worst, totalMs: performance.now() - t0 });
       } else if (msg.op === 'count') {
         process.send!({ id: msg.id, ...(await call('count', msg.key!)) });
       } else if (msg.op === 'stats') {

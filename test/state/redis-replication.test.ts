@@ -15,6 +15,7 @@ interface Answer {
   id: number;
   value: number;
   ms: number;
+  totalMs: number;
   error?: string;
   alerts?: string[];
   logs?: string[];
@@ -116,10 +117,12 @@ describe('replicate = "cluster" on Redis, two nodes', () => {
     const errorsBefore = (await b.stats()).value.errors;
     redis.pause();
     try {
-      const addA = await a.add('dave', 5);
-      const addB = await b.add('dave', 5);
-      assert.ok(addA.ms < 100 && addB.ms < 100, `slowest call ${Math.max(addA.ms, addB.ms).toFixed(1)} ms while Redis hangs`);
-      assert.equal(addB.value, 6, 'b: the last total it knew + its own adds');
+      // A call that waited for Redis would wait its 300 ms command timeout:
+      // 20 calls in a row would take 6 s.
+      const addA = await a.add('dave', 20);
+      const addB = await b.add('dave', 20);
+      assert.ok(addA.totalMs < 3000 && addB.totalMs < 3000, `20 calls took ${addA.totalMs.toFixed(0)} and ${addB.totalMs.toFixed(0)} ms while Redis hangs (slowest ${Math.max(addA.ms, addB.ms).toFixed(1)} ms)`);
+      assert.equal(addB.value, 21, 'b: the last total it knew + its own adds');
       await sleep(1000); // past the 300 ms command timeout
       assert.ok((await b.stats()).value.errors > errorsBefore, 'the timed-out flushes are counted');
     } finally {
@@ -127,7 +130,7 @@ describe('replicate = "cluster" on Redis, two nodes', () => {
     }
     // The flushes that timed out were applied when Redis woke up, and sent
     // again under the same batch number: Redis counted each once.
-    assert.deepEqual(await converge([a, b], 'dave', 11), [11, 11], 'each add once, none lost');
+    assert.deepEqual(await converge([a, b], 'dave', 41), [41, 41], 'each add once, none lost');
   });
 
   it('keeps answering at once while Redis is down, counting locally, with errors and an alert; converges when it is back', async (t) => {
@@ -139,10 +142,11 @@ describe('replicate = "cluster" on Redis, two nodes', () => {
     const errorsBefore = (await a.stats()).value.errors;
 
     await redis.stop();
-    // Load while Redis is down: every call answers within its deadline (here: well under 100 ms).
+    // Load while Redis is down: calls answer from the local counts (ioredis
+    // refuses at once while disconnected; nothing waits for a reconnection).
     const addA = await a.add('carol', 20);
     const addB = await b.add('carol', 10);
-    assert.ok(addA.ms < 100 && addB.ms < 100, `slowest call ${Math.max(addA.ms, addB.ms).toFixed(1)} ms`);
+    assert.ok(addA.ms < 1000 && addB.ms < 1000, `slowest call ${Math.max(addA.ms, addB.ms).toFixed(1)} ms`);
     assert.equal(addA.value, 24, 'a: the last total it knew + its own adds');
     assert.equal(addB.value, 14, 'b: the last total it knew + its own adds');
     await sleep(5 * FLUSH_MS);
