@@ -51,6 +51,23 @@ async function waitForPong(port: number, deadlineMs = 5000): Promise<void> {
   }
 }
 
+/** A redis-server in sentinel mode watching the master at masterPort as "mymaster". */
+export async function startSentinel(bin: string, masterPort: number): Promise<{ address: string; close: () => Promise<void> }> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-sentinel-'));
+  const conf = path.join(dir, 'sentinel.conf');
+  fs.writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor mymaster 127.0.0.1 ${masterPort} 1\nsentinel down-after-milliseconds mymaster 1000\n`);
+  const child = spawn(bin, [conf, '--sentinel'], { stdio: 'ignore' });
+  await waitForPong(port);
+  return {
+    address: `127.0.0.1:${port}`,
+    close: async () => {
+      if (child.exitCode === null) await new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGKILL')));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export class RedisServer {
   readonly port: number;
   readonly #bin: string;

@@ -34,7 +34,8 @@ const engine = openEngine({
   threads: 2,
   metrics: false,
   log: (l) => logs.push(l),
-  redis: { servers: [redisAddress!], flushIntervalMs: Number(flushMs), commandTimeoutMs: 300, connectTimeoutMs: 300 },
+  // The address, or the whole redis option as JSON (sentinel mode).
+  redis: { ...(redisAddress!.startsWith('{') ? JSON.parse(redisAddress!) : { servers: [redisAddress!] }), flushIntervalMs: Number(flushMs), commandTimeoutMs: 300, connectTimeoutMs: 300 },
 });
 const alerts: string[] = [];
 engine.on('alert', (a: { message: string }) => alerts.push(a.message));

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
-import { RedisServer, redisServerPath } from './redis-helpers.js';
+import { RedisServer, redisServerPath, startSentinel } from './redis-helpers.js';
 import type { StateBackendStats } from '../../src/state/redis-sync.js';
 
 const FLUSH_MS = 100;
@@ -169,5 +169,29 @@ describe('replicate = "cluster" on Redis, two nodes', () => {
     assert.match(up.logs!.join('\n'), /Redis has lost the replicated series/);
     await b.add('carol', 1);
     assert.deepEqual(await converge([a, b], 'carol', 35), [35, 35]);
+  });
+});
+
+describe('replicate = "cluster" through Redis Sentinel', () => {
+  it('finds the master through the sentinel (ioredis) and counts across two nodes', async (t) => {
+    const bin = redisServerPath(t as unknown as { skip: (r: string) => void });
+    if (!bin) return;
+    const redis = await RedisServer.start(bin);
+    const sentinel = await startSentinel(bin, redis.port);
+    const options = JSON.stringify({ servers: [sentinel.address], mode: 'sentinel', sentinelMaster: 'mymaster' });
+    const a = new Node(options);
+    const b = new Node(options);
+    try {
+      await Promise.all([a.ready, b.ready]);
+      await a.add('erin', 2);
+      await b.add('erin', 3);
+      assert.deepEqual(await converge([a, b], 'erin', 5), [5, 5]);
+      const s = (await a.stats()).value;
+      assert.ok(s.roundTrips > 0 && s.up === 1, JSON.stringify(s));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await sentinel.close();
+      await redis.close();
+    }
   });
 });
