@@ -92,9 +92,13 @@ int seriesDefine(lua_State* L) {
     std::string note;
     s = SharedStore::instance().defineSeries(lua_tostring(L, 1), p, &note);
     if (!note.empty()) logStateNote(L, note.data(), note.size());
-    if (std::strcmp(replicate, "none") != 0) {
+    if (std::strcmp(replicate, "none") != 0 && replicationEnabled()) {
+      // Counted across nodes through Redis (state/series_replica.hpp).
+      s->enableReplica();
+      registerReplicatedSeries(lua_tostring(L, 1), s);
+    } else if (std::strcmp(replicate, "none") != 0) {
       note = std::string(fname) + ": series '" + lua_tostring(L, 1) + "' asks replicate = \"" + replicate +
-             "\", but no Redis is configured: its counts are kept in this process only";
+             "\", but no Redis is configured (redis_cluster scope): its counts are kept in this process only";
       logStateNote(L, note.data(), note.size());
     }
   }

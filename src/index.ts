@@ -22,6 +22,7 @@ export * from './pool/index.js';
 export { startMetricsServer, DEFAULT_METRICS_PORT } from './metrics/index.js';
 export type { EngineMetrics, MetricsOptions, MetricsServer, MetricsServerOptions } from './metrics/index.js';
 export { configureState, flushState, inboundAudit, stateStatus, setStateClockForTests } from './state/index.js';
+export type { RedisStateOptions, RedisMode } from './state/redis-options.js';
 export type { AuditCountKind, InboundAudit, StateOptions, StateStatus } from './state/index.js';
 export { closeAllDatasources, loadWantedCidrs, type DatasourceConfig } from './datasource/index.js';
 export { registerDatasourceMetrics } from './metrics/datasource-metrics.js';

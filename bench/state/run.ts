@@ -13,12 +13,18 @@
 // count costs while the other worker is at it too, lock spinning included.
 // The wall-clock figure (x 2 workers) is kept in the JSON as well.
 //
-//   npm run bench:state                  # both engines, ~1 min
+// With redis-server installed, the same again with the series defined
+// replicate = "cluster" and a sync loop to a redis-server started on a free
+// loopback port (flush every 200 ms): rows "redis ...". --no-redis skips them.
+//
+//   npm run bench:state                  # both engines, ~2 min
 //   node --import tsx bench/state/run.ts --engines luajit --rounds 5
 import { performance } from 'node:perf_hooks';
 import { openPolicy, type EngineName } from '../../src/index.js';
 import { openEngine } from '../../src/pool/index.js';
 import { writeResults } from '../results-file.js';
+import { acquireRedisSync } from '../../src/state/redis-sync.js';
+import { startBenchRedis, type BenchRedis } from './redis-server.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -33,8 +39,9 @@ const CALLS = Number(opt('calls', '400')); // calls per measurement
 const SERIES = 'bench_rcpt';
 // A module whose validate_connect runs body LOOP times (op: the statement measured).
 function policy(op: string): string {
+  const replicate = redis ? ', { replicate = "cluster" }' : '';
   return `local mod = {}
-function mod:init() msys.audit_series.define("${SERIES}", "cidr", 300, 12) return true end
+function mod:init() msys.audit_series.define("${SERIES}", "cidr", 300, 12${replicate}) return true end
 function mod:validate_connect(accept, vctx)
   local add, count = msys.audit_series.add, msys.audit_series.count
   local opts = {key = accept, startv = 0, endv = 11}
@@ -57,7 +64,11 @@ const OPS: Record<string, string> = {
 // 256 peers: the keys a busy MX sees in a few minutes, spread over /24s.
 const inputs = Array.from({ length: CALLS }, (_, i) => ({ remoteAddr: `10.${(i >> 8) & 255}.${(i >> 4) & 15}.${i & 255}` }));
 
+let redis: BenchRedis | undefined;
+const redisOptions = () => ({ servers: [redis!.address], flushIntervalMs: 200 });
+
 function inThread(engine: EngineName, op: string): number {
+  const sync = redis ? acquireRedisSync(redisOptions(), engine, { log: () => undefined, alert: (m) => process.stderr.write(`${m}\n`) }) : undefined;
   const p = openPolicy({ engine, scripts: [{ name: 't', source: policy(OPS[op]!) }] });
   try {
     for (let i = 0; i < 50; i++) p.run('connect', inputs[i]!);
@@ -67,12 +78,13 @@ function inThread(engine: EngineName, op: string): number {
     return ((c.user + c.system) * 1e3) / (CALLS * LOOP);
   } finally {
     p.close();
+    void sync?.release();
   }
 }
 
 // ns of CPU per op with 2 workers at it at once; wall time x 2 / ops in wall.
 async function twoWorkers(engine: EngineName, op: string, wall: number[]): Promise<number> {
-  const e = openEngine({ engine, threads: 2, maxBatch: 8, scripts: [{ name: 't', source: policy(OPS[op]!) }] });
+  const e = openEngine({ engine, threads: 2, maxBatch: 8, ...(redis ? { redis: redisOptions() } : {}), scripts: [{ name: 't', source: policy(OPS[op]!) }] });
   try {
     await e.ready();
     await Promise.all(inputs.slice(0, 64).map((i) => e.run('connect', i)));
@@ -93,8 +105,21 @@ async function twoWorkers(engine: EngineName, op: string, wall: number[]): Promi
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const results: Record<string, Record<string, Record<string, number>>> = {};
-for (const engine of ENGINES) {
-  results[engine] = { inThread: {}, twoWorkers: {}, twoWorkersWall: {} };
+const VARIANTS = ENGINES.flatMap((e) => (args.includes('--no-redis') ? [e] : [e, `redis ${e}`]));
+for (const variant of VARIANTS) {
+  const engine = variant.replace('redis ', '') as EngineName;
+  if (variant.startsWith('redis') && !redis) {
+    redis = await startBenchRedis();
+    if (!redis) {
+      process.stderr.write('redis-server is not installed (Debian package redis-server): no redis rows\n');
+      continue;
+    }
+  }
+  if (!variant.startsWith('redis') && redis) {
+    await redis.close();
+    redis = undefined;
+  }
+  results[variant] = { inThread: {}, twoWorkers: {}, twoWorkersWall: {} };
   for (const op of Object.keys(OPS)) {
     const a: number[] = [];
     const b: number[] = [];
@@ -103,17 +128,18 @@ for (const engine of ENGINES) {
       a.push(inThread(engine, op));
       b.push(await twoWorkers(engine, op, w));
     }
-    results[engine]!.inThread![op] = median(a);
-    results[engine]!.twoWorkers![op] = median(b);
-    results[engine]!.twoWorkersWall![op] = median(w);
-    process.stderr.write(`${engine} ${op}: in-thread ${median(a).toFixed(1)} ns, 2 workers ${median(b).toFixed(1)} ns CPU (${median(w).toFixed(1)} ns wall x 2) per loop step\n`);
+    results[variant]!.inThread![op] = median(a);
+    results[variant]!.twoWorkers![op] = median(b);
+    results[variant]!.twoWorkersWall![op] = median(w);
+    process.stderr.write(`${variant} ${op}: in-thread ${median(a).toFixed(1)} ns, 2 workers ${median(b).toFixed(1)} ns CPU (${median(w).toFixed(1)} ns wall x 2) per loop step\n`);
   }
 }
+await redis?.close();
 
 // The library's cost: each op minus the empty loop.
 const rows: string[] = ['| engine | where | add (ns) | count (ns) | add + count (ns) |', '| --- | --- | ---: | ---: | ---: |'];
 const net: Record<string, unknown> = {};
-for (const engine of ENGINES) {
+for (const engine of Object.keys(results)) {
   for (const where of ['inThread', 'twoWorkers', 'twoWorkersWall'] as const) {
     const r = results[engine]![where]!;
     const cost = (op: string) => Math.max(0, r[op]! - r.empty!);

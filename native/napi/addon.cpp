@@ -7,6 +7,7 @@
 #include "../util/lua_headers.hpp"
 #include "cidr_datasource_host.hpp"
 #include "master_object.hpp"
+#include "replication_host.hpp"
 #include "state_host.hpp"
 
 namespace scriptlet {
@@ -26,6 +27,7 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
                          });
     defineStateHost(env, exports);
     defineCidrDatasourceHost(env, exports);
+    defineReplicationHost(env, exports);
   }
 
   // parseHeaders(message: Buffer) -> [name, value][]: the header fields as

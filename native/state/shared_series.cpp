@@ -44,6 +44,26 @@ void Series::retire() {
   std::lock_guard<SpinLock> lock(mu_);
   retired_.store(true, std::memory_order_release);
   rings_.clear();
+  if (SeriesReplica* r = replica_.load(std::memory_order_relaxed)) r->clear();
+}
+
+void Series::enableReplica() {
+  std::lock_guard<SpinLock> lock(mu_);
+  if (!replica_.load(std::memory_order_relaxed)) replica_.store(new SeriesReplica(params_.windows), std::memory_order_release);
+}
+
+void Series::resendToReplica(int64_t now) {
+  int64_t oldest = bucketAt(now) - params_.windows + 1;
+  std::lock_guard<SpinLock> lock(mu_);
+  SeriesReplica* r = replica_.load(std::memory_order_relaxed);
+  if (!r) return;
+  r->restoreAll(bucketAt(now));
+  // Keys the replica no longer holds (idle): this node's own adds at least.
+  for (const auto& [key, ring] : rings_) {
+    if (r->holds(key)) continue;
+    for (const Slot& s : ring)
+      if (s.bucket >= oldest && s.count != 0) r->restoreLocal(key, s.bucket, s.count);
+  }
 }
 
 void Series::addToKey(const std::string& key, int64_t count, int64_t bucket) {
@@ -55,10 +75,15 @@ void Series::addToKey(const std::string& key, int64_t count, int64_t bucket) {
     s.count = 0;
   }
   s.count += count;
+  if (SeriesReplica* r = replica_.load(std::memory_order_relaxed)) r->add(key, count, bucket);
   if (params_.dropZero && s.count == 0) rings_.erase(it);
 }
 
 int64_t Series::sumKey(const std::string& key, int startv, int endv, int64_t bucket) {
+  if (SeriesReplica* r = replica_.load(std::memory_order_relaxed)) {
+    if (startv > endv || startv >= params_.windows) return 0;
+    return r->sum(key, startv, endv, bucket);
+  }
   auto it = rings_.find(key);
   if (it == rings_.end()) return 0;
   int64_t sum = 0;
@@ -159,6 +184,9 @@ void Series::removeAddress(const IpAddress& ip, int mask) {
   IpAddress probe;
   probe.family = ip.family;
   addressKey(ip, mask, &tlsPrefixKey);
+  // Replicated: the address's own Redis keys go even when this node never
+  // counted it (another node may have).
+  if (SeriesReplica* r = replica_.load(std::memory_order_relaxed); r && mask == full) r->forget(tlsPrefixKey);
   for (auto it = rings_.begin(); it != rings_.end();) {
     const std::string& key = it->first;
     bool address = key.size() >= 2 && key[0] == static_cast<char>(ip.family) && static_cast<uint8_t>(key[1]) == full;
@@ -166,6 +194,7 @@ void Series::removeAddress(const IpAddress& ip, int mask) {
       std::memcpy(probe.bytes, key.data() + 2, key.size() - 2);
       addressKey(probe, mask, &tlsKey);
       if (tlsKey == tlsPrefixKey) {
+        if (SeriesReplica* r = replica_.load(std::memory_order_relaxed); r && mask != full) r->forget(key);
         gone.emplace_back(probe, std::move(it->second));
         it = rings_.erase(it);
         continue;
@@ -203,6 +232,7 @@ void Series::removeString(const char* s, size_t n) {
   std::lock_guard<SpinLock> lock(mu_);
   tlsKey.assign(s, n);
   rings_.erase(tlsKey);
+  if (SeriesReplica* r = replica_.load(std::memory_order_relaxed)) r->forget(tlsKey);
 }
 
 size_t Series::keyCount() {

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "series_replica.hpp"
 #include "spin_lock.hpp"
 #include "state_key.hpp"
 
@@ -62,6 +63,19 @@ class Series {
   void removeString(const char* s, size_t n);
 
   size_t keyCount();
+
+  // replicate = "cluster" with Redis configured (series_replica.hpp): set
+  // once, right after define; from then on counts come from the replica.
+  void enableReplica();
+  bool replicated() const { return replica_.load(std::memory_order_acquire) != nullptr; }
+  // Redis lost its data: every live window is raised back to what this node counts.
+  void resendToReplica(int64_t now);
+  // Runs f(replica) under the series' lock (the host's drain and install).
+  template <class F>
+  void withReplica(F&& f) {
+    std::lock_guard<SpinLock> lock(mu_);
+    if (SeriesReplica* r = replica_.load(std::memory_order_relaxed)) f(*r);
+  }
   // Persistence (snapshot.cpp): the per-address and string keys as text
   // lines "k <hex key> <bucket>:<count> ...", and one such line read back.
   void appendImage(std::string* out, int64_t now);
@@ -83,6 +97,7 @@ class Series {
 
   SeriesParams params_;
   std::atomic<bool> retired_{false};
+  std::atomic<SeriesReplica*> replica_{nullptr};  // never freed, as series are not
   SpinLock mu_;
   std::unordered_map<std::string, Ring> rings_;
   bool tracked4_[33] = {};

@@ -7,6 +7,8 @@ import { readDatasources, type ConfiguredDatasource } from './datasources.js';
 import { ConfigError, ProblemList, problemAt } from './errors.js';
 import { packageScriptletsDir } from './package-root.js';
 import { parseConfigFile } from './read.js';
+import { readRedisCluster } from './redis-cluster-scope.js';
+import type { RedisStateOptions } from '../state/redis-options.js';
 import { effectiveSearchPath, resolveSource, sourceFile, sourceSegments } from './resolve-scripts.js';
 import { applyOption, defaultOptions, unknownOptionMessage, type ScriptletOptionKey, type ScriptletOptions } from './scriptlet-options.js';
 import { describeValue, findScopes, sameName, scalarText, scopeLabel, type ConfigScope, type Origin } from './tree.js';
@@ -39,6 +41,8 @@ export interface ScriptletConfig {
   bindingGroups: ConfiguredBindingGroup[];
   /** The top-level `datasource` scopes (msys.db). */
   datasources: ConfiguredDatasource[];
+  /** The redis_cluster scope, when there is one: where replicate = "cluster" series count (docs/scale-out.md). */
+  redis?: RedisStateOptions;
 }
 
 export interface LoadScriptletOptions {
@@ -73,8 +77,9 @@ export function scriptletConfigFromTree(tree: ConfigScope, file: string, opts: L
   const scripts = resolveScripts(stanzas, searchPath, problems);
   const { bindings, bindingGroups } = readBindings(tree, problems);
   const datasources = readDatasources(tree, problems);
+  const redis = readRedisCluster(tree, problems);
   problems.throwIfAny();
-  return { instance, file, options: settings.options, origins: settings.origins, scripts, searchPath, tree, bindings, bindingGroups, datasources };
+  return { instance, file, options: settings.options, origins: settings.origins, scripts, searchPath, tree, bindings, bindingGroups, datasources, ...(redis ? { redis } : {}) };
 }
 
 interface ScriptStanza {

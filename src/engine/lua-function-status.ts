@@ -183,7 +183,7 @@ export const LUA_FUNCTIONS: readonly LuaFunctionRow[] = [
   ...group('msys.audit_series', [
     ['msys.audit_series.add', 'different', 'an IPv6 key in a `cidr` (IPv4) series counts nothing; `count` must be an integer'],
     ['msys.audit_series.count', 'different', '`startv` greater than `endv` raises; windows past `num_windows` count 0'],
-    ['msys.audit_series.define', 'different', 'shared by every worker of the process; `replicate` is accepted and logged, counts stay in the process (no Redis configured); `serialize` is ignored; `persist` needs `state_dir`; other parameters for a defined name start it again'],
+    ['msys.audit_series.define', 'different', 'shared by every worker of the process; `replicate = "cluster"`/`"manager"` counts across nodes through Redis with a `redis_cluster` scope (counts lag by at most a flush interval), else it is logged and counts stay in the process; `serialize` is ignored; `persist` needs `state_dir`; other parameters for a defined name start it again'],
     ['msys.audit_series.remove_item', 'different', 'an `IP/mask` key forgets every address inside the prefix'],
   ]),
   ...group('msys.gauge_cache', [

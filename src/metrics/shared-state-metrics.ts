@@ -8,6 +8,7 @@
 
 import type { Registry } from 'prom-client';
 import { readOnScrape, type Rows } from './collector.js';
+import type { StateBackendStats } from '../state/redis-sync.js';
 
 /** What sharedStateStats() (native/napi/state_host.cpp) returns. */
 export interface SharedStateStats {
@@ -23,6 +24,8 @@ export interface SharedStateStats {
   cidrEntries: number;
   cidrLoads: number;
   cidrLoadFailures: number;
+  /** The Redis sync loop's figures, when the engine has one (replicate = "cluster"). */
+  backend?: StateBackendStats;
 }
 
 /** The figures from an addon (the calling thread's copy: the store is the process's). */
@@ -63,4 +66,17 @@ export function registerSharedStateMetrics(registry: Registry, stats: () => Shar
   readOnScrape('gauge', registry, 'scriptlet_cidr_entries', 'Lines (addresses and ranges) of the live msys.cidr tables.', [], one((s) => s.cidrEntries));
   readOnScrape('counter', registry, 'scriptlet_cidr_loads_total', 'msys.cidr tables read and swapped in: the first read of each, and every reload or refresh that found the file changed.', [], one((s) => s.cidrLoads));
   readOnScrape('counter', registry, 'scriptlet_cidr_load_failures_total', 'msys.cidr reads that failed (the table kept before stays in use).', [], one((s) => s.cidrLoadFailures));
+  if (stats().backend) registerStateBackendMetrics(registry, () => stats().backend!);
+}
+
+/** The Redis backend of replicated series (src/state/redis-sync.ts): registered when the engine has one. */
+function registerStateBackendMetrics(registry: Registry, backend: () => StateBackendStats): void {
+  const one = (pick: (s: StateBackendStats) => number) => (): Rows => [[{}, pick(backend())]];
+  readOnScrape('counter', registry, 'scriptlet_state_backend_round_trips_total', 'Flushes of replicated series that reached Redis: one pipelined round trip each (per Redis node).', [], one((s) => s.roundTrips));
+  readOnScrape('counter', registry, 'scriptlet_state_backend_errors_total', 'Flushes to Redis that failed (down, slow, refused); their adds are sent again with the next flush.', [], one((s) => s.errors));
+  readOnScrape('counter', registry, 'scriptlet_state_backend_flush_seconds_total', 'Seconds spent in flushes to Redis (divide by round trips + errors for the mean).', [], one((s) => s.flushSecondsTotal));
+  readOnScrape('gauge', registry, 'scriptlet_state_backend_flush_seconds', 'How long the last flush to Redis took.', [], one((s) => s.lastFlushSeconds));
+  readOnScrape('gauge', registry, 'scriptlet_state_backend_staleness_seconds', 'Seconds since replicated series last read their totals from Redis (at most the flush interval plus a round trip while Redis answers).', [], one((s) => s.stalenessSeconds));
+  readOnScrape('gauge', registry, 'scriptlet_state_backend_up', '1 while the last flush to Redis worked, 0 while replicated series count locally.', [], one((s) => s.up));
+  readOnScrape('gauge', registry, 'scriptlet_state_replicated_keys', 'Keys of replicated series this node adds to or reads back from Redis.', [], one((s) => s.keys));
 }

@@ -29,6 +29,7 @@ import { scriptConfigCommand } from './config-commands.js';
 import type { ScriptConsole } from '../engine/suspension.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { readSharedStateStats, type SharedStateStats } from '../metrics/shared-state-metrics.js';
+import { acquireRedisSync } from '../state/redis-sync.js';
 
 /** Milliseconds close() waits for calls in flight by default. */
 export const DEFAULT_CLOSE_DEADLINE_MS = 10_000;
@@ -114,6 +115,8 @@ export class Engine extends EventEmitter {
   #tempfailed: Record<TempfailReason, number> = { worker: 0, deadline: 0 };
   #workerExits = 0;
   #poolErrors = 0;
+  /** The process's Redis sync loop, joined while this engine is open (options.redis). */
+  readonly #stateSync: ReturnType<typeof acquireRedisSync> | undefined;
   /** No worker runs and piscina starts none (they failed as they started): calls are answered with 451 at once. */
   #workerless = false;
 
@@ -121,9 +124,19 @@ export class Engine extends EventEmitter {
     super();
     const { policy: policyOptions, pool } = readEngineOptions(options);
     this.#policyOptions = policyOptions;
+    // Before any script's init runs: series defined with replicate = "cluster" see Redis configured.
+    this.#stateSync = pool.redis
+      ? acquireRedisSync(pool.redis, policyOptions.engine, { log: (line) => pool.log(line), alert: (message) => this.#alert({ kind: 'state_backend', message }) })
+      : undefined;
     const tuning = tuningOf(policyOptions);
     // Built here first: a script that does not load fails openEngine, not every call.
-    const first = buildVersion(policyOptions, tuning);
+    let first: ReturnType<typeof buildVersion>;
+    try {
+      first = buildVersion(policyOptions, tuning);
+    } catch (err) {
+      void this.#stateSync?.release();
+      throw err;
+    }
     this.engine = first.spec.engine;
     this.engineVersion = first.engineVersion;
     this.#versions = new PolicyVersions({ id: FIRST_POLICY, ...first });
@@ -343,7 +356,8 @@ export class Engine extends EventEmitter {
 
   /** @internal The process's shared store and msys.cidr figures, read from this thread's addon (the metrics read them at scrape time). */
   sharedStateStats(): SharedStateStats {
-    return readSharedStateStats(this.#addon);
+    const stats = readSharedStateStats(this.#addon);
+    return this.#stateSync ? { ...stats, backend: this.#stateSync.sync.stats() } : stats;
   }
 
   get closed(): boolean {
@@ -393,6 +407,7 @@ export class Engine extends EventEmitter {
     }
     await this.#pool.destroy();
     this.#controls.closeAll();
+    await this.#stateSync?.release();
   }
 
   #checkPhase(phase: Phase): void {
@@ -609,6 +624,7 @@ export function engineFromConfig(config: ScriptletConfig, options: { engine?: En
     threads: o.threads,
     reapInterval: o.reapInterval,
     scriptTtl: o.scriptTtl,
+    ...(config.redis ? { redis: config.redis } : {}),
     ...options,
   });
   engine.setScriptConsole((line) => scriptConfigCommand(line, { engine, config }));

@@ -8,6 +8,7 @@ import { UsageError } from '../engine/errors.js';
 import { nativeTuning, type PolicyTuning } from '../engine/options.js';
 import { MAX_BATCH, type PolicyOptions } from '../engine/policy.js';
 import { checkMetricsOption, type MetricsOptions } from '../metrics/engine-metrics.js';
+import { resolveRedisOptions, type RedisStateOptions } from '../state/redis-options.js';
 
 export interface EngineOptions extends PolicyOptions {
   /** Worker threads; 0 or absent: os.availableParallelism(). */
@@ -33,6 +34,8 @@ export interface EngineOptions extends PolicyOptions {
   log?: (message: string) => void;
   /** Prometheus metrics (engine.metrics), on a registry given here or a fresh one; false: none. */
   metrics?: MetricsOptions | false;
+  /** Redis for series defined with replicate = "cluster": the process's sync loop starts with the engine (docs/scale-out.md). */
+  redis?: RedisStateOptions;
 }
 
 /** What the pool runs with, every default filled in. */
@@ -45,9 +48,10 @@ export interface PoolSettings {
   tasksPerWorker: number;
   log: (message: string) => void;
   metrics: MetricsOptions | false;
+  redis: RedisStateOptions | undefined;
 }
 
-export const POOL_KEYS = ['threads', 'reapInterval', 'scriptTtl', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'log', 'metrics'];
+export const POOL_KEYS = ['threads', 'reapInterval', 'scriptTtl', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'log', 'metrics', 'redis'];
 export const DEFAULT_TASKS_PER_WORKER = 4;
 
 export const DEFAULT_REAP_INTERVAL = 120;
@@ -113,6 +117,7 @@ export function readEngineOptions(options: unknown): { policy: PolicyOptions; po
       tasksPerWorker,
       log: log as (message: string) => void,
       metrics: checkMetricsOption(given.metrics),
+      redis: given.redis === undefined ? undefined : (resolveRedisOptions(given.redis as RedisStateOptions), given.redis as RedisStateOptions),
     },
   };
 }

@@ -24,7 +24,7 @@ export interface ReloadResult {
 
 /** What the 'alert' event carries: something an operator must hear of. */
 export interface Alert {
-  kind: 'reload';
+  kind: 'reload' | 'state_backend';
   message: string;
 }
 
