@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { didYouMean } from '../config/closest-name.js';
 import { ProblemList } from '../config/errors.js';
 import { describeValue, findScopes, getOption, sameName, scalarText, type ConfigScope, type ConfigValue, type Origin } from '../config/tree.js';
+import { DEFAULT_CONNECTION_LIMITS, LIMIT_OPTIONS, readLimitOption, type ConnectionLimits } from './connection-limits.js';
 
 export interface ListenAddress {
   /** undefined: every address (`:25`). */
@@ -34,12 +35,16 @@ export interface ServeSettings {
   /** The name the server greets with and writes in Received headers. */
   hostname: string | undefined;
   maxMessageSize: number;
+  /** Connection limits and timeouts (connection-limits.ts). */
+  limits: ConnectionLimits;
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024;
 const SIZE = /^([0-9]+)([kmg]?)$/i;
 /** What esmtp_listener may hold besides Listen scopes, as its message lists them. */
-const ESMTP_LISTENER_OPTIONS = ['Listen', 'spool_dir', 'hostname', 'max_message_size'];
+const ESMTP_LISTENER_OPTIONS = ['Listen', 'spool_dir', 'hostname', 'max_message_size',
+  ...LIMIT_OPTIONS,
+];
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** `127.0.0.1:25`, `[::1]:25`, `:25` (every address), `mx.example.org:25`; or a reason it is none. */
@@ -74,7 +79,9 @@ export function serveLocations(confFile: string, settings: ServeSettings, flags:
 /** The listener, spool and control settings of a parsed configuration (all optional there). */
 export function readServeSettings(tree: ConfigScope): ServeSettings {
   const problems = new ProblemList();
-  const settings: ServeSettings = { listen: [], spoolDir: undefined, controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE };
+  const settings: ServeSettings = { listen: [], spoolDir: undefined, controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+    limits: { ...DEFAULT_CONNECTION_LIMITS },
+  };
   // Momentum's global spool directory; esmtp_listener's spool_dir wins.
   const spoolBase = getOption(tree, 'spool_base');
   if (spoolBase) settings.spoolDir = directory(spoolBase.value, problems);
@@ -106,6 +113,8 @@ function readEsmtpListener(scope: ConfigScope, settings: ServeSettings, problems
       const size = parseSize(node.value);
       if (size === undefined) problems.add(node.value.origin, `option '${node.name}' expects a size in bytes > 0, optionally with suffix K, M or G, found ${describeValue(node.value)}`);
       else settings.maxMessageSize = size;
+    } else if (readLimitOption(node, settings.limits, problems)) {
+      // read into settings.limits
     } else {
       problems.add(node.origin, `invalid configuration option '${node.name}' in 'esmtp_listener' (scriptlet serve reads ${ESMTP_LISTENER_OPTIONS.join(', ')})${didYouMean(node.name, ESMTP_LISTENER_OPTIONS)}`);
     }

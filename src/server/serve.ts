@@ -14,6 +14,9 @@ import { PolicyRuntime, shutdownOnce } from './policy-runtime.js';
 import { readServeSettings, serveLocations, type ListenAddress } from './listener-config.js';
 import { PolicySmtpServer, type ServerCounters } from './policy-smtp-server.js';
 import { Spool } from './spool.js';
+import { ConnectionGate } from './connection-limits.js';
+import { SpoolSpace } from './spool-space.js';
+import { registerServeMetrics } from './serve-metrics.js';
 import { flushStateIfConfigured, inboundAudit } from '../state/index.js';
 
 export interface ServeOptions {
@@ -64,6 +67,9 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const engine = runtime.engine;
   const counters: ServerCounters = { connections: 0, connectionsTotal: 0, accepted: 0, rejected: 0, tempfailed: 0, discarded: 0, spoolErrors: 0 };
   const servers: PolicySmtpServer[] = [];
+  const gate = new ConnectionGate(settings.limits);
+  const space = new SpoolSpace(spool.dir, o.log);
+  if (engine.metrics) registerServeMetrics(engine.metrics.registry, gate, space, () => counters.oversized ?? 0);
   const snapshot = () => ({ ...counters, spooled: spool.written });
 
   const { shutdown, stopped } = shutdownOnce(async () => {
@@ -71,6 +77,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     o.log(`shutting down: draining for at most ${deadline} ms`);
     await Promise.all(servers.map((s) => s.shutdown(deadline, () => runtime.closeEngine())));
     await runtime.close();
+    gate.close();
+    space.close();
     flushStateIfConfigured(config.options.stateDir, o.engine, o.log);
     const c = snapshot();
     o.log(`stopped: ${c.accepted} messages accepted, ${c.spooled} spooled`);
@@ -84,7 +92,9 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     const audit = inboundAudit(o.engine);
     const addresses = [];
     for (const l of listen) {
-      const server = new PolicySmtpServer({ run, spool, hostname, maxMessageSize: settings.maxMessageSize, log: o.log, counters, audit });
+      const server = new PolicySmtpServer({ run, spool, hostname, maxMessageSize: settings.maxMessageSize, log: o.log, counters, audit,
+        gate, space,
+      });
       servers.push(server);
       addresses.push(await server.listen(l.port, l.host));
     }
@@ -94,6 +104,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   } catch (err) {
     await Promise.all(servers.map((s) => s.shutdown(0, async () => undefined)));
     await runtime.close();
+    gate.close();
+    space.close();
     throw err;
   }
 }
