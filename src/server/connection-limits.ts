@@ -94,6 +94,9 @@ export const TOO_MANY_MESSAGES = '4.7.0 Too many messages on this connection, re
 export const COMMAND_TIMEOUT = '4.4.2 Timeout waiting for the command, closing connection';
 export const DATA_TIMEOUT = '4.4.2 Timeout waiting for the message, closing connection';
 
+/** How long a timed-out client has to take the 421 before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
 export type RefusalReason = 'concurrency' | 'peer_concurrency' | 'peer_throttle';
 export type TimeoutKind = 'command' | 'data';
 
@@ -108,7 +111,7 @@ export interface WatchedConnection {
   _dataStream?: unknown;
   /** Still reading the message (false once the final dot came and the server decides). */
   _parser?: { _dataMode?: boolean } | false;
-  _socket?: { once(event: 'close', listener: () => void): unknown };
+  _socket?: { once(event: 'close', listener: () => void): unknown; pause(): unknown; destroy(): unknown; writableNeedDrain?: boolean };
 }
 
 /**
@@ -203,20 +206,28 @@ export class ConnectionGate {
       onTimeout(kind);
       send(421, kind === 'data' ? DATA_TIMEOUT : COMMAND_TIMEOUT);
       connection.close();
+      // smtp-server reads on after a close to see the client's FIN, discarding what comes; from a client this
+      // slow, or one that floods without reading, nothing more is worth reading: it gets a moment to take the 421.
+      connection._socket?.pause();
+      setTimeout(() => connection._socket?.destroy(), CLOSE_GRACE_MS).unref();
     };
+    /** Replies are piling up unread (the kernel's buffers are full): the client is no longer listening. */
+    let deaf = false;
     connection.send = (code: number, text: string, ...rest: unknown[]): void => {
       send(code, text, ...rest);
       kind = code === 354 ? 'data' : 'command';
-      // A 421 closes the connection (smtp-server closes it after sending): nothing more to wait for.
+      deaf ||= connection._socket?.writableNeedDrain === true;
+      // A 421 closes the connection (smtp-server closes it after sending): nothing more to wait for. A client that
+      // pipelines without reading gets no new clock for replies it does not read: it is cut at the deadline it had.
       if (code === 421) clearTimeout(timer);
-      else arm();
+      else if (!deaf) arm();
     };
     connection.close = (): void => {
       clearTimeout(timer);
       close();
     };
     connection._socket?.once('close', () => clearTimeout(timer));
-    arm();
+    // The clock starts with the greeting: until then the connect phase has the turn.
   }
 
   /** Records an attempt from peer; whether it is over peer_throttle_connections. */
