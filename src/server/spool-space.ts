@@ -2,9 +2,11 @@
 // fails for want of space (ENOSPC, or EDQUOT on a quota) marks the spool
 // full, with one warning in the log; the message in flight is answered
 // `452 4.3.1` (never 250: the spool wrote nothing of it). Every other phase
-// goes on, and each new message tries the spool again, so the server
-// recovers by itself: the first write that succeeds, or free space seen
-// again (checked every second while full), ends the state, with a log line.
+// goes on, and each new message tries the spool again (one that fits is
+// taken), so the server recovers by itself. The state ends, with a log
+// line, once the free space (checked every second while full) is back
+// above twice the largest write that failed plus 1 MiB: a margin, so that
+// a spool on the edge does not flap between full and not in the log.
 
 import * as fs from 'node:fs';
 
@@ -13,6 +15,7 @@ export type SpoolFailure = 'no_space' | 'other';
 export const NO_SPACE_TEXT = '4.3.1 Insufficient system storage, try again later';
 export const SPOOL_ERROR_TEXT = '4.3.0 Could not spool the message, try again later';
 const CHECK_EVERY_MS = 1000;
+const RECOVERY_MARGIN = 1024 * 1024;
 
 /** Whether an error of a write means the file system has no room left. */
 export function isNoSpace(err: unknown): boolean {
@@ -28,7 +31,7 @@ export class SpoolSpace {
   fullEvents = 0;
   readonly #log: (line: string) => void;
   #full = false;
-  /** Bytes the write that failed needed: free space above this ends the state. */
+  /** The largest write that failed for want of space while full. */
   #needed = 0;
   #check: NodeJS.Timeout | undefined;
 
@@ -68,9 +71,9 @@ export class SpoolSpace {
     return kind;
   }
 
-  /** A write succeeded: space is back if it was gone. */
+  /** A write succeeded: when the free space cannot be read, that is the only sign that space is back. */
   succeeded(): void {
-    if (this.#full) this.#recovered('a message was spooled');
+    if (this.#full && this.freeBytes() === undefined) this.#recovered('a message was spooled');
   }
 
   close(): void {
@@ -88,7 +91,7 @@ export class SpoolSpace {
     this.#check = setTimeout(() => {
       if (!this.#full) return;
       const free = this.freeBytes();
-      if (free !== undefined && free > this.#needed) this.#recovered(`${free} bytes free`);
+      if (free !== undefined && free >= 2 * this.#needed + RECOVERY_MARGIN) this.#recovered(`${free} bytes free`);
       else this.#checkLater();
     }, CHECK_EVERY_MS);
     this.#check.unref();
