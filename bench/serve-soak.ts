@@ -156,6 +156,7 @@ async function main(): Promise<void> {
   const missing = tally.accepted.filter((id) => !emls.has(id) || !jsons.has(id));
   const extra = [...emls].filter((id) => !tally.accepted.includes(id));
   const tmpLeft = fs.readdirSync(path.join(dir, 'spool', 'tmp')).length;
+  const stopped = /stopped: (\d+) messages accepted, (\d+) spooled/.exec(log);
 
   const settled = samples.filter((s) => s.at >= DURATION_S * WARM_UP);
   const early = settled.slice(0, Math.max(1, Math.floor(settled.length / 4)));
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
     spooled: emls.size,
     missingFromSpool: missing.length,
     spooledWithout250: extra.length,
+    serverSaidAccepted: Number(stopped?.[1]),
     tmpLeft,
     connectionsCut: tally.cut,
     clientErrors: tally.errors.length,
@@ -184,6 +186,7 @@ async function main(): Promise<void> {
   const failures = [
     missing.length > 0 && `${missing.length} messages answered 250 are not in the spool`,
     extra.length > 0 && `${extra.length} spooled messages got no 250`,
+    Number(stopped?.[2]) !== emls.size && `the server says it spooled ${stopped?.[2]}, the spool holds ${emls.size}`,
     tmpLeft > 0 && `${tmpLeft} files left in tmp/`,
     code !== 0 && `serve exited ${code}`,
     idleFds > samples[0]!.fds + 5 && `descriptors: ${idleFds} open once the clients stopped, ${samples[0]!.fds} at start`,

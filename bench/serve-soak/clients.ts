@@ -78,15 +78,18 @@ export async function goodSender(port: number, t: Tally, stop: Stop): Promise<vo
   }
 }
 
-/** Raw bytes on a fresh connection, then a moment of reading; the server may answer anything but must not fall. */
+/** Raw bytes on a fresh connection, then QUIT; the server may answer anything but must not fall. */
 async function blurt(port: number, data: Buffer | string, t: Tally): Promise<void> {
   const c = await RawSmtp.connect(port);
   await c.reply();
   // What it says back, raw: a message that got through (a 250 with an id) must be found in the spool too.
   let heard = '';
   c.socket.on('data', (d: string) => (heard += d));
+  // Then QUIT, and every reply up to the close: a message accepted after a client hung up would be spooled
+  // without the client seeing its 250 (it would send it again, as after any cut transaction).
   c.write(data);
-  await Promise.race([c.closed, sleep(300)]);
+  c.write('\r\nQUIT\r\n');
+  await Promise.race([c.closed, sleep(15_000)]);
   for (const m of heard.matchAll(/^250 .*queued as [A-Z0-9-]+/gm)) count(t, m[0]);
   if (c.socket.destroyed) t.cut++;
   c.close();
