@@ -79,7 +79,19 @@ interface Sample {
   rssMb: number;
   fds: number;
   accepted: number;
+  /** The workers' Lua states, from /metrics. */
+  luaMb: number;
+  /** Connections open, as the server counts them. */
+  connections: number;
 }
+
+/** Every series of an exposition text, by its name and labels. */
+async function scrape(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(url)).text();
+  return new Map(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+}
+
+const sumOf = (m: Map<string, number>, name: string) => [...m].filter(([k]) => k === name || k.startsWith(`${name}{`)).reduce((a, [, v]) => a + v, 0);
 
 function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
@@ -103,7 +115,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-soak-'));
   fs.writeFileSync(path.join(dir, 'ecelerity.conf'), CONF);
   fs.writeFileSync(path.join(dir, 'soak.lua'), POLICY);
-  const child = spawn(process.execPath, [main, 'serve', path.join(dir, 'ecelerity.conf'), '--engine', values.engine!, '--drain-deadline', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, 'serve', path.join(dir, 'ecelerity.conf'), '--engine', values.engine!, '--drain-deadline', '5', '--metrics-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let log = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -118,6 +130,7 @@ async function main(): Promise<void> {
     void exited.then((code) => reject(new Error(`serve exited (${code}): ${log}`)));
   });
   const pid = child.pid!;
+  const metricsUrl = /metrics (http:\/\/\S+)/.exec(stdout)?.[1] ?? (await new Promise<string>((r) => child.stdout.on('data', () => { const m = /metrics (http:\/\/\S+)/.exec(stdout); if (m) r(m[1]!); })));
 
   let markStopped!: () => void;
   const stop: { stopped: boolean; promise: Promise<void> } = { stopped: false, promise: new Promise((r) => (markStopped = r)) };
@@ -129,15 +142,19 @@ async function main(): Promise<void> {
     ...Array.from({ length: Number(values.slow) }, () => slowClient(port, tally, stop as Stop)),
   ];
   const samples: Sample[] = [];
-  const take = () => samples.push({ at: (Date.now() - started) / 1000, rssMb: rssMb(pid), fds: fdCount(pid), accepted: tally.accepted.length });
-  take();
+  const take = async () => {
+    const m = await scrape(metricsUrl);
+    samples.push({ at: (Date.now() - started) / 1000, rssMb: rssMb(pid), fds: fdCount(pid), accepted: tally.accepted.length, luaMb: sumOf(m, 'scriptlet_lua_memory_bytes') / 1024 / 1024, connections: sumOf(m, 'scriptlet_smtp_connections') });
+  };
+  await take();
   console.log(`soak: serve pid ${pid} on port ${port}, ${values.engine}, ${DURATION_S} s, a sample every ${SAMPLE_S} s`);
-  console.log('     s   RSS MB   fds   accepted');
-  const print = (s: Sample) => console.log(`${s.at.toFixed(0).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.fds).padStart(5)} ${String(s.accepted).padStart(10)}`);
+  console.log('     s   RSS MB   fds   Lua MB   conns   accepted');
+  const print = (s: Sample) =>
+    console.log(`${s.at.toFixed(0).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.fds).padStart(5)} ${s.luaMb.toFixed(1).padStart(8)} ${String(s.connections).padStart(7)} ${String(s.accepted).padStart(10)}`);
   print(samples[0]!);
   while (Date.now() - started < DURATION_S * 1000) {
     await new Promise((r) => setTimeout(r, Math.min(SAMPLE_S * 1000, DURATION_S * 1000 - (Date.now() - started))));
-    take();
+    await take();
     print(samples[samples.length - 1]!);
   }
   stop.stopped = true;
@@ -145,6 +162,7 @@ async function main(): Promise<void> {
   await Promise.all(clients);
   await new Promise((r) => setTimeout(r, 500));
   const idleFds = fdCount(pid);
+  const end = await scrape(metricsUrl);
   child.kill('SIGTERM');
   const code = await exited;
 
@@ -173,8 +191,16 @@ async function main(): Promise<void> {
     serverSaidAccepted: Number(stopped?.[1]),
     tmpLeft,
     connectionsCut: tally.cut,
+    server: {
+      connectionsOpenAfterClientsStopped: sumOf(end, 'scriptlet_smtp_connections'),
+      timeouts: { command: end.get('scriptlet_smtp_timeouts_total{kind="command"}'), data: end.get('scriptlet_smtp_timeouts_total{kind="data"}') },
+      oversized: sumOf(end, 'scriptlet_smtp_messages_oversized_total'),
+      limitHits: { instructions: sumOf(new Map([...end].filter(([k]) => k.includes('kind="instructions"'))), 'scriptlet_limit_hits_total'), memory: sumOf(new Map([...end].filter(([k]) => k.includes('kind="memory"'))), 'scriptlet_limit_hits_total') },
+      masterRebuilds: sumOf(end, 'scriptlet_master_rebuilds_total'),
+    },
     clientErrors: tally.errors.length,
-    rssMb: { first: samples[0]!.rssMb, settledEarlyMedian: median(early.map((s) => s.rssMb)), settledLateMedian: median(late.map((s) => s.rssMb)), max: Math.max(...samples.map((s) => s.rssMb)), slopeMbPerHour: slope(settled.map((s) => s.at), settled.map((s) => s.rssMb)) * 3600 },
+    luaMb: { first: samples[0]!.luaMb, last: samples[samples.length - 1]!.luaMb, max: Math.max(...samples.map((s) => s.luaMb)) },
+    rssMb: { first: samples[0]!.rssMb, settledEarlyMedian: median(early.map((s) => s.rssMb)), settledLateMedian: median(late.map((s) => s.rssMb)), settledEarlyMin: Math.min(...early.map((s) => s.rssMb)), settledLateMin: Math.min(...late.map((s) => s.rssMb)), max: Math.max(...samples.map((s) => s.rssMb)), slopeMbPerHour: slope(settled.map((s) => s.at), settled.map((s) => s.rssMb)) * 3600 },
     fds: { first: samples[0]!.fds, max: Math.max(...samples.map((s) => s.fds)), afterClientsStopped: idleFds },
     exitCode: code,
     samples,
@@ -190,6 +216,7 @@ async function main(): Promise<void> {
     tmpLeft > 0 && `${tmpLeft} files left in tmp/`,
     code !== 0 && `serve exited ${code}`,
     idleFds > samples[0]!.fds + 5 && `descriptors: ${idleFds} open once the clients stopped, ${samples[0]!.fds} at start`,
+    sumOf(end, 'scriptlet_smtp_connections') !== 0 && `the server counts ${sumOf(end, 'scriptlet_smtp_connections')} connections open once the clients stopped`,
   ].filter(Boolean);
   fs.rmSync(dir, { recursive: true, force: true });
   if (failures.length > 0) {
