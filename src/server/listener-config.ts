@@ -17,6 +17,7 @@ import { didYouMean } from '../config/closest-name.js';
 import { ProblemList } from '../config/errors.js';
 import { finishSecurity, newSecurityDraft, readSecurityOption, SECURITY_OPTIONS, type SecuritySettings } from './security-config.js';
 import { describeValue, findScopes, getOption, sameName, scalarText, type ConfigScope, type ConfigValue, type Origin } from '../config/tree.js';
+import { DEFAULT_CONNECTION_LIMITS, LIMIT_OPTIONS, readLimitOption, type ConnectionLimits } from './connection-limits.js';
 
 export interface ListenAddress {
   /** undefined: every address (`:25`). */
@@ -41,12 +42,14 @@ export interface ServeSettings {
   metricsAllowRemote: boolean;
   /** Control_Listener's group: the socket is 0660 for that group instead of 0600. */
   controlGroup: string | undefined;
+  /** Connection limits and timeouts (connection-limits.ts). */
+  limits: ConnectionLimits;
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024;
 const SIZE = /^([0-9]+)([kmg]?)$/i;
 /** What esmtp_listener may hold besides Listen scopes, as its message lists them. */
-const ESMTP_LISTENER_OPTIONS = ['Listen', 'spool_dir', 'hostname', 'max_message_size', ...SECURITY_OPTIONS];
+const ESMTP_LISTENER_OPTIONS = ['Listen', 'spool_dir', 'hostname', 'max_message_size', ...SECURITY_OPTIONS, ...LIMIT_OPTIONS];
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** `127.0.0.1:25`, `[::1]:25`, `:25` (every address), `mx.example.org:25`; or a reason it is none. */
@@ -81,7 +84,7 @@ export function serveLocations(confFile: string, settings: ServeSettings, flags:
 /** The listener, spool and control settings of a parsed configuration (all optional there). */
 export function readServeSettings(tree: ConfigScope): ServeSettings {
   const problems = new ProblemList();
-  const settings: ServeSettings = { listen: [], spoolDir: undefined, controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, security: { tls: undefined, auth: undefined }, metricsAllowRemote: false, controlGroup: undefined };
+  const settings: ServeSettings = { listen: [], spoolDir: undefined, controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, security: { tls: undefined, auth: undefined }, metricsAllowRemote: false, controlGroup: undefined, limits: { ...DEFAULT_CONNECTION_LIMITS } };
   // Momentum's global spool directory; esmtp_listener's spool_dir wins.
   const spoolBase = getOption(tree, 'spool_base');
   if (spoolBase) settings.spoolDir = directory(spoolBase.value, problems);
@@ -115,6 +118,8 @@ function readEsmtpListener(scope: ConfigScope, settings: ServeSettings, problems
       const size = parseSize(node.value);
       if (size === undefined) problems.add(node.value.origin, `option '${node.name}' expects a size in bytes > 0, optionally with suffix K, M or G, found ${describeValue(node.value)}`);
       else settings.maxMessageSize = size;
+    } else if (readLimitOption(node, settings.limits, problems)) {
+      // read into settings.limits
     } else if (!readSecurityOption(node, security, problems)) {
       problems.add(node.origin, `invalid configuration option '${node.name}' in 'esmtp_listener' (scriptlet serve reads ${ESMTP_LISTENER_OPTIONS.join(', ')})${didYouMean(node.name, ESMTP_LISTENER_OPTIONS)}`);
     }

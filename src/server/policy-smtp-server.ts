@@ -31,6 +31,8 @@ import type { Phase } from '../engine/phases.js';
 import type { PhaseOutcome } from './policy-session.js';
 import type { Spool } from './spool.js';
 import type { InboundAudit } from '../state/index.js';
+import type { ConnectionGate, WatchedConnection } from './connection-limits.js';
+import { NO_SPACE_TEXT, SPOOL_ERROR_TEXT, type SpoolSpace } from './spool-space.js';
 
 export interface PolicyServerOptions {
   run: RunPhase;
@@ -45,6 +47,10 @@ export interface PolicyServerOptions {
   audit?: InboundAudit;
   /** STARTTLS and AUTH, when configured (smtp-security.ts). */
   security?: SmtpSecurity;
+  /** Connection limits and timeouts, shared by the servers of every listen address (connection-limits.ts). */
+  gate?: ConnectionGate;
+  /** Where spool write failures are told apart and a full spool noticed (spool-space.ts). */
+  space?: SpoolSpace;
 }
 
 export interface ServerCounters {
@@ -57,6 +63,8 @@ export interface ServerCounters {
   spoolErrors: number;
   /** Messages msg:inject and msg:forward made, spooled. */
   injected?: number;
+  /** Messages answered 552 for exceeding max_message_size. */
+  oversized?: number;
 }
 
 interface SessionState {
@@ -103,6 +111,8 @@ export class PolicySmtpServer {
       // Policies write their own enhanced codes ("5.7.1 ..."), as in Momentum.
       hideENHANCEDSTATUSCODES: true,
       logger: false,
+      // The socket's idle timeout; connection-limits.ts also bounds each command and the message as a whole.
+      ...(options.gate ? { socketTimeout: options.gate.limits.timeout * 1000 } : {}),
       onConnect: (session, cb) => void this.#onConnect(session).then(() => cb(), cb),
       onMailFrom: (address, session, cb) => void this.#onMailFrom(address, session).then(() => cb(), cb),
       onSecure: (_socket, session, cb) => {
@@ -118,6 +128,7 @@ export class PolicySmtpServer {
       onRcptTo: (address, session, cb) => void this.#onRcptTo(address, session).then(() => cb(), cb),
       onData: (stream, session, cb) => void this.#onData(stream, session).then((text) => cb(null, text), cb),
       onClose: (session) => {
+        this.#o.gate?.release(session);
         if (this.#sessions.delete(session)) {
           this.counters.connections--;
           this.#o.audit?.sessionClosed(session.remoteAddress);
@@ -180,6 +191,9 @@ export class PolicySmtpServer {
 
   async #onConnect(session: SMTPServerSession): Promise<void> {
     if (this.#draining) throw smtpError(421, SHUTDOWN_TEXT);
+    // Over a connection limit: refused before any policy phase runs for it.
+    const overLimit = this.#o.gate?.admit(session);
+    if (overLimit) throw smtpError(421, overLimit);
     const policy: PolicySession = new PolicySession(this.#o.run, { id: session.id, remoteAddr: session.remoteAddress, remotePort: session.remotePort, localAddr: session.localAddress, localPort: session.localPort }, {
       onErrors: (phase, errors) => {
         for (const e of errors) this.#o.log(`${session.id} ${phase}: ${scriptErrorLine(e)}`);
@@ -195,6 +209,7 @@ export class PolicySmtpServer {
     // Before validate_connect, which counts this session among those open (as Momentum does).
     this.#o.audit?.sessionOpened(session.remoteAddress);
     const connection = this.#connections().find((c) => c.session === session);
+    if (connection && this.#o.gate) this.#o.gate.watch(connection as unknown as WatchedConnection, (kind) => this.#o.log(`${session.id}: ${kind === 'data' ? 'data_timeout' : 'timeout'} reached, closing the connection from ${session.remoteAddress}`));
     if (connection) {
       interceptEhlo(connection, async (helo) => {
         const outcome = await this.#busy(state, () => policy.ehlo(helo));
@@ -211,6 +226,8 @@ export class PolicySmtpServer {
 
   async #onMailFrom(address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
     if (this.#draining) throw smtpError(421, SHUTDOWN_TEXT);
+    const tooMany = this.#o.gate?.beforeMail(session);
+    if (tooMany) throw smtpError(421, tooMany);
     const state = this.#state(session);
     const helo = session.hostNameAppearsAs || '';
     if (state.ehloAccepted !== helo) {
@@ -240,13 +257,21 @@ export class PolicySmtpServer {
     } finally {
       this.#spooling.delete(work);
       state.busy--;
+      this.#o.gate?.received(session);
     }
   }
 
   async #receive(stream: SMTPServerDataStream, session: SMTPServerSession, state: SessionState): Promise<string> {
     const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    if (stream.sizeExceeded) throw smtpError(552, `5.3.4 Message exceeds the maximum size of ${this.#o.maxMessageSize} bytes`);
+    // Past max_message_size the rest is read to the final dot and dropped, never held.
+    for await (const chunk of stream) {
+      if (stream.sizeExceeded) chunks.length = 0;
+      else chunks.push(chunk as Buffer);
+    }
+    if (stream.sizeExceeded) {
+      this.counters.oversized = (this.counters.oversized ?? 0) + 1;
+      throw smtpError(552, `5.3.4 Message exceeds the maximum size of ${this.#o.maxMessageSize} bytes`);
+    }
     const policy = state.policy;
     const outcome = await policy.message(Buffer.concat(chunks));
     if (outcome.rejected) throw this.#refuse(outcome.rejected, session);
@@ -262,17 +287,21 @@ export class PolicySmtpServer {
 
   async #store(outcome: MessageOutcome, session: SMTPServerSession, state: SessionState): Promise<void> {
     const id = state.policy.messageId;
+    const space = this.#o.space;
     const received = receivedHeader({ helo: state.policy.helo, clientHostname: session.clientHostname, remoteAddr: session.remoteAddress, hostname: this.#o.hostname, protocol: session.transmissionType, id });
+    const message = Buffer.concat([received, outcome.message]);
     try {
       await this.#o.spool.store(
         { id, mailfrom: outcome.mailfrom, rcptto: outcome.rcptto, remoteAddr: session.remoteAddress, helo: state.policy.helo, receivedAt: new Date().toISOString(), version: outcome.version, ...bindingsOf(outcome) },
-        Buffer.concat([received, outcome.message]),
+        message,
       );
     } catch (err) {
       this.counters.spoolErrors++;
       this.#o.log(`${session.id}: could not spool message ${id}: ${(err as Error).message}`);
-      throw smtpError(451, '4.3.0 Could not spool the message, try again later');
+      if (space?.failed(err, message.length) === 'no_space') throw smtpError(452, NO_SPACE_TEXT);
+      throw smtpError(451, SPOOL_ERROR_TEXT);
     }
+    space?.succeeded();
   }
 
   /**
@@ -290,6 +319,7 @@ export class PolicySmtpServer {
         this.#o.log(`${session.id} ${phase}: ${m.forward ? 'msg:forward' : 'msg:inject'} spooled ${id} for ${m.rcptto.join(', ')}`);
       } catch (err) {
         this.counters.spoolErrors++;
+        this.#o.space?.failed(err, m.message.length);
         this.#o.log(`${session.id} ${phase}: could not spool the message ${by} injected: ${(err as Error).message}`);
       }
     }

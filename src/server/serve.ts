@@ -17,6 +17,9 @@ import { Spool } from './spool.js';
 import { SmtpAuthenticator } from './smtp-auth.js';
 import { luaAuth } from './lua-auth.js';
 import { describeCertificate, TlsCertificates } from './tls-options.js';
+import { ConnectionGate } from './connection-limits.js';
+import { SpoolSpace } from './spool-space.js';
+import { registerServeMetrics } from './serve-metrics.js';
 import { flushStateIfConfigured, inboundAudit } from '../state/index.js';
 import { engineReloader, startAdminFromConfig } from '../editor/admin-listener.js';
 import type { AdminServer } from '../editor/admin-server.js';
@@ -74,6 +77,9 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const counters: ServerCounters = { connections: 0, connectionsTotal: 0, accepted: 0, rejected: 0, tempfailed: 0, discarded: 0, spoolErrors: 0 };
   const servers: PolicySmtpServer[] = [];
   let admin: AdminServer | undefined;
+  const gate = new ConnectionGate(settings.limits);
+  const space = new SpoolSpace(spool.dir, o.log);
+  if (engine.metrics) registerServeMetrics(engine.metrics.registry, gate, space, () => counters.oversized ?? 0);
   const snapshot = () => ({ ...counters, spooled: spool.written });
 
   const { shutdown, stopped } = shutdownOnce(async () => {
@@ -82,6 +88,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     await admin?.close();
     await Promise.all(servers.map((s) => s.shutdown(deadline, () => runtime.closeEngine())));
     await runtime.close();
+    gate.close();
+    space.close();
     flushStateIfConfigured(config.options.stateDir, o.engine, o.log);
     const c = snapshot();
     o.log(`stopped: ${c.accepted} messages accepted, ${c.spooled} spooled`);
@@ -99,7 +107,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     const security = { tls, auth: authSettings ? { authenticator: new SmtpAuthenticator(authSettings, luaAuth(engine, o.log)), allowInsecure: authSettings.allowInsecure } : undefined };
     const addresses = [];
     for (const l of listen) {
-      const server = new PolicySmtpServer({ run, spool, hostname, maxMessageSize: settings.maxMessageSize, log: o.log, counters, audit, security });
+      const server = new PolicySmtpServer({ run, spool, hostname, maxMessageSize: settings.maxMessageSize, log: o.log, counters, audit, security, gate, space });
       servers.push(server);
       addresses.push(await server.listen(l.port, l.host));
     }
@@ -111,6 +119,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     await admin?.close();
     await Promise.all(servers.map((s) => s.shutdown(0, async () => undefined)));
     await runtime.close();
+    gate.close();
+    space.close();
     throw err;
   }
 }

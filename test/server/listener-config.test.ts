@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/read.js';
 import { parseListenAddress, readServeSettings, DEFAULT_MAX_MESSAGE_SIZE } from '../../src/server/listener-config.js';
 import { problemsOf } from '../config/fixtures.js';
+import { DEFAULT_CONNECTION_LIMITS } from '../../src/server/connection-limits.js';
 
 const settingsOf = (text: string) => readServeSettings(parseConfig(text, '/etc/mta/ecelerity.conf'));
 
@@ -29,7 +30,7 @@ Metrics_Listener { Listen "127.0.0.1:9464" { } }
 
   it("takes Momentum's top-level Spool_Base when the listener sets no spool_dir, and has defaults for the rest", () => {
     const s = settingsOf('Spool_Base = "/var/spool/ecelerity"\n');
-    assert.deepEqual(s, { listen: [], spoolDir: '/var/spool/ecelerity', controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, security: { tls: undefined, auth: undefined }, metricsAllowRemote: false, controlGroup: undefined });
+    assert.deepEqual(s, { listen: [], spoolDir: '/var/spool/ecelerity', controlSocket: undefined, metricsListen: undefined, hostname: undefined, maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE, security: { tls: undefined, auth: undefined }, metricsAllowRemote: false, controlGroup: undefined, limits: DEFAULT_CONNECTION_LIMITS });
   });
 
   it('reports every problem with its position', () => {
@@ -54,9 +55,9 @@ Metrics_Listener { Listen "127.0.0.1:9464" { }  Listen "[::1]:9464" { }  port = 
       'ecelerity.conf:5:15: expected a directory, found a list',
       "ecelerity.conf:6:22: option 'max_message_size' expects a size in bytes > 0, optionally with suffix K, M or G, found 'lots'",
       `ecelerity.conf:7:14: option 'hostname' expects a host name, found "a b"`,
-      "ecelerity.conf:8:3: invalid configuration option 'relay_hosts' in 'esmtp_listener' (scriptlet serve reads Listen, spool_dir, hostname, max_message_size, tls_certificate, tls_key, tls_ciphers, tls_protocols, AuthLoginParameters, AuthPlainParameters, allow_insecure_auth)",
+      "ecelerity.conf:8:3: invalid configuration option 'relay_hosts' in 'esmtp_listener' (scriptlet serve reads Listen, spool_dir, hostname, max_message_size, tls_certificate, tls_key, tls_ciphers, tls_protocols, AuthLoginParameters, AuthPlainParameters, allow_insecure_auth, concurrency, peer_concurrency, peer_throttle_connections, max_receptions_per_connection, timeout, data_timeout)",
       "ecelerity.conf:9:3: unexpected scope 'pool' in 'esmtp_listener': only Listen \"ADDRESS:PORT\" { } belongs here",
-      "ecelerity.conf:10:3: invalid configuration option 'spool_dri' in 'esmtp_listener' (scriptlet serve reads Listen, spool_dir, hostname, max_message_size, tls_certificate, tls_key, tls_ciphers, tls_protocols, AuthLoginParameters, AuthPlainParameters, allow_insecure_auth); did you mean 'spool_dir'?",
+      "ecelerity.conf:10:3: invalid configuration option 'spool_dri' in 'esmtp_listener' (scriptlet serve reads Listen, spool_dir, hostname, max_message_size, tls_certificate, tls_key, tls_ciphers, tls_protocols, AuthLoginParameters, AuthPlainParameters, allow_insecure_auth, concurrency, peer_concurrency, peer_throttle_connections, max_receptions_per_connection, timeout, data_timeout); did you mean 'spool_dir'?",
       `ecelerity.conf:12:20: the control listener must be a Unix socket path starting with '/', found "127.0.0.1:2025"`,
       "ecelerity.conf:13:74: invalid configuration option 'port' in 'metrics_listener' (scriptlet serve reads Listen \"ADDRESS:PORT\", allow_remote)",
       'ecelerity.conf:13:49: metrics_listener takes one Listen address, found 2',
