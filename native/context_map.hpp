@@ -58,7 +58,7 @@ class ContextMap {
   const Entries& entries() { ensureLoaded(); return entries_; }
 
  private:
-  void recycle() {
+  __attribute__((noinline)) void recycle() {
     for (auto& e : entries_) {
       keep(e.first);
       keep(e.second);
