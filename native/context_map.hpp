@@ -16,7 +16,16 @@ class ContextMap {
   using Loader = std::function<void(Entries&)>;
 
   void setLoader(Loader loader) { loader_ = std::move(loader); loaded_ = false; }
-  void reset() { entries_.clear(); loader_ = nullptr; loaded_ = true; dirty_ = false; }
+  // Emptied for the next call. Strings too long for std::string's inline
+  // buffer move to spare_ with their capacity, so that long keys and values
+  // cost no heap work per call once warm. Bounded: the host's loader adds
+  // entries of its own every call, which set() may never take back.
+  void reset() {
+    if (!entries_.empty()) recycle();
+    if (loader_) loader_ = nullptr;
+    loaded_ = true;
+    dirty_ = false;
+  }
 
   const std::string* get(const char* key, size_t len) {
     ensureLoaded();
@@ -32,7 +41,7 @@ class ContextMap {
         e.second.assign(value, vlen);
         return;
       }
-    entries_.emplace_back(std::string(key, klen), std::string(value, vlen));
+    entries_.emplace_back(take(key, klen), take(value, vlen));
   }
   bool erase(const char* key, size_t len) {
     ensureLoaded();
@@ -49,12 +58,32 @@ class ContextMap {
   const Entries& entries() { ensureLoaded(); return entries_; }
 
  private:
+  __attribute__((noinline)) void recycle() {
+    for (auto& e : entries_) {
+      keep(e.first);
+      keep(e.second);
+    }
+    entries_.clear();
+  }
+  void keep(std::string& s) {
+    if (s.capacity() > kInline && spare_.size() < kMaxSpare) spare_.push_back(std::move(s));
+  }
+  std::string take(const char* s, size_t n) {
+    if (n <= kInline || spare_.empty()) return std::string(s, n);
+    std::string out = std::move(spare_.back());
+    spare_.pop_back();
+    out.assign(s, n);
+    return out;
+  }
   void ensureLoaded() {
     if (loaded_) return;
     loaded_ = true;
     if (loader_) loader_(entries_);
   }
   Entries entries_;
+  static constexpr size_t kMaxSpare = 32;
+  static inline const size_t kInline = std::string().capacity();
+  std::vector<std::string> spare_;  // long strings of emptied entries, with their capacity
   Loader loader_;
   bool loaded_ = true;
   bool dirty_ = false;

@@ -59,15 +59,17 @@ std::string readAll(const char* path) {
 }
 
 // One message through validate_data by lua_pcall; returns the reply code.
-// calloutRef: the module's validate_data, in the registry.
-int runOnce(MasterState& master, int moduleRef, int calloutRef, const std::string& raw) {
+// The callout and its module sit in stack slots kCalloutSlot and
+// kModuleSlot, put there once (as the floor keeps its own).
+constexpr int kCalloutSlot = 1, kModuleSlot = 2;
+int runOnce(MasterState& master, int, int, const std::string& raw) {
   lua_State* L = master.L();
   CallContext* call = master.acquireCall();
   call->phase = scriptlet::Phase::Data;
   call->message.reset(raw.data(), raw.size());
   call->factsLoader = loadFacts;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, calloutRef);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, moduleRef);
+  lua_pushvalue(L, kCalloutSlot);
+  lua_pushvalue(L, kModuleSlot);
   scriptlet::pushCallHandle(L, call, scriptlet::HandleKind::Message);
   scriptlet::pushCallHandle(L, call, scriptlet::HandleKind::Accept);
   scriptlet::pushCallHandle(L, call, scriptlet::HandleKind::Vctx);
@@ -116,10 +118,12 @@ int main(int argc, char** argv) {
   }
   int ref = master.moduleRef(argv[2]);
   lua_State* L = master.L();
+  lua_settop(L, 0);
   lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
   lua_getfield(L, -1, "validate_data");
+  lua_insert(L, kCalloutSlot);  // callout, module
+  lua_pushvalue(L, kCalloutSlot);
   int calloutRef = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_pop(L, 1);
   const char* mode = std::getenv("SCRIPTLET_DRIVER_PATH");
   auto once = mode && std::string(mode) == "run" ? runThroughMaster : runOnce;
   int code = 0;

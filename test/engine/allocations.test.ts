@@ -67,6 +67,21 @@ describe('allocations per call, after warm-up', () => {
     assert.ok(n >= 3, `${n}`);
   });
 
+  it('are none for context writes and reads with long keys, values and reply texts', (t) => {
+    // Longer than std::string holds inline: the maps keep them from call to
+    // call; Lua keeps the strings read (interned) while KEEP holds them.
+    const p = dataPolicy(`
+      local core = msys.core
+      vctx:set(core.VCTX_MESS, "a-context-key-longer-than-sixteen-bytes", "and a value longer than sixteen bytes too")
+      vctx:set(core.VCTX_CONN, "another-long-connection-key", "another value longer than sixteen bytes")
+      local v = vctx:get(core.VCTX_MESS, "a-context-key-longer-than-sixteen-bytes")
+      msg:context_set(core.VCTX_MESS, "third-long-key-for-the-message", v)
+      KEEP = msg:context_get(core.VCTX_MESS, "third-long-key-for-the-message")
+      vctx:set_code(250, "2.0.0 Accepted by policy, with a reply text far longer than sixteen bytes")`);
+    t.after(() => p.close());
+    assertAbout(perCall(p), 0);
+  });
+
   it('raise for a handle kept from an earlier call without making one per call', (t) => {
     const p = dataPolicy(
       `if KEPT then
