@@ -29,7 +29,6 @@ export interface LuaFunctionRow {
 
 // Notes used by many rows.
 const TIMERS = 'Lua here runs only inside calls: each worker\'s states wake for a message, with no scheduler thread to run a closure later; run periodic work from the host (a timer in Node calling the engine) or per message with `msys.sleep`';
-const NEXT = 'the shared-state libraries (the next issue)';
 const MIME = 'the MIME tree and text codecs (part 2, MIME branch)';
 const SCANNER = 'a vendor content scanner licensed inside Momentum; scan in the host MTA and pass its verdict in the context';
 const DKIM = 'DKIM/DomainKeys signing keys and verification belong to the host MTA; pass its results in the context';
