@@ -119,7 +119,7 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
       case '/api/test': {
         const { doc } = store.generate(body.rules);
         if (typeof body.message !== 'string') throw new EditorError(400, 'message must be the raw RFC 5322 message as a string');
-        return [200, testRules(doc, Buffer.from(body.message, 'utf8'), envelopeOf(body.envelope), store.config(), o.engine)];
+        return [200, await testRules(doc, Buffer.from(body.message, 'utf8'), envelopeOf(body.envelope), store.config(), o.engine)];
       }
       case '/api/save': {
         const r = await store.save(body.rules, body.baseRevision, author);

@@ -7,7 +7,7 @@
 import { policyOptionsFromConfig } from '../engine/from-config.js';
 import { openPolicy } from '../engine/policy.js';
 import { PHASES } from '../engine/phases.js';
-import { runTransaction } from '../engine/transaction.js';
+import { runTransactionAsync } from '../engine/transaction.js';
 import { loadAddon, type EngineName } from '../native/addon.js';
 import type { ScriptletConfig } from '../config/scriptlet-config.js';
 import { PHASE_INFO } from './catalog-phases.js';
@@ -63,12 +63,13 @@ function dispositionOf(code: number, d: { disconnect?: boolean; discard?: boolea
   return 'accept';
 }
 
-export function testRules(doc: RulesDocument, message: Buffer, envelope: TestEnvelope, config: ScriptletConfig, engine?: EngineName): TestResult {
+/** Runs the unsaved rules on a message as a real transaction: DNS lookups, msys.sleep and msys.db wait as they would in serve. */
+export async function testRules(doc: RulesDocument, message: Buffer, envelope: TestEnvelope, config: ScriptletConfig, engine?: EngineName): Promise<TestResult> {
   const { lua } = generateLua(doc, { trace: true });
   const scripts = config.scripts.filter((s) => s.name.toLowerCase() !== STANZA_NAME).map((s) => ({ name: s.name, path: s.path }));
   const policy = openPolicy({ ...policyOptionsFromConfig(config), scripts: [...scripts, { name: STANZA_NAME, source: lua }], ...(engine ? { engine } : {}) });
   try {
-    const r = runTransaction(policy, { message, mailfrom: envelope.mailfrom, rcptto: envelope.rcptto, helo: envelope.ehlo, remoteAddr: envelope.clientIp });
+    const r = await runTransactionAsync(policy, { message, mailfrom: envelope.mailfrom, rcptto: envelope.rcptto, helo: envelope.ehlo, remoteAddr: envelope.clientIp });
     const addon = loadAddon(policy.engine);
     const fired = new Map<string, string[]>();
     const logs: string[] = [];

@@ -79,7 +79,24 @@ function phasesDefined(policy: Policy): Set<Phase> {
   return defined;
 }
 
+/** Runs the transaction's phases in a row, each call awaited: msys.dnsLookup, msys.sleep and msys.db may suspend. */
+export async function runTransactionAsync(policy: Policy, t: Transaction): Promise<TransactionResult> {
+  const flow = transactionFlow(policy, t);
+  let next = flow.next();
+  while (!next.done) next = flow.next(await policy.runAsync(...next.value));
+  return next.value;
+}
+
+/** Runs the transaction's phases in a row, synchronously (a call that would suspend raises). */
 export function runTransaction(policy: Policy, t: Transaction): TransactionResult {
+  const flow = transactionFlow(policy, t);
+  let next = flow.next();
+  while (!next.done) next = flow.next(policy.run(...next.value));
+  return next.value;
+}
+
+// The phases of a transaction: yields each call, takes back its verdict.
+function* transactionFlow(policy: Policy, t: Transaction): Generator<[Phase, CallInput], TransactionResult, Verdict> {
   const defined = phasesDefined(policy);
   const state = {
     mailfrom: t.mailfrom,
@@ -119,7 +136,7 @@ export function runTransaction(policy: Policy, t: Transaction): TransactionResul
       ...(step.rcpt !== undefined ? { rcpt: step.rcpt } : {}),
       ...(beforeData ? {} : { message: state.message }),
     };
-    const v: Verdict = policy.run(step.phase, input);
+    const v: Verdict = yield [step.phase, input];
     result.errors.push(...v.errors);
     for (const log of v.logs) result.logs.push({ phase: step.phase, ...log });
     if (own === undefined) state.context = v.context;

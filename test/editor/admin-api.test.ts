@@ -86,6 +86,15 @@ describe('the admin API', () => {
     assert.equal(fs.existsSync(path.join(dir, 'policy')), false, 'testing writes nothing');
   });
 
+  it('tests rules whose calls wait (msys.sleep here; a DNSBL lookup, msys.db) as serve runs them, not as a script error', async (t) => {
+    const { a } = await start(t);
+    const rules = { version: 1, phases: { data: [{ id: 'w1', type: 'custom', code: 'msys.sleep(0.01)\nmsg:header("X-Waited", "yes")' }] } };
+    const r = await a.post('/api/test', { rules, message: MESSAGE('hello'), envelope: { mailfrom: 'a@b.example', rcptto: ['c@d.example'] } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.errors, []);
+    assert.deepEqual(r.body.headers, { added: [['X-Waited', 'yes']], removed: [] });
+  });
+
   it('tests across phases: a rule per recipient, a binding, and the phases after a rejection marked not run', async (t) => {
     const { a } = await start(t);
     const rules = {
