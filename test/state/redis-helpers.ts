@@ -68,6 +68,40 @@ export async function startSentinel(bin: string, masterPort: number): Promise<{ 
   };
 }
 
+/**
+ * A real Redis Cluster of three masters (no replicas) on free loopback
+ * ports, made with redis-cli --cluster create; resolves once every slot is
+ * served (cluster_state:ok).
+ */
+export async function startCluster(bin: string): Promise<{ addresses: string[]; close: () => Promise<void> }> {
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-redis-cluster-'));
+  const children = ports.map((port) =>
+    spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'], { stdio: 'ignore' }),
+  );
+  const close = async () => {
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise<void>((resolve) => (c.once('exit', () => resolve()), c.kill('SIGKILL'))) : undefined)));
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all(ports.map((p) => waitForPong(p)));
+    const addresses = ports.map((p) => `127.0.0.1:${p}`);
+    const cli = path.join(path.dirname(bin), 'redis-cli');
+    const made = spawnSync(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`redis-cli --cluster create failed: ${made.stdout}${made.stderr}`);
+    for (const until = Date.now() + 10_000; ; ) {
+      const info = spawnSync(cli, ['-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' }).stdout;
+      if (ports.every((p) => spawnSync(cli, ['-p', String(p), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok'))) break;
+      if (Date.now() > until) throw new Error(`the cluster did not come up: ${info}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { addresses, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
 export class RedisServer {
   readonly port: number;
   readonly #bin: string;

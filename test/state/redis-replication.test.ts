@@ -5,8 +5,10 @@
 // with Redis back, the nodes reconnect by themselves and agree again.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
-import { RedisServer, redisServerPath, startSentinel } from './redis-helpers.js';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { RedisServer, redisServerPath, startCluster, startSentinel } from './redis-helpers.js';
 import type { StateBackendStats } from '../../src/state/redis-sync.js';
 
 const FLUSH_MS = 100;
@@ -192,6 +194,35 @@ describe('replicate = "cluster" through Redis Sentinel', () => {
       await Promise.all([a.close(), b.close()]);
       await sentinel.close();
       await redis.close();
+    }
+  });
+});
+
+describe('replicate = "cluster" on a real Redis Cluster', () => {
+  it('spreads the keys over three masters (ioredis follows the slots) and counts across two nodes', async (t) => {
+    const bin = redisServerPath(t as unknown as { skip: (r: string) => void });
+    if (!bin) return;
+    const cluster = await startCluster(bin);
+    const options = JSON.stringify({ servers: cluster.addresses, mode: 'cluster' });
+    const a = new Node(options);
+    const b = new Node(options);
+    try {
+      await Promise.all([a.ready, b.ready]);
+      // Enough keys, unlike each other (CRC16 of near-identical strings can stay in one slot range), that every master holds some.
+      const keys = Array.from({ length: 30 }, (_, i) => `${createHash('sha1').update(String(i)).digest('hex').slice(0, 10)}@example.org`);
+      for (const [i, key] of keys.entries()) {
+        await a.add(key, i + 1);
+        await b.add(key, 2);
+      }
+      for (const [i, key] of keys.entries()) assert.deepEqual(await converge([a, b], key, i + 3), [i + 3, i + 3], key);
+      const s = (await a.stats()).value;
+      assert.ok(s.roundTrips > 0 && s.up === 1 && s.errors === 0, JSON.stringify(s));
+      const cli = path.join(path.dirname(bin), 'redis-cli');
+      const held = cluster.addresses.map((addr) => Number(spawnSync(cli, ['-p', addr.split(':')[1]!, 'dbsize'], { encoding: 'utf8' }).stdout.trim()));
+      assert.ok(held.every((n) => n > 0), `every master holds some of the windows: ${held.join(', ')}`);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await cluster.close();
     }
   });
 });
