@@ -8,9 +8,7 @@ import { EventEmitter } from 'node:events';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ScriptletConfig } from '../config/scriptlet-config.js';
 import { ScriptletError, UsageError } from '../engine/errors.js';
-import { policyOptionsFromConfig } from '../engine/from-config.js';
 import type { ScriptSpec } from '../engine/policy.js';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.js';
 import type { CallInput, LogLine } from '../engine/verdict.js';
@@ -21,11 +19,11 @@ import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTu
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
 import { isControlHello, type BatchTask, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
 import { WorkerControls } from './worker-controls.js';
+import type { EngineStats } from './engine-stats.js';
 import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
 import { LAYOUT } from './wire-inputs.js';
 import { decodeVerdicts } from './wire-verdicts.js';
-import { scriptConfigCommand } from './config-commands.js';
 import type { ScriptConsole } from '../engine/suspension.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { readSharedStateStats, type SharedStateStats } from '../metrics/shared-state-metrics.js';
@@ -39,26 +37,6 @@ const CLOSE_TIMEOUT_MS = 30_000;
 export interface CloseOptions {
   /** When calls still running are answered with a 451: ms from now, or a Date. Default 10 s. */
   deadline?: number | Date;
-}
-
-export interface EngineStats {
-  engine: EngineName;
-  version: string;
-  threads: number;
-  /** Calls accepted, and the tasks (batches) they went to workers in. */
-  calls: number;
-  tasks: number;
-  /** Calls waiting for a batch to be sent, and batches at a worker. */
-  waitingCalls: number;
-  tasksInFlight: number;
-  /** Calls answered with a 451 because their worker died, or because shutdown's deadline came first. */
-  tempfailed: Record<TempfailReason, number>;
-  /** Workers that exited without being asked to (piscina started others). */
-  workerExits: number;
-  /** Errors the pool reported outside any call. */
-  poolErrors: number;
-  /** Every live worker's figures, by thread id. */
-  workers: WorkerStats[];
 }
 
 const here = fileURLToPath(import.meta.url);
@@ -614,19 +592,4 @@ export class Engine extends EventEmitter {
 /** Loads the scripts (compiling them once here), and starts the workers. */
 export function openEngine(options: EngineOptions): Engine {
   return new Engine(options);
-}
-
-/** An Engine from a loaded `scriptlet` configuration scope. */
-export function engineFromConfig(config: ScriptletConfig, options: { engine?: EngineName; log?: (message: string) => void } = {}): Engine {
-  const o = config.options;
-  const engine = openEngine({
-    ...policyOptionsFromConfig(config),
-    threads: o.threads,
-    reapInterval: o.reapInterval,
-    scriptTtl: o.scriptTtl,
-    ...(config.redis ? { redis: config.redis } : {}),
-    ...options,
-  });
-  engine.setScriptConsole((line) => scriptConfigCommand(line, { engine, config }));
-  return engine;
 }
