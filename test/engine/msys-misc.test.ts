@@ -49,9 +49,10 @@ describe('msys.type', () => {
 
 describe('msys.core.get_now_ts', () => {
   it('gives whole seconds since the epoch', () => {
+    // time() reads the coarse clock, which may still show the second Date.now() has just left.
     const before = Math.floor(Date.now() / 1000);
     const now = Number(lua.value('return msys.core.get_now_ts()'));
-    assert.ok(Number.isInteger(now) && now >= before && now <= before + 2, String(now));
+    assert.ok(Number.isInteger(now) && now >= before - 1 && now <= before + 2, `${now} against ${before}`);
   });
 });
 
