@@ -8,11 +8,16 @@ import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import { policyDir, send, spooled, startServer, TEST_POLICY } from './helpers.js';
 
-/** A raw SMTP client: send a line, read the next reply. */
+/**
+ * A raw SMTP client: send a line, read the next reply. A reply that comes
+ * before anyone asks (the 421 a drain sends to a connection once it is
+ * idle) waits for the next reply() rather than being lost.
+ */
 class RawClient {
   readonly socket: net.Socket;
   #buffer = '';
   #waiters: ((line: string) => void)[] = [];
+  #unasked: string[] = [];
   readonly closed: Promise<void>;
 
   constructor(port: number) {
@@ -23,7 +28,10 @@ class RawClient {
       while ((i = this.#buffer.indexOf('\r\n')) >= 0) {
         const line = this.#buffer.slice(0, i);
         this.#buffer = this.#buffer.slice(i + 2);
-        if (/^\d{3} /.test(line)) this.#waiters.shift()?.(line);
+        if (!/^\d{3} /.test(line)) continue;
+        const waiter = this.#waiters.shift();
+        if (waiter) waiter(line);
+        else this.#unasked.push(line);
       }
     });
     this.closed = new Promise((resolve) => this.socket.on('close', () => resolve()));
@@ -31,6 +39,8 @@ class RawClient {
   }
 
   reply(): Promise<string> {
+    const early = this.#unasked.shift();
+    if (early !== undefined) return Promise.resolve(early);
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
