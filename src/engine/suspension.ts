@@ -25,6 +25,9 @@ export type SuspendRequest = (
  */
 export type ScriptConsole = (line: string) => Promise<{ ok: true; lines: string[] } | { ok: false; error: string }>;
 
+/** Why msys.config answers nil where no console was given (in-thread, or by the pool's engine). */
+export const NO_SCRIPT_CONSOLE = 'no console here (the engine was not made from a configuration; engineFromConfig gives one)';
+
 /** undefined (sleep), the answers, the file's (or the encoded rows' or response's) bytes, or the error for nil, err. */
 export type ResumeResult = undefined | string[] | [Buffer] | string;
 
@@ -99,7 +102,7 @@ export class SuspensionRunner {
   // msys.config's value and console text: the value is what follows "name = "
   // in a one-line answer (" (until restart)" dropped), the whole text otherwise.
   async #runConsole(line: string): Promise<ResumeResult> {
-    if (!this.console) return 'msys.config: no console here (the engine was not made from a configuration; engineFromConfig gives one)';
+    if (!this.console) return `msys.config: ${NO_SCRIPT_CONSOLE}`;
     const answer = await this.console(line);
     if (!answer.ok) return `msys.config: ${answer.error}`;
     const text = answer.lines.join('\n');

@@ -7,7 +7,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { ScriptletError } from '../engine/errors.js';
 import type { BatchTask, ControlHello, ControlReply, ControlRequest, ScriptConsoleAsk, ScriptConsoleReply, SentBatchResult, TaskAnswer, TaskMessage } from './protocol.js';
-import type { ScriptConsole } from '../engine/suspension.js';
+import { NO_SCRIPT_CONSOLE, type ScriptConsole } from '../engine/suspension.js';
 import { errorFromData } from './wire-verdicts.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
@@ -213,7 +213,7 @@ export class WorkerControls {
   }
 
   #runConsole(worker: Controlled, ask: ScriptConsoleAsk): void {
-    const run = this.scriptConsole ?? (async () => ({ ok: false as const, error: 'no console here (the engine was not made from a configuration; engineFromConfig gives one)' }));
+    const run = this.scriptConsole ?? (async () => ({ ok: false as const, error: NO_SCRIPT_CONSOLE }));
     run(ask.line)
       .catch((err: unknown) => ({ ok: false as const, error: (err as Error).message }))
       // (A port whose worker exited meanwhile drops the message.)
