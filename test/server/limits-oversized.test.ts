@@ -42,8 +42,9 @@ describe('scriptlet serve and max_message_size', () => {
     assert.match(reply, /^552 /);
     const grewMb = (peak - base) / 1024 / 1024;
     t.diagnostic(`${SENT / 1024 / 1024} MB sent against max_message_size ${LIMIT / 1024} KB: buffer memory held grew at most ${grewMb.toFixed(1)} MB (${reply})`);
-    // The client's own blocks (64 KB each, the socket's queue) and the server's chunks in flight count here too; the message does not.
-    assert.ok(grewMb < 8, `buffer memory grew ${grewMb.toFixed(1)} MB while ${SENT / 1024 / 1024} MB went past the limit`);
+    // The client's own blocks (64 KB each, the socket's queue) and the server's chunks in flight count here too, and
+    // on a loaded machine they pile up between reads (8.1 MB seen under CI); holding the message would be all 40 MB.
+    assert.ok(grewMb < SENT / 1024 / 1024 / 3, `buffer memory grew ${grewMb.toFixed(1)} MB while ${SENT / 1024 / 1024} MB went past the limit`);
     assert.deepEqual(spooledFiles(path.join(dir, 'spool')), []);
     assert.equal(server.counters().oversized, 1);
 
