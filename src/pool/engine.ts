@@ -18,8 +18,9 @@ import type { NativeAddon } from '../native/types.js';
 import { Batch, CallBatcher, type CallReply } from './batcher.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
-import { isControlHello, type BatchTask, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
-import { WorkerControls } from './worker-controls.js';
+import { isControlHello, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
+import { WorkerControls, type ChannelTask } from './worker-controls.js';
+import { ENGINE_SPIN_MS } from './channel.js';
 import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
 import { LAYOUT } from './wire-inputs.js';
@@ -61,6 +62,8 @@ const here = fileURLToPath(import.meta.url);
 /** worker.ts beside this file under tsx, worker.js once compiled. */
 const WORKER_FILE = path.join(path.dirname(here), 'worker' + path.extname(here));
 const FIRST_POLICY = 1;
+/** The largest batch the engine spins for when it is the only one out (#awaitAnswers). */
+const SPIN_MAX_CALLS = 4;
 
 /** Each engine's piscina pool, for tests and diagnostics only (not exported by the package). */
 const POOLS = new WeakMap<Engine, Piscina>();
@@ -111,6 +114,8 @@ export class Engine extends EventEmitter {
   #tempfailed: Record<TempfailReason, number> = { worker: 0, deadline: 0 };
   #workerExits = 0;
   #poolErrors = 0;
+  /** In #awaitAnswers' spin: a batch sent from inside it does not spin again. */
+  #spinning = false;
   /** No worker runs and piscina starts none (they failed as they started): calls are answered with 451 at once. */
   #workerless = false;
 
@@ -141,6 +146,7 @@ export class Engine extends EventEmitter {
       // Calls that wait while no worker has joined yet keep the process up
       // until one does; when none can start, they are answered at once.
       starved: () => (this.#workerless ? this.#answerWithoutWorkers() : this.#controls.holdOpenForCalls()),
+      idle: () => this.#inFlight.size === 0,
     });
     this.metrics = pool.metrics
       ? new EngineMetrics(pool.metrics, first.spec.scripts.map((s) => s.name), pool.threads, this, () => ({
@@ -393,11 +399,11 @@ export class Engine extends EventEmitter {
     // The worker writes the verdicts into the task's ints, which it shares
     // with this thread: the batch holds them, and the writer, until the
     // task has ended (batch.ended()).
-    const { ints, text, messagesAt, messages, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
+    const { ints, text, writer, bytes, messagesAt, messages, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
     // The worker reads each message where it is: the batch holds the
     // Buffers until the task has ended, answered or not (see #running).
     this.#addon.messageAddresses(ints, messagesAt, LAYOUT, ...messages);
-    const task: BatchTask = { ints, text };
+    const task: ChannelTask = { ints, text, writer, bytes };
     this.#inFlight.add(batch);
     this.#tasks++;
     this.#versions.taskSent(version);
@@ -406,7 +412,7 @@ export class Engine extends EventEmitter {
     // objects that outlived it, so that every young-generation GC copied
     // megabytes (docs/threads.md). Piscina keeps the threads.
     this.#running.add(batch);
-    this.#controls.runTask(task, {
+    const viaChannel = this.#controls.runTask(task, {
       answered: (result) => {
         this.#finished(batch, result, verdicts, version.version);
         this.#taskEnded(batch, version);
@@ -416,6 +422,27 @@ export class Engine extends EventEmitter {
         this.#taskEnded(batch, version);
       },
     });
+    this.#awaitAnswers(batch, viaChannel);
+  }
+
+  /**
+   * After a batch went: a lone small batch (a single call on an idle pool,
+   * as an SMTP server makes them) is waited for here, spinning, for up to
+   * ENGINE_SPIN_MS: waking this thread from its event loop costs more than
+   * the call (channel.ts). Otherwise, or if the answer is late, the
+   * channels sleep until their workers answer.
+   */
+  #awaitAnswers(batch: Batch, viaChannel: boolean): void {
+    if (this.#spinning) return;
+    if (viaChannel && this.#inFlight.size === 1 && this.#inFlight.has(batch) && batch.size <= SPIN_MAX_CALLS) {
+      this.#spinning = true;
+      try {
+        this.#controls.spinForAnswer(ENGINE_SPIN_MS);
+      } finally {
+        this.#spinning = false;
+      }
+    }
+    this.#controls.armChannels();
   }
 
   /** A batch's task has ended, answered or not: its writer and messages are let go, and its version may retire. */

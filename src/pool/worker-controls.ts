@@ -6,7 +6,8 @@
 
 import type { MessagePort } from 'node:worker_threads';
 import { ScriptletError } from '../engine/errors.js';
-import type { BatchTask, ControlHello, ControlReply, ControlRequest, SentBatchResult, TaskAnswer, TaskMessage } from './protocol.js';
+import type { BatchTask, ControlHello, ControlReply, ControlRequest, ForgetWriter, SentBatchResult, TaskAnswer, TaskMessage } from './protocol.js';
+import { EngineChannel, readAnswer, spinForAnswers } from './channel.js';
 import { errorFromData } from './wire-verdicts.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
@@ -14,7 +15,15 @@ type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
+  /** A batch sent through the channel: its memory, where its answer comes. */
+  channelTask?: ChannelTask;
 }
+
+/** A batch whose memory the engine shares with the worker: bytes, a Buffer on the same memory as ints. */
+export type ChannelTask = BatchTask & { bytes: Buffer };
+
+/** The most writers' memories a worker keeps (the engine tells it which to forget). */
+const MAX_KNOWN_WRITERS = 128;
 
 /** Where a batch's answer goes: its result, or why it has none (the worker exited). */
 export interface TaskReply {
@@ -27,6 +36,9 @@ interface Controlled {
   pending: Map<number, Pending>;
   /** Batches sent and not yet answered. */
   tasks: number;
+  channel: EngineChannel;
+  /** The writers whose memory the worker knows, and that memory. */
+  known: Map<number, ArrayBufferLike>;
 }
 
 export class WorkerControls {
@@ -64,7 +76,9 @@ export class WorkerControls {
 
   add(hello: ControlHello): void {
     const { threadId, scriptletControl: port } = hello;
-    const worker: Controlled = { port, pending: new Map(), tasks: 0 };
+    const pending = new Map<number, Pending>();
+    const channel = new EngineChannel(hello.channel, (id) => this.#channelAnswer(worker, id));
+    const worker: Controlled = { port, pending, tasks: 0, channel, known: new Map() };
     this.#workers.set(threadId, worker);
     port.on('message', (reply: TaskAnswer | ControlReply) => this.#answer(worker, reply));
     port.on('close', () => {
@@ -101,6 +115,7 @@ export class WorkerControls {
     if (!worker) return;
     this.#workers.delete(threadId);
     worker.port.close();
+    worker.channel.outstanding = 0;
     for (const p of worker.pending.values()) p.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
     worker.pending.clear();
   }
@@ -145,23 +160,25 @@ export class WorkerControls {
 
   /**
    * Sends a batch to the worker holding the fewest (check hasRoom first);
-   * reply hears of it once, and never before runTask has returned. No
+   * reply hears of it once, and never before runTask has returned. True
+   * when it went through the worker's channel (its answer may then be
+   * spun for), false through the port. No
    * promise stands between: with a promise per task, the answers outlived
    * young-generation collections and were promoted into the old generation,
    * 25 MB per 660 000 messages at batches of 64 against 8 MB without
    * (docs/threads.md).
    */
-  runTask(task: BatchTask, reply: TaskReply): void {
+  runTask(task: ChannelTask, reply: TaskReply): boolean {
     let least: Controlled | undefined;
     for (const worker of this.#workers.values()) if (least === undefined || worker.tasks < least.tasks) least = worker;
     if (!least) {
       queueMicrotask(() => reply.failed(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running')));
-      return;
+      return false;
     }
     const worker = least;
     worker.tasks++;
     const id = this.#nextId++;
-    this.#post(worker, id, [id, task.ints, task.text] satisfies TaskMessage, {
+    const pending: Pending = {
       resolve: (result) => {
         worker.tasks--;
         reply.answered(result as SentBatchResult);
@@ -172,7 +189,55 @@ export class WorkerControls {
         worker.tasks--;
         queueMicrotask(() => reply.failed(err));
       },
-    });
+    };
+    const writer = task.writer ?? -1;
+    const memory = task.ints.buffer;
+    if (writer >= 0 && worker.known.get(writer) === memory && worker.channel.hasRoom) {
+      pending.channelTask = task;
+      worker.pending.set(id, pending);
+      worker.port.ref();
+      worker.channel.submit(id, writer);
+      return true;
+    }
+    // Through the port, with its memory: the worker learns it, and the writer's next batches take the channel.
+    if (writer >= 0) this.#learnt(worker, writer, memory);
+    this.#post(worker, id, [id, task.ints, task.text, writer] satisfies TaskMessage, pending);
+    return false;
+  }
+
+  /** Waits for answers without spinning: every channel with a batch outstanding sleeps until its worker answers. */
+  armChannels(): void {
+    for (const w of this.#workers.values()) w.channel.arm();
+  }
+
+  /** Spins for up to ms for an answer through any channel (a lone small batch): true if one came. */
+  spinForAnswer(ms: number): boolean {
+    return spinForAnswers(this.#channels(), ms);
+  }
+
+  *#channels(): Generator<EngineChannel> {
+    for (const w of this.#workers.values()) yield w.channel;
+  }
+
+  #learnt(worker: Controlled, writer: number, memory: ArrayBufferLike): void {
+    worker.known.delete(writer);
+    worker.known.set(writer, memory);
+    if (worker.known.size <= MAX_KNOWN_WRITERS) return;
+    const oldest = worker.known.keys().next().value as number;
+    worker.known.delete(oldest);
+    worker.port.postMessage(['forget', oldest] satisfies ForgetWriter);
+  }
+
+  /** A batch's answer came through the channel: its text and keys are in its memory. */
+  #channelAnswer(worker: Controlled, id: number): void {
+    const p = worker.pending.get(id);
+    if (!p) return;
+    worker.channel.outstanding--;
+    worker.pending.delete(id);
+    if (worker.pending.size === 0) worker.port.unref();
+    const task = p.channelTask!;
+    const { text, keys } = readAnswer(task.ints, task.bytes);
+    p.resolve({ text, keys, values: undefined } satisfies SentBatchResult);
   }
 
   request(threadId: number, ask: Ask): Promise<unknown> {
@@ -211,6 +276,7 @@ export class WorkerControls {
     const p = worker.pending.get(id);
     if (!p) return;
     worker.pending.delete(id);
+    if (p.channelTask) worker.channel.outstanding--;
     if (worker.pending.size === 0) worker.port.unref();
     if (Array.isArray(reply)) p.resolve({ text: reply[1], keys: reply[2], values: reply[3] } satisfies SentBatchResult);
     else if (reply.ok) p.resolve(reply.value);
