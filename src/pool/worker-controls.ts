@@ -7,7 +7,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { ScriptletError } from '../engine/errors.js';
 import type { BatchTask, ControlHello, ControlReply, ControlRequest, ForgetWriter, SentBatchResult, TaskAnswer, TaskMessage } from './protocol.js';
-import { EngineChannel, readAnswer, spinForAnswers } from './channel.js';
+import { EngineChannel, readAnswer, SpinBudget, spinForAnswers } from './channel.js';
 import { errorFromData } from './wire-verdicts.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
@@ -55,6 +55,7 @@ export class WorkerControls {
   readonly #onJoin: (threadId: number) => void;
   readonly #onLeave: (threadId: number) => void;
   #nextId = 1;
+  readonly #spinBudget = new SpinBudget();
 
   /**
    * onJoin runs when a worker's port arrives, before anything else is asked
@@ -212,7 +213,7 @@ export class WorkerControls {
 
   /** Spins for up to ms for an answer through any channel (a lone small batch): true if one came. */
   spinForAnswer(ms: number): boolean {
-    return spinForAnswers(this.#channels(), ms);
+    return spinForAnswers(this.#channels(), ms, this.#spinBudget);
   }
 
   *#channels(): Generator<EngineChannel> {

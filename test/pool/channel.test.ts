@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { openPolicy, type CallInput } from '../../src/index.js';
 import { CallBatcher } from '../../src/pool/batcher.js';
 import type { PoolVerdict } from '../../src/pool/pool-verdict.js';
-import { EngineChannel, newChannel, readAnswer, RING, WorkerChannel, writeAnswer } from '../../src/pool/channel.js';
+import { EngineChannel, newChannel, readAnswer, RING, SpinBudget, WorkerChannel, writeAnswer } from '../../src/pool/channel.js';
 import { TASK_ANSWER, TASK_ANSWER_ROOM } from '../../src/pool/protocol.js';
 import { engineFrom, message, module } from './helpers.js';
 
@@ -115,6 +115,36 @@ describe('single calls through the channel', () => {
     } finally {
       await engine.close();
     }
+  });
+});
+
+describe('the spin budget', () => {
+  function chances(budget: SpinBudget, n: number): string {
+    let out = '';
+    for (let i = 0; i < n; i++) out += budget.spin ? 's' : '-';
+    return out;
+  }
+
+  it('spins every time while spins find what they wait for', () => {
+    const budget = new SpinBudget();
+    for (let i = 0; i < 10; i++) {
+      assert.equal(budget.spin, true);
+      budget.spun(true);
+    }
+  });
+
+  it('skips more chances after each spin in vain, and spins every time again after one that pays', () => {
+    const budget = new SpinBudget();
+    budget.spun(false);
+    assert.equal(chances(budget, 2), '-s');
+    budget.spun(false);
+    assert.equal(chances(budget, 3), '--s');
+    budget.spun(false);
+    assert.equal(chances(budget, 5), '----s');
+    for (let i = 0; i < 10; i++) budget.spun(false);
+    assert.equal(chances(budget, 65), '-'.repeat(64) + 's');
+    budget.spun(true);
+    assert.equal(chances(budget, 3), 'sss');
   });
 });
 
