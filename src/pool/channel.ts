@@ -185,18 +185,18 @@ export class EngineChannel {
 }
 
 /** Polls every channel for answers until one comes or ms have passed: true if one came. */
-export function spinForAnswers(channels: Iterable<EngineChannel>, ms: number, budget: SpinBudget): boolean {
+export function spinForAnswers(channels: readonly EngineChannel[], ms: number, budget: SpinBudget): boolean {
   if (!budget.spin) return false;
   const hit = spinFor(channels, ms);
   budget.spun(hit);
   return hit;
 }
 
-function spinFor(channels: Iterable<EngineChannel>, ms: number): boolean {
+function spinFor(channels: readonly EngineChannel[], ms: number): boolean {
   const until = performance.now() + ms;
   for (let i = 0; ; i++) {
     let any = false;
-    for (const c of channels) if (c.take()) any = true;
+    for (let c = 0; c < channels.length; c++) if (channels[c]!.take()) any = true;
     if (any) return true;
     if ((i & 31) === 31 && performance.now() > until) return false;
   }

@@ -56,6 +56,8 @@ export class WorkerControls {
   readonly #onLeave: (threadId: number) => void;
   #nextId = 1;
   readonly #spinBudget = new SpinBudget();
+  /** Every live worker's channel, in an array: polled in a spin, where an iterator per poll would cost. */
+  #channels: EngineChannel[] = [];
 
   /**
    * onJoin runs when a worker's port arrives, before anything else is asked
@@ -81,6 +83,7 @@ export class WorkerControls {
     const channel = new EngineChannel(hello.channel, (id) => this.#channelAnswer(worker, id));
     const worker: Controlled = { port, pending, tasks: 0, channel, known: new Map() };
     this.#workers.set(threadId, worker);
+    this.#channels = [...this.#workers.values()].map((w) => w.channel);
     port.on('message', (reply: TaskAnswer | ControlReply) => this.#answer(worker, reply));
     port.on('close', () => {
       if (this.#workers.get(threadId) === worker) this.#left(threadId);
@@ -115,6 +118,7 @@ export class WorkerControls {
     const worker = this.#workers.get(threadId);
     if (!worker) return;
     this.#workers.delete(threadId);
+    this.#channels = [...this.#workers.values()].map((w) => w.channel);
     worker.port.close();
     worker.channel.outstanding = 0;
     for (const p of worker.pending.values()) p.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
@@ -213,11 +217,7 @@ export class WorkerControls {
 
   /** Spins for up to ms for an answer through any channel (a lone small batch): true if one came. */
   spinForAnswer(ms: number): boolean {
-    return spinForAnswers(this.#channels(), ms, this.#spinBudget);
-  }
-
-  *#channels(): Generator<EngineChannel> {
-    for (const w of this.#workers.values()) yield w.channel;
+    return spinForAnswers(this.#channels, ms, this.#spinBudget);
   }
 
   #learnt(worker: Controlled, writer: number, memory: ArrayBufferLike): void {
