@@ -260,22 +260,31 @@ export class Policy {
    * messages are read where the calling thread holds them.
    */
   async runPackedAsync(phase: Phase, packed: PackedCalls): Promise<EncodedVerdicts> {
+    return this.runPackedSoon(phase, packed);
+  }
+
+  /**
+   * @internal runPackedAsync, answered at once when no call of the batch
+   * suspended: the pool's shared-memory channel (src/pool/channel.ts)
+   * answers such a batch before its worker returns to the event loop.
+   */
+  runPackedSoon(phase: Phase, packed: PackedCalls): EncodedVerdicts | Promise<EncodedVerdicts> {
     const index = this.#phase(phase);
     const { ints, text, count, layoutAt, factsAt } = packed;
     const out = packed.verdicts ?? new Int32Array(count * INTS);
     if (out.length < count * INTS) throw new UsageError(`a packed batch of ${count} calls needs ${count * INTS} ints for its verdicts, got ${out.length}`);
     if (overlap(ints, out)) throw new UsageError('the verdicts of a packed batch overlap its calls');
     const [outText, values, keys] = this.#live().runPacked(index, ints, layoutAt, count, factsAt, text, out, true);
-    const waiting: Promise<void>[] = [];
+    let waiting: Promise<void>[] | undefined;
     for (let i = 0; i < count; i++) {
       if (!(out[i * INTS + 1]! & FLAG_SUSPENDED)) continue;
       const request = values[i * 2 + 1] as SuspendRequest;
       // Resumed, a call's strings are numbered by this policy's keys, not the batch's: they move into values.
       const moveIn = (done: EncodedVerdict) => copyVerdict(done, this.#contextKeys, 0, { ints: out, values }, i);
-      waiting.push(this.#resumeUntilDone(out[i * INTS]!, request).then(moveIn));
+      (waiting ??= []).push(this.#resumeUntilDone(out[i * INTS]!, request).then(moveIn));
     }
-    await Promise.all(waiting);
-    return { ints: out, text: outText, values: values.some(() => true) ? values : undefined, keys: keys ?? [] };
+    const done = (): EncodedVerdicts => ({ ints: out, text: outText, values: values.some(() => true) ? values : undefined, keys: keys ?? [] });
+    return waiting ? Promise.all(waiting).then(done) : done();
   }
 
   // Does what a suspended call waits for and resumes it, until it is done.

@@ -1,6 +1,7 @@
 // Calls made close together go to a worker as one task. A batch holds calls
 // of one phase; it is sent when it holds maxBatch calls, or when its delay
-// is up (the next turn of the event loop by default) — but while every
+// is up (the next turn of the event loop by default; when no batch is out,
+// as soon as the code that made the call and its microtasks have run) — but while every
 // worker is busy, a batch whose delay is up keeps taking calls until a worker
 // frees, so that under load the batches grow instead of the queue.
 
@@ -95,13 +96,23 @@ export interface BatcherOptions {
   hasCapacity: () => boolean;
   /** Batches are left waiting because no worker can take one. */
   starved?: () => void;
+  /** True while no batch is out: with delayMs 0, a batch then goes once the current code and its microtasks have run, not on the next turn of the event loop. */
+  idle?: () => boolean;
 }
+
+/** The most batches sent from microtasks before the event loop gets a turn (CallBatcher.#schedule). */
+const MAX_STREAK = 32;
 
 export class CallBatcher {
   readonly #open = new Map<Phase, Batch>();
   readonly #ready: Batch[] = [];
   readonly #options: BatcherOptions;
   #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  /** A flush queued as a microtask (which cannot be cancelled: a newer #schedule or #cancel makes it stale). */
+  #microtask = 0;
+  #microtaskDue = false;
+  /** Batches sent from a microtask since the event loop last turned. */
+  #streak = 0;
 
   constructor(options: BatcherOptions) {
     this.#options = options;
@@ -179,15 +190,34 @@ export class CallBatcher {
   }
 
   #schedule(): void {
-    if (this.#timer !== undefined) return;
+    if (this.#timer !== undefined || this.#microtaskDue) return;
     const fire = () => {
       this.#timer = undefined;
       this.flushNow();
     };
+    if (this.#options.delayMs === 0 && this.#streak < MAX_STREAK && this.#options.idle?.()) {
+      // Nothing is out: a lone call (an SMTP server's, one per phase) goes
+      // without waiting for a turn of the event loop, and the calls made
+      // alongside it (in the same code and its microtasks) go with it. A
+      // caller that awaits call after call would then never let the event
+      // loop turn (each answer comes within the engine's spin): after
+      // MAX_STREAK such batches in one turn, the next waits for a turn.
+      if (this.#streak++ === 0) setImmediate(() => (this.#streak = 0));
+      const token = ++this.#microtask;
+      this.#microtaskDue = true;
+      queueMicrotask(() => {
+        if (token !== this.#microtask) return;
+        this.#microtaskDue = false;
+        this.flushNow();
+      });
+      return;
+    }
     this.#timer = this.#options.delayMs === 0 ? setImmediate(fire) : setTimeout(fire, this.#options.delayMs);
   }
 
   #cancel(): void {
+    this.#microtask++;
+    this.#microtaskDue = false;
     if (this.#timer === undefined) return;
     clearImmediate(this.#timer as NodeJS.Immediate);
     clearTimeout(this.#timer as NodeJS.Timeout);

@@ -17,8 +17,8 @@ import type { NativeAddon } from '../native/types.js';
 import { Batch, CallBatcher, type CallReply } from './batcher.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
-import { isControlHello, type BatchTask, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
-import { WorkerControls } from './worker-controls.js';
+import { isControlHello, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
+import { WorkerControls, type ChannelTask } from './worker-controls.js';
 import type { EngineStats } from './engine-stats.js';
 import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
@@ -43,6 +43,8 @@ const here = fileURLToPath(import.meta.url);
 /** worker.ts beside this file under tsx, worker.js once compiled. */
 const WORKER_FILE = path.join(path.dirname(here), 'worker' + path.extname(here));
 const FIRST_POLICY = 1;
+/** The largest batch the engine spins for when it is the only one out (WorkerControls.awaitAnswers). */
+const SPIN_MAX_CALLS = 4;
 
 /** Each engine's piscina pool, for tests and diagnostics only (not exported by the package). */
 const POOLS = new WeakMap<Engine, Piscina>();
@@ -135,6 +137,7 @@ export class Engine extends EventEmitter {
       // Calls that wait while no worker has joined yet keep the process up
       // until one does; when none can start, they are answered at once.
       starved: () => (this.#workerless ? this.#answerWithoutWorkers() : this.#controls.holdOpenForCalls()),
+      idle: () => this.#inFlight.size === 0,
     });
     this.metrics = pool.metrics
       ? new EngineMetrics(pool.metrics, first.spec.scripts.map((s) => s.name), pool.threads, this, () => ({
@@ -403,11 +406,11 @@ export class Engine extends EventEmitter {
     // The worker writes the verdicts into the task's ints, which it shares
     // with this thread: the batch holds them, and the writer, until the
     // task has ended (batch.ended()).
-    const { ints, text, messagesAt, messages, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
+    const { ints, text, writer, bytes, messagesAt, messages, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
     // The worker reads each message where it is: the batch holds the
     // Buffers until the task has ended, answered or not (see #running).
     this.#addon.messageAddresses(ints, messagesAt, LAYOUT, ...messages);
-    const task: BatchTask = { ints, text };
+    const task: ChannelTask = { ints, text, writer, bytes };
     this.#inFlight.add(batch);
     this.#tasks++;
     this.#versions.taskSent(version);
@@ -416,7 +419,7 @@ export class Engine extends EventEmitter {
     // objects that outlived it, so that every young-generation GC copied
     // megabytes (docs/threads.md). Piscina keeps the threads.
     this.#running.add(batch);
-    this.#controls.runTask(task, {
+    const viaChannel = this.#controls.runTask(task, {
       answered: (result) => {
         this.#finished(batch, result, verdicts, version.version);
         this.#taskEnded(batch, version);
@@ -426,6 +429,8 @@ export class Engine extends EventEmitter {
         this.#taskEnded(batch, version);
       },
     });
+    // A lone small batch (a single call on an idle pool) is waited for spinning.
+    this.#controls.awaitAnswers(viaChannel && this.#inFlight.size === 1 && batch.size <= SPIN_MAX_CALLS);
   }
 
   /** A batch's task has ended, answered or not: its writer and messages are let go, and its version may retire. */

@@ -5,11 +5,19 @@
 export class IntWriter {
   #ints: Int32Array;
   readonly #shared: boolean;
+  #bytes: Buffer | undefined;
   length = 0;
 
   constructor(capacity = 1024, shared = false) {
     this.#shared = shared;
     this.#ints = this.#allocate(capacity);
+  }
+
+  /** Its memory as bytes (a Buffer on the same memory), for the text written beside the ints. */
+  get bytes(): Buffer {
+    const buffer = this.#ints.buffer;
+    if (this.#bytes?.buffer !== buffer) this.#bytes = Buffer.from(buffer, 0, buffer.byteLength);
+    return this.#bytes;
   }
 
   /** How many ints it holds before it must grow. */

@@ -45,6 +45,8 @@ export interface WorkerSetup {
 export interface BatchTask {
   ints: Int32Array;
   text: string;
+  /** The InputWriter whose memory ints lies on: once a worker knows it, the batch goes through the shared channel (channel.ts). -1: none. */
+  writer?: number;
 }
 
 /** The header of a task's ints. */
@@ -56,7 +58,13 @@ export const TASK_COUNT = 3;
 export const TASK_LAYOUT = 4;
 /** Where in ints the worker writes the batch's verdicts. */
 export const TASK_VERDICTS = 5;
-export const TASK_HEADER = 6;
+/** Where in ints the batch's text lies (UTF-16, two units an int), and its length in units. */
+export const TASK_TEXT = 6;
+export const TASK_TEXT_LENGTH = 7;
+/** Where in ints, and in how many, a worker answering through the shared channel writes the verdicts' text and keys (channel.ts). */
+export const TASK_ANSWER = 8;
+export const TASK_ANSWER_ROOM = 9;
+export const TASK_HEADER = 10;
 
 /** An error thrown for one call, as data. */
 export interface ErrorData {
@@ -82,7 +90,9 @@ export type SentBatchResult = Omit<EncodedVerdicts, 'ints'> | { error: ErrorData
  * on each side. Anything else (an answer with an error too) is a
  * ControlRequest or ControlReply.
  */
-export type TaskMessage = [id: number, ints: Int32Array, text: string];
+export type TaskMessage = [id: number, ints: Int32Array, text: string, writer: number];
+/** The worker may drop what it keeps of this writer's memory: the engine sends its next batch through the port. */
+export type ForgetWriter = [kind: 'forget', writer: number];
 export type TaskAnswer = [id: number, text: string, keys: string[], values: unknown[] | undefined];
 
 /**
@@ -102,6 +112,8 @@ export interface ScriptConsoleReply {
 export interface ControlHello {
   scriptletControl: MessagePort;
   threadId: number;
+  /** The worker's shared-memory channel (channel.ts). */
+  channel: SharedArrayBuffer;
 }
 
 export type ControlRequest =

@@ -33,7 +33,20 @@ import { INTS, type CallInput, type Context, type Given } from '../engine/verdic
 import { PHASES, type Phase } from '../engine/phases.js';
 import type { PackedCalls } from '../engine/policy.js';
 import { IntWriter } from './int-writer.js';
-import { TASK_COUNT, TASK_HEADER, TASK_LAYOUT, TASK_PHASE, TASK_POLICY, TASK_SETTINGS, TASK_VERDICTS, type BatchTask } from './protocol.js';
+import {
+  TASK_ANSWER,
+  TASK_ANSWER_ROOM,
+  TASK_COUNT,
+  TASK_HEADER,
+  TASK_LAYOUT,
+  TASK_PHASE,
+  TASK_POLICY,
+  TASK_SETTINGS,
+  TASK_TEXT,
+  TASK_TEXT_LENGTH,
+  TASK_VERDICTS,
+  type BatchTask,
+} from './protocol.js';
 
 const ID = 1;
 const MAILFROM = 2;
@@ -60,8 +73,15 @@ export const LAYOUT = 5;
 const MESSAGE_SLOTS = 2;
 /** Per call in a writer's givens: mailfrom, rcptto, context.conn, context.mess. */
 const GIVEN = 4;
-/** The most shared memory (in ints) a writer keeps for the next batch: enough for 1 024 calls with a few facts each. */
-const MAX_KEPT_INTS = 1 << 16;
+/**
+ * Room for a channel answer (the verdicts' text and new context keys), in
+ * ints: two UTF-16 units an int. An answer that does not fit goes through
+ * the port (channel.ts).
+ */
+const ANSWER_ROOM_BASE = 64;
+const ANSWER_ROOM_PER_CALL = 48;
+/** The most shared memory (in ints) a writer keeps for the next batch: enough for 1 024 calls with a few facts each, and room for their answer. */
+const MAX_KEPT_INTS = 1 << 17;
 
 /**
  * A batch's facts, written as calls are added. Writers are kept for the
@@ -70,6 +90,9 @@ const MAX_KEPT_INTS = 1 << 16;
  */
 export class InputWriter implements Givens {
   static readonly #free: InputWriter[] = [];
+  static #lastId = 0;
+  /** Names its memory to the workers that know it (channel.ts). */
+  readonly id = ++InputWriter.#lastId;
   readonly #layout = new IntWriter(64 * LAYOUT);
   /** What crosses: the header, the facts, then the layout and room for the verdicts. */
   readonly #facts = new IntWriter(4096, true);
@@ -200,12 +223,26 @@ export class InputWriter implements Givens {
    * messageAddresses to fill), and where the worker will have written the
    * verdicts.
    */
-  finish(policy: number, settings: number, phase: Phase): BatchTask & { messagesAt: number; messages: (Buffer | undefined)[]; verdicts: Int32Array } {
+  finish(policy: number, settings: number, phase: Phase): BatchTask & { bytes: Buffer; messagesAt: number; messages: (Buffer | undefined)[]; verdicts: Int32Array } {
     const layout = this.#layout.length;
     const count = layout / LAYOUT;
     const layoutAt = this.#facts.length;
     const verdictsAt = layoutAt + layout;
-    const ints = this.#facts.view(layout + count * INTS);
+    // The pieces may be more than this batch's (a bigger one used the array before).
+    const pieces = this.#pieces.length === this.#pieceCount ? this.#pieces : this.#pieces.slice(0, this.#pieceCount);
+    const text = pieces.join('');
+    // After the verdicts, the text (so that a worker reads the whole batch
+    // from this memory), then room for the answer's text and keys.
+    const textAt = verdictsAt + count * INTS;
+    const answerAt = textAt + ((text.length + 1) >> 1);
+    const answerRoom = ANSWER_ROOM_BASE + count * ANSWER_ROOM_PER_CALL;
+    const ints = this.#facts.view(layout + count * INTS + (answerAt - textAt) + answerRoom);
+    const bytes = this.#facts.bytes;
+    bytes.write(text, textAt * 4, 'utf16le');
+    ints[TASK_TEXT] = textAt;
+    ints[TASK_TEXT_LENGTH] = text.length;
+    ints[TASK_ANSWER] = answerAt;
+    ints[TASK_ANSWER_ROOM] = answerRoom;
     ints[TASK_POLICY] = policy;
     ints[TASK_SETTINGS] = settings;
     ints[TASK_PHASE] = PHASES.indexOf(phase);
@@ -213,10 +250,9 @@ export class InputWriter implements Givens {
     ints[TASK_LAYOUT] = layoutAt;
     ints[TASK_VERDICTS] = verdictsAt;
     this.#layout.copyInto(ints, layoutAt);
-    // The arrays may be longer than this batch (a bigger one used them before).
-    const pieces = this.#pieces.length === this.#pieceCount ? this.#pieces : this.#pieces.slice(0, this.#pieceCount);
+    // The array may be longer than this batch (a bigger one used it before).
     const messages = this.#messages.length === count ? this.#messages : this.#messages.slice(0, count);
-    return { ints, text: pieces.join(''), messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdicts: ints.subarray(verdictsAt) };
+    return { ints, text, writer: this.id, bytes, messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdicts: ints.subarray(verdictsAt, textAt) };
   }
 
   /** value into the text, its length into the facts. */

@@ -27,6 +27,8 @@ import {
   TASK_SETTINGS,
 } from './protocol.js';
 import { packedCalls } from './wire-inputs.js';
+import { readTaskText, writeAnswer, type WorkerChannel } from './channel.js';
+import type { EncodedVerdicts } from '../engine/verdict.js';
 import { WorkerRecorder } from '../metrics/worker-recorder.js';
 
 /** Resolves when a condition, rechecked on every change, holds. */
@@ -57,11 +59,26 @@ class Waiters {
  */
 export const TEST_EXIT_ID = '__scriptlet_test_exit_worker__';
 
+/** What a batch gives: its result, and the edited messages that move with it. */
+export interface TaskOutcome {
+  result: BatchResult;
+  transferList: ArrayBuffer[];
+}
+
+/** A writer's memory, as this worker sees it: batches sent through the channel lie there. */
+interface WriterMemory {
+  ints: Int32Array;
+  bytes: Buffer;
+}
+
 export class WorkerHost {
   readonly #threadId: number;
   readonly #specs = new Map<number, PolicySpec>();
   readonly #policies = new Map<number, Policy>();
   readonly #waiters = new Waiters();
+  /** The engine's writers whose memory this worker knows, by id (channel.ts). */
+  readonly #writers = new Map<number, WriterMemory>();
+  #channel: WorkerChannel | undefined;
   #settings: WorkerSettings;
   #reaper: NodeJS.Timeout | undefined;
   #tasks = 0;
@@ -92,13 +109,15 @@ export class WorkerHost {
   /**
    * Runs one batch: waits for the settings and policy it names, then runs
    * every call. The result's edited messages are to be moved, not copied.
+   * Answered at once (no promise) when nothing had to wait: the channel
+   * answers such a batch before this thread returns to its event loop.
    */
-  async runTask(task: BatchTask): Promise<{ result: BatchResult; transferList: ArrayBuffer[] }> {
+  runTask(task: BatchTask): TaskOutcome | Promise<TaskOutcome> {
     const { ints } = task;
     const id = ints[TASK_POLICY]!;
     const version = ints[TASK_SETTINGS]!;
     if (this.#settings.version < version || !this.#specs.has(id)) {
-      await this.#waiters.until(() => this.#settings.version >= version && this.#specs.has(id));
+      return this.#waiters.until(() => this.#settings.version >= version && this.#specs.has(id)).then(() => this.runTask(task));
     }
     const start = process.hrtime.bigint();
     const policy = this.#policy(id);
@@ -107,31 +126,86 @@ export class WorkerHost {
     if (this.#testHooks && task.text.includes(TEST_EXIT_ID)) process.exit(1);
     this.#tasks++;
     this.#calls += count;
-    let result: BatchResult;
+    const finish = (result: BatchResult): TaskOutcome => {
+      const end = process.hrtime.bigint();
+      this.#recorder?.record(policy, phase, result, count, end - start);
+      this.#busyNs += end - start;
+      return { result, transferList: movableMessages(result) };
+    };
     // The addon reads a wrong-typed field as absent, so a batch throws only
     // when something is wrong with the policy itself: then every call of it
     // gets that error, and none runs twice.
+    let soon: EncodedVerdicts | Promise<EncodedVerdicts>;
     try {
-      result = await policy.runPackedAsync(phase, packedCalls(task));
+      soon = policy.runPackedSoon(phase, packedCalls(task));
     } catch (err) {
-      result = { error: errorData(err) };
+      return finish({ error: errorData(err) });
     }
-    const end = process.hrtime.bigint();
-    this.#recorder?.record(policy, phase, result, count, end - start);
-    this.#busyNs += end - start;
-    return { result, transferList: movableMessages(result) };
+    if (!(soon instanceof Promise)) return finish(soon);
+    return soon.then(finish, (err: unknown) => finish({ error: errorData(err) }));
   }
 
-  /** A batch from the control port: answered there, with its result or the error that ended it. */
+  /** A batch from the control port: answered there, with its result or the error that ended it. Its writer's memory is kept for the channel. */
   onTask(id: number, task: BatchTask, port: MessagePort): void {
-    this.runTask(task).then(
-      ({ result, transferList }) => {
-        // Verdicts as a TaskAnswer; a batch that could not run, as a reply.
-        if ('error' in result) port.postMessage({ id, ok: true, value: result } satisfies ControlReply);
-        else port.postMessage([id, result.text, result.keys, result.values] satisfies TaskAnswer, transferList);
-      },
-      (err: unknown) => port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply),
-    );
+    if (task.writer !== undefined && task.writer >= 0) this.#learn(task.writer, task.ints);
+    this.#answer(id, task, port, false);
+  }
+
+  /** A batch from the shared channel, on a writer's memory this worker knows. */
+  onChannelTask(id: number, writer: number, port: MessagePort): void {
+    const memory = this.#writers.get(writer);
+    if (!memory) {
+      // The engine sends a batch this way only on memory it sent before.
+      port.postMessage({ id, ok: false, error: { name: 'Error', code: 'ERR_SCRIPTLET_WORKER', message: `worker ${this.#threadId} does not know writer ${writer}` } } satisfies ControlReply);
+      return;
+    }
+    let task: BatchTask;
+    try {
+      task = { ints: memory.ints, text: readTaskText(memory.ints, memory.bytes) };
+    } catch (err) {
+      port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply);
+      return;
+    }
+    this.#answer(id, task, port, true, memory);
+  }
+
+  /** Forgets a writer's memory (the engine sends its next batch through the port). */
+  forget(writer: number): void {
+    this.#writers.delete(writer);
+  }
+
+  /** The channel this worker answers through (worker.ts). */
+  set channel(channel: WorkerChannel) {
+    this.#channel = channel;
+  }
+
+  #learn(writer: number, ints: Int32Array): void {
+    const known = this.#writers.get(writer);
+    if (known?.ints.buffer === ints.buffer) return;
+    const buffer = ints.buffer as SharedArrayBuffer;
+    this.#writers.set(writer, { ints: new Int32Array(buffer), bytes: Buffer.from(buffer, 0, buffer.byteLength) });
+  }
+
+  /** Runs a batch and answers it: through the channel when it came that way and its answer fits, else through the port. */
+  #answer(id: number, task: BatchTask, port: MessagePort, viaChannel: boolean, memory?: WriterMemory): void {
+    const send = ({ result, transferList }: TaskOutcome) => {
+      // Through the channel when it fits there: verdicts only, no values (edited messages move through the port).
+      if (viaChannel && memory && this.#channel && !('error' in result) && !result.values && writeAnswer(task.ints, memory.bytes, result.text, result.keys)) {
+        this.#channel.complete(id);
+      } else if ('error' in result) port.postMessage({ id, ok: true, value: result } satisfies ControlReply);
+      else port.postMessage([id, result.text, result.keys, result.values] satisfies TaskAnswer, transferList);
+    };
+    const failed = (err: unknown) => port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply);
+    let outcome: TaskOutcome | Promise<TaskOutcome>;
+    try {
+      outcome = this.runTask(task);
+    } catch (err) {
+      // The policy could not be opened (its scripts fail on this thread): the batch's calls get the error.
+      failed(err);
+      return;
+    }
+    if (outcome instanceof Promise) outcome.then(send, failed);
+    else send(outcome);
   }
 
   onConsoleReply(reply: ScriptConsoleReply): void {

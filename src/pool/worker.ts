@@ -4,7 +4,8 @@
 
 import { MessageChannel, parentPort, threadId, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import type { BatchTask, ControlHello, ControlRequest, ScriptConsoleReply, TaskMessage, WorkerSetup } from './protocol.js';
+import type { BatchTask, ControlHello, ControlRequest, ForgetWriter, ScriptConsoleReply, TaskMessage, WorkerSetup } from './protocol.js';
+import { newChannel, WorkerChannel } from './channel.js';
 import { WorkerHost } from './worker-host.js';
 
 // Test hook (test/pool/lifecycle.test.ts): a worker that fails as it starts.
@@ -15,14 +16,21 @@ if (process.env.SCRIPTLET_POOL_TEST_HOOKS === '1' && process.env.SCRIPTLET_POOL_
 const control = new MessageChannel();
 const host = new WorkerHost(workerData as WorkerSetup, threadId, control.port1);
 
-control.port1.on('message', (request: TaskMessage | ControlRequest | ScriptConsoleReply) => {
-  if (Array.isArray(request)) host.onTask(request[0], { ints: request[1], text: request[2] }, control.port1);
-  else if ('consoleReply' in request) host.onConsoleReply(request);
-  else host.onControl(request, control.port1);
+control.port1.on('message', (request: TaskMessage | ForgetWriter | ControlRequest | ScriptConsoleReply) => {
+  if (!Array.isArray(request)) {
+    if ('consoleReply' in request) host.onConsoleReply(request);
+    else host.onControl(request, control.port1);
+  } else if (request[0] === 'forget') host.forget(request[1]);
+  else host.onTask(request[0], { ints: request[1], text: request[2], writer: request[3] }, control.port1);
 });
 // The port must not keep a thread alive that piscina wants to end.
 control.port1.unref();
-const hello: ControlHello = { scriptletControl: control.port2, threadId };
+// Batches on writers' memory this worker knows come through shared memory (channel.ts).
+const memory = newChannel();
+const channel = new WorkerChannel(memory, (id, writer) => host.onChannelTask(id, writer, control.port1));
+host.channel = channel;
+void channel.serve();
+const hello: ControlHello = { scriptletControl: control.port2, threadId, channel: memory };
 parentPort!.postMessage(hello, [control.port2]);
 
 /**

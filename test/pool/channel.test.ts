@@ -1,0 +1,197 @@
+// The shared-memory channel between the engine and a worker (src/pool/channel.ts):
+// its rings go round, answers are read back as written, and through an
+// engine, calls awaited one at a time get the verdicts a call in this thread
+// gets, whether the answer fits the channel or takes the port.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPolicy, type CallInput } from '../../src/index.js';
+import { CallBatcher } from '../../src/pool/batcher.js';
+import type { PoolVerdict } from '../../src/pool/pool-verdict.js';
+import { EngineChannel, newChannel, readAnswer, RING, SpinBudget, WorkerChannel, writeAnswer } from '../../src/pool/channel.js';
+import { TASK_ANSWER, TASK_ANSWER_ROOM } from '../../src/pool/protocol.js';
+import { engineFrom, message, module } from './helpers.js';
+
+function answerRoom(ints: number, room: number): { ints: Int32Array; bytes: Buffer } {
+  const memory = new SharedArrayBuffer(ints * 4);
+  const view = new Int32Array(memory);
+  view[TASK_ANSWER] = 16;
+  view[TASK_ANSWER_ROOM] = room;
+  return { ints: view, bytes: Buffer.from(memory) };
+}
+
+describe('the channel', () => {
+  it('reads an answer back as written: its text and its keys, beyond Latin-1 too', () => {
+    const { ints, bytes } = answerRoom(256, 200);
+    assert.equal(writeAnswer(ints, bytes, 'reply \u00e9t\u00e9 \u{1f600}', ['policy', 'cl\u00e9', '\u4e2d']), true);
+    assert.deepEqual(readAnswer(ints, bytes), { text: 'reply \u00e9t\u00e9 \u{1f600}', keys: ['policy', 'cl\u00e9', '\u4e2d'] });
+    assert.equal(writeAnswer(ints, bytes, '', []), true);
+    assert.deepEqual(readAnswer(ints, bytes), { text: '', keys: [] });
+  });
+
+  it('refuses an answer larger than its room (it then goes through the port)', () => {
+    const { ints, bytes } = answerRoom(256, 10);
+    assert.equal(writeAnswer(ints, bytes, 'x'.repeat(17), []), false);
+    assert.equal(writeAnswer(ints, bytes, 'x'.repeat(16), []), true);
+    assert.equal(writeAnswer(ints, bytes, 'x'.repeat(10), ['abcdefgh']), false);
+  });
+
+  it('carries batches and their answers in order, round and round its rings', async () => {
+    const memory = newChannel();
+    const answered: number[] = [];
+    let wake: () => void = () => {};
+    const engineSide = new EngineChannel(memory, (id) => {
+      engineSide.outstanding--;
+      answered.push(id);
+      wake();
+    });
+    const ran: [number, number][] = [];
+    const workerSide = new WorkerChannel(memory, (id, writer) => {
+      ran.push([id, writer]);
+      // Answered later, as a batch that waits on Node is.
+      setImmediate(() => workerSide.complete(id));
+    });
+    void workerSide.serve();
+    const total = RING * 2 + 7;
+    for (let id = 1; id <= total; id++) {
+      engineSide.submit(id, id % 5);
+      const done = new Promise<void>((resolve) => (wake = resolve));
+      engineSide.arm();
+      await done;
+    }
+    assert.deepEqual(answered, Array.from({ length: total }, (_, i) => i + 1));
+    assert.deepEqual(ran, Array.from({ length: total }, (_, i) => [i + 1, (i + 1) % 5]));
+  });
+});
+
+const POLICY = module({
+  data: `
+    local subject = msg:header("Subject")[1] or ""
+    vctx:set(msys.core.VCTX_MESS, "subject", subject)
+    vctx:set(msys.core.VCTX_CONN, "n", tostring((tonumber(vctx:get(msys.core.VCTX_CONN, "n")) or 0) + 1))
+    if subject == "long" then vctx:set(msys.core.VCTX_MESS, "long", string.rep("\u00e9", 5000)) end
+    if subject == "edit" then msg:header("X-Edited", "yes") end
+    if subject == "sleep" then msys.sleep(0.01) end
+    if subject == "reject" then vctx:set_code(550, "5.7.1 no \u00e9") return msys.core.VALIDATE_DONE end`,
+});
+
+function input(subject: string, n: number): CallInput {
+  return { message: message([`Subject: ${subject}`, 'From: a@example.net']), mailfrom: 'a@example.net', rcptto: ['b@example.com'], context: { conn: { n: String(n) } } };
+}
+
+describe('single calls through the channel', () => {
+  it('answer each call awaited in turn as this thread does, whatever way the answer takes', async () => {
+    const { engine } = engineFrom(POLICY);
+    const here = openPolicy({ scripts: [{ name: 't', source: POLICY }] });
+    try {
+      await engine.ready();
+      const subjects = ['plain', 'reject', 'long', 'plain', 'edit', 'sleep', 'plain', 'reject'];
+      for (let i = 0; i < 200; i++) {
+        const subject = subjects[i % subjects.length]!;
+        const got = await engine.run('data', input(subject, i));
+        const want = here.run('data', input(subject, i));
+        assert.deepEqual(got.disposition, want.disposition, subject);
+        assert.deepEqual(got.context, want.context, subject);
+        assert.deepEqual(got.headerEdits, want.headerEdits, subject);
+        assert.equal(got.message?.toString(), want.message?.toString(), subject);
+      }
+    } finally {
+      here.close();
+      await engine.close();
+    }
+  });
+
+  it('answer fifty callers at once, each its own verdict', async () => {
+    const { engine } = engineFrom(POLICY);
+    try {
+      await engine.ready();
+      const caller = async (c: number) => {
+        for (let i = 0; i < 40; i++) {
+          const v = await engine.run('data', input(c % 7 === 0 ? 'reject' : `s${c}`, c * 1000 + i));
+          assert.equal(v.context.conn.n, String(c * 1000 + i + 1));
+          assert.equal(v.context.mess.subject, c % 7 === 0 ? 'reject' : `s${c}`);
+        }
+      };
+      await Promise.all(Array.from({ length: 50 }, (_, c) => caller(c)));
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('the spin budget', () => {
+  function chances(budget: SpinBudget, n: number): string {
+    let out = '';
+    for (let i = 0; i < n; i++) out += budget.spin ? 's' : '-';
+    return out;
+  }
+
+  it('spins every time while spins find what they wait for', () => {
+    const budget = new SpinBudget();
+    for (let i = 0; i < 10; i++) {
+      assert.equal(budget.spin, true);
+      budget.spun(true);
+    }
+  });
+
+  it('skips more chances after each spin in vain, and spins every time again after one that pays', () => {
+    const budget = new SpinBudget();
+    budget.spun(false);
+    assert.equal(chances(budget, 2), '-s');
+    budget.spun(false);
+    assert.equal(chances(budget, 3), '--s');
+    budget.spun(false);
+    assert.equal(chances(budget, 5), '----s');
+    for (let i = 0; i < 10; i++) budget.spun(false);
+    assert.equal(chances(budget, 65), '-'.repeat(64) + 's');
+    budget.spun(true);
+    assert.equal(chances(budget, 3), 'sss');
+  });
+});
+
+describe('the batcher, when no batch is out', () => {
+  function instantBatcher(): { batcher: CallBatcher; sent: number[] } {
+    const sent: number[] = [];
+    const batcher = new CallBatcher({
+      maxBatch: 64,
+      delayMs: 0,
+      // Answered at once, as a spin that catches the worker's answer does.
+      dispatch: (batch) => {
+        sent.push(batch.size);
+        batch.settle(batch.replies.map(() => ({}) as PoolVerdict));
+        batch.ended();
+      },
+      hasCapacity: () => true,
+      idle: () => true,
+    });
+    return { batcher, sent };
+  }
+
+  function call(batcher: CallBatcher): Promise<PoolVerdict> {
+    const batch = batcher.batchFor('data');
+    const answer = new Promise<PoolVerdict>((resolve, reject) => batch.add({}, { resolve, reject }));
+    batcher.added(batch);
+    return answer;
+  }
+
+  it('sends a call with those made alongside it, without waiting for a turn of the event loop', async () => {
+    const { batcher, sent } = instantBatcher();
+    let turned = false;
+    setImmediate(() => (turned = true));
+    await Promise.all([call(batcher), call(batcher), call(batcher)]);
+    assert.equal(turned, false);
+    assert.deepEqual(sent, [3]);
+  });
+
+  it('lets the event loop turn while a caller awaits call after call', async () => {
+    const { batcher } = instantBatcher();
+    let turned = false;
+    setImmediate(() => (turned = true));
+    let calls = 0;
+    while (!turned && calls < 10_000) {
+      await call(batcher);
+      calls++;
+    }
+    assert.equal(turned, true);
+    assert.ok(calls <= 33, `${calls} calls before the event loop turned`);
+  });
+});
