@@ -6,7 +6,13 @@
 // at the end it is stopped with SIGTERM and its spool checked: it must hold
 // exactly the messages answered 250, nothing half-written.
 //
-//   npm run soak:serve [-- --duration 3600 --sample 30 --engine luajit --good 4 --hostile 2 --slow 3]
+//   npm run soak:serve [-- --duration 3600 --sample 30 --engine luajit --good 4 --hostile 2 --slow 3 --tag NAME]
+//
+// Beside RSS, each sample reads scriptlet_process_memory_bytes: the V8 heap
+// of serve's main thread and the C heap (malloc) in use and held, so that a
+// growing RSS can be told apart: something kept, or the allocator keeping
+// freed pages. The environment passes to serve (MALLOC_ARENA_MAX=2 ... to
+// try the allocator's settings); --tag names the results file apart.
 //
 // Not part of npm test. Prints a table of samples and a summary, and writes
 // bench/results/<date>-serve-soak-<engine>.json.
@@ -28,6 +34,7 @@ const { values } = parseArgs({
     good: { type: 'string', default: '4' },
     hostile: { type: 'string', default: '2' },
     slow: { type: 'string', default: '3' },
+    tag: { type: 'string', default: '' },
   },
 });
 const DURATION_S = Number(values.duration);
@@ -83,6 +90,10 @@ interface Sample {
   luaMb: number;
   /** Connections open, as the server counts them. */
   connections: number;
+  /** serve's main-thread V8 heap in use, and the process's C heap in use and held by malloc (scriptlet_process_memory_bytes). */
+  heapMb: number;
+  mallocInUseMb: number;
+  mallocHeldMb: number;
 }
 
 /** Every series of an exposition text, by its name and labels. */
@@ -96,6 +107,8 @@ const sumOf = (m: Map<string, number>, name: string) => [...m].filter(([k]) => k
 function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 }
+
+const mb = (m: Map<string, number>, kind: string) => (m.get(`scriptlet_process_memory_bytes{kind="${kind}"}`) ?? NaN) / 1024 / 1024;
 
 const fdCount = (pid: number) => fs.readdirSync(`/proc/${pid}/fd`).length;
 
@@ -144,13 +157,13 @@ async function main(): Promise<void> {
   const samples: Sample[] = [];
   const take = async () => {
     const m = await scrape(metricsUrl);
-    samples.push({ at: (Date.now() - started) / 1000, rssMb: rssMb(pid), fds: fdCount(pid), accepted: tally.accepted.length, luaMb: sumOf(m, 'scriptlet_lua_memory_bytes') / 1024 / 1024, connections: sumOf(m, 'scriptlet_smtp_connections') });
+    samples.push({ at: (Date.now() - started) / 1000, rssMb: rssMb(pid), fds: fdCount(pid), accepted: tally.accepted.length, luaMb: sumOf(m, 'scriptlet_lua_memory_bytes') / 1024 / 1024, connections: sumOf(m, 'scriptlet_smtp_connections'), heapMb: mb(m, 'v8_heap_used'), mallocInUseMb: mb(m, 'malloc_in_use'), mallocHeldMb: mb(m, 'malloc_held') });
   };
   await take();
   console.log(`soak: serve pid ${pid} on port ${port}, ${values.engine}, ${DURATION_S} s, a sample every ${SAMPLE_S} s`);
-  console.log('     s   RSS MB   fds   Lua MB   conns   accepted');
+  console.log('     s   RSS MB   fds   Lua MB   conns   accepted   V8 MB  malloc MB: in use, held');
   const print = (s: Sample) =>
-    console.log(`${s.at.toFixed(0).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.fds).padStart(5)} ${s.luaMb.toFixed(1).padStart(8)} ${String(s.connections).padStart(7)} ${String(s.accepted).padStart(10)}`);
+    console.log(`${s.at.toFixed(0).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.fds).padStart(5)} ${s.luaMb.toFixed(1).padStart(8)} ${String(s.connections).padStart(7)} ${String(s.accepted).padStart(10)} ${s.heapMb.toFixed(1).padStart(7)} ${s.mallocInUseMb.toFixed(1).padStart(8)} ${s.mallocHeldMb.toFixed(1).padStart(6)}`);
   print(samples[0]!);
   while (Date.now() - started < DURATION_S * 1000) {
     await new Promise((r) => setTimeout(r, Math.min(SAMPLE_S * 1000, DURATION_S * 1000 - (Date.now() - started))));
@@ -181,6 +194,7 @@ async function main(): Promise<void> {
   const late = settled.slice(-Math.max(1, Math.floor(settled.length / 4)));
   const summary = {
     engine: values.engine,
+    environment: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX, MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ },
     durationS: Math.round((Date.now() - started) / 1000),
     clients: { good: Number(values.good), hostile: Number(values.hostile), slow: Number(values.slow) },
     replies: Object.fromEntries([...tally.replies].sort()),
@@ -201,6 +215,8 @@ async function main(): Promise<void> {
     clientErrors: tally.errors.length,
     luaMb: { first: samples[0]!.luaMb, last: samples[samples.length - 1]!.luaMb, max: Math.max(...samples.map((s) => s.luaMb)) },
     rssMb: { first: samples[0]!.rssMb, settledEarlyMedian: median(early.map((s) => s.rssMb)), settledLateMedian: median(late.map((s) => s.rssMb)), settledEarlyMin: Math.min(...early.map((s) => s.rssMb)), settledLateMin: Math.min(...late.map((s) => s.rssMb)), max: Math.max(...samples.map((s) => s.rssMb)), slopeMbPerHour: slope(settled.map((s) => s.at), settled.map((s) => s.rssMb)) * 3600 },
+    // Early and late medians and the slope of each part, as for RSS: the part whose slope matches RSS's is where the growth is.
+    partsMb: Object.fromEntries((['heapMb', 'mallocInUseMb', 'mallocHeldMb'] as const).map((k) => [k, { settledEarlyMedian: median(early.map((s) => s[k])), settledLateMedian: median(late.map((s) => s[k])), slopeMbPerHour: slope(settled.map((s) => s.at), settled.map((s) => s[k])) * 3600 }])),
     fds: { first: samples[0]!.fds, max: Math.max(...samples.map((s) => s.fds)), afterClientsStopped: idleFds },
     exitCode: code,
     samples,
@@ -208,7 +224,7 @@ async function main(): Promise<void> {
   const { samples: _, ...shown } = summary;
   console.log(JSON.stringify(shown, null, 2));
   if (tally.errors.length > 0) console.log(`client errors (first 5): ${tally.errors.slice(0, 5).join('; ')}`);
-  console.log(`results: ${writeResults(`serve-soak-${values.engine}`, summary)}`);
+  console.log(`results: ${writeResults(`serve-soak-${values.engine}${values.tag ? `-${values.tag}` : ''}`, summary)}`);
   const failures = [
     missing.length > 0 && `${missing.length} messages answered 250 are not in the spool`,
     extra.length > 0 && `${extra.length} spooled messages got no 250`,

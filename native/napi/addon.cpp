@@ -2,6 +2,10 @@
 // is loaded once per worker thread), freed by Node-API's cleanup.
 #include <napi.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "../dialect/momentum_dialect.hpp"
 #include "../message_view.hpp"
 #include "../util/lua_headers.hpp"
@@ -24,6 +28,7 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
                              InstanceMethod<&ScriptletAddon::ParseHeaders>("parseHeaders", napi_enumerable),
                              InstanceMethod<&ScriptletAddon::MessageAddresses>("messageAddresses", napi_enumerable),
                              InstanceMethod<&ScriptletAddon::RewriteDialect>("rewriteDialect", napi_enumerable),
+                             InstanceMethod<&ScriptletAddon::MallocStats>("mallocStats", napi_enumerable),
                          });
     defineStateHost(env, exports);
     defineCidrDatasourceHost(env, exports);
@@ -119,6 +124,25 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
         break;
     }
     return result;
+  }
+
+  // mallocStats() -> { inUse, held } | undefined: the C heap of the whole
+  // process (every thread's arenas: the addon, Node's Buffers and native
+  // objects, Lua 5.1's states; not LuaJIT's, which has its own allocator),
+  // from glibc's mallinfo2; undefined on another libc.
+  // held - inUse is what the allocator keeps without anyone using it: when
+  // RSS grows while inUse does not, that is where it went.
+  Napi::Value MallocStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 m = mallinfo2();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("inUse", Napi::Number::New(env, static_cast<double>(m.uordblks + m.hblkhd)));
+    out.Set("held", Napi::Number::New(env, static_cast<double>(m.arena + m.hblkhd)));
+    return out;
+#else
+    return env.Undefined();
+#endif
   }
 
  private:

@@ -3,6 +3,8 @@
 // thread (reloads, alerts). Registered on the registry the host passes in,
 // or on a fresh one: never on prom-client's global registry.
 
+import { loadAddon, type EngineName } from '../native/addon.js';
+import { registerProcessMemoryMetrics } from './process-memory-metrics.js';
 import { Counter, Registry } from 'prom-client';
 import { UsageError } from '../engine/errors.js';
 import { BlockReader, registerCollectedMetrics, type EngineFigures } from './collector.js';
@@ -89,6 +91,8 @@ export class EngineMetrics {
     });
     registerCollectedMetrics(this.registry, new BlockReader(this.#layout, this.#views), figures);
     if (typeof engine.sharedStateStats === 'function') registerSharedStateMetrics(this.registry, oncePerScrape(() => engine.sharedStateStats!()));
+    const addon = loadAddon(engine.engine as EngineName);
+    registerProcessMemoryMetrics(this.registry, () => addon.mallocStats());
     this.#reloads = new Counter({ name: 'scriptlet_reloads_total', help: 'Script reloads, by result: ok, failed (the old scripts kept serving).', labelNames: ['result'], registers: [this.registry] });
     this.#reloads.inc({ result: 'ok' }, 0);
     this.#reloads.inc({ result: 'failed' }, 0);

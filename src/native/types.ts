@@ -111,6 +111,8 @@ export interface NativeAddon {
   messageAddresses(ints: Int32Array, at: number, stride: number, ...messages: (Buffer | undefined)[]): void;
   /** Momentum's dialect as plain Lua, as every loader compiles it (native/dialect/momentum_dialect.hpp). */
   rewriteDialect(source: string | Buffer): DialectRewrite;
+  /** The process's C heap from glibc's mallinfo2; undefined on another libc (src/metrics/process-memory-metrics.ts). */
+  mallocStats(): { inUse: number; held: number } | undefined;
 }
 
 /** unchanged: no dialect operator (the source compiles as it is); error: line and message of a misplaced one. */
