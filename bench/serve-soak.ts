@@ -92,6 +92,8 @@ interface Sample {
   connections: number;
   /** serve's main-thread V8 heap in use, and the process's C heap in use and held by malloc (scriptlet_process_memory_bytes). */
   heapMb: number;
+  /** The workers' V8 heaps in use, summed (scriptlet_worker_v8_heap_bytes). */
+  workersHeapMb: number;
   mallocInUseMb: number;
   mallocHeldMb: number;
 }
@@ -157,13 +159,13 @@ async function main(): Promise<void> {
   const samples: Sample[] = [];
   const take = async () => {
     const m = await scrape(metricsUrl);
-    samples.push({ at: (Date.now() - started) / 1000, rssMb: rssMb(pid), fds: fdCount(pid), accepted: tally.accepted.length, luaMb: sumOf(m, 'scriptlet_lua_memory_bytes') / 1024 / 1024, connections: sumOf(m, 'scriptlet_smtp_connections'), heapMb: mb(m, 'v8_heap_used'), mallocInUseMb: mb(m, 'malloc_in_use'), mallocHeldMb: mb(m, 'malloc_held') });
+    samples.push({ at: (Date.now() - started) / 1000, rssMb: rssMb(pid), fds: fdCount(pid), accepted: tally.accepted.length, luaMb: sumOf(m, 'scriptlet_lua_memory_bytes') / 1024 / 1024, connections: sumOf(m, 'scriptlet_smtp_connections'), heapMb: mb(m, 'v8_heap_used'), workersHeapMb: sumOf(m, 'scriptlet_worker_v8_heap_bytes') / 1024 / 1024, mallocInUseMb: mb(m, 'malloc_in_use'), mallocHeldMb: mb(m, 'malloc_held') });
   };
   await take();
   console.log(`soak: serve pid ${pid} on port ${port}, ${values.engine}, ${DURATION_S} s, a sample every ${SAMPLE_S} s`);
-  console.log('     s   RSS MB   fds   Lua MB   conns   accepted   V8 MB  malloc MB: in use, held');
+  console.log('     s   RSS MB   fds   Lua MB   conns   accepted   V8 MB: main, workers  malloc MB: in use, held');
   const print = (s: Sample) =>
-    console.log(`${s.at.toFixed(0).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.fds).padStart(5)} ${s.luaMb.toFixed(1).padStart(8)} ${String(s.connections).padStart(7)} ${String(s.accepted).padStart(10)} ${s.heapMb.toFixed(1).padStart(7)} ${s.mallocInUseMb.toFixed(1).padStart(8)} ${s.mallocHeldMb.toFixed(1).padStart(6)}`);
+    console.log(`${s.at.toFixed(0).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.fds).padStart(5)} ${s.luaMb.toFixed(1).padStart(8)} ${String(s.connections).padStart(7)} ${String(s.accepted).padStart(10)} ${s.heapMb.toFixed(1).padStart(7)} ${s.workersHeapMb.toFixed(1).padStart(8)} ${s.mallocInUseMb.toFixed(1).padStart(8)} ${s.mallocHeldMb.toFixed(1).padStart(6)}`);
   print(samples[0]!);
   while (Date.now() - started < DURATION_S * 1000) {
     await new Promise((r) => setTimeout(r, Math.min(SAMPLE_S * 1000, DURATION_S * 1000 - (Date.now() - started))));
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
     luaMb: { first: samples[0]!.luaMb, last: samples[samples.length - 1]!.luaMb, max: Math.max(...samples.map((s) => s.luaMb)) },
     rssMb: { first: samples[0]!.rssMb, settledEarlyMedian: median(early.map((s) => s.rssMb)), settledLateMedian: median(late.map((s) => s.rssMb)), settledEarlyMin: Math.min(...early.map((s) => s.rssMb)), settledLateMin: Math.min(...late.map((s) => s.rssMb)), max: Math.max(...samples.map((s) => s.rssMb)), slopeMbPerHour: slope(settled.map((s) => s.at), settled.map((s) => s.rssMb)) * 3600 },
     // Early and late medians and the slope of each part, as for RSS: the part whose slope matches RSS's is where the growth is.
-    partsMb: Object.fromEntries((['heapMb', 'mallocInUseMb', 'mallocHeldMb'] as const).map((k) => [k, { settledEarlyMedian: median(early.map((s) => s[k])), settledLateMedian: median(late.map((s) => s[k])), slopeMbPerHour: slope(settled.map((s) => s.at), settled.map((s) => s[k])) * 3600 }])),
+    partsMb: Object.fromEntries((['heapMb', 'workersHeapMb', 'mallocInUseMb', 'mallocHeldMb'] as const).map((k) => [k, { settledEarlyMedian: median(early.map((s) => s[k])), settledLateMedian: median(late.map((s) => s[k])), slopeMbPerHour: slope(settled.map((s) => s.at), settled.map((s) => s[k])) * 3600 }])),
     fds: { first: samples[0]!.fds, max: Math.max(...samples.map((s) => s.fds)), afterClientsStopped: idleFds },
     exitCode: code,
     samples,

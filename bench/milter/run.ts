@@ -17,19 +17,17 @@
 // run build:ts does). Loopback only; every round is bounded in messages
 // and in time.
 
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from '../results-file.js';
+import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource } from '../postfix-load.js';
 import { freePort, PostfixInstance, postfixMissing } from '../../test/milter/postfix-instance.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SMTP_SOURCE = '/usr/sbin/smtp-source';
-const TICK_MS = 1000 / 100;
-const ROUND_TIMEOUT_MS = 120_000;
 const WARMUP_ROUNDS = 4;
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
@@ -37,49 +35,12 @@ const rounds = Number(values.rounds);
 const sessions = Number(values.sessions);
 const size = Number(values.size);
 
-/** CPU milliseconds of a process (its threads, and its children it has waited for when withChildren). */
-function processCpuMs(pid: number, withChildren: boolean): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = Number(f[11]) + Number(f[12]);
-    return (own + (withChildren ? Number(f[13]) + Number(f[14]) : 0)) * TICK_MS;
-  } catch {
-    return 0; // it has exited between the listing and the read: its time is in its parent's children figures
-  }
-}
-
-/** Postfix's CPU: the master with the children it reaped, and the children alive. */
-function postfixCpuMs(masterPid: number): number {
-  let total = processCpuMs(masterPid, true);
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === masterPid) total += processCpuMs(Number(entry), false);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
 interface Round {
   side: 'alone' | 'milter';
   seconds: number;
   rate: number;
   milterCpuMs: number;
   postfixCpuMs: number;
-}
-
-function smtpSource(port: number): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    execFile(SMTP_SOURCE, ['-s', String(sessions), '-m', String(sessions), '-l', String(size), '-M', 'client.test', '-f', 'alice@example.org', '-t', 'bob@example.net', `127.0.0.1:${port}`], { timeout: ROUND_TIMEOUT_MS }, (err, _out, stderr) => {
-      if (err || stderr.trim() !== '') reject(new Error(`smtp-source: ${err?.message ?? ''} ${stderr}`));
-      else resolve((performance.now() - started) / 1000);
-    });
-  });
 }
 
 async function startMilterProcess(port: number, dir: string): Promise<{ pid: number; stop: () => Promise<void> }> {
@@ -120,13 +81,13 @@ async function main(): Promise<void> {
   try {
     // Warm-up: the smtpd processes, the Lua states, V8's and LuaJIT's compilers (the milter's CPU per message halves over its first rounds).
     for (let i = 0; i < WARMUP_ROUNDS; i++) {
-      await smtpSource(alonePort);
-      await smtpSource(milterPort);
+      await smtpSource(alonePort, sessions, size);
+      await smtpSource(milterPort, sessions, size);
     }
     for (let i = 0; i < rounds * 2; i++) {
       const side = i % 2 === 0 ? 'alone' : 'milter';
       const before = { milter: processCpuMs(m.pid, true), postfix: postfixCpuMs(masterPid) };
-      const seconds = await smtpSource(side === 'alone' ? alonePort : milterPort);
+      const seconds = await smtpSource(side === 'alone' ? alonePort : milterPort, sessions, size);
       // The deliveries to discard run after the clients are answered; let them finish inside the round's figures.
       await new Promise((r) => setTimeout(r, 300));
       results.push({ side, seconds, rate: sessions / seconds, milterCpuMs: processCpuMs(m.pid, true) - before.milter, postfixCpuMs: postfixCpuMs(masterPid) - before.postfix });

@@ -60,8 +60,8 @@ void loadContext(HostInput& h, napi_value which, ContextMap::Entries& entries) {
 }  // namespace
 
 Phase checkPhase(Napi::Env env, Napi::Value value) {
-  if (!value.IsNumber()) throw Napi::TypeError::New(env, "phase must be a phase index");
-  int32_t p = value.As<Napi::Number>().Int32Value();
+  int32_t p = 0;  // one Node-API call: not a number fails it
+  if (napi_get_value_int32(env, value, &p) != napi_ok) throw Napi::TypeError::New(env, "phase must be a phase index");
   if (p < 0 || p >= static_cast<int32_t>(Phase::Count)) throw Napi::RangeError::New(env, "phase index out of range");
   return static_cast<Phase>(p);
 }

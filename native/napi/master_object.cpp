@@ -105,6 +105,7 @@ Napi::Function MasterObject::Define(Napi::Env env) {
                          InstanceMethod<&MasterObject::Init>("init"),
                          InstanceMethod<&MasterObject::Run>("run"),
                          InstanceMethod<&MasterObject::RunPacked>("runPacked"),
+                         InstanceMethod<&MasterObject::RunSingle>("runSingle"),
                          InstanceMethod<&MasterObject::Resume>("resume"),
                          InstanceMethod<&MasterObject::Abandon>("abandon"),
                          InstanceMethod<&MasterObject::Configure>("configure"),
@@ -233,12 +234,15 @@ void MasterObject::settle(Napi::Env env, const JsKeys& keys, const std::shared_p
   master->releaseCall(call);
 }
 
-Napi::Value MasterObject::batchResult(Napi::Env env, BatchText& text, Napi::Array values) {
+// The usual case is one string: the batch text, when no verdict needed
+// values and no context key was numbered (each array is Node-API calls).
+Napi::Value MasterObject::batchResult(Napi::Env env, BatchText& text, LazyValues& values) {
+  if (!values.made() && text.freshKeys.empty()) return text.toJs(env);
   Napi::Array out = Napi::Array::New(env, 3);
   // As a napi_value: a Napi::String converts to std::string, and Set(uint32_t,
   // const std::string&) would win, copying the text out to UTF-8 and back.
   out.Set(0u, static_cast<napi_value>(text.toJs(env)));
-  out.Set(1u, values);
+  out.Set(1u, values.get());
   if (!text.freshKeys.empty()) {
     Napi::Array fresh = Napi::Array::New(env, text.freshKeys.size());
     for (size_t i = 0; i < text.freshKeys.size(); i++)
@@ -246,6 +250,50 @@ Napi::Value MasterObject::batchResult(Napi::Env env, BatchText& text, Napi::Arra
     out.Set(2u, fresh);
   }
   return out;
+}
+
+namespace {
+
+// The data of an Int32Array of at least min elements, in one Node-API call
+// (type, length and data at once); null when value is not one.
+int32_t* int32Data(napi_env env, napi_value value, size_t min) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array || length < min)
+    return nullptr;
+  return static_cast<int32_t*>(data);
+}
+
+// A boolean argument: true only when it is the boolean true (one call).
+bool flagArgument(napi_env env, napi_value value) {
+  bool b = false;
+  return napi_get_value_bool(env, value, &b) == napi_ok && b;
+}
+
+}  // namespace
+
+// runSingle(phaseIndex, input: object, message: Buffer | undefined, ints:
+// Int32Array, allowSuspend) -> text | [text, values, freshKeys?]: run() for
+// one call, without the arrays (policy.run: each array read is a Node-API
+// call, and one call has none to share them with). ints[0] holds the input
+// flags on the way in and ints[0..8] the verdict on the way out.
+Napi::Value MasterObject::RunSingle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  state(info);
+  Phase phase = checkPhase(env, info[0]);
+  int32_t* ints = int32Data(env, info[3], kIntsPerVerdict);
+  if (!ints || !info[1].IsObject())
+    throw Napi::TypeError::New(env, "runSingle(phase: number, input: object, message: Buffer | undefined, ints: Int32Array, allowSuspend?: boolean)");
+  bool allowSuspend = flagArgument(env, info[4]);
+  BatchOut out{ints, LazyValues(env, kValuesPerVerdict), BatchText(), contextKeys_};
+  JsKeys keys(env);
+  HostInput host{env, keys, Napi::Array(), 0, ints[0], info[1].As<Napi::Object>()};
+  Napi::Value message = info[2];
+  runOne(env, keys, phase, allowSuspend, 0, [&](CallContext* call) { readCallInput(host, message, call); }, out);
+  rebuildIfNeeded();
+  return batchResult(env, out.text, out.values);
 }
 
 // run(phaseIndex, inputs[], messages[], ints: Int32Array, allowSuspend) ->
@@ -270,7 +318,7 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   if (intsArray.ElementLength() < static_cast<size_t>(n) * kIntsPerVerdict)
     throw Napi::RangeError::New(env, "ints holds fewer than 9 slots per call");
   int32_t* ints = intsArray.Data();
-  BatchOut out{ints, Napi::Array::New(env, static_cast<size_t>(n) * kValuesPerVerdict), BatchText(), contextKeys_};
+  BatchOut out{ints, LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), BatchText(), contextKeys_};
   JsKeys keys(env);  // no HandleScope per message: see js_keys.hpp
   for (uint32_t i = 0; i < n; i++) {
     HostInput host{env, keys, inputs, i, ints[i * kIntsPerVerdict], Napi::Object()};
@@ -318,7 +366,7 @@ Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
     if (!batch.layoutValid(i))
       throw Napi::RangeError::New(env, "call " + std::to_string(i) + " of a packed batch points outside it");
   ContextKeyTable batchKeys;
-  BatchOut out{outArray.Data(), Napi::Array::New(env, static_cast<size_t>(n) * kValuesPerVerdict), BatchText(), batchKeys};
+  BatchOut out{outArray.Data(), LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), BatchText(), batchKeys};
   JsKeys keys(env);
   for (uint32_t i = 0; i < n; i++) {
     runOne(env, keys, phase, allowSuspend, i, [&](CallContext* call) { batch.readCall(i, call); }, out);
@@ -370,7 +418,7 @@ Napi::Value MasterObject::Resume(const Napi::CallbackInfo& info) {
     s.releaseCall(call);
     throw;
   }
-  BatchOut out{info[2].As<Napi::Int32Array>().Data(), Napi::Array::New(env, kValuesPerVerdict), BatchText(), contextKeys_};
+  BatchOut out{info[2].As<Napi::Int32Array>().Data(), LazyValues(env, kValuesPerVerdict), BatchText(), contextKeys_};
   JsKeys keys(env);
   settle(env, keys, master, call, status, 0, out);
   rebuildIfNeeded();

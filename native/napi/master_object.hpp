@@ -28,6 +28,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   Napi::Value Init(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value RunPacked(const Napi::CallbackInfo& info);
+  Napi::Value RunSingle(const Napi::CallbackInfo& info);
   Napi::Value Resume(const Napi::CallbackInfo& info);
   Napi::Value Abandon(const Napi::CallbackInfo& info);
   Napi::Value Configure(const Napi::CallbackInfo& info);
@@ -42,7 +43,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   // Where a batch's verdicts are written (see verdict_js.hpp).
   struct BatchOut {
     int32_t* ints;
-    Napi::Array values;
+    LazyValues values;
     BatchText text;
     ContextKeyTable& contextKeys;
   };
@@ -57,7 +58,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   // After a call ran out of memory: a fresh state from the same scripts
   // replaces this one (which lives on while calls suspended on it remain).
   void rebuildIfNeeded();
-  static Napi::Value batchResult(Napi::Env env, BatchText& text, Napi::Array values);
+  static Napi::Value batchResult(Napi::Env env, BatchText& text, LazyValues& values);
 
   struct LoadedScript {
     std::string name, text, path;

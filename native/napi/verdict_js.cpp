@@ -1,5 +1,7 @@
 #include "verdict_js.hpp"
 
+#include <cstring>
+
 namespace scriptlet {
 
 namespace {
@@ -17,9 +19,24 @@ const char* opName(HeaderEdit::Op op) {
   }
 }
 
+// Whether every byte of [p, p + n) is ASCII and none is NUL: eight at a time.
+bool plainAscii(const char* p, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    // A byte with its high bit set, or a zero byte (the classic has-zero test).
+    if ((w & 0x8080808080808080ull) || ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) return false;
+  }
+  for (; i < n; i++)
+    if (static_cast<unsigned char>(p[i]) - 1u >= 0x7fu) return false;
+  return true;
+}
+
 // UTF-16 code units of s, or -1 when s is not valid UTF-8 or holds a NUL
 // (then JS could not slice it back out at the offsets counted here).
 int32_t utf16Units(const std::string& s) {
+  if (plainAscii(s.data(), s.size())) return static_cast<int32_t>(s.size());  // the usual case: one unit a byte
   int32_t units = 0;
   size_t i = 0, n = s.size();
   while (i < n) {
@@ -43,24 +60,39 @@ int32_t utf16Units(const std::string& s) {
 // The longest context value the batch text takes: its length is one UTF-16 unit.
 constexpr int32_t kMaxTextValueUnits = 0xFFFF;
 
+// The key ids of a context's entries, looked up once (contextFits) for
+// appendContext: most contexts hold a few entries; past kInline, the rest
+// are looked up again.
+struct KeyIds {
+  static constexpr size_t kInline = 16;
+  int32_t ids[kInline];
+};
+
 // Checks that a context can go in the batch text (keys and values valid
 // UTF-8 without NUL, values short enough, keys numbered); false sends it in
 // values instead.
-bool contextFits(ContextMap& map, ContextKeyTable& keys, BatchText& text) {
+bool contextFits(ContextMap& map, ContextKeyTable& keys, BatchText& text, KeyIds& found) {
+  size_t i = 0;
   for (auto& e : map.entries()) {
     int32_t valueUnits = utf16Units(e.second);
     if (utf16Units(e.first) < 0 || valueUnits < 0 || valueUnits > kMaxTextValueUnits) return false;
-    if (keys.idFor(e.first, text.freshKeys) < 0) return false;
+    int32_t id = keys.idFor(e.first, text.freshKeys);
+    if (id < 0) return false;
+    if (i < KeyIds::kInline) found.ids[i] = id;
+    i++;
   }
   return true;
 }
 
 // Appends a context (checked by contextFits) to the batch text and writes
 // its [start, end) at slot: per entry, key id, value length, value.
-void appendContext(ContextMap& map, ContextKeyTable& keys, BatchText& text, int32_t* slot) {
+void appendContext(ContextMap& map, ContextKeyTable& keys, BatchText& text, const KeyIds& found, int32_t* slot) {
   slot[0] = text.size();
+  size_t i = 0;
   for (auto& e : map.entries()) {
-    text.push(ContextKeyTable::unitFor(keys.idFor(e.first, text.freshKeys)));
+    int32_t id = i < KeyIds::kInline ? found.ids[i] : keys.idFor(e.first, text.freshKeys);
+    i++;
+    text.push(ContextKeyTable::unitFor(id));
     size_t lengthAt = text.size();
     text.pushLength(0);
     text.appendUtf8(e.second);
@@ -188,7 +220,7 @@ Napi::Value restToJs(Napi::Env env, const JsKeys& k, CallContext* call) {
 
 }  // namespace
 
-void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32_t* ints, Napi::Array values,
+void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32_t* ints, LazyValues& values,
                       uint32_t index) {
   int32_t* slot = ints + static_cast<size_t>(index) * kIntsPerVerdict;
   slot[0] = static_cast<int32_t>(id);
@@ -228,11 +260,11 @@ void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32
     request.Set("type", s.type);
   }
   if (s.timeLeft >= 0) request.Set("timeLeft", s.timeLeft);
-  values.Set(index * kValuesPerVerdict + 1, request);
+  values.get().Set(index * kValuesPerVerdict + 1, request);
 }
 
 void encodeVerdict(Napi::Env env, const JsKeys& k, ContextKeyTable& contextKeys, CallContext* call, int32_t* ints,
-                   Napi::Array values, uint32_t index, BatchText& text) {
+                   LazyValues& values, uint32_t index, BatchText& text) {
   Verdict& v = call->verdict;
   const Disposition& d = v.disposition;
   int32_t flags = (d.set ? kFlagDisposition : 0) | (d.disconnect ? kFlagDisconnect : 0) |
@@ -246,28 +278,37 @@ void encodeVerdict(Napi::Env env, const JsKeys& k, ContextKeyTable& contextKeys,
   // in the batch text or all in values.
   const std::string* reply = d.set ? &d.text : nullptr;
   bool hasConn = call->conn.dirty(), hasMess = call->mess.dirty();
-  bool fits = (!reply || utf16Units(*reply) >= 0) && (!hasConn || contextFits(call->conn, contextKeys, text)) &&
-              (!hasMess || contextFits(call->mess, contextKeys, text));
+  KeyIds connIds, messIds;
+  bool fits = (!reply || utf16Units(*reply) >= 0) && (!hasConn || contextFits(call->conn, contextKeys, text, connIds)) &&
+              (!hasMess || contextFits(call->mess, contextKeys, text, messIds));
   uint32_t base = index * kValuesPerVerdict;
   if (fits) {
     if (reply) appendPiece(text, *reply, slot + 3);
-    if (hasConn) appendContext(call->conn, contextKeys, text, slot + 5);
-    if (hasMess) appendContext(call->mess, contextKeys, text, slot + 7);
+    if (hasConn) appendContext(call->conn, contextKeys, text, connIds, slot + 5);
+    if (hasMess) appendContext(call->mess, contextKeys, text, messIds, slot + 7);
   } else {
     flags |= kFlagStringsInValues;
     Napi::Array strings = Napi::Array::New(env, 3);
     if (reply) strings.Set(0u, str(env, *reply));
     if (hasConn) strings.Set(1u, pairsToJs(env, call->conn));
     if (hasMess) strings.Set(2u, pairsToJs(env, call->mess));
-    values.Set(base, strings);
+    values.get().Set(base, strings);
   }
   slot[1] = flags;
   Napi::Value rest = restToJs(env, k, call);
-  if (!rest.IsUndefined()) values.Set(base + 1, rest);
+  if (!rest.IsUndefined()) values.get().Set(base + 1, rest);
 }
 
 void BatchText::appendUtf8(const std::string& s) {
-  size_t i = 0, n = s.size();
+  size_t n = s.size();
+  if (plainAscii(s.data(), n)) {  // one unit a byte, none past 0x7f: widest stays as it is for Latin-1's sake
+    size_t at = units.size();
+    units.resize(at + n);
+    const unsigned char* from = reinterpret_cast<const unsigned char*>(s.data());
+    for (size_t k = 0; k < n; k++) units[at + k] = from[k];
+    return;
+  }
+  size_t i = 0;
   while (i < n) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {

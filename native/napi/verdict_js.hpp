@@ -75,10 +75,28 @@ struct BatchText {
   Napi::String toJs(Napi::Env env) const;
 };
 
-void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32_t* ints, Napi::Array values,
+// A batch's values array (values[i*2], values[i*2 + 1] above), made only
+// when a verdict needs it: most batches need none, and making one is a
+// Node-API call, as every Set on it is.
+class LazyValues {
+ public:
+  LazyValues(napi_env env, size_t length) : env_(env), length_(length) {}
+  Napi::Array get() {
+    if (array_.IsEmpty()) array_ = Napi::Array::New(env_, length_);
+    return array_;
+  }
+  bool made() const { return !array_.IsEmpty(); }
+
+ private:
+  napi_env env_;
+  size_t length_;
+  Napi::Array array_;
+};
+
+void encodeSuspension(Napi::Env env, const CallContext* call, uint32_t id, int32_t* ints, LazyValues& values,
                       uint32_t index);
 
 void encodeVerdict(Napi::Env env, const JsKeys& keys, ContextKeyTable& contextKeys, CallContext* call, int32_t* ints,
-                   Napi::Array values, uint32_t index, BatchText& text);
+                   LazyValues& values, uint32_t index, BatchText& text);
 
 }  // namespace scriptlet

@@ -204,8 +204,12 @@ export class Policy {
 
   /** Runs every module's callout for phase, in order, on one message. */
   run(phase: Phase, input: CallInput = {}): Verdict {
-    const [text, values] = this.#crossing(this.#phase(phase), [input]);
-    return new Verdict(phase, this.#ints, text, values, this.#contextKeys, 0, input, this.version);
+    const index = this.#phase(phase);
+    const master = this.#live();
+    const ints = this.#ints;
+    ints[0] = inputFlags(input, 0);
+    const [text, values] = this.#keep(master.runSingle(index, input, input.message, ints, false));
+    return new Verdict(phase, ints, text, values, this.#contextKeys, 0, input, this.version);
   }
 
   /** The same for many messages, with one crossing into C++. */
@@ -274,7 +278,7 @@ export class Policy {
     const out = packed.verdicts ?? new Int32Array(count * INTS);
     if (out.length < count * INTS) throw new UsageError(`a packed batch of ${count} calls needs ${count * INTS} ints for its verdicts, got ${out.length}`);
     if (overlap(ints, out)) throw new UsageError('the verdicts of a packed batch overlap its calls');
-    const [outText, values, keys] = this.#live().runPacked(index, ints, layoutAt, count, factsAt, text, out, true);
+    const [outText, values, keys] = unpack(this.#live().runPacked(index, ints, layoutAt, count, factsAt, text, out, true));
     let waiting: Promise<void>[] | undefined;
     for (let i = 0; i < count; i++) {
       if (!(out[i * INTS + 1]! & FLAG_SUSPENDED)) continue;
@@ -310,7 +314,8 @@ export class Policy {
   }
 
   // Takes note of the context keys a crossing numbered.
-  #keep([text, values, freshKeys]: NativeBatch): [string, unknown[]] {
+  #keep(batch: NativeBatch): [string, unknown[]] {
+    const [text, values, freshKeys] = unpack(batch);
     if (freshKeys) this.#contextKeys.push(...freshKeys);
     return [text, values];
   }
@@ -322,13 +327,9 @@ export class Policy {
     const ints = this.#ints;
     const messages = new Array<Buffer | undefined>(inputs.length);
     for (let i = 0; i < inputs.length; i++) {
-      const input = inputs[i];
-      if (typeof input !== 'object' || input === null) throw new UsageError(`call input ${i} must be an object`);
-      const message = input.message;
-      if (message !== undefined && !Buffer.isBuffer(message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
-      messages[i] = message;
-      const context = input.context;
-      ints[i * INTS] = context ? (context.conn ? INPUT_HAS_CONN : 0) | (context.mess ? INPUT_HAS_MESS : 0) : 0;
+      const input = inputs[i]!;
+      ints[i * INTS] = inputFlags(input, i);
+      messages[i] = input.message;
     }
     return this.#keep(master.run(phase, inputs, messages, ints, allowSuspend));
   }
@@ -384,6 +385,22 @@ export class Policy {
 /** Loads the scripts into a new master state and runs their init(). */
 export function openPolicy(options: PolicyOptions): Policy {
   return new Policy(options);
+}
+
+/**
+ * What the addon reads up front of an input besides its message: whether it
+ * brings contexts (the rest is fetched if the script asks). Checks its shape.
+ */
+function inputFlags(input: CallInput, i: number): number {
+  if (typeof input !== 'object' || input === null) throw new UsageError(`call input ${i} must be an object`);
+  if (input.message !== undefined && !Buffer.isBuffer(input.message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
+  const context = input.context;
+  return context ? (context.conn ? INPUT_HAS_CONN : 0) | (context.mess ? INPUT_HAS_MESS : 0) : 0;
+}
+
+/** A crossing's result as its three parts (the addon returns the text alone when the rest is empty). */
+function unpack(batch: NativeBatch): [string, unknown[], string[] | undefined] {
+  return typeof batch === 'string' ? [batch, [], undefined] : batch;
 }
 
 /** Whether two views share any byte. */

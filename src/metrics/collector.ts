@@ -186,6 +186,7 @@ export function registerCollectedMetrics(registry: Registry, block: BlockReader,
 
   const perWorker = (name: GaugeName) => (): Rows => block.gauges(name).map(([slot, v]) => [{ worker: String(slot) }, v]);
   readOnScrape('gauge', registry, 'scriptlet_lua_memory_bytes', 'Bytes allocated by the Lua states of each worker (its master, and a retiring one during a reload).', ['worker'], perWorker('memoryBytes'));
+  readOnScrape('gauge', registry, 'scriptlet_worker_v8_heap_bytes', 'Bytes of JS heap in use in each worker thread (its own V8 isolate), at its last sample.', ['worker'], perWorker('v8HeapBytes'));
   readOnScrape('gauge', registry, 'scriptlet_lua_spare_threads', 'Idle Lua threads kept for reuse, per worker.', ['worker'], perWorker('spareThreads'));
   readOnScrape('gauge', registry, 'scriptlet_lua_gc_pause', 'The Lua collector\'s pause (gc_pause), read from each worker\'s state.', ['worker'], perWorker('gcPause'));
   readOnScrape('gauge', registry, 'scriptlet_lua_gc_stepmul', 'The Lua collector\'s step multiplier (gc_stepmul), read from each worker\'s state.', ['worker'], perWorker('gcStepmul'));

@@ -46,7 +46,7 @@ export const DURATION_BUCKETS = [
 export const OTHER_MODULE = '_other';
 
 /** The gauges a worker writes into its slot (its Lua states summed). */
-export const GAUGES = ['memoryBytes', 'spareThreads', 'gcPause', 'gcStepmul', 'masters'] as const;
+export const GAUGES = ['memoryBytes', 'spareThreads', 'gcPause', 'gcStepmul', 'masters', 'v8HeapBytes'] as const;
 export type GaugeName = (typeof GAUGES)[number];
 
 /** What the engine hands each worker (in WorkerSetup): the block and what shapes it. */

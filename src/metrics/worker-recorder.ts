@@ -9,6 +9,7 @@
 // counted in the bucket of the batch's mean). The histogram's _sum is exact
 // (the workers' time in calls); its buckets are those of batch means.
 
+import * as v8 from 'node:v8';
 import type { ScriptFailure } from '../engine/errors.js';
 import { phaseIndex, type Phase } from '../engine/phases.js';
 import type { Policy } from '../engine/policy.js';
@@ -179,6 +180,8 @@ export class WorkerRecorder {
     f[base + L.gaugeOf('memoryBytes')] = memory;
     f[base + L.gaugeOf('spareThreads')] = spare;
     f[base + L.gaugeOf('masters')] = masters;
+    // This worker's own JS heap (each worker thread is a V8 isolate of its own; the calling thread's is in scriptlet_process_memory_bytes).
+    f[base + L.gaugeOf('v8HeapBytes')] = v8.getHeapStatistics().used_heap_size;
     if (gc) {
       f[base + L.gaugeOf('gcPause')] = gc.pause;
       f[base + L.gaugeOf('gcStepmul')] = gc.stepmul;

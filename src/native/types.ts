@@ -45,8 +45,11 @@ export interface NativeVerdictRest {
   routingDomain?: string;
 }
 
-/** [batch text, values, context keys numbered in this crossing]. */
-export type NativeBatch = [string, unknown[], string[] | undefined];
+/**
+ * [batch text, values, context keys numbered in this crossing], or the text
+ * alone when no verdict needed values and no key was numbered (the usual case).
+ */
+export type NativeBatch = string | [string, unknown[], string[] | undefined];
 
 export interface NativeStats {
   calls: number;
@@ -85,6 +88,8 @@ export interface NativeMaster {
    * its verdicts written to out as run()'s are, but with the batch's own
    * context keys: ids from 0, every one of them in the third element.
    */
+  /** run() for one call, without the arrays: ints[0] holds its input flags (INPUT_HAS_*), then its verdict. */
+  runSingle(phase: number, input: object, message: Buffer | undefined, ints: Int32Array, allowSuspend?: boolean): NativeBatch;
   runPacked(phase: number, ints: Int32Array, layoutAt: number, count: number, factsAt: number, text: string, out: Int32Array, allowSuspend?: boolean): NativeBatch;
   /** Goes on with a suspended call (its id from ints); it may suspend again. */
   resume(id: number, result: undefined | string[] | [Buffer] | string, ints: Int32Array, deadline?: boolean): NativeBatch;

@@ -23,6 +23,16 @@ describe('process memory metrics', () => {
     assert.ok(inUse > 0 && held >= inUse, `malloc in use ${inUse}, held ${held}`);
   });
 
+  it("reports each worker's own V8 heap, sampled after its calls", async () => {
+    await engine.run('data', { message: Buffer.from('Subject: x\r\n\r\nbody\r\n') });
+    let heap = 0;
+    for (let i = 0; i < 40 && heap === 0; i++) {
+      heap = (await samples(registry)).get('scriptlet_worker_v8_heap_bytes')?.reduce((sum, s) => sum + s.value, 0) ?? 0;
+      if (heap === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(heap > 1024 * 1024, `workers' V8 heap ${heap} bytes`);
+  });
+
   it('counts a 32 MB Buffer in the C heap in use (Node allocates Buffers with malloc)', async () => {
     const read = async () => value(await samples(registry), 'scriptlet_process_memory_bytes', { kind: 'malloc_in_use' });
     const before = await read();
