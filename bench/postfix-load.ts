@@ -2,8 +2,9 @@
 // load, and CPU time read from /proc (a process with its threads, a single
 // thread, and Postfix's processes: the master and its children).
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export const SMTP_SOURCE = '/usr/sbin/smtp-source';
 const TICK_MS = 1000 / 100;
@@ -55,4 +56,35 @@ export function smtpSource(port: number, sessions: number, size: number): Promis
       else resolve((performance.now() - started) / 1000);
     });
   });
+}
+
+export interface CliProcess {
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts `scriptlet <args>` from the compiled CLI in dist/, as an installed
+ * package runs it (under tsx the same code costs half as much again of
+ * CPU), with the Node options nodeArgs (a profiler, say) first; resolves
+ * once it has printed ready.
+ */
+export async function startScriptlet(repo: string, args: string[], ready: string, nodeArgs = ''): Promise<CliProcess> {
+  const child = spawn(process.execPath, [...(nodeArgs ? nodeArgs.split(' ') : []), path.join(repo, 'dist/src/cli/main.js'), ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const until = Date.now() + 30_000;
+  while (!out.includes(ready)) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`scriptlet ${args[0]} did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }

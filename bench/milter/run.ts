@@ -17,14 +17,14 @@
 // run build:ts does). Loopback only; every round is bounded in messages
 // and in time.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from '../results-file.js';
-import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource } from '../postfix-load.js';
+import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, startScriptlet } from '../postfix-load.js';
 import { freePort, PostfixInstance, postfixMissing } from '../../test/milter/postfix-instance.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,34 +43,13 @@ interface Round {
   postfixCpuMs: number;
 }
 
-async function startMilterProcess(port: number, dir: string): Promise<{ pid: number; stop: () => Promise<void> }> {
-  // The compiled CLI, as an installed package runs it (under tsx the same code costs half as much again of CPU).
-  const child = spawn(process.execPath, [...(process.env.MILTER_NODE_ARGS ? process.env.MILTER_NODE_ARGS.split(' ') : []), path.join(REPO, 'dist/src/cli/main.js'), 'milter', path.join(REPO, 'examples/ecelerity.conf'), '--listen', `inet:127.0.0.1:${port}`, '--control-socket', path.join(dir, 'control.sock')], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  const until = Date.now() + 30_000;
-  while (!out.includes('milter listening on')) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`scriptlet milter did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
-
 async function main(): Promise<void> {
   execFileSync('npm', ['run', 'build:ts'], { cwd: REPO, stdio: 'ignore' });
   const missing = postfixMissing() ?? (fs.existsSync(SMTP_SOURCE) ? undefined : 'smtp-source is missing (Debian package postfix)');
   if (missing) throw new Error(missing);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-bench-milter-'));
   const [alonePort, milterPort, filterPort] = [await freePort(), await freePort(), await freePort()];
-  const m = await startMilterProcess(filterPort, dir);
+  const m = await startScriptlet(REPO, ['milter', path.join(REPO, 'examples/ecelerity.conf'), '--listen', `inet:127.0.0.1:${filterPort}`, '--control-socket', path.join(dir, 'control.sock')], 'milter listening on', process.env.MILTER_NODE_ARGS);
   const postfix = await PostfixInstance.start({
     listeners: [{ port: alonePort, overrides: { smtpd_milters: '' } }, { port: milterPort }],
     settings: { smtpd_milters: `inet:127.0.0.1:${filterPort}`, milter_default_action: 'tempfail' },

@@ -15,14 +15,14 @@
 // end-to-end tests do. serve runs from dist/ (built first). Loopback only;
 // every round is bounded in messages and in time.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from '../results-file.js';
-import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, threadCpuMs } from '../postfix-load.js';
+import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, startScriptlet, threadCpuMs } from '../postfix-load.js';
 import { freePort, PostfixInstance, postfixMissing } from '../../test/milter/postfix-instance.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,28 +42,6 @@ interface Round {
   postfixCpuMs: number;
 }
 
-async function startServe(port: number, dir: string): Promise<{ pid: number; stop: () => Promise<void> }> {
-  // The compiled CLI, as an installed package runs it.
-  const args = [...(process.env.SERVE_NODE_ARGS ? process.env.SERVE_NODE_ARGS.split(' ') : []), path.join(REPO, 'dist/src/cli/main.js'), 'serve', path.join(REPO, 'examples/ecelerity.conf'), '--listen', `127.0.0.1:${port}`, '--spool-dir', path.join(dir, 'spool'), '--control-socket', path.join(dir, 'control.sock')];
-  const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  const until = Date.now() + 30_000;
-  while (!out.includes('listening on')) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`scriptlet serve did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
-
 /** Messages in serve's spool (each is a .eml beside its envelope). */
 const spooled = (dir: string) => fs.readdirSync(path.join(dir, 'spool', 'new')).filter((n) => n.endsWith('.eml')).length;
 
@@ -73,7 +51,7 @@ async function main(): Promise<void> {
   if (missing) throw new Error(missing);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-bench-serve-'));
   const [postfixPort, servePort] = [await freePort(), await freePort()];
-  const serve = await startServe(servePort, dir);
+  const serve = await startScriptlet(REPO, ['serve', path.join(REPO, 'examples/ecelerity.conf'), '--listen', `127.0.0.1:${servePort}`, '--spool-dir', path.join(dir, 'spool'), '--control-socket', path.join(dir, 'control.sock')], 'listening on', process.env.SERVE_NODE_ARGS);
   const postfix = await PostfixInstance.start({ listeners: [{ port: postfixPort }], settings: {}, deliverTo: 'discard' });
   const masterPid = Number(fs.readFileSync(path.join(postfix.dir, 'queue', 'pid', 'master.pid'), 'utf8').trim());
   const results: Round[] = [];
