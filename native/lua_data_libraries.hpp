@@ -13,8 +13,12 @@ namespace scriptlet {
 void installDb(lua_State* L, MasterState* master);
 // [-0, +0] msys.http.client.new and the client:* methods.
 void installHttpClient(lua_State* L, MasterState* master);
-// [-nargs, +0] Compiles a library's Lua source (ours: text, never bytecode)
-// and runs it with the nargs values on the stack.
-void runLibraryChunk(lua_State* L, const char* chunkname, const char* source, size_t len, int nargs);
+// [-0, +0] What both are: the module table `name` (a global and
+// package.loaded entry), filled by the library's Lua source (ours: text,
+// never bytecode), which is run with suspend (a closure over master: the
+// call's suspension), decode (turns Node's answer into Lua values) and the
+// module table.
+void installSuspendingLibrary(lua_State* L, MasterState* master, const char* name, lua_CFunction suspend,
+                              lua_CFunction decode, const char* source, size_t len);
 
 }  // namespace scriptlet

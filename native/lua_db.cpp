@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "lua_data_libraries.hpp"
 #include "lua_libraries.hpp"
@@ -242,20 +243,22 @@ end
 
 }  // namespace
 
-void runLibraryChunk(lua_State* L, const char* chunkname, const char* source, size_t len, int nargs) {
-  if (luaL_loadbuffer(L, source, len, chunkname) != 0) lua_error(L);  // a bug of ours: the build's tests see it
-  lua_insert(L, -nargs - 1);
-  lua_call(L, nargs, 0);
+void installSuspendingLibrary(lua_State* L, MasterState* master, const char* name, lua_CFunction suspend,
+                              lua_CFunction decode, const char* source, size_t len) {
+  lua_pushlightuserdata(L, master);
+  lua_pushcclosure(L, suspend, 1);
+  lua_pushcfunction(L, decode);
+  pushModuleTable(L, name);
+  lua_pushvalue(L, -1);
+  setGlobalModule(L, name);
+  std::string chunkname = std::string("=") + name;
+  if (luaL_loadbuffer(L, source, len, chunkname.c_str()) != 0) lua_error(L);  // a bug of ours: the build's tests see it
+  lua_insert(L, -4);
+  lua_call(L, 3, 0);
 }
 
 void installDb(lua_State* L, MasterState* master) {
-  lua_pushlightuserdata(L, master);
-  lua_pushcclosure(L, dbSuspend, 1);
-  lua_pushcfunction(L, dbDecode);
-  pushModuleTable(L, "msys.db");
-  lua_pushvalue(L, -1);
-  setGlobalModule(L, "msys.db");
-  runLibraryChunk(L, "=msys.db", kDbSource, sizeof kDbSource - 1, 3);
+  installSuspendingLibrary(L, master, "msys.db", dbSuspend, dbDecode, kDbSource, sizeof kDbSource - 1);
   pushModuleTable(L, "msys.datasource");  // required beside msys.db by Momentum scripts; holds nothing
   setGlobalModule(L, "msys.datasource");
 }

@@ -169,13 +169,7 @@ end
 }  // namespace
 
 void installHttpClient(lua_State* L, MasterState* master) {
-  lua_pushlightuserdata(L, master);
-  lua_pushcclosure(L, httpSuspend, 1);
-  lua_pushcfunction(L, httpDecode);
-  pushModuleTable(L, "msys.http.client");
-  lua_pushvalue(L, -1);
-  setGlobalModule(L, "msys.http.client");
-  runLibraryChunk(L, "=msys.http.client", kHttpSource, sizeof kHttpSource - 1, 3);
+  installSuspendingLibrary(L, master, "msys.http.client", httpSuspend, httpDecode, kHttpSource, sizeof kHttpSource - 1);
 }
 
 }  // namespace scriptlet
