@@ -120,39 +120,30 @@ bool CidrSlot::rebuild(bool force, std::string* error) {
   if (table_ && spec_.type == "datasource") return true;  // rows come from Node: load()
   auto table = std::make_shared<CidrTable>();
   bool ok = spec_.type != "rbldnsd" || loadRbldnsdFile(spec_.path, spec_.kind, table.get(), error);
-  std::shared_ptr<const CidrTable> swapped = std::move(table);
-  {
-    std::lock_guard<std::mutex> lock(tableMutex_);
-    if (!ok) {
-      lastError_ = *error;
-      errorSerial_.fetch_add(1, std::memory_order_release);
-    } else {
-      table_.swap(swapped);  // swapped: the old table, freed below, unlocked
-      stamp_ = stamp;
-      version_.fetch_add(1, std::memory_order_release);
-    }
-  }
-  (ok ? registry().rebuilds : registry().failures)++;
-  return ok;
+  return install(ok, std::move(table), *error, &stamp);
 }
 
 bool CidrSlot::load(const std::string& text, std::string* error) {
   std::lock_guard<std::mutex> build(buildMutex_);
   auto table = std::make_shared<CidrTable>();
   bool ok = parseRbldnsd(text, "datasource '" + spec_.cachename + "'", ValueKind::Txt, table.get(), error);
-  std::shared_ptr<const CidrTable> swapped = std::move(table);
+  return install(ok, std::move(table), *error, nullptr);
+}
+
+bool CidrSlot::install(bool built, std::shared_ptr<const CidrTable> table, const std::string& error,
+                       const FileStamp* stamp) {
+  if (!built) {
+    fail(error);
+    return false;
+  }
   {
     std::lock_guard<std::mutex> lock(tableMutex_);
-    if (!ok) {
-      lastError_ = *error;
-      errorSerial_.fetch_add(1, std::memory_order_release);
-    } else {
-      table_.swap(swapped);
-      version_.fetch_add(1, std::memory_order_release);
-    }
+    table_.swap(table);  // table: the old one now, freed below, unlocked
+    if (stamp) stamp_ = *stamp;
+    version_.fetch_add(1, std::memory_order_release);
   }
-  (ok ? registry().rebuilds : registry().failures)++;
-  return ok;
+  registry().rebuilds++;
+  return true;
 }
 
 void CidrSlot::fail(const std::string& error) {

@@ -70,6 +70,10 @@ class CidrSlot {
   double nextCheck = 0;
 
  private:
+  // A build's end: the new table swapped in (with the file's stamp, for an
+  // rbldnsd file) and counted, or the failure recorded as fail() does.
+  bool install(bool built, std::shared_ptr<const CidrTable> table, const std::string& error, const FileStamp* stamp);
+
   CidrSpec spec_;
   std::mutex buildMutex_;            // one build at a time
   mutable std::mutex tableMutex_;    // held only to copy or swap the pointer
