@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { openPolicy, type Policy } from '../../src/index.js';
 import { closeAllDatasources, loadWantedCidrs } from '../../src/datasource/index.js';
-import { eml } from '../helpers/lua-policy.js';
+import { eml, initAndResultPolicy } from '../helpers/lua-policy.js';
 
 const require = createRequire(import.meta.url);
 const { Database } = require('node-sqlite3-wasm') as { Database: new (p: string) => { exec(s: string): void; close(): void } };
@@ -36,20 +36,7 @@ after(async () => {
 });
 
 function policy(defines: string, body: string): Policy {
-  return openPolicy({
-    datasources: [{ name: 'lists', uris: [`sqlite:${file}`] }],
-    scripts: [{ name: 't', source: `local mod = {}
-function mod:init()
-${defines}
-return true
-end
-function mod:validate_data(msg, accept, vctx)
-local r = (function() ${body} end)()
-vctx:set(msys.core.VCTX_MESS, "r", tostring(r))
-return msys.core.VALIDATE_CONT
-end
-msys.registerModule("t", mod)` }],
-  });
+  return initAndResultPolicy(defines, body, { datasources: [{ name: 'lists', uris: [`sqlite:${file}`] }] });
 }
 
 function run(p: Policy): { r: string; logs: string[] } {

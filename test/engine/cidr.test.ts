@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoadError, openPolicy, type Policy, type PolicyOptions } from '../../src/index.js';
-import { dataPolicy, eml, twice } from '../helpers/lua-policy.js';
+import { dataPolicy, eml, initAndResultPolicy, twice } from '../helpers/lua-policy.js';
 import { engineFrom } from '../pool/helpers.js';
 
 let dir: string;
@@ -45,26 +45,7 @@ after(() => {
 
 /** A policy whose init runs defines and whose validate_data sets mess "r" to what body returns. */
 function cidrPolicy(defines: string, body: string, opts: Partial<PolicyOptions> = {}): Policy {
-  return openPolicy({
-    searchPath: [dir],
-    ...opts,
-    scripts: [
-      {
-        name: 't',
-        source: `local mod = {}
-function mod:init()
-${defines}
-return true
-end
-function mod:validate_data(msg, accept, vctx)
-local r = (function() ${body} end)()
-vctx:set(msys.core.VCTX_MESS, "r", tostring(r))
-return msys.core.VALIDATE_CONT
-end
-msys.registerModule("t", mod)`,
-      },
-    ],
-  });
+  return initAndResultPolicy(defines, body, { searchPath: [dir], ...opts });
 }
 
 function run(p: Policy, remoteAddr = '192.0.2.1'): string {

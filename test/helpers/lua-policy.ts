@@ -21,6 +21,27 @@ msys.registerModule("t", mod)`,
   );
 }
 
+/**
+ * A policy whose init runs defines (msys.cidr.define, say) and whose
+ * validate_data sets mess "r" to tostring of what body returns.
+ */
+export function initAndResultPolicy(defines: string, body: string, opts: Partial<PolicyOptions> = {}): Policy {
+  return policyFrom(
+    `local mod = {}
+function mod:init()
+${defines}
+return true
+end
+function mod:validate_data(msg, accept, vctx)
+local r = (function() ${body} end)()
+vctx:set(msys.core.VCTX_MESS, "r", tostring(r))
+return msys.core.VALIDATE_CONT
+end
+msys.registerModule("t", mod)`,
+    opts,
+  );
+}
+
 /** A message, UTF-8: the header lines, a blank line, the body; lines end with eol. */
 export function eml(headers: string[], body = 'body\r\n', eol = '\r\n'): Buffer {
   return Buffer.from(headers.map((h) => h + eol).join('') + eol + body, 'utf8');
