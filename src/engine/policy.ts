@@ -387,13 +387,18 @@ export function openPolicy(options: PolicyOptions): Policy {
   return new Policy(options);
 }
 
+/** Throws a UsageError naming call input i when it is not an object, or its message not a Buffer (the worker pool checks the same). */
+export function checkCallInput(input: CallInput, i: number): void {
+  if (typeof input !== 'object' || input === null) throw new UsageError(`call input ${i} must be an object`);
+  if (input.message !== undefined && !Buffer.isBuffer(input.message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
+}
+
 /**
  * What the addon reads up front of an input besides its message: whether it
  * brings contexts (the rest is fetched if the script asks). Checks its shape.
  */
 function inputFlags(input: CallInput, i: number): number {
-  if (typeof input !== 'object' || input === null) throw new UsageError(`call input ${i} must be an object`);
-  if (input.message !== undefined && !Buffer.isBuffer(input.message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
+  checkCallInput(input, i);
   const context = input.context;
   return context ? (context.conn ? INPUT_HAS_CONN : 0) | (context.mess ? INPUT_HAS_MESS : 0) : 0;
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ScriptletError, UsageError } from '../engine/errors.js';
-import type { ScriptSpec } from '../engine/policy.js';
+import { checkCallInput, type ScriptSpec } from '../engine/policy.js';
 import { PHASES, phaseIndex, type Phase } from '../engine/phases.js';
 import type { CallInput, LogLine } from '../engine/verdict.js';
 import { loadAddon, type EngineName } from '../native/addon.js';
@@ -223,7 +223,7 @@ export class Engine extends EventEmitter {
   run(phase: Phase, input: CallInput = {}): Promise<PoolVerdict> {
     try {
       this.#checkPhase(phase);
-      this.#check(input, 0);
+      checkCallInput(input, 0);
       const batch = this.#batcher.batchFor(phase);
       let reply!: CallReply;
       const answer = new Promise<PoolVerdict>((resolve, reject) => (reply = { resolve, reject }));
@@ -243,7 +243,7 @@ export class Engine extends EventEmitter {
     try {
       this.#checkPhase(phase);
       if (!Array.isArray(inputs)) throw new UsageError('runBatch needs an array of call inputs');
-      inputs.forEach((input, i) => this.#check(input, i));
+      inputs.forEach((input, i) => checkCallInput(input, i));
       const maxBatch = this.#settingsOf.maxBatch;
       const chunk = (start: number) =>
         new Promise<PoolVerdict[]>((resolve, reject) => {
@@ -394,11 +394,6 @@ export class Engine extends EventEmitter {
   #checkPhase(phase: Phase): void {
     if (this.#state !== 'open') throw closedError();
     if (phaseIndex(phase) === undefined) throw new UsageError(`unknown phase '${String(phase)}': expected one of ${PHASES.join(', ')}`);
-  }
-
-  #check(input: CallInput, i: number): void {
-    if (typeof input !== 'object' || input === null) throw new UsageError(`call input ${i} must be an object`);
-    if (input.message !== undefined && !Buffer.isBuffer(input.message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
   }
 
   #dispatch(batch: Batch): void {
