@@ -23,9 +23,12 @@ async function masterFor(config: ScriptletConfig): Promise<NativeMaster> {
 
 /** "path:line" → line, or undefined. */
 function lineOf(location: string, file: string): number | undefined {
-  if (!location.startsWith(`${file}:`)) return undefined;
-  const line = Number(location.slice(file.length + 1));
-  return Number.isInteger(line) && line > 0 ? line : undefined;
+  const colon = location.lastIndexOf(':');
+  const name = location.slice(0, colon);
+  // LuaJIT shortens a long chunk name to "..." and its tail.
+  const named = name === file || (name.startsWith('...') && file.endsWith(name.slice(3)));
+  const line = Number(location.slice(colon + 1));
+  return named && Number.isInteger(line) && line > 0 ? line : undefined;
 }
 
 export async function compileScript(script: ScriptletScript, config: ScriptletConfig): Promise<Problem[]> {

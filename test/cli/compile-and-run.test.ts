@@ -48,6 +48,13 @@ describe('scriptlet check with the engine', () => {
     assert.equal(r.err, `${path.join(tmp, 'syntax', 'policy.lua')}:3:1: ')' expected near '.'\n`);
   });
 
+  it('reports a syntax error at its line in a script whose path the engine shortens', async () => {
+    const conf = project(`long-${'x'.repeat(80)}`, 'local m = {}\nfunction m:validate_data(\nmsys.registerModule("policy", m)\n');
+    const r = await cli(['check', conf]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`^${path.join(path.dirname(conf), 'policy.lua').replace(/[.\\/]/g, '\\$&')}:3:1: `));
+  });
+
   it('reports a script that registers another name at its stanza', async () => {
     const conf = project('name', 'msys.registerModule("other", { init = function() end })\n');
     const r = await cli(['check', conf]);
