@@ -5,8 +5,9 @@
 # milter's end-to-end tests and bench/milter/: each starts its own Postfix
 # instance in a temporary directory), redis-server and PostgreSQL (the shared
 # state's Redis backend and the datasources: tests start their own servers on
-# loopback) and Chromium (the policy editor's browser tests). Without them those tests skip, naming
-# the package; under CI=true they fail. Run as root (CI does).
+# loopback), Chromium (the policy editor's browser tests) and Sendmail (the
+# milter's tests behind Sendmail; see install_sendmail). Without them those
+# tests skip, naming the package; under CI=true they fail. Run as root (CI does).
 set -euo pipefail
 packages=()
 command -v promtool >/dev/null || packages+=(prometheus)
@@ -23,8 +24,33 @@ perl -MNet::SSLeay -e1 2>/dev/null || packages+=(libnet-ssleay-perl)
 command -v redis-server >/dev/null || packages+=(redis-server)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || packages+=(postgresql)
 command -v chromium >/dev/null || packages+=(chromium)
-[ ${#packages[@]} -eq 0 ] && exit 0
+# Sendmail's own run-time needs (m4 builds its sendmail.cf from the test's .mc).
+command -v m4 >/dev/null || packages+=(m4)
+compgen -G '/usr/lib/x86_64-linux-gnu/libwrap.so.0*' >/dev/null || packages+=(libwrap0)
 export DEBIAN_FRONTEND=noninteractive
+
+# Sendmail cannot be installed beside Postfix (each is the system's MTA: the
+# packages conflict), so its packages are unpacked, not installed, into
+# SENDMAIL_ROOT: the binary and the m4 files that make a sendmail.cf. The
+# tests run it from there with a configuration of their own.
+SENDMAIL_ROOT=/opt/scriptlet-test-tools/sendmail
+install_sendmail() {
+  [ -x "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" ] && [ -f "$SENDMAIL_ROOT/usr/share/sendmail/cf/m4/cf.m4" ] && return 0
+  local debs
+  debs=$(mktemp -d)
+  chmod 755 "$debs"
+  (cd "$debs" && { apt-get download sendmail-bin sendmail-cf >/dev/null 2>&1 || { apt-get update -qq && apt-get download sendmail-bin sendmail-cf >/dev/null; }; })
+  mkdir -p "$SENDMAIL_ROOT"
+  for deb in "$debs"/*.deb; do dpkg -x "$deb" "$SENDMAIL_ROOT"; done
+  # Installed, it is setgid smmsp; run by root from a test, it needs no group.
+  chmod g-s "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail"
+  rm -rf "$debs"
+}
+
+if [ ${#packages[@]} -eq 0 ]; then
+  install_sendmail
+  exit 0
+fi
 if [ "$postfix_missing" = 1 ]; then
   # No system configuration: the tests write their own main.cf in a temporary directory.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
@@ -41,3 +67,4 @@ done
 if [ "$postfix_missing" = 1 ] && [ -f /etc/postfix/main.cf ] && /usr/sbin/postfix status >/dev/null 2>&1; then
   /usr/sbin/postfix stop || true
 fi
+install_sendmail

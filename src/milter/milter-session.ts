@@ -97,7 +97,7 @@ export class MilterSession {
   #stageMacros = new Map<string, ReadonlyMap<string, string>>();
   #policy: PolicySession | undefined;
   #tx: Transaction | undefined;
-  /** A policy disconnected: every later event is answered SMFIR_SHUTDOWN (421, and the MTA hangs up). */
+  /** A policy disconnected: every later event is answered 421, and the MTA hangs up. */
   #hangup = false;
   /**
    * A refusal from an event the MTA did not wait on (its phase was empty at
@@ -192,7 +192,7 @@ export class MilterSession {
   #answer(kind: MilterCommand['kind'], packet: () => Buffer): void {
     const step = NO_REPLY_STEP[kind];
     if (step !== undefined && this.#steps & step) return;
-    this.#send(this.#hangup ? reply.shutdownReply() : packet());
+    this.#send(this.#hangup ? reply.hangupReply() : packet());
   }
 
   async #handle(c: MilterCommand): Promise<void> {
@@ -341,7 +341,7 @@ export class MilterSession {
   /** Runs a phase and answers: continue, or the refusal (unless the MTA does not wait for this event). */
   async #phaseReply(kind: PhaseEvent, run: (p: PolicySession) => Promise<{ rejected: Rejection | null }>): Promise<void> {
     const unanswered = this.#unanswered(kind);
-    if (this.#hangup) return unanswered ? undefined : this.#send(reply.shutdownReply());
+    if (this.#hangup) return unanswered ? undefined : this.#send(reply.hangupReply());
     if (this.#pending) return unanswered ? undefined : void this.#sendPending();
     const outcome = await run(this.#session());
     if (!unanswered) return this.#send(outcome.rejected ? this.#refuse(outcome.rejected) : reply.continueReply());
@@ -352,7 +352,7 @@ export class MilterSession {
     if (r.tempfailed || r.code < 500) this.#o.counters.tempfailed++;
     else this.#o.counters.rejected++;
     if (this.#auditedAddr !== undefined) this.#o.audit?.rejection(this.#auditedAddr);
-    // Postfix hangs up after any 421; another code is answered as the policy said, and the next event gets SMFIR_SHUTDOWN.
+    // Postfix and Sendmail hang up after a 421; another code is answered as the policy said, and the next event gets a 421.
     if (r.disconnect && r.code !== 421) this.#hangup = true;
     return reply.replyCodeReply(r.code, r.text);
   }
@@ -378,7 +378,7 @@ export class MilterSession {
   async #endOfMessage(): Promise<void> {
     const tx = this.#tx;
     this.#tx = undefined;
-    if (this.#hangup || !tx) return this.#send(this.#hangup ? reply.shutdownReply() : reply.continueReply());
+    if (this.#hangup || !tx) return this.#send(this.#hangup ? reply.hangupReply() : reply.continueReply());
     if (this.#sendPending()) return;
     if (tx.size > this.#o.maxMessageSize) {
       this.#o.counters.rejected++;

@@ -11,12 +11,18 @@ const NUL = Buffer.from([0]);
 export const continueReply = (): Buffer => encodePacket(SMFIR.CONTINUE);
 export const acceptReply = (): Buffer => encodePacket(SMFIR.ACCEPT);
 export const discardReply = (): Buffer => encodePacket(SMFIR.DISCARD);
-export const shutdownReply = (): Buffer => encodePacket(SMFIR.SHUTDOWN);
 
 /** SMFIR_REPLYCODE: "CODE TEXT", or "CODE-TEXT1\r\nCODE TEXT2" for several lines. */
 export function replyCodeReply(code: number, text: string): Buffer {
   return encodePacket(SMFIR.REPLYCODE, Buffer.concat([Buffer.from(smtpReply(code, text), 'utf8'), NUL]));
 }
+
+/**
+ * The reply to every event after a policy disconnected: a 421, after which
+ * Postfix and Sendmail both close the session. (SMFIR_SHUTDOWN would do for
+ * Postfix, but Sendmail takes it for a bogus reply: the filter's failure.)
+ */
+export const hangupReply = (): Buffer => replyCodeReply(421, '4.7.0 Server closing connection');
 
 /** The reply text as Postfix and Sendmail take it. */
 export function smtpReply(code: number, text: string): string {

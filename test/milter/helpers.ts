@@ -3,8 +3,10 @@
 // loopback port, an SMTP sink that records what Postfix delivers, and swaks
 // (a real SMTP client) with its transcript read back.
 
+import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import { SMTPServer } from 'smtp-server';
@@ -127,6 +129,47 @@ export async function startSink(t: TestContext): Promise<{ port: number; deliver
     return delivered;
   };
   return { port, delivered, waitFor };
+}
+
+export type Sink = Awaited<ReturnType<typeof startSink>>;
+
+/** The message the sink got whose Subject is subject (waits for it); what the MTA shows goes into the error when none comes. */
+export async function delivered(sink: Sink, subject: string, mtaState: () => string): Promise<Delivered> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const found = sink.delivered.find((d) => d.message.includes(`\r\nSubject: ${subject}\r\n`) || d.message.startsWith(`Subject: ${subject}\r\n`));
+    if (found) return found;
+    if (Date.now() > until) throw new Error(`no delivered message with Subject ${subject}; ${mtaState()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Nothing with that Subject reached the sink (after waiting ms for a delivery that should not come). */
+export async function notDelivered(sink: Sink, subject: string, ms = 500): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+  assert.equal(sink.delivered.filter((d) => d.message.includes(`Subject: ${subject}`)).length, 0);
+}
+
+/** A delivered message's header block, its last CRLF kept. */
+export const headerBlock = (d: Delivered) => d.message.slice(0, d.message.indexOf('\r\n\r\n') + 2);
+
+/** A raw SMTP session: the server's lines until it closes (or 10 s); each command after the previous reply. */
+export function rawSession(port: number, commands: string[]): Promise<string[]> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    let next = 0;
+    const timer = setTimeout(() => socket.destroy(), 10_000);
+    socket.on('data', (d) => {
+      text += d.toString('latin1');
+      if (/(^|\r\n)\d{3} [^\r\n]*\r\n$/.test(text) && next < commands.length) socket.write(`${commands[next++]}\r\n`);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text.split('\r\n').filter((l) => l !== ''));
+    });
+    socket.on('error', () => undefined);
+  });
 }
 
 export interface SwaksResult {

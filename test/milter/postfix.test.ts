@@ -5,11 +5,10 @@
 // the reason, where Postfix or swaks is missing; under CI=true that fails.
 
 import * as assert from 'node:assert/strict';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { MILTER_POLICY, milterDir, startMilter, startSink, swaks, swaksMissing, type Delivered, type TestMilter } from './helpers.js';
+import { delivered, headerBlock, MILTER_POLICY, milterDir, notDelivered, rawSession, startMilter, startSink, swaks, swaksMissing, type Sink, type TestMilter } from './helpers.js';
 import { freePort, PostfixInstance, postfixMissing } from './postfix-instance.js';
 
 const missing = postfixMissing() ?? swaksMissing();
@@ -26,7 +25,7 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
   let m: TestMilter;
   let dataOnly: TestMilter;
   let postfix: PostfixInstance;
-  let sink: Awaited<ReturnType<typeof startSink>>;
+  let sink: Sink;
   const ports = { main: 0, rejectConnect: 0, deadTempfail: 0, deadAccept: 0, dataOnly: 0 };
   // before/after hooks get no TestContext for t.after(); a stand-in runs the cleanups at the end.
   const cleanups: (() => unknown)[] = [];
@@ -58,24 +57,8 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
     for (const f of cleanups.reverse()) await f();
   });
 
-  /** The delivered message whose Subject is subject (waits for it). */
-  async function deliveredWith(subject: string): Promise<Delivered> {
-    const until = Date.now() + 15_000;
-    for (;;) {
-      const found = sink.delivered.find((d) => d.message.includes(`\r\nSubject: ${subject}\r\n`) || d.message.startsWith(`Subject: ${subject}\r\n`));
-      if (found) return found;
-      if (Date.now() > until) throw new Error(`no delivered message with Subject ${subject}; Postfix's log:\n${postfix.log().split('\n').slice(-20).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /** Nothing with that Subject was delivered (after waiting ms for a delivery that should not come). */
-  async function assertNotDelivered(subject: string, ms = 500): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
-    assert.equal(sink.delivered.filter((d) => d.message.includes(`Subject: ${subject}`)).length, 0);
-  }
-
-  const headerBlock = (d: Delivered) => d.message.slice(0, d.message.indexOf('\r\n\r\n') + 2);
+  const deliveredWith = (subject: string) => delivered(sink, subject, () => `Postfix's log:\n${postfix.log().split('\n').slice(-20).join('\n')}`);
+  const assertNotDelivered = (subject: string, ms?: number) => notDelivered(sink, subject, ms);
 
   it('accepts a clean message: Postfix delivers it with the header the policy added, from the macros and contexts', async () => {
     for (let round = 0; round < 2; round++) {
@@ -223,22 +206,3 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
     assert.match(ok.last, /^250 /, ok.transcript);
   });
 });
-
-/** A raw SMTP session: the server's lines until it closes (or 10 s); each command after the previous reply. */
-function rawSession(port: number, commands: string[]): Promise<string[]> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let text = '';
-    let next = 0;
-    const timer = setTimeout(() => socket.destroy(), 10_000);
-    socket.on('data', (d) => {
-      text += d.toString('latin1');
-      if (/(^|\r\n)\d{3} [^\r\n]*\r\n$/.test(text) && next < commands.length) socket.write(`${commands[next++]}\r\n`);
-    });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(text.split('\r\n').filter((l) => l !== ''));
-    });
-    socket.on('error', () => undefined);
-  });
-}
