@@ -4,9 +4,12 @@
 // smtpd_milters = inet:127.0.0.1:PORT, both delivering into Postfix's
 // discard transport. Postfix's smtp-source is the load: SESSIONS parallel
 // sessions of one SIZE-byte message each, per round; rounds alternate
-// between the two listeners. Reported: the rate each side accepted mail at,
+// between the listeners. Reported: the rate each side accepted mail at,
 // their ratio (target >= 0.8), and the CPU per message of the milter
-// process and of Postfix's processes.
+// process and of Postfix's processes. With Debian's libmilter-dev, a third
+// listener goes through null-milter.c, the cheapest filter that takes the
+// same events on Sendmail's own libmilter: the floor of any milter that
+// reads the message, on this machine.
 //
 //   npm run bench:milter                 30 rounds a side of 50 sessions x 1 message of 2 KB, after 4 of warm-up
 //   npm run bench:milter -- --rounds 10 --sessions 50 --size 2048
@@ -17,8 +20,9 @@
 // run build:ts does). Loopback only; every round is bounded in messages
 // and in time.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,15 +32,17 @@ import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, startScriptlet } f
 import { freePort, PostfixInstance, postfixMissing } from '../../test/milter/postfix-instance.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const WARMUP_ROUNDS = 4;
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
+const { values } = parseArgs({ options: { warmup: { type: 'string', default: '4' }, rounds: { type: 'string', default: '30' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
 const rounds = Number(values.rounds);
+const warmupRounds = Number(values.warmup);
 const sessions = Number(values.sessions);
 const size = Number(values.size);
 
+type Side = 'alone' | 'milter' | 'null';
+
 interface Round {
-  side: 'alone' | 'milter';
+  side: Side;
   seconds: number;
   rate: number;
   milterCpuMs: number;
@@ -48,35 +54,42 @@ async function main(): Promise<void> {
   const missing = postfixMissing() ?? (fs.existsSync(SMTP_SOURCE) ? undefined : 'smtp-source is missing (Debian package postfix)');
   if (missing) throw new Error(missing);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-bench-milter-'));
-  const [alonePort, milterPort, filterPort] = [await freePort(), await freePort(), await freePort()];
-  const m = await startScriptlet(REPO, ['milter', path.join(REPO, 'examples/ecelerity.conf'), '--listen', `inet:127.0.0.1:${filterPort}`, '--control-socket', path.join(dir, 'control.sock')], 'milter listening on', process.env.MILTER_NODE_ARGS);
+  const [alonePort, milterPort, filterPort, nullPort, nullFilterPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const nullMilter = await startNullMilter(dir, nullFilterPort);
+  const m = await startScriptlet(REPO, ['milter', path.join(REPO, 'examples/ecelerity.conf'), '--listen', `inet:127.0.0.1:${filterPort}`, '--control-socket', path.join(dir, 'control.sock')], 'milter listening on', process.env.MILTER_NODE_ARGS).catch((err: Error) => {
+    nullMilter?.kill('SIGKILL');
+    throw err;
+  });
+  const listeners = [{ port: alonePort, overrides: { smtpd_milters: '' } }, { port: milterPort }];
+  if (nullMilter) listeners.push({ port: nullPort, overrides: { smtpd_milters: `inet:127.0.0.1:${nullFilterPort}` } });
   const postfix = await PostfixInstance.start({
-    listeners: [{ port: alonePort, overrides: { smtpd_milters: '' } }, { port: milterPort }],
+    listeners,
     settings: { smtpd_milters: `inet:127.0.0.1:${filterPort}`, milter_default_action: 'tempfail' },
     deliverTo: 'discard',
   });
   const masterPid = Number(fs.readFileSync(path.join(postfix.dir, 'queue', 'pid', 'master.pid'), 'utf8').trim());
+  const sides: Side[] = nullMilter ? ['alone', 'milter', 'null'] : ['alone', 'milter'];
+  const portOf: Record<Side, number> = { alone: alonePort, milter: milterPort, null: nullPort };
+  const filterCpuMs = (side: Side) => (side === 'null' ? processCpuMs(nullMilter!.pid!, true) : processCpuMs(m.pid, true));
   const results: Round[] = [];
   try {
     // Warm-up: the smtpd processes, the Lua states, V8's and LuaJIT's compilers (the milter's CPU per message halves over its first rounds).
-    for (let i = 0; i < WARMUP_ROUNDS; i++) {
-      await smtpSource(alonePort, sessions, size);
-      await smtpSource(milterPort, sessions, size);
-    }
-    for (let i = 0; i < rounds * 2; i++) {
-      const side = i % 2 === 0 ? 'alone' : 'milter';
-      const before = { milter: processCpuMs(m.pid, true), postfix: postfixCpuMs(masterPid) };
-      const seconds = await smtpSource(side === 'alone' ? alonePort : milterPort, sessions, size);
+    for (let i = 0; i < warmupRounds; i++) for (const side of sides) await smtpSource(portOf[side], sessions, size);
+    for (let i = 0; i < rounds * sides.length; i++) {
+      const side = sides[i % sides.length]!;
+      const before = { milter: filterCpuMs(side), postfix: postfixCpuMs(masterPid) };
+      const seconds = await smtpSource(portOf[side], sessions, size);
       // The deliveries to discard run after the clients are answered; let them finish inside the round's figures.
       await new Promise((r) => setTimeout(r, 300));
-      results.push({ side, seconds, rate: sessions / seconds, milterCpuMs: processCpuMs(m.pid, true) - before.milter, postfixCpuMs: postfixCpuMs(masterPid) - before.postfix });
+      results.push({ side, seconds, rate: sessions / seconds, milterCpuMs: side === 'alone' ? 0 : filterCpuMs(side) - before.milter, postfixCpuMs: postfixCpuMs(masterPid) - before.postfix });
     }
   } finally {
     await m.stop();
+    nullMilter?.kill('SIGKILL');
     await postfix.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const summary = (side: 'alone' | 'milter') => {
+  const summary = (side: Side) => {
     const rs = results.filter((r) => r.side === side);
     const messages = rs.length * sessions;
     const seconds = rs.reduce((s, r) => s + r.seconds, 0);
@@ -91,12 +104,14 @@ async function main(): Promise<void> {
   const alone = summary('alone');
   const withMilter = summary('milter');
   const ratio = withMilter.rate / alone.rate;
+  const floor = nullMilter ? summary('null') : undefined;
   const out = {
-    load: { sessions, messagesPerSession: 1, size, rounds, warmupRounds: WARMUP_ROUNDS },
+    load: { sessions, messagesPerSession: 1, size, rounds, warmupRounds },
     loadAverage: os.loadavg(),
     alone,
     milter: withMilter,
     rateRatio: ratio,
+    nullMilter: floor && { ...floor, rateRatio: floor.rate / alone.rate },
     target: 0.8,
     addedCpuMsPerMessage: withMilter.milterCpuMsPerMessage + withMilter.postfixCpuMsPerMessage - alone.postfixCpuMsPerMessage,
     roundsDetail: results,
@@ -105,8 +120,33 @@ async function main(): Promise<void> {
   console.log(`load: ${rounds} rounds a side of ${sessions} sessions x 1 message of ${size} bytes (smtp-source), alternating`);
   console.log(`Postfix alone:           ${f(alone.rate)} msg/s, Postfix ${f(alone.postfixCpuMsPerMessage)} ms CPU/msg`);
   console.log(`Postfix + scriptlet:     ${f(withMilter.rate)} msg/s, Postfix ${f(withMilter.postfixCpuMsPerMessage)} ms CPU/msg, milter ${f(withMilter.milterCpuMsPerMessage)} ms CPU/msg`);
+  if (floor) console.log(`Postfix + null milter:   ${f(floor.rate)} msg/s, Postfix ${f(floor.postfixCpuMsPerMessage)} ms CPU/msg, null milter ${f(floor.milterCpuMsPerMessage)} ms CPU/msg (ratio ${f(floor.rate / alone.rate)}: the floor of a milter that reads the message)`);
+  else console.log('no null-milter row: it needs libmilter (Debian package libmilter-dev) and cc');
   console.log(`rate ratio ${f(ratio)} (target >= 0.8); CPU added per message ${f(out.addedCpuMsPerMessage)} ms`);
   console.log(`written ${writeResults('milter', out)}`);
+}
+
+/** null-milter.c built against libmilter and started on port, or undefined without libmilter-dev. */
+async function startNullMilter(dir: string, port: number): Promise<ReturnType<typeof spawn> | undefined> {
+  if (!fs.existsSync('/usr/include/libmilter/mfapi.h')) return undefined;
+  const binary = path.join(dir, 'null-milter');
+  execFileSync('cc', ['-O2', '-o', binary, path.join(REPO, 'bench/milter/null-milter.c'), '-lmilter', '-lpthread']);
+  const child = spawn(binary, [`inet:${port}@127.0.0.1`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let tries = 0; ; tries++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (up) return child;
+    if (tries === 100 || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`null-milter does not listen on 127.0.0.1:${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 await main();

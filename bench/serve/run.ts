@@ -26,10 +26,10 @@ import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, startScriptlet, th
 import { freePort, PostfixInstance, postfixMissing } from '../../test/milter/postfix-instance.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const WARMUP_ROUNDS = 4;
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
+const { values } = parseArgs({ options: { warmup: { type: 'string', default: '4' }, rounds: { type: 'string', default: '20' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
 const rounds = Number(values.rounds);
+const warmupRounds = Number(values.warmup);
 const sessions = Number(values.sessions);
 const size = Number(values.size);
 
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   let spooledInRounds = 0;
   try {
     // Warm-up: the smtpd processes, the Lua states, V8's and LuaJIT's compilers.
-    for (let i = 0; i < WARMUP_ROUNDS; i++) {
+    for (let i = 0; i < warmupRounds; i++) {
       await smtpSource(postfixPort, sessions, size);
       await smtpSource(servePort, sessions, size);
     }
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const served = summary('serve');
   if (spooledInRounds !== served.messages) throw new Error(`serve spooled ${spooledInRounds} messages in the measured rounds, smtp-source sent ${served.messages}`);
   const out = {
-    load: { sessions, messagesPerSession: 1, size, rounds, warmupRounds: WARMUP_ROUNDS },
+    load: { sessions, messagesPerSession: 1, size, rounds, warmupRounds },
     loadAverage: os.loadavg(),
     postfix: alone,
     serve: served,
