@@ -179,9 +179,12 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 `;
 }
 
-async function waitForPort(port: number, ms: number): Promise<void> {
+/** Waits until something listens on 127.0.0.1:port; failed() may say why waiting is over (the server exited). */
+export async function waitForPort(port: number, ms: number, what = 'Postfix', failed: () => string | undefined = () => undefined): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
+    const why = failed();
+    if (why) throw new Error(why);
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1');
       s.once('connect', () => {
@@ -191,7 +194,7 @@ async function waitForPort(port: number, ms: number): Promise<void> {
       s.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > until) throw new Error(`Postfix does not listen on 127.0.0.1:${port} after ${ms} ms`);
+    if (Date.now() > until) throw new Error(`${what} does not listen on 127.0.0.1:${port} after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

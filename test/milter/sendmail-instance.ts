@@ -11,10 +11,10 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { waitForPort } from './postfix-instance.js';
 
 const run = promisify(execFile);
 export const SENDMAIL_ROOT = process.env.SENDMAIL_ROOT ?? '/opt/scriptlet-test-tools/sendmail';
@@ -79,7 +79,8 @@ export class SendmailInstance {
     const daemon = spawn('unshare', ['--uts', 'sh', '-c', `hostname ${HOST_NAME} && exec "$0" -bD -C "$1"`, SENDMAIL, path.join(dir, 'sendmail.cf')], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const instance = new SendmailInstance(dir, daemon);
     try {
-      await Promise.all(o.listeners.map((l) => instance.#waitForPort(l.port, 15_000)));
+      const exited = () => (daemon.exitCode === null ? undefined : `sendmail exited with ${daemon.exitCode}: ${instance.#output}`);
+      await Promise.all(o.listeners.map((l) => waitForPort(l.port, 15_000, 'Sendmail', exited)));
     } catch (err) {
       await instance.stop();
       throw err;
@@ -90,24 +91,6 @@ export class SendmailInstance {
   /** The queue's files named PREFIX + id: 'qf' queued, 'hf' quarantined (held), 'df' a message's body. */
   queueFiles(prefix: 'qf' | 'hf' | 'df'): string[] {
     return fs.readdirSync(this.queueDir).filter((f) => f.startsWith(prefix));
-  }
-
-  async #waitForPort(port: number, ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    for (;;) {
-      if (this.#daemon.exitCode !== null) throw new Error(`sendmail exited with ${this.#daemon.exitCode}: ${this.#output}`);
-      const ok = await new Promise<boolean>((resolve) => {
-        const s = net.connect(port, '127.0.0.1');
-        s.once('connect', () => {
-          s.destroy();
-          resolve(true);
-        });
-        s.once('error', () => resolve(false));
-      });
-      if (ok) return;
-      if (Date.now() > until) throw new Error(`Sendmail does not listen on 127.0.0.1:${port} after ${ms} ms: ${this.#output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   }
 
   /** Stops the daemon and the children it forked (its process group), then removes its directory. */
