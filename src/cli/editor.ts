@@ -7,9 +7,9 @@
 
 import * as path from 'node:path';
 import { parseListenAddress, type ListenAddress } from '../server/listener-config.js';
-import { EXIT_OK, EXIT_USAGE, type Command } from './command.js';
+import type { Command } from './command.js';
 import type { CliIo } from './io.js';
-import { isUsageProblem, parseOptions, usageError } from './options.js';
+import { helpOrUsageError, isUsageProblem, parseOptions } from './options.js';
 import { runServer } from './server-command.js';
 
 const USAGE = `usage: scriptlet editor <conf> [options]
@@ -63,11 +63,7 @@ export const editorCommand: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const a = parse(args, io);
-    if (a === 'help') {
-      io.stdout.write(USAGE);
-      return EXIT_OK;
-    }
-    if (typeof a === 'string') return usageError(io, 'editor', USAGE, a) ?? EXIT_USAGE;
+    if (typeof a === 'string') return helpOrUsageError(a, io, 'editor', USAGE);
     const { parseConfigFile } = await import('../config/read.js');
     const { loadScriptletConfig } = await import('../config/scriptlet-config.js');
     const { startAdminFromConfig } = await import('../editor/admin-listener.js');

@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 import { parseMilterAddress, type MilterAddress } from '../milter/milter-config.js';
-import { EXIT_USAGE, type Command } from './command.js';
+import type { Command } from './command.js';
 import { displayPath, type CliIo } from './io.js';
 import { helpOrUsageError, parseServerArgs, SERVER_FLAGS_HELP, serverOptions, type ServerArgs } from './options.js';
 import { runServer } from './server-command.js';
@@ -44,8 +44,7 @@ export const milterCommand: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const a = parse(args, io);
-    const done = helpOrUsageError(a, io, 'milter', USAGE);
-    if (done !== undefined || typeof a === 'string') return done ?? EXIT_USAGE;
+    if (typeof a === 'string') return helpOrUsageError(a, io, 'milter', USAGE);
     const { milter, formatMilterAddress } = await import('../milter/milter.js');
     return runServer('milter', io, (log) => milter({ conf: a.conf, ...(a.listen ? { listen: a.listen } : {}), ...serverOptions(a), engine: a.engine as 'luajit' | 'lua51' | undefined, log }), (server) => [
       ...server.addresses.map((addr) => `milter listening on ${formatMilterAddress(addr)}`),

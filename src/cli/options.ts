@@ -104,12 +104,13 @@ export function readServerFlags(v: { 'control-socket'?: string; 'drain-deadline'
  * prints the help (exit 0) or the usage problem (exit 2); undefined when
  * the command should go on.
  */
-export function helpOrUsageError<T>(a: T | 'help' | string, io: CliIo, name: string, usage: string): number | undefined {
+/** Answers a command line that asked for help (the usage, exit 0) or was wrong (the problem and the usage line, exit 2). */
+export function helpOrUsageError(a: 'help' | string, io: CliIo, name: string, usage: string): number {
   if (a === 'help') {
     io.stdout.write(usage);
     return EXIT_OK;
   }
-  return typeof a === 'string' ? usageError(io, name, usage, a) : undefined;
+  return usageError(io, name, usage, a);
 }
 
 export interface ServerArgs<L> extends ServerFlags {

@@ -9,7 +9,7 @@ import { loadScriptletConfig } from '../config/scriptlet-config.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_SCRIPT_ERRORS, type Command } from './command.js';
 import { displayPath, type CliIo } from './io.js';
 import { formatProblems } from './check-report.js';
-import { isUsageProblem, parseOptions, usageError } from './options.js';
+import { helpOrUsageError, isUsageProblem, parseOptions } from './options.js';
 import { formatRunJson, formatScriptErrors } from './run-report.js';
 
 const USAGE = `usage: scriptlet run <conf> <message.eml>... [options]
@@ -81,11 +81,7 @@ export const runCommand: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const a = parse(args, io);
-    if (a === 'help') {
-      io.stdout.write(USAGE);
-      return EXIT_OK;
-    }
-    if (typeof a === 'string') return usageError(io, 'run', USAGE, a);
+    if (typeof a === 'string') return helpOrUsageError(a, io, 'run', USAGE);
     let config;
     try {
       config = loadScriptletConfig(a.conf);

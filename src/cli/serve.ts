@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 import { parseListenAddress, type ListenAddress } from '../server/listener-config.js';
-import { EXIT_USAGE, type Command } from './command.js';
+import type { Command } from './command.js';
 import { runServer } from './server-command.js';
 import { displayPath, type CliIo } from './io.js';
 import { helpOrUsageError, parseServerArgs, SERVER_FLAGS_HELP, serverOptions, type ServerArgs } from './options.js';
@@ -48,8 +48,7 @@ export const serveCommand: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const a = parse(args, io);
-    const done = helpOrUsageError(a, io, 'serve', USAGE);
-    if (done !== undefined || typeof a === 'string') return done ?? EXIT_USAGE;
+    if (typeof a === 'string') return helpOrUsageError(a, io, 'serve', USAGE);
     const { serve } = await import('../server/serve.js');
     return runServer('serve', io, (log) => serve({ conf: a.conf, ...(a.listen ? { listen: a.listen } : {}), ...(a.spoolDir ? { spoolDir: a.spoolDir } : {}), ...serverOptions(a), engine: a.engine as 'luajit' | 'lua51' | undefined, log }), (server) => [
       ...server.addresses.map((addr) => `listening on ${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`),
