@@ -154,7 +154,9 @@ describe('the wall-time limit', () => {
       const ms = performance.now() - start;
       assertEnded(v, 'wall_time', 'call timeout exceeded (0.2 s)');
       assert.equal(v.errors[0]!.location, '=t:4');
-      assert.ok(ms >= 195 && ms < 1500, `took ${ms.toFixed(0)} ms`);
+      // The deadline counts from the coarse clock, up to a tick (4 ms) behind, and the timer that ends
+      // the wait is set in whole milliseconds and may fire one early: up to about 6 ms before 200.
+      assert.ok(ms >= 190 && ms < 1500, `took ${ms.toFixed(0)} ms`);
       assertNormal(await p.runAsync('data', { message: NORMAL }));
     }
     p.close();
