@@ -153,25 +153,6 @@ export async function notDelivered(sink: Sink, subject: string, ms = 500): Promi
 /** A delivered message's header block, its last CRLF kept. */
 export const headerBlock = (d: Delivered) => d.message.slice(0, d.message.indexOf('\r\n\r\n') + 2);
 
-/** A message MILTER_POLICY edits the headers of (X-Edit): repeated X-Change and X-Remove among others. */
-export const headerEditMail = (from: string, to: string[], subject: string): SwaksMail => ({
-  from,
-  to,
-  subject,
-  headers: { 'X-Edit': 'yes', 'X-Keep': 'kept' },
-  added: [['X-Change', 'one'], ['X-Remove', 'first'], ['X-Change', 'two'], ['X-Remove', 'second']],
-});
-
-/** headerEditMail's header block as delivered: prepended first (above the MTA's Received:), one X-Change changed, no X-Remove, X-Added appended. */
-export function assertHeadersEdited(h: string): void {
-  assert.match(h, /^X-Top: prepended\r\nReceived: /, h);
-  assert.equal((h.match(/^X-Change:/gim) ?? []).length, 1, h);
-  assert.match(h, /\r\nX-Change: changed\r\n/);
-  assert.doesNotMatch(h, /X-Remove/i);
-  assert.match(h, /\r\nX-Keep: kept\r\n/);
-  assert.match(h, /\r\nX-Added: appended\r\n/);
-}
-
 /** A raw SMTP session: the server's lines until it closes (or 10 s); each command after the previous reply. */
 export function rawSession(port: number, commands: string[]): Promise<string[]> {
   return new Promise((resolve) => {

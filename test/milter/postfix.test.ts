@@ -8,7 +8,8 @@ import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { assertHeadersEdited, delivered, headerBlock, headerEditMail, MILTER_POLICY, milterDir, notDelivered, rawSession, startMilter, startSink, swaks, swaksMissing, type Sink, type TestMilter } from './helpers.js';
+import { delivered, MILTER_POLICY, milterDir, notDelivered, startMilter, startSink, swaks, swaksMissing, type Sink, type TestMilter } from './helpers.js';
+import { casesOnEveryMta } from './mta-cases.js';
 import { freePort, PostfixInstance, postfixMissing } from './postfix-instance.js';
 
 const missing = postfixMissing() ?? swaksMissing();
@@ -113,12 +114,6 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
     await assertNotDelivered(subject, 0);
   });
 
-  it('answers 451 when a script fails with on_error = tempfail, and logs the error', async () => {
-    const r = await swaks(ports.main, { from: FROM, to: TO, subject: 'boom' });
-    assert.match(r.last, /^451 4\./, r.transcript);
-    assert.ok(m.logs.some((l) => /data: policy: .*boom at data/.test(l)), m.logs.join('\n'));
-  });
-
   it('discards: the client sees 250, Postfix logs milter-discard and delivers nothing', async () => {
     const subject = 'discard me';
     const r = await swaks(ports.main, { from: FROM, to: TO, subject, headers: { 'X-Discard': 'yes' } });
@@ -127,21 +122,7 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
     await assertNotDelivered(subject);
   });
 
-  it('adds, prepends, changes and deletes headers, repeated ones included', async () => {
-    const subject = 'edit headers';
-    const r = await swaks(ports.main, headerEditMail(FROM, TO, subject));
-    assert.match(r.last, /^250 /, r.transcript);
-    assertHeadersEdited(headerBlock(await deliveredWith(subject)));
-  });
-
-  it('replaces a recipient (SMFIR_DELRCPT and SMFIR_ADDRCPT) and the sender (SMFIR_CHGFROM)', async () => {
-    const subject = 'envelope';
-    const r = await swaks(ports.main, { from: FROM, to: ['bob@example.net', 'carol@example.net'], subject, headers: { 'X-Chgfrom': 'yes' } });
-    assert.match(r.last, /^250 /, r.transcript);
-    const d = await deliveredWith(subject);
-    assert.equal(d.mailfrom, 'bounces@example.org');
-    assert.deepEqual([...d.rcptto].sort(), ['bob@example.net', 'dave@example.net']);
-  });
+  casesOnEveryMta(() => ({ port: ports.main, deliveredWith, milterLogs: m.logs }));
 
   it('quarantines: Postfix puts the message on hold and does not deliver it', async () => {
     const subject = 'hold me';
@@ -149,17 +130,6 @@ describe('scriptlet milter behind Postfix', { skip: missing }, () => {
     assert.match(r.last, /^250 /, r.transcript);
     await postfix.waitForLog(/milter-hold: END-OF-MESSAGE from localhost\[127\.0\.0\.1\]/);
     await assertNotDelivered(subject);
-  });
-
-  it('disconnects: the policy reply, then 421 and the connection closed at the next command', async () => {
-    const lines = await rawSession(ports.main, ['EHLO client.test', 'MAIL FROM:<bye@example.org>', 'MAIL FROM:<alice@example.org>', 'NOOP']);
-    assert.ok(lines.includes('554 5.7.0 go away'), lines.join('\n'));
-    assert.match(lines.at(-1)!, /^421 /, lines.join('\n'));
-  });
-
-  it('refuses a message over max_message_size with 552', async () => {
-    const r = await swaks(ports.main, { from: FROM, to: TO, subject: 'big', body: 'x'.repeat(70 * 1024) });
-    assert.match(r.last, /^552 5\.3\.4 Message exceeds the maximum size of 65536 bytes$/, r.transcript);
   });
 
   it('with a policy that leaves connect, ehlo, mailfrom and rcptto empty, Postfix need not wait on those events (SMFIP_NR_*)', async () => {
