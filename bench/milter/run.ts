@@ -22,14 +22,13 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from '../results-file.js';
 import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, startScriptlet } from '../postfix-load.js';
-import { freePort, PostfixInstance, postfixMissing } from '../../test/milter/postfix-instance.js';
+import { freePort, PostfixInstance, postfixMissing, waitForPort } from '../../test/milter/postfix-instance.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -132,21 +131,13 @@ async function startNullMilter(dir: string, port: number): Promise<ReturnType<ty
   const binary = path.join(dir, 'null-milter');
   execFileSync('cc', ['-O2', '-o', binary, path.join(REPO, 'bench/milter/null-milter.c'), '-lmilter', '-lpthread']);
   const child = spawn(binary, [`inet:${port}@127.0.0.1`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let tries = 0; ; tries++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (up) return child;
-    if (tries === 100 || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`null-milter does not listen on 127.0.0.1:${port}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await waitForPort(port, 5000, 'null-milter', () => (child.exitCode === null ? undefined : `null-milter exited with ${child.exitCode}`));
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
   }
+  return child;
 }
 
 await main();
