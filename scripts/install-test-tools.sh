@@ -33,7 +33,7 @@ export DEBIAN_FRONTEND=noninteractive
 # packages conflict), so its packages are unpacked, not installed, into
 # SENDMAIL_ROOT: the binary and the m4 files that make a sendmail.cf. The
 # tests run it from there with a configuration of their own.
-SENDMAIL_ROOT=/opt/scriptlet-test-tools/sendmail
+SENDMAIL_ROOT=${SENDMAIL_ROOT:-/opt/scriptlet-test-tools/sendmail}  # test/milter/sendmail-instance.ts reads the same
 install_sendmail() {
   [ -x "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" ] && [ -f "$SENDMAIL_ROOT/usr/share/sendmail/cf/m4/cf.m4" ] && return 0
   local debs

@@ -99,11 +99,6 @@ export function readServerFlags(v: { 'control-socket'?: string; 'drain-deadline'
   return out;
 }
 
-/**
- * What a command does with its parsed arguments when they are not a run:
- * prints the help (exit 0) or the usage problem (exit 2); undefined when
- * the command should go on.
- */
 /** Answers a command line that asked for help (the usage, exit 0) or was wrong (the problem and the usage line, exit 2). */
 export function helpOrUsageError(a: 'help' | string, io: CliIo, name: string, usage: string): number {
   if (a === 'help') {
