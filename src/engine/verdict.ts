@@ -74,46 +74,46 @@ export interface LogLine {
 }
 
 export class Verdict {
-  readonly phase: Phase;
+  declare readonly phase: Phase;
   /** Set by vctx:set_code, msg:code, vctx:disconnect or msg:discard; else null. */
-  readonly disposition: Disposition | null;
+  declare readonly disposition: Disposition | null;
   /** 'done' when a module returned VALIDATE_DONE and ended the phase. */
-  readonly action: 'continue' | 'done';
+  declare readonly action: 'continue' | 'done';
   /** on_error = tempfail turned a script error into a 451. */
-  readonly tempfailed: boolean;
-  readonly headerEdits: readonly HeaderEdit[];
+  declare readonly tempfailed: boolean;
+  declare readonly headerEdits: readonly HeaderEdit[];
   /** The message with the header edits applied, when there were any (and any MIME edit). */
-  readonly message: Buffer | undefined;
+  declare readonly message: Buffer | undefined;
   /**
    * The whole message, when the policy replaced its bytes (a MIME edit:
    * msg:text(value), msgpart:text(value), makePart...; msg:body_replace,
    * msg:raw_replace): the same Buffer as message, every header edit already
    * in it, so a host takes it whole instead of applying them. Else undefined.
    */
-  readonly replacedMessage: Buffer | undefined;
+  declare readonly replacedMessage: Buffer | undefined;
   /** The envelope after the call (changed only if the policy changed it). */
-  readonly mailfrom: string | undefined;
-  readonly rcptto: readonly string[] | undefined;
-  readonly envelopeChanged: { readonly mailfrom: boolean; readonly rcptto: boolean };
-  readonly context: { conn: Context; mess: Context };
-  readonly errors: readonly ScriptError[];
-  readonly logs: readonly LogLine[];
+  declare readonly mailfrom: string | undefined;
+  declare readonly rcptto: readonly string[] | undefined;
+  declare readonly envelopeChanged: { readonly mailfrom: boolean; readonly rcptto: boolean };
+  declare readonly context: { conn: Context; mess: Context };
+  declare readonly errors: readonly ScriptError[];
+  declare readonly logs: readonly LogLine[];
   /** Messages to send besides this one (msg:inject, msg:forward), in the order asked. */
-  readonly injected: readonly InjectedMessage[];
+  declare readonly injected: readonly InjectedMessage[];
   /** Changes to the EHLO reply (ac:esmtp_capability_add/remove, connect and ehlo only). */
-  readonly esmtpCapabilities: readonly CapabilityEdit[];
+  declare readonly esmtpCapabilities: readonly CapabilityEdit[];
   /** vctx:tarpit: seconds the host waits before its reply to this command; 0 for none. */
-  readonly tarpit: number;
+  declare readonly tarpit: number;
   /** How many callouts ran. */
-  readonly callouts: number;
+  declare readonly callouts: number;
   /** The hash of the scripts this call ran under. */
-  readonly version: string;
+  declare readonly version: string;
   /** The binding msg:binding or msg:binding_group chose (validate_set_binding); absent when none did. */
-  readonly binding?: string;
+  declare readonly binding?: string;
   /** The group msg:binding_group chose the binding from. */
-  readonly bindingGroup?: string;
+  declare readonly bindingGroup?: string;
   /** The routing domain msg:routing_domain(domain) set for the recipient (rcptto, the per-recipient phases); absent when none was. */
-  readonly routingDomain?: string;
+  declare readonly routingDomain?: string;
 
   /**
    * Decodes verdict i of a batch (native/napi/verdict_js.hpp); keys holds
