@@ -287,7 +287,8 @@ Napi::Value MasterObject::RunSingle(const Napi::CallbackInfo& info) {
   if (!ints || !info[1].IsObject())
     throw Napi::TypeError::New(env, "runSingle(phase: number, input: object, message: Buffer | undefined, ints: Int32Array, allowSuspend?: boolean)");
   bool allowSuspend = flagArgument(env, info[4]);
-  BatchOut out{ints, LazyValues(env, kValuesPerVerdict), BatchText(), contextKeys_};
+  TextLease lease(text_, textBusy_);
+  BatchOut out{ints, LazyValues(env, kValuesPerVerdict), lease.text(), contextKeys_};
   JsKeys keys(env);
   HostInput host{env, keys, Napi::Array(), 0, ints[0], info[1].As<Napi::Object>()};
   Napi::Value message = info[2];
@@ -318,7 +319,8 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   if (intsArray.ElementLength() < static_cast<size_t>(n) * kIntsPerVerdict)
     throw Napi::RangeError::New(env, "ints holds fewer than 9 slots per call");
   int32_t* ints = intsArray.Data();
-  BatchOut out{ints, LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), BatchText(), contextKeys_};
+  TextLease lease(text_, textBusy_);
+  BatchOut out{ints, LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), lease.text(), contextKeys_};
   JsKeys keys(env);  // no HandleScope per message: see js_keys.hpp
   for (uint32_t i = 0; i < n; i++) {
     HostInput host{env, keys, inputs, i, ints[i * kIntsPerVerdict], Napi::Object()};
@@ -366,7 +368,8 @@ Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
     if (!batch.layoutValid(i))
       throw Napi::RangeError::New(env, "call " + std::to_string(i) + " of a packed batch points outside it");
   ContextKeyTable batchKeys;
-  BatchOut out{outArray.Data(), LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), BatchText(), batchKeys};
+  TextLease lease(text_, textBusy_);
+  BatchOut out{outArray.Data(), LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), lease.text(), batchKeys};
   JsKeys keys(env);
   for (uint32_t i = 0; i < n; i++) {
     runOne(env, keys, phase, allowSuspend, i, [&](CallContext* call) { batch.readCall(i, call); }, out);
@@ -418,7 +421,8 @@ Napi::Value MasterObject::Resume(const Napi::CallbackInfo& info) {
     s.releaseCall(call);
     throw;
   }
-  BatchOut out{info[2].As<Napi::Int32Array>().Data(), LazyValues(env, kValuesPerVerdict), BatchText(), contextKeys_};
+  TextLease lease(text_, textBusy_);
+  BatchOut out{info[2].As<Napi::Int32Array>().Data(), LazyValues(env, kValuesPerVerdict), lease.text(), contextKeys_};
   JsKeys keys(env);
   settle(env, keys, master, call, status, 0, out);
   rebuildIfNeeded();

@@ -44,7 +44,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   struct BatchOut {
     int32_t* ints;
     LazyValues values;
-    BatchText text;
+    BatchText& text;
     ContextKeyTable& contextKeys;
   };
   // Runs call index: readInput(call) sets up its input, then its verdict is
@@ -74,6 +74,8 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   uint64_t rebuilds_ = 0;
   uint64_t failedRebuilds_ = 0;
   ContextKeyTable contextKeys_;  // numbered as they first cross; see context_keys.hpp
+  BatchText text_;                // every crossing's text, through a TextLease
+  bool textBusy_ = false;
   std::unordered_map<uint32_t, SuspendedCall> suspended_;  // by id, until resumed to the end
   uint32_t nextSuspendId_ = 1;
 };

@@ -330,10 +330,11 @@ void BatchText::appendUtf8(const std::string& s) {
   }
 }
 
-Napi::String BatchText::toJs(Napi::Env env) const {
+Napi::String BatchText::toJs(Napi::Env env) {
   napi_value out;
   if (widest <= 0xff) {
-    std::string latin1(units.begin(), units.end());
+    latin1.resize(units.size());  // not assign(begin, end): libstdc++ would build a temporary string
+    for (size_t i = 0; i < units.size(); i++) latin1[i] = static_cast<char>(units[i]);
     napi_create_string_latin1(env, latin1.data(), latin1.size(), &out);
   } else {
     napi_create_string_utf16(env, units.data(), units.size(), &out);

@@ -2,7 +2,8 @@
 // values, the call context, verdict, header index and decoding buffers are
 // reused, so what a call allocates in Lua is what its script makes. Counted
 // by the state's allocator (stats().luaAllocations); the C++ side is counted
-// by the C driver's own operator new (test/bench/c-driver.test.ts).
+// by the C driver's own operator new (test/bench/c-driver.test.ts), and
+// through the addon by a preloaded one (cxx-allocations.test.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Policy } from '../../src/index.js';
