@@ -218,6 +218,7 @@
         'napi/master_object.cpp',
         'napi/call_input.cpp',
         'napi/packed_input.cpp',
+        'napi/batch_text.cpp',
         'napi/verdict_js.cpp',
         'napi/state_host.cpp',
         'napi/cidr_datasource_host.cpp',

@@ -19,20 +19,6 @@ const char* opName(HeaderEdit::Op op) {
   }
 }
 
-// Whether every byte of [p, p + n) is ASCII and none is NUL: eight at a time.
-bool plainAscii(const char* p, size_t n) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    // A byte with its high bit set, or a zero byte (the classic has-zero test).
-    if ((w & 0x8080808080808080ull) || ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) return false;
-  }
-  for (; i < n; i++)
-    if (static_cast<unsigned char>(p[i]) - 1u >= 0x7fu) return false;
-  return true;
-}
-
 // UTF-16 code units of s, or -1 when s is not valid UTF-8 or holds a NUL
 // (then JS could not slice it back out at the offsets counted here).
 int32_t utf16Units(const std::string& s) {
@@ -297,49 +283,6 @@ void encodeVerdict(Napi::Env env, const JsKeys& k, ContextKeyTable& contextKeys,
   slot[1] = flags;
   Napi::Value rest = restToJs(env, k, call);
   if (!rest.IsUndefined()) values.get().Set(base + 1, rest);
-}
-
-void BatchText::appendUtf8(const std::string& s) {
-  size_t n = s.size();
-  if (plainAscii(s.data(), n)) {  // one unit a byte, none past 0x7f: widest stays as it is for Latin-1's sake
-    size_t at = units.size();
-    units.resize(at + n);
-    const unsigned char* from = reinterpret_cast<const unsigned char*>(s.data());
-    for (size_t k = 0; k < n; k++) units[at + k] = from[k];
-    return;
-  }
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      push(c);
-      i++;
-      continue;
-    }
-    size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-    uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-    for (size_t k = 1; k < len; k++) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      push(static_cast<char16_t>(0xD800 + (cp >> 10)));
-      push(static_cast<char16_t>(0xDC00 + (cp & 0x3ff)));
-    } else {
-      push(static_cast<char16_t>(cp));
-    }
-    i += len;
-  }
-}
-
-Napi::String BatchText::toJs(Napi::Env env) {
-  napi_value out;
-  if (widest <= 0xff) {
-    latin1.resize(units.size());  // not assign(begin, end): libstdc++ would build a temporary string
-    for (size_t i = 0; i < units.size(); i++) latin1[i] = static_cast<char>(units[i]);
-    napi_create_string_latin1(env, latin1.data(), latin1.size(), &out);
-  } else {
-    napi_create_string_utf16(env, units.data(), units.size(), &out);
-  }
-  return Napi::String(env, out);
 }
 
 }  // namespace scriptlet

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "../call_context.hpp"
+#include "batch_text.hpp"
 #include "context_keys.hpp"
 #include "js_keys.hpp"
 
@@ -48,69 +49,6 @@ constexpr int32_t kFlagStringsInValues = 32;
 // values[i*2 + 1] what it waits for: { kind: 'sleep', seconds } or
 // { kind: 'dnsLookup', name, type }.
 constexpr int32_t kFlagSuspended = 64;
-
-// The batch text being built, as UTF-16 (V8's UTF-8 decoder cost 3000
-// instructions a verdict), and the context keys numbered while building it.
-// One is kept from crossing to crossing (TextLease): cleared, it keeps its
-// capacity, so that a warm crossing allocates nothing for its text.
-struct BatchText {
-  std::u16string units;
-  char16_t widest = 0;
-  std::vector<std::string> freshKeys;
-  std::string latin1;  // toJs's copy, kept for its capacity too
-
-  void clear() {
-    units.clear();
-    if (units.capacity() > kKeptUnits) std::u16string().swap(units);  // one huge batch's room is not kept
-    if (latin1.capacity() > kKeptUnits) std::string().swap(latin1);
-    widest = 0;
-    freshKeys.clear();
-  }
-  static constexpr size_t kKeptUnits = 256 * 1024;
-
-  int32_t size() const { return static_cast<int32_t>(units.size()); }
-  void push(char16_t u) {
-    units.push_back(u);
-    if (u > widest) widest = u;
-  }
-  void appendUtf8(const std::string& s);  // s already checked: valid, no NUL
-  // Appends n (below 64 Ki) as two units, its high and low byte.
-  void pushLength(uint32_t n) {
-    push(static_cast<char16_t>(n >> 8));
-    push(static_cast<char16_t>(n & 0xFF));
-  }
-  void setLength(size_t at, uint32_t n) {
-    units[at] = static_cast<char16_t>(n >> 8);
-    units[at + 1] = static_cast<char16_t>(n & 0xFF);
-  }
-  // Latin-1 when every unit fits (a plain copy for V8), else UTF-16.
-  Napi::String toJs(Napi::Env env);
-};
-
-// The batch text a crossing writes into: its object's own, or, for a
-// crossing made while another is still writing (a script calling back into
-// JS, which calls the addon), one of its own.
-class TextLease {
- public:
-  TextLease(BatchText& own, bool& busy) : own_(own), busy_(busy), mine_(!busy) {
-    if (mine_) {
-      busy_ = true;
-      own_.clear();
-    }
-  }
-  ~TextLease() {
-    if (mine_) busy_ = false;
-  }
-  TextLease(const TextLease&) = delete;
-  TextLease& operator=(const TextLease&) = delete;
-  BatchText& text() { return mine_ ? own_ : spare_; }
-
- private:
-  BatchText& own_;
-  bool& busy_;
-  bool mine_;
-  BatchText spare_;
-};
 
 // A batch's values array (values[i*2], values[i*2 + 1] above), made only
 // when a verdict needs it: most batches need none, and making one is a

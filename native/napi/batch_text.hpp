@@ -1,0 +1,97 @@
+#pragma once
+// The text a crossing hands back to JS beside its ints: every verdict's
+// reply and contexts (verdict_js.hpp), as one string. It is kept as Latin-1
+// bytes while every unit fits in one (the usual case: ASCII replies and
+// values, key ids below 128, lengths as bytes), so that ASCII is appended
+// with a memcpy and V8 copies the bytes as they are; the first unit past
+// 0xFF widens it to UTF-16 for the rest of the crossing.
+#include <napi.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace scriptlet {
+
+struct BatchText {
+  std::vector<std::string> freshKeys;  // the context keys numbered while building it
+
+  int32_t size() const { return static_cast<int32_t>(wide_ ? units_.size() : bytes_.size()); }
+  void push(char16_t u) {
+    if (!wide_ && u <= 0xFF) {
+      bytes_.push_back(static_cast<char>(u));
+      return;
+    }
+    if (!wide_) widen();
+    units_.push_back(u);
+  }
+  void appendUtf8(const std::string& s);  // s already checked: valid, no NUL
+  // Appends n (below 64 Ki) as two units, its high and low byte.
+  void pushLength(uint32_t n) {
+    push(static_cast<char16_t>(n >> 8));
+    push(static_cast<char16_t>(n & 0xFF));
+  }
+  void setLength(size_t at, uint32_t n) {
+    if (wide_) {
+      units_[at] = static_cast<char16_t>(n >> 8);
+      units_[at + 1] = static_cast<char16_t>(n & 0xFF);
+    } else {
+      bytes_[at] = static_cast<char>(n >> 8);
+      bytes_[at + 1] = static_cast<char>(n & 0xFF);
+    }
+  }
+  Napi::String toJs(Napi::Env env) const;
+  // Empty again, keeping its capacity (up to a bound) for the next crossing.
+  void clear();
+
+ private:
+  static constexpr size_t kKeptCapacity = 256 * 1024;
+  void widen();
+  bool wide_ = false;
+  std::string bytes_;      // Latin-1, while !wide_
+  std::u16string units_;   // UTF-16, once wide_
+};
+
+// Whether every byte of [p, p + n) is ASCII and none is NUL: eight at a time.
+// Inline: it is called for every string of every verdict, most of them short.
+inline bool plainAscii(const char* p, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    // A byte with its high bit set, or a zero byte (the classic has-zero test).
+    if ((w & 0x8080808080808080ull) || ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)) return false;
+  }
+  for (; i < n; i++)
+    if (static_cast<unsigned char>(p[i]) - 1u >= 0x7fu) return false;
+  return true;
+}
+
+
+// The batch text a crossing writes into: its object's own, or, for a
+// crossing made while another is still writing (a script calling back into
+// JS, which calls the addon), one of its own.
+class TextLease {
+ public:
+  TextLease(BatchText& own, bool& busy) : own_(own), busy_(busy), mine_(!busy) {
+    if (mine_) {
+      busy_ = true;
+      own_.clear();
+    }
+  }
+  ~TextLease() {
+    if (mine_) busy_ = false;
+  }
+  TextLease(const TextLease&) = delete;
+  TextLease& operator=(const TextLease&) = delete;
+  BatchText& text() { return mine_ ? own_ : spare_; }
+
+ private:
+  BatchText& own_;
+  bool& busy_;
+  bool mine_;
+  BatchText spare_;
+};
+
+}  // namespace scriptlet
