@@ -36,6 +36,7 @@ import { engineFromConfig, type Engine } from '../pool/index.js';
 import { inboundAudit, type InboundAudit } from '../state/index.js';
 import { skippingEmptyPhases } from '../milter/empty-phases.js';
 import { PolicySession, scriptErrorLine, type PhaseOutcome, type Rejection, type RunPhase } from '../server/policy-session.js';
+import { replaceMessage, type ReplaceableTransaction } from './replace-message.js';
 
 /** The parts of Haraka's connection and transaction used here. */
 export interface HarakaConnection {
@@ -50,9 +51,8 @@ export interface HarakaConnection {
   notes?: Record<string, unknown>;
 }
 
-export interface HarakaTransaction {
-  uuid: string;
-  message_stream: { get_data(cb: (data: Buffer) => void): void };
+export interface HarakaTransaction extends ReplaceableTransaction {
+  message_stream: ReplaceableTransaction['message_stream'] & { get_data(cb: (data: Buffer) => void): void };
   notes?: Record<string, unknown>;
   add_header(name: string, value: string): void;
   add_leading_header(name: string, value: string): void;
@@ -125,7 +125,9 @@ export class HarakaPolicy {
     const outcome = await this.#session(c).message(raw);
     if (outcome.rejected) return this.#audited(c, outcome.rejected);
     this.#audit.reception(c.remote.ip);
-    applyHeaderEdits(t, outcome.headerEdits);
+    // A replaced message has every header edit in it already.
+    if (outcome.replaced) await replaceMessage(t, outcome.message);
+    else applyHeaderEdits(t, outcome.headerEdits);
     applyRecipients(t, outcome.rcptto);
     if (outcome.discard && t.notes) t.notes.discard = true;
     if (t.notes && Object.keys(outcome.bindings).length > 0) t.notes[BINDINGS_NOTE] = { ...outcome.bindings };

@@ -33,6 +33,8 @@ export type PhaseOutcome = { rejected: Rejection } | { rejected: null; text: str
 
 export interface MessageOutcome {
   rejected: Rejection | null;
+  /** A phase replaced the message's bytes (a MIME edit, msg:body_replace, msg:raw_replace): message is then whole, every header edit in it. */
+  replaced: boolean;
   /** The message with every header edit of the message phases applied. */
   message: Buffer;
   /** Every header edit, in order (for a host that edits headers in place, like Haraka). */
@@ -177,7 +179,7 @@ export class PolicySession {
    * first rejection.
    */
   async message(raw: Buffer): Promise<MessageOutcome> {
-    const out: MessageOutcome = { rejected: null, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '', bindings: Object.create(null) as Record<string, string>, routingDomains: { ...this.#routingDomains } };
+    const out: MessageOutcome = { rejected: null, replaced: false, message: raw, headerEdits: [], mailfrom: this.#mailfrom, rcptto: [...this.#rcptto], discard: false, text: undefined, version: '', bindings: Object.create(null) as Record<string, string>, routingDomains: { ...this.#routingDomains } };
     // Each recipient's own message context, from data_spool on (RECIPIENT_COPY_PHASES).
     const recipientMess = new Map<string, Context>();
     /** One phase's call; true when it refused the message. */
@@ -193,6 +195,7 @@ export class PolicySession {
       out.version = v.version;
       out.headerEdits.push(...v.headerEdits);
       if (v.message) out.message = v.message;
+      if (v.replacedMessage) out.replaced = true;
       if (v.envelopeChanged.mailfrom && v.mailfrom !== undefined) out.mailfrom = v.mailfrom;
       if (v.envelopeChanged.rcptto && v.rcptto !== undefined) out.rcptto = [...v.rcptto];
       const outcome = outcomeOf(v);

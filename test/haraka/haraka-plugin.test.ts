@@ -77,6 +77,18 @@ end
 msys.registerModule("policy", mod)
 `;
 
+/** Sets a header and rewrites the body: Haraka must queue the new message whole. */
+const REWRITE_POLICY = `
+local core = require("msys.core")
+local mod = {}
+function mod:validate_data(msg, accept, vctx)
+  msg:header("X-Rewritten", "yes")
+  msg:body_replace("Hello", "Rewritten by the policy.\\r\\n.A line that starts with a dot")
+  return core.VALIDATE_CONT
+end
+msys.registerModule("policy", mod)
+`;
+
 /** Relays every recipient through Haraka's outbound to the test's sink (as the MX of every domain). */
 const OUTBOUND_PLUGIN = `
 exports.hook_rcpt = function (next, connection) { connection.relaying = true; next(OK) }
@@ -157,6 +169,19 @@ describe('the Haraka plugin in a real Haraka', () => {
       assert.match(queued, /\r\nX-Policy: checked 127\.0\.0\.1 client\.test\r\n/);
       assert.match(queued, /\r\nX-Spool: data\r\n/);
     }
+  });
+
+  it('queues the message whole when the policy rewrote its body, with its header edits', { timeout: 60_000 }, async (t) => {
+    const haraka = await startTestHaraka(t, policyDir(t, REWRITE_POLICY));
+    const reply = await send(haraka.port, { from: 'alice@example.org', to: ['bob@example.net'], headers: { 'X-Kept': 'yes' } });
+    assert.equal(reply.code, 250, `${reply.response}\n${haraka.output()}`);
+    const uuid = /queued as (\S+)/.exec(reply.response)![1]!;
+    const queued = fs.readFileSync(path.join(haraka.queue, `${uuid}.eml`), 'latin1');
+    const [header, body] = queued.split('\r\n\r\n');
+    assert.match(header!, /\r\nX-Kept: yes(\r\n|$)/);
+    assert.match(header!, /\r\nX-Rewritten: yes(\r\n|$)/);
+    // Stored dot-stuffed, as Haraka keeps DATA's lines, and given back as the policy wrote it.
+    assert.equal(body, 'Rewritten by the policy.\r\n.A line that starts with a dot.\r\n');
   });
 
   it('notes the bindings set_binding chose in the transaction, and stops at core_final_validation', { timeout: 60_000 }, async (t) => {
