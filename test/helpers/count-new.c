@@ -7,8 +7,6 @@
  * it calls are declared here (Node-API is a stable C ABI), so that it builds
  * with a bare `cc`, without node's headers.
  */
-#define _GNU_SOURCE
-#include <dlfcn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
