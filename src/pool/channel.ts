@@ -38,6 +38,13 @@ export const CHANNEL_BYTES = (COMPLETE_AT + RING) * Int32Array.BYTES_PER_ELEMENT
 /** How long the worker polls for the next batch after answering one, and the engine for a lone batch's answer. */
 export const WORKER_SPIN_MS = 0.05;
 export const ENGINE_SPIN_MS = 0.05;
+/**
+ * The largest batch either side spins after: the spin is for single calls
+ * (an SMTP server's, one a phase). After a larger batch the calling thread
+ * spends time in proportion to it, decoding the answer and packing the next
+ * batch, and a worker spinning through that time burned CPU for nothing.
+ */
+export const SPIN_MAX_CALLS = 4;
 /** The longest the worker's event loop waits for a turn while batches keep coming. */
 const WORKER_TURN_MS = 1;
 /** After a spin in vain, the next this many times 2^(misses-1) chances to spin are skipped, up to MAX_SKIP. */
@@ -205,12 +212,15 @@ function spinFor(channels: readonly EngineChannel[], ms: number): boolean {
 /** The worker's end: runs each batch submitted (run answers it, through complete() or the port). */
 export class WorkerChannel {
   readonly #ints: Int32Array;
-  readonly #run: (taskId: number, writer: number) => void;
+  readonly #run: (taskId: number, writer: number) => number;
   #seen = 0;
   #completed = 0;
+  /** How many calls the last batch run held: the worker spins after small ones only. */
+  #lastCalls = 0;
   readonly #budget = new SpinBudget();
 
-  constructor(memory: SharedArrayBuffer, run: (taskId: number, writer: number) => void) {
+  /** run(taskId, writer) runs a batch and says how many calls it held. */
+  constructor(memory: SharedArrayBuffer, run: (taskId: number, writer: number) => number) {
     this.#ints = new Int32Array(memory);
     this.#run = run;
   }
@@ -248,14 +258,14 @@ export class WorkerChannel {
     while (this.#seen !== submitted) {
       const at = SUBMIT_AT + (this.#seen % RING) * 2;
       this.#seen++;
-      this.#run(ints[at]!, ints[at + 1]!);
+      this.#lastCalls = this.#run(ints[at]!, ints[at + 1]!);
       submitted = Atomics.load(ints, SUBMITTED);
     }
   }
 
-  /** Polls for a submission for WORKER_SPIN_MS (when spinning pays): true if one came. */
+  /** Polls for a submission for WORKER_SPIN_MS (after a small batch, when spinning pays): true if one came. */
   #spin(): boolean {
-    if (!this.#budget.spin) return false;
+    if (this.#lastCalls > SPIN_MAX_CALLS || !this.#budget.spin) return false;
     const hit = this.#poll();
     this.#budget.spun(hit);
     return hit;

@@ -15,6 +15,7 @@ import type { CallInput, LogLine } from '../engine/verdict.js';
 import { loadAddon, type EngineName } from '../native/addon.js';
 import type { NativeAddon } from '../native/types.js';
 import { Batch, CallBatcher, type CallReply } from './batcher.js';
+import { SPIN_MAX_CALLS } from './channel.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
 import { isControlHello, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
@@ -43,8 +44,6 @@ const here = fileURLToPath(import.meta.url);
 /** worker.ts beside this file under tsx, worker.js once compiled. */
 const WORKER_FILE = path.join(path.dirname(here), 'worker' + path.extname(here));
 const FIRST_POLICY = 1;
-/** The largest batch the engine spins for when it is the only one out (WorkerControls.awaitAnswers). */
-const SPIN_MAX_CALLS = 4;
 
 /** Each engine's piscina pool, for tests and diagnostics only (not exported by the package). */
 const POOLS = new WeakMap<Engine, Piscina>();

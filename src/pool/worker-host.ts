@@ -152,21 +152,24 @@ export class WorkerHost {
   }
 
   /** A batch from the shared channel, on a writer's memory this worker knows. */
-  onChannelTask(id: number, writer: number, port: MessagePort): void {
+  onChannelTask(id: number, writer: number, port: MessagePort): number {
     const memory = this.#writers.get(writer);
     if (!memory) {
       // The engine sends a batch this way only on memory it sent before.
       port.postMessage({ id, ok: false, error: { name: 'Error', code: 'ERR_SCRIPTLET_WORKER', message: `worker ${this.#threadId} does not know writer ${writer}` } } satisfies ControlReply);
-      return;
+      return 0;
     }
     let task: BatchTask;
     try {
       task = { ints: memory.ints, text: readTaskText(memory.ints, memory.bytes) };
     } catch (err) {
       port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply);
-      return;
+      return 0;
     }
+    // Read first: once answered, the engine may write its next batch in this memory.
+    const calls = task.ints[TASK_COUNT] ?? 0;
     this.#answer(id, task, port, true, memory);
+    return calls;
   }
 
   /** Forgets a writer's memory (the engine sends its next batch through the port). */

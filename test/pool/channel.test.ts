@@ -49,6 +49,7 @@ describe('the channel', () => {
       ran.push([id, writer]);
       // Answered later, as a batch that waits on Node is.
       setImmediate(() => workerSide.complete(id));
+      return 1;
     });
     void workerSide.serve();
     const total = RING * 2 + 7;
