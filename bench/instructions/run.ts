@@ -92,7 +92,14 @@ async function perMessage(argvFor: (n: number) => string[], short: number, long:
   return { main: Math.round(median(main)), other: Math.round(median(other)) };
 }
 
-const results: Record<string, Record<string, number>> = {};
+interface PathCounts {
+  core: number;
+  runBatch: number;
+  run: number;
+  poolCallingThread: number;
+  poolWorker: number;
+}
+const results: Record<string, PathCounts> = {};
 for (const policy of policies) {
   const script = path.join(ROOT, `bench/policies/${policy}.lua`);
   // The driver warms up on N/10 + 1 messages itself, so its runs differ by 1.1 N.
@@ -100,9 +107,9 @@ for (const policy of policies) {
   const batch = await perMessage((n) => ['node', LOAD, policy, String(n), 'batch'], SHORT, LONG, 64);
   const single = await perMessage((n) => ['node', LOAD, policy, String(n), 'single'], SHORT, LONG, 64);
   const pool = await perMessage((n) => ['node', LOAD, policy, String(n), 'pool'], SHORT, LONG, 64);
-  results[policy] = { core: core.main, runBatch: batch.main, run: single.main, poolCallingThread: pool.main, poolWorker: pool.other };
-  const r = results[policy]!;
-  console.log(`${policy}: core ${r.core}; runBatch ${r.runBatch} (+${r.runBatch! - r.core!}); run ${r.run} (+${r.run! - r.core!}); ` +
-    `pool: calling thread ${r.poolCallingThread}, worker ${r.poolWorker} (${(r.poolWorker! / r.runBatch!).toFixed(2)}x runBatch)`);
+  const r: PathCounts = { core: core.main, runBatch: batch.main, run: single.main, poolCallingThread: pool.main, poolWorker: pool.other };
+  results[policy] = r;
+  console.log(`${policy}: core ${r.core}; runBatch ${r.runBatch} (+${r.runBatch - r.core}); run ${r.run} (+${r.run - r.core}); ` +
+    `pool: calling thread ${r.poolCallingThread}, worker ${r.poolWorker} (${(r.poolWorker / r.runBatch).toFixed(2)}x runBatch)`);
 }
 console.log(`written ${writeResults('instructions', { unit: 'instructions per message, main thread (the pool: each thread)', message: 'gen-2k', engine: 'luajit', results })}`);

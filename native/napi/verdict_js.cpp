@@ -1,7 +1,5 @@
 #include "verdict_js.hpp"
 
-#include <cstring>
-
 namespace scriptlet {
 
 namespace {

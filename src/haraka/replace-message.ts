@@ -31,7 +31,7 @@ function linesOf(message: Buffer): Buffer[] {
   return lines;
 }
 
-const isBlank = (line: Buffer): boolean => line.length <= 2 && (line.equals(CRLF) || (line.length === 1 && line[0] === 0x0a));
+const isBlank = (line: Buffer): boolean => line.equals(CRLF) || (line.length === 1 && line[0] === 0x0a);
 
 export async function replaceMessage(t: ReplaceableTransaction, message: Buffer): Promise<void> {
   const lines = linesOf(message);
