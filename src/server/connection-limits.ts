@@ -8,6 +8,7 @@
 //     max_receptions_per_connection = 100   # messages on one connection (0: no limit)
 //     timeout = 300                         # seconds for each command (and between commands)
 //     data_timeout = 600                    # seconds for the whole message after 354
+//     greeting_delay = 0                    # seconds the greeting waits (early-talker detection)
 //   }
 //
 // A connection over a limit is answered `421 4.7.0` at the greeting and
@@ -30,6 +31,8 @@ export interface ConnectionLimits {
   /** Seconds. */
   timeout: number;
   dataTimeout: number;
+  /** Seconds the greeting waits (before the connect phase); a client that talks meanwhile is refused (greeting-delay.ts). */
+  greetingDelay: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = {
@@ -39,11 +42,14 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = {
   maxReceptionsPerConnection: 0,
   timeout: 300,
   dataTimeout: 600,
+  greetingDelay: 0,
 };
 
 /** The ESMTP_Listener options read here, as the configuration spells them. */
-export const LIMIT_OPTIONS = ['concurrency', 'peer_concurrency', 'peer_throttle_connections', 'max_receptions_per_connection', 'timeout', 'data_timeout'];
+export const LIMIT_OPTIONS = ['concurrency', 'peer_concurrency', 'peer_throttle_connections', 'max_receptions_per_connection', 'timeout', 'data_timeout', 'greeting_delay'];
 
+/** Beyond this a greeting delay meets the client's own greeting timeout (RFC 5321 §4.5.3.2.1: 5 minutes). */
+const MAX_GREETING_DELAY = 60;
 const INTEGER = /^[0-9]+$/;
 const SECONDS = /^[0-9]+(\.[0-9]+)?$/;
 const THROTTLE = /^([0-9]+)(?:\/([0-9]+))?$/;
@@ -71,6 +77,12 @@ export function readLimitOption(node: ConfigOption, limits: ConnectionLimits, pr
       if (!(s > 0)) bad('a number of seconds > 0');
       else if (name === 'timeout') limits.timeout = s;
       else limits.dataTimeout = s;
+      return true;
+    }
+    case 'greeting_delay': {
+      const s = SECONDS.test(text) ? Number(text) : NaN;
+      if (!(s >= 0 && s <= MAX_GREETING_DELAY)) bad(`a number of seconds from 0 to ${MAX_GREETING_DELAY}`);
+      else limits.greetingDelay = s;
       return true;
     }
     case 'peer_throttle_connections': {

@@ -25,6 +25,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMT
 import { PolicySession, scriptErrorLine, type MessageOutcome, type Rejection, type RunPhase } from './policy-session.js';
 import { receivedHeader } from './received-header.js';
 import { interceptEhlo } from './ehlo-reply.js';
+import { setGreetingDelay } from './greeting-delay.js';
 import { authenticate, withSecurityEdits, plaintextContext, secureContext, smtpSecurityOptions, type SmtpSecurity } from './smtp-security.js';
 import type { InjectedMessage } from '../engine/verdict.js';
 import type { Phase } from '../engine/phases.js';
@@ -135,6 +136,7 @@ export class PolicySmtpServer {
         }
       },
     });
+    setGreetingDelay(this.#smtp, (options.gate?.limits.greetingDelay ?? 0) * 1000);
     this.#smtp.on('error', (err: Error) => options.log(`smtp: ${err.message}`));
     options.security?.tls?.onReload((tls) => this.#smtp.updateSecureContext(tls));
   }

@@ -37,8 +37,8 @@ describe('scriptlet serve connection limits', () => {
     const settings = (text: string) => readServeSettings(parseConfig(text, '/etc/ecelerity.conf'));
     assert.deepEqual(settings('').limits, DEFAULT_CONNECTION_LIMITS);
     assert.deepEqual(
-      settings('ESMTP_Listener {\n concurrency = 10\n peer_concurrency = 2\n peer_throttle_connections = "5/60"\n max_receptions_per_connection = 3\n timeout = 30\n data_timeout = 120.5\n}').limits,
-      { concurrency: 10, peerConcurrency: 2, peerThrottle: { connections: 5, seconds: 60 }, maxReceptionsPerConnection: 3, timeout: 30, dataTimeout: 120.5 },
+      settings('ESMTP_Listener {\n concurrency = 10\n peer_concurrency = 2\n peer_throttle_connections = "5/60"\n max_receptions_per_connection = 3\n timeout = 30\n data_timeout = 120.5\n greeting_delay = 1.5\n}').limits,
+      { concurrency: 10, peerConcurrency: 2, peerThrottle: { connections: 5, seconds: 60 }, maxReceptionsPerConnection: 3, timeout: 30, dataTimeout: 120.5, greetingDelay: 1.5 },
     );
     assert.deepEqual(settings('ESMTP_Listener { peer_throttle_connections = 7 }').limits.peerThrottle, { connections: 7, seconds: 1 });
     assert.throws(
