@@ -223,6 +223,7 @@
         'napi/state_host.cpp',
         'napi/cidr_datasource_host.cpp',
         'napi/replication_host.cpp',
+        'napi/durable_write.cpp',
       ],
     },
   ],

@@ -10,6 +10,7 @@
 #include "../message_view.hpp"
 #include "../util/lua_headers.hpp"
 #include "cidr_datasource_host.hpp"
+#include "durable_write.hpp"
 #include "master_object.hpp"
 #include "replication_host.hpp"
 #include "state_host.hpp"
@@ -33,6 +34,7 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
     defineStateHost(env, exports);
     defineCidrDatasourceHost(env, exports);
     defineReplicationHost(env, exports);
+    defineDurableWrite(env, exports);
   }
 
   // parseHeaders(message: Buffer) -> [name, value][]: the header fields as

@@ -118,6 +118,13 @@ export interface NativeAddon {
   rewriteDialect(source: string | Buffer): DialectRewrite;
   /** The process's C heap from glibc's mallinfo2; undefined on another libc (src/metrics/process-memory-metrics.ts). */
   mallocStats(): { inUse: number; held: number } | undefined;
+  /**
+   * Creates (O_EXCL), writes, fsyncs and closes each file at its temporary
+   * path, then renames each to its final path, in order: one threadpool job
+   * (native/napi/durable_write.cpp). Rejects with a node:fs-like error (code,
+   * syscall, path) at the first failure, leaving what was done.
+   */
+  writeDurably(files: readonly (readonly [tmpPath: string, finalPath: string, data: Uint8Array])[]): Promise<void>;
 }
 
 /** unchanged: no dialect operator (the source compiles as it is); error: line and message of a misplaced one. */

@@ -17,6 +17,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { loadAddon } from '../native/addon.js';
+import type { NativeAddon } from '../native/types.js';
 
 export interface SpoolEnvelope {
   id: string;
@@ -40,6 +42,8 @@ export class Spool {
   readonly #tmp: string;
   readonly #new: string;
   readonly #prefix: string;
+  /** Its writeDurably: a message's files in one threadpool job, not ten (native/napi/durable_write.cpp). */
+  readonly #addon: NativeAddon = loadAddon();
   #sequence = 0;
   #written = 0;
   #runningSync: Promise<void> | undefined;
@@ -82,13 +86,13 @@ export class Spool {
   async store(envelope: SpoolEnvelope, message: Buffer): Promise<void> {
     const id = envelope.id;
     if (!/^[A-Z0-9-]+$/.test(id)) throw new Error(`bad spool id ${JSON.stringify(id)}`);
-    const json = `${id}.json`;
-    const eml = `${id}.eml`;
+    const [json, eml] = [`${id}.json`, `${id}.eml`];
     try {
-      await Promise.all([this.#writeSynced(json, Buffer.from(JSON.stringify(envelope) + '\n')), this.#writeSynced(eml, message)]);
-      await fs.rename(path.join(this.#tmp, json), path.join(this.#new, json));
-      // The commit point: from here the message is in the spool.
-      await fs.rename(path.join(this.#tmp, eml), path.join(this.#new, eml));
+      // Both written and flushed under tmp/, then renamed into new/, the message last (the commit point): one threadpool job.
+      await this.#addon.writeDurably([
+        [path.join(this.#tmp, json), path.join(this.#new, json), Buffer.from(JSON.stringify(envelope) + '\n')],
+        [path.join(this.#tmp, eml), path.join(this.#new, eml), message],
+      ]);
     } catch (err) {
       // Not spooled (the caller answers 451): leave no half of it behind.
       await Promise.all([path.join(this.#tmp, json), path.join(this.#tmp, eml), path.join(this.#new, json)].map((f) => fs.rm(f, { force: true }).catch(() => undefined)));
@@ -119,17 +123,6 @@ export class Spool {
     }
     if (recovered.incomplete > 0) await fsyncDirectory(this.#new);
     return recovered;
-  }
-
-  /** tmp/NAME written and flushed to disk. */
-  async #writeSynced(name: string, data: Buffer): Promise<void> {
-    const file = await fs.open(path.join(this.#tmp, name), 'wx', 0o640);
-    try {
-      await file.writeFile(data);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
   }
 
   /**
