@@ -1,4 +1,5 @@
-// writeDurably(files): the spool's write (src/server/spool.ts) as one job on
+// writeDurably(files) and syncDirectory(dir): the spool's writes
+// (src/server/spool.ts), each as one job on
 // libuv's threadpool. Each file is created (O_EXCL) at its temporary path,
 // written, fsynced and closed; then each is renamed to its final path, in
 // order. Through node:fs that is five requests a file, each handed to the
@@ -41,10 +42,17 @@ class DurableWriteWorker : public Napi::AsyncWorker {
  public:
   DurableWriteWorker(Napi::Env env, std::vector<DurableFile> files, std::vector<Napi::ObjectReference> buffers)
       : Napi::AsyncWorker(env, "scriptlet:writeDurably"), deferred_(Napi::Promise::Deferred::New(env)), files_(std::move(files)), buffers_(std::move(buffers)) {}
+  // Only flushes directory (its entries: renames into it).
+  DurableWriteWorker(Napi::Env env, std::string directory)
+      : Napi::AsyncWorker(env, "scriptlet:syncDirectory"), deferred_(Napi::Promise::Deferred::New(env)), directory_(std::move(directory)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
+    if (!directory_.empty()) {
+      syncDirectory();
+      return;
+    }
     for (const DurableFile& f : files_) {
       if (!writeSynced(f)) return;
     }
@@ -92,6 +100,16 @@ class DurableWriteWorker : public Napi::AsyncWorker {
     return true;
   }
 
+  void syncDirectory() {
+    int fd = open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      fail("open", directory_);
+      return;
+    }
+    if (fsync(fd) != 0) failAndClose(fd, "fsync", directory_);
+    else close(fd);
+  }
+
   bool failAndClose(int fd, const char* syscall, const std::string& path) {
     fail(syscall, path);
     close(fd);
@@ -101,6 +119,7 @@ class DurableWriteWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::vector<DurableFile> files_;
   std::vector<Napi::ObjectReference> buffers_;  // keeps each file's bytes alive until the job ends
+  std::string directory_;
   Failure failure_;
 };
 
@@ -129,10 +148,21 @@ Napi::Value WriteDurably(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// syncDirectory(dir) -> Promise<void>: open, fsync, close, one job.
+Napi::Value SyncDirectory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString() || info[0].As<Napi::String>().Utf8Value().empty()) throw Napi::TypeError::New(env, "syncDirectory(dir: string)");
+  auto* worker = new DurableWriteWorker(env, info[0].As<Napi::String>().Utf8Value());
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
 }  // namespace
 
 void defineDurableWrite(Napi::Env env, Napi::Object exports) {
   exports.Set("writeDurably", Napi::Function::New(env, WriteDurably, "writeDurably"));
+  exports.Set("syncDirectory", Napi::Function::New(env, SyncDirectory, "syncDirectory"));
 }
 
 }  // namespace scriptlet

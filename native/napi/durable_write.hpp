@@ -6,7 +6,7 @@
 
 namespace scriptlet {
 
-// Adds writeDurably to the addon's exports.
+// Adds writeDurably and syncDirectory to the addon's exports.
 void defineDurableWrite(Napi::Env env, Napi::Object exports);
 
 }  // namespace scriptlet

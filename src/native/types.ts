@@ -125,6 +125,8 @@ export interface NativeAddon {
    * syscall, path) at the first failure, leaving what was done.
    */
   writeDurably(files: readonly (readonly [tmpPath: string, finalPath: string, data: Uint8Array])[]): Promise<void>;
+  /** Flushes a directory (the renames into it) to disk: open, fsync, close in one threadpool job. */
+  syncDirectory(dir: string): Promise<void>;
 }
 
 /** unchanged: no dialect operator (the source compiles as it is); error: line and message of a misplaced one. */

@@ -1,4 +1,4 @@
-// The addon's writeDurably, the spool's write (native/napi/durable_write.cpp):
+// The addon's writeDurably and syncDirectory, the spool's writes (native/napi/durable_write.cpp):
 // each file written whole at its temporary path, then renamed into place in
 // order, and a failure reported as node:fs reports one.
 
@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { loadAddon } from '../../src/native/addon.js';
 
-const { writeDurably } = loadAddon();
+const { writeDurably, syncDirectory } = loadAddon();
 
 function scratch(t: TestContext): { tmp: string; final: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scriptlet-durable-'));
@@ -66,5 +66,12 @@ describe('writeDurably', () => {
     for (const bad of [undefined, 'x', [['a', 'b']], [['a', 'b', 'not bytes']], [[1, 'b', Buffer.alloc(1)]]]) {
       assert.throws(() => writeDurably(bad as never), { name: 'TypeError', message: /^writeDurably\(files: \[tmpPath: string, finalPath: string, data: Uint8Array\]\[\]\)$/ });
     }
+  });
+
+  it('flushes a directory, and says which one it could not open', async (t) => {
+    const d = scratch(t);
+    await syncDirectory(d.final);
+    await assert.rejects(syncDirectory(path.join(d.final, 'missing')), { code: 'ENOENT', syscall: 'open', path: path.join(d.final, 'missing') });
+    assert.throws(() => syncDirectory('' as string), { name: 'TypeError', message: 'syncDirectory(dir: string)' });
   });
 });
