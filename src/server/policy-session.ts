@@ -226,7 +226,7 @@ export class PolicySession {
   async #call(phase: Phase, input: PhaseInput): Promise<PoolVerdict> {
     const f = this.#facts;
     const id = phase === 'connect' || phase === 'ehlo' ? f.id : this.#messageId;
-    // A literal, not { ...input, id, ... }: on Node 20 each property added to a spread's copy costs about 1 us (11 us a call here).
+    // A literal, not { ...input, id, ... }: on Node 20 (V8 11.3; not 22) each property added to a spread's copy costs about 1 us, 11 us a call here.
     const full: CallInput = { mailfrom: input.mailfrom, rcptto: input.rcptto, id, connId: f.id, helo: this.#helo, remoteAddr: f.remoteAddr, remotePort: f.remotePort, localAddr: f.localAddr, localPort: f.localPort, context: { conn: this.#conn, mess: this.#mess } };
     if (input.rcpt !== undefined) full.rcpt = input.rcpt;
     if (input.message !== undefined) full.message = input.message;
