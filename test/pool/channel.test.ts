@@ -134,18 +134,41 @@ describe('the spin budget', () => {
     }
   });
 
-  it('skips more chances after each spin in vain, and spins every time again after one that pays', () => {
+  it('keeps spinning through an odd spin in vain among many that pay', () => {
+    const budget = new SpinBudget();
+    for (let i = 0; i < 40; i++) budget.spun(i % 8 !== 0);
+    assert.equal(chances(budget, 16), 's'.repeat(16));
+  });
+
+  it('stops spinning once spins mostly miss, but for one chance in sixteen', () => {
     const budget = new SpinBudget();
     budget.spun(false);
-    assert.equal(chances(budget, 2), '-s');
     budget.spun(false);
-    assert.equal(chances(budget, 3), '--s');
+    assert.equal(chances(budget, 1), 's', 'two misses in a row are not enough');
     budget.spun(false);
-    assert.equal(chances(budget, 5), '----s');
-    for (let i = 0; i < 10; i++) budget.spun(false);
-    assert.equal(chances(budget, 65), '-'.repeat(64) + 's');
-    budget.spun(true);
-    assert.equal(chances(budget, 3), 'sss');
+    assert.equal(chances(budget, 32), ('-'.repeat(15) + 's').repeat(2));
+  });
+
+  it('stops spinning when calls come at random and only some spins find one', () => {
+    const budget = new SpinBudget();
+    let spins = 0;
+    for (let i = 0; i < 1600; i++) {
+      if (!budget.spin) continue;
+      spins++;
+      budget.spun(i % 4 === 0); // one spin in four pays: each costs more than it saves
+    }
+    assert.ok(spins < 1600 / 8, `spun ${spins} times in 1600 chances`);
+  });
+
+  it('spins every time again once its probes find what they wait for', () => {
+    const budget = new SpinBudget();
+    for (let i = 0; i < 50; i++) budget.spun(false);
+    let chance = 0;
+    while (chance < 1000 && !(chances(budget, 16) === 's'.repeat(16))) {
+      chance += 16;
+      budget.spun(true); // the probe found
+    }
+    assert.ok(chance < 1000, 'never spun every time again');
   });
 });
 
