@@ -17,7 +17,7 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 
 /** Makes server greet delayMs after each connection (smtp-server: always 100). */
 export function setGreetingDelay(server: SMTPServer, delayMs: number): void {
-  // smtp-server's connect(), with init()'s fixed timer replaced.
+  // smtp-server's connect(), with init()'s fixed timer replaced (and without its maxClients check: serve sets none, connection-limits.ts counts).
   server.connect = function connect(socket, socketOptions) {
     const connection = new SMTPConnection(server, socket, socketOptions);
     server.connections.add(connection);
