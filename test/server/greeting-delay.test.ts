@@ -3,9 +3,21 @@
 // client that talks before the greeting is refused either way.
 
 import * as assert from 'node:assert/strict';
+import * as dns from 'node:dns/promises';
 import { describe, it } from 'node:test';
 import { send, startServer } from './helpers.js';
 import { limitsDir, RawSmtp, sleep } from './raw-smtp.js';
+
+/** Milliseconds a reverse lookup of 127.0.0.1 takes here (the fastest of three; a failure counts its time): the greeting waits for one. */
+async function reverseLookupMs(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await dns.reverse('127.0.0.1').catch(() => undefined);
+    times.push(performance.now() - started);
+  }
+  return Math.min(...times);
+}
 
 /** Milliseconds from the connection to the greeting, and the greeting. */
 async function greeting(port: number): Promise<{ ms: number; reply: string; client: RawSmtp }> {
@@ -26,7 +38,9 @@ describe('scriptlet serve greeting', () => {
       times.push(g.ms);
       g.client.close();
     }
-    assert.ok(Math.min(...times) < 100, `greetings after ${times.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+    // Beyond the reverse lookup smtp-server makes first, which is the resolver's time, not the server's.
+    const lookup = await reverseLookupMs();
+    assert.ok(Math.min(...times) < 100 + lookup, `greetings after ${times.map((ms) => ms.toFixed(1)).join(', ')} ms, a reverse lookup taking ${lookup.toFixed(1)} ms`);
     assert.equal((await send(port, { from: 'alice@example.org', to: ['bob@example.net'] })).code, 250);
   });
 
