@@ -38,30 +38,17 @@ struct Failure {
   std::string path;
 };
 
-class DurableWriteWorker : public Napi::AsyncWorker {
+// One job on the threadpool whose outcome is a promise: resolved, or
+// rejected with the first failing call as node:fs reports it.
+class FileJob : public Napi::AsyncWorker {
  public:
-  DurableWriteWorker(Napi::Env env, std::vector<DurableFile> files, std::vector<Napi::ObjectReference> buffers)
-      : Napi::AsyncWorker(env, "scriptlet:writeDurably"), deferred_(Napi::Promise::Deferred::New(env)), files_(std::move(files)), buffers_(std::move(buffers)) {}
-  // Only flushes directory (its entries: renames into it).
-  DurableWriteWorker(Napi::Env env, std::string directory)
-      : Napi::AsyncWorker(env, "scriptlet:syncDirectory"), deferred_(Napi::Promise::Deferred::New(env)), directory_(std::move(directory)) {}
+  FileJob(Napi::Env env, const char* name) : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)) {}
 
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    if (!directory_.empty()) {
-      syncDirectory();
-      return;
-    }
-    for (const DurableFile& f : files_) {
-      if (!writeSynced(f)) return;
-    }
-    for (const DurableFile& f : files_) {
-      if (rename(f.tmpPath.c_str(), f.finalPath.c_str()) != 0) {
-        fail("rename", f.tmpPath);
-        return;
-      }
-    }
+  // Queues the job (which deletes itself once settled) and gives its promise.
+  static Napi::Promise queue(FileJob* job) {
+    Napi::Promise promise = job->deferred_.Promise();
+    job->Queue();
+    return promise;
   }
 
   void OnOK() override {
@@ -78,12 +65,42 @@ class DurableWriteWorker : public Napi::AsyncWorker {
 
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
- private:
+ protected:
   bool fail(const char* syscall, const std::string& path) {
     failure_ = {errno, syscall, path};
     return false;
   }
 
+  bool failAndClose(int fd, const char* syscall, const std::string& path) {
+    fail(syscall, path);
+    close(fd);
+    return false;
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Failure failure_;
+};
+
+// Each file written and flushed at its temporary path, then each renamed into place.
+class WriteFilesJob : public FileJob {
+ public:
+  WriteFilesJob(Napi::Env env, std::vector<DurableFile> files, std::vector<Napi::ObjectReference> buffers)
+      : FileJob(env, "scriptlet:writeDurably"), files_(std::move(files)), buffers_(std::move(buffers)) {}
+
+  void Execute() override {
+    for (const DurableFile& f : files_) {
+      if (!writeSynced(f)) return;
+    }
+    for (const DurableFile& f : files_) {
+      if (rename(f.tmpPath.c_str(), f.finalPath.c_str()) != 0) {
+        fail("rename", f.tmpPath);
+        return;
+      }
+    }
+  }
+
+ private:
   bool writeSynced(const DurableFile& f) {
     int fd = open(f.tmpPath.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) return fail("open", f.tmpPath);
@@ -100,7 +117,16 @@ class DurableWriteWorker : public Napi::AsyncWorker {
     return true;
   }
 
-  void syncDirectory() {
+  std::vector<DurableFile> files_;
+  std::vector<Napi::ObjectReference> buffers_;  // keeps each file's bytes alive until the job ends
+};
+
+// A directory flushed: the renames into it made durable.
+class SyncDirectoryJob : public FileJob {
+ public:
+  SyncDirectoryJob(Napi::Env env, std::string directory) : FileJob(env, "scriptlet:syncDirectory"), directory_(std::move(directory)) {}
+
+  void Execute() override {
     int fd = open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
       fail("open", directory_);
@@ -110,17 +136,8 @@ class DurableWriteWorker : public Napi::AsyncWorker {
     else close(fd);
   }
 
-  bool failAndClose(int fd, const char* syscall, const std::string& path) {
-    fail(syscall, path);
-    close(fd);
-    return false;
-  }
-
-  Napi::Promise::Deferred deferred_;
-  std::vector<DurableFile> files_;
-  std::vector<Napi::ObjectReference> buffers_;  // keeps each file's bytes alive until the job ends
+ private:
   std::string directory_;
-  Failure failure_;
 };
 
 const char* const kUsage = "writeDurably(files: [tmpPath: string, finalPath: string, data: Uint8Array][])";
@@ -142,20 +159,14 @@ Napi::Value WriteDurably(const Napi::CallbackInfo& info) {
     files.push_back({tmp.As<Napi::String>().Utf8Value(), final.As<Napi::String>().Utf8Value(), reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength()});
     buffers.push_back(Napi::Persistent(bytes.As<Napi::Object>()));
   }
-  auto* worker = new DurableWriteWorker(env, std::move(files), std::move(buffers));
-  Napi::Promise promise = worker->promise();
-  worker->Queue();
-  return promise;
+  return FileJob::queue(new WriteFilesJob(env, std::move(files), std::move(buffers)));
 }
 
 // syncDirectory(dir) -> Promise<void>: open, fsync, close, one job.
 Napi::Value SyncDirectory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString() || info[0].As<Napi::String>().Utf8Value().empty()) throw Napi::TypeError::New(env, "syncDirectory(dir: string)");
-  auto* worker = new DurableWriteWorker(env, info[0].As<Napi::String>().Utf8Value());
-  Napi::Promise promise = worker->promise();
-  worker->Queue();
-  return promise;
+  return FileJob::queue(new SyncDirectoryJob(env, info[0].As<Napi::String>().Utf8Value()));
 }
 
 }  // namespace

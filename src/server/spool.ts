@@ -86,7 +86,8 @@ export class Spool {
   async store(envelope: SpoolEnvelope, message: Buffer): Promise<void> {
     const id = envelope.id;
     if (!/^[A-Z0-9-]+$/.test(id)) throw new Error(`bad spool id ${JSON.stringify(id)}`);
-    const [json, eml] = [`${id}.json`, `${id}.eml`];
+    const json = `${id}.json`;
+    const eml = `${id}.eml`;
     try {
       // Both written and flushed under tmp/, then renamed into new/, the message last (the commit point): one threadpool job.
       await this.#addon.writeDurably([
