@@ -106,8 +106,26 @@ export const TOO_MANY_MESSAGES = '4.7.0 Too many messages on this connection, re
 export const COMMAND_TIMEOUT = '4.4.2 Timeout waiting for the command, closing connection';
 export const DATA_TIMEOUT = '4.4.2 Timeout waiting for the message, closing connection';
 
-/** How long a timed-out client has to take the 421 before its socket is destroyed. */
+/** How long a client has to take a 421 before its socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
+
+/**
+ * After any 421 (a timeout, an early talker, a limit, shutdown), stops
+ * reading the client and destroys its socket CLOSE_GRACE_MS later.
+ * smtp-server closes after a 421 but reads on, discarding, to see the
+ * client's FIN, for up to its socket timeout: a client that floods without
+ * reading would have that long to push gigabytes through the server's
+ * memory. Installed on every connection as it is made (greeting-delay.ts).
+ */
+export function hangUpAfter421(connection: WatchedConnection): void {
+  const send = connection.send.bind(connection);
+  connection.send = (code: number, text: string, ...rest: unknown[]): void => {
+    send(code, text, ...rest);
+    if (code !== 421) return;
+    connection._socket?.pause();
+    setTimeout(() => connection._socket?.destroy(), CLOSE_GRACE_MS).unref();
+  };
+}
 
 export type RefusalReason = 'concurrency' | 'peer_concurrency' | 'peer_throttle';
 export type TimeoutKind = 'command' | 'data';
@@ -216,12 +234,8 @@ export class ConnectionGate {
       if (connection._handlerPending || deciding) return arm();
       this.timeouts[kind]++;
       onTimeout(kind);
+      // The 421 closes the connection and hangs up on the client (hangUpAfter421).
       send(421, kind === 'data' ? DATA_TIMEOUT : COMMAND_TIMEOUT);
-      connection.close();
-      // smtp-server reads on after a close to see the client's FIN, discarding what comes; from a client this
-      // slow, or one that floods without reading, nothing more is worth reading: it gets a moment to take the 421.
-      connection._socket?.pause();
-      setTimeout(() => connection._socket?.destroy(), CLOSE_GRACE_MS).unref();
     };
     /** Replies are piling up unread (the kernel's buffers are full): the client is no longer listening. */
     let deaf = false;

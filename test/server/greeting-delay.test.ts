@@ -64,6 +64,26 @@ describe('scriptlet serve greeting', () => {
     assert.equal((await send(port, { from: 'alice@example.org', to: ['bob@example.net'] })).code, 250);
   });
 
+  it('hangs up on an early talker that floods without reading, instead of reading on until its socket timeout', { timeout: 30_000 }, async (t) => {
+    const { port } = await startServer(t, limitsDir(t, 'greeting_delay = 0.5'));
+    const client = await RawSmtp.connect(port);
+    client.socket.pause(); // reads nothing, not even the 421
+    client.socket.removeAllListeners('data');
+    const chunk = Buffer.from('NOOP\r\n'.repeat(10_000));
+    let closed = false;
+    void client.closed.then(() => (closed = true));
+    const started = Date.now();
+    while (!closed && Date.now() - started < 20_000) {
+      if (!client.socket.write(chunk)) await Promise.race([new Promise((r) => client.socket.once('drain', r)), client.closed, sleep(100)]);
+    }
+    const took = Date.now() - started;
+    const sentMb = client.socket.bytesWritten / 1e6;
+    t.diagnostic(`an early talker that never read: closed after ${took} ms, ${sentMb.toFixed(1)} MB onto the wire`);
+    assert.ok(closed && took < 3000, `closed after ${took} ms`);
+    // What the sockets' buffers hold, not what a server reading on for seconds would have taken in.
+    assert.ok(sentMb < 64, `${sentMb.toFixed(1)} MB went in`);
+  });
+
   it('refuses a greeting_delay that is not a number of seconds from 0 to 60, saying where', async (t) => {
     for (const bad of ['-1', '61', '"soon"']) {
       await assert.rejects(startServer(t, limitsDir(t, `greeting_delay = ${bad}`)), (err: Error) => {
