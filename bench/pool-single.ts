@@ -9,7 +9,10 @@
 //   npm run bench:single [-- --calls N --rounds R --engine luajit|lua51 --threads T]
 //
 // Issue 19's targets: sequentially, <= 15 us wall and <= 15 us CPU in total
-// per call; with 50 concurrent callers, >= 250 000 calls/s.
+// per call; with 50 concurrent callers, >= 250 000 calls/s. The sequential
+// calls' times are spread too (percentiles, and the share of the time in
+// calls over 50 us): a call a spin answers and one that waited for a
+// wake-up differ several times over.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -61,10 +64,35 @@ async function measure(calls: number, fn: () => Promise<void>): Promise<Sample> 
   return { wallNs, mainCpu: mainNs / calls, otherCpu: othersNs / calls };
 }
 
-function sequential(engine: Engine): Promise<Sample> {
+/** Each sequential call's wall time, ns, over every round: the mean hides how it is spread. */
+const callTimes: number[] = [];
+
+function sequential(engine: Engine, keepTimes = false): Promise<Sample> {
   return measure(N, async () => {
-    for (let i = 0; i < N; i++) await engine.run('data', inputs[i & 255]!);
+    for (let i = 0; i < N; i++) {
+      const start = process.hrtime.bigint();
+      await engine.run('data', inputs[i & 255]!);
+      if (keepTimes) callTimes.push(Number(process.hrtime.bigint() - start));
+    }
   });
+}
+
+/**
+ * Percentiles of the calls' wall times, and the share of the total wall
+ * time spent in calls over 50 us (those a spin did not answer: the worker
+ * or this thread had to be woken).
+ */
+function spread(times: number[]): { p50: number; p90: number; p99: number; slowShare: number; slowCalls: number } {
+  const sorted = Float64Array.from(times).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  let slow = 0;
+  let slowCalls = 0;
+  let all = 0;
+  for (const t of sorted) {
+    all += t;
+    if (t > 50_000) (slow += t), slowCalls++;
+  }
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), slowShare: slow / all, slowCalls: slowCalls / sorted.length };
 }
 
 function concurrent(engine: Engine): Promise<Sample> {
@@ -82,7 +110,7 @@ await concurrent(engine);
 
 const samples: Record<'sequential' | 'concurrent', Sample[]> = { sequential: [], concurrent: [] };
 for (let r = 0; r < ROUNDS; r++) {
-  samples.sequential.push(await sequential(engine));
+  samples.sequential.push(await sequential(engine, true));
   samples.concurrent.push(await concurrent(engine));
   process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
 }
@@ -105,6 +133,10 @@ const line = (name: string, s: Sample) =>
   );
 line('engine.run, 1 caller, sequential', seq);
 line(`engine.run, ${CALLERS} callers`, con);
+const dist = spread(callTimes);
+console.log(
+  `sequential calls' wall time: p50 ${us(dist.p50)}, p90 ${us(dist.p90)}, p99 ${us(dist.p99)} us; ${(dist.slowCalls * 100).toFixed(1)} % of the calls took over 50 us, ${(dist.slowShare * 100).toFixed(0)} % of the time`,
+);
 const total = seq.mainCpu + seq.otherCpu;
 console.log(`sequential: ${us(seq.wallNs)} us wall (target <= 15: ${seq.wallNs <= 15_000 ? 'met' : 'not met'}), ${us(total)} us CPU (target <= 15: ${total <= 15_000 ? 'met' : 'not met'})`);
 console.log(`${CALLERS} callers: ${(1e9 / con.wallNs).toFixed(0)} calls/s (target >= 250 000: ${1e9 / con.wallNs >= 250_000 ? 'met' : 'not met'}); ${(stats.calls / Math.max(1, stats.tasks)).toFixed(1)} calls per batched task`);
@@ -113,6 +145,6 @@ const date = new Date().toISOString().slice(0, 10);
 const file = path.join('bench', 'results', `${date}-pool-single.json`);
 fs.writeFileSync(
   file,
-  JSON.stringify({ date, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, engine: ENGINE, threads: THREADS, calls: N, rounds: ROUNDS, sequential: seq, concurrent: con, samples }, null, 2) + '\n',
+  JSON.stringify({ date, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, engine: ENGINE, threads: THREADS, calls: N, rounds: ROUNDS, sequential: seq, sequentialSpread: dist, concurrent: con, samples }, null, 2) + '\n',
 );
 console.log(`written ${file}`);
