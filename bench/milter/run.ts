@@ -11,7 +11,7 @@
 // same events on Sendmail's own libmilter: the floor of any milter that
 // reads the message, on this machine.
 //
-//   npm run bench:milter                 30 rounds a side of 50 sessions x 1 message of 2 KB, after 4 of warm-up
+//   npm run bench:milter                 30 rounds a side of 50 sessions x 1 message of 2 KB, after 60 of warm-up (WARMUP_ROUNDS)
 //   npm run bench:milter -- --rounds 10 --sessions 50 --size 2048
 //   MILTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:milter   profile the milter process
 //
@@ -27,12 +27,12 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from '../results-file.js';
-import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, startScriptlet } from '../postfix-load.js';
+import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, startScriptlet, WARMUP_ROUNDS } from '../postfix-load.js';
 import { freePort, PostfixInstance, postfixMissing, waitForPort } from '../../test/milter/postfix-instance.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const { values } = parseArgs({ options: { warmup: { type: 'string', default: '4' }, rounds: { type: 'string', default: '30' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
+const { values } = parseArgs({ options: { warmup: { type: 'string', default: String(WARMUP_ROUNDS) }, rounds: { type: 'string', default: '30' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
 const rounds = Number(values.rounds);
 const warmupRounds = Number(values.warmup);
 const sessions = Number(values.sessions);
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     roundsDetail: results,
   };
   const f = (n: number) => n.toFixed(2);
-  console.log(`load: ${rounds} rounds a side of ${sessions} sessions x 1 message of ${size} bytes (smtp-source), alternating`);
+  console.log(`load: ${rounds} rounds a side of ${sessions} sessions x 1 message of ${size} bytes (smtp-source), alternating, after ${warmupRounds} rounds of warm-up`);
   console.log(`Postfix alone:           ${f(alone.rate)} msg/s, Postfix ${f(alone.postfixCpuMsPerMessage)} ms CPU/msg`);
   console.log(`Postfix + scriptlet:     ${f(withMilter.rate)} msg/s, Postfix ${f(withMilter.postfixCpuMsPerMessage)} ms CPU/msg, milter ${f(withMilter.milterCpuMsPerMessage)} ms CPU/msg`);
   if (floor) console.log(`Postfix + null milter:   ${f(floor.rate)} msg/s, Postfix ${f(floor.postfixCpuMsPerMessage)} ms CPU/msg, null milter ${f(floor.milterCpuMsPerMessage)} ms CPU/msg (ratio ${f(floor.rate / alone.rate)}: the floor of a milter that reads the message)`);

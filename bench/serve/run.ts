@@ -7,7 +7,7 @@
 // target: >= 1), and the CPU per accepted message of serve (all its
 // threads, and its main thread alone; target <= 0.5 ms) and of Postfix.
 //
-//   npm run bench:serve                  20 rounds a side of 50 sessions x 1 message of 2 KB, after 4 of warm-up
+//   npm run bench:serve                  20 rounds a side of 50 sessions x 1 message of 2 KB, after 60 of warm-up (WARMUP_ROUNDS)
 //   npm run bench:serve -- --rounds 10 --sessions 50 --size 2048
 //   SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:serve   profile serve
 //
@@ -22,12 +22,12 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from '../results-file.js';
-import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, startScriptlet, threadCpuMs } from '../postfix-load.js';
+import { postfixCpuMs, processCpuMs, SMTP_SOURCE, smtpSource, startScriptlet, threadCpuMs, WARMUP_ROUNDS } from '../postfix-load.js';
 import { freePort, PostfixInstance, postfixMissing } from '../../test/milter/postfix-instance.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const { values } = parseArgs({ options: { warmup: { type: 'string', default: '4' }, rounds: { type: 'string', default: '20' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
+const { values } = parseArgs({ options: { warmup: { type: 'string', default: String(WARMUP_ROUNDS) }, rounds: { type: 'string', default: '20' }, sessions: { type: 'string', default: '50' }, size: { type: 'string', default: '2048' } } });
 const rounds = Number(values.rounds);
 const warmupRounds = Number(values.warmup);
 const sessions = Number(values.sessions);
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     roundsDetail: results,
   };
   const f = (n: number) => n.toFixed(2);
-  console.log(`load: ${rounds} rounds a side of ${sessions} sessions x 1 message of ${size} bytes (smtp-source), alternating`);
+  console.log(`load: ${rounds} rounds a side of ${sessions} sessions x 1 message of ${size} bytes (smtp-source), alternating, after ${warmupRounds} rounds of warm-up`);
   console.log(`Postfix into discard:   ${f(alone.rate)} msg/s, Postfix ${f(alone.postfixCpuMsPerMessage)} ms CPU/msg`);
   console.log(`scriptlet serve:        ${f(served.rate)} msg/s, serve ${f(served.serveCpuMsPerMessage)} ms CPU/msg (main thread ${f(served.serveMainThreadCpuMsPerMessage)}), every message spooled`);
   console.log(`rate ratio serve/Postfix ${f(out.rateRatio)} (target >= 1); serve CPU per message ${f(served.serveCpuMsPerMessage)} ms (target <= 0.5)`);
