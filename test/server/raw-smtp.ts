@@ -68,6 +68,31 @@ export class RawSmtp {
     this.socket.destroy();
   }
 
+  /** Reads nothing more: what the server sends from now on piles up in the sockets' buffers. */
+  stopReading(): void {
+    this.socket.pause();
+    this.socket.removeAllListeners('data');
+  }
+
+  /**
+   * Writes chunk again and again, as fast as the connection takes it (waiting
+   * only while it is full), until the server closes the connection or ms
+   * have passed: whether it closed, after how long, and the bytes that went.
+   */
+  async flood(chunk: Buffer, ms: number): Promise<{ closed: boolean; took: number; sentBytes: number }> {
+    let closed = false;
+    void this.closed.then(() => (closed = true));
+    const started = Date.now();
+    while (!closed && Date.now() - started < ms) {
+      if (this.socket.write(chunk)) continue;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((r) => (timer = setTimeout(r, started + ms - Date.now())));
+      await Promise.race([new Promise((r) => this.socket.once('drain', r)), this.closed, deadline]);
+      clearTimeout(timer);
+    }
+    return { closed, took: Date.now() - started, sentBytes: this.socket.bytesWritten };
+  }
+
   #take(data: string): void {
     this.#buffer += data;
     let end: number;
