@@ -13,8 +13,7 @@ export const SMTP_SOURCE = '/usr/sbin/smtp-source';
  * messages a side at 50 a round). An MTA runs for days, so its steady state
  * is what counts, and a Node process takes thousands of messages to reach
  * it: after 4 rounds, V8's optimizing compiler was still at work on serve's
- * code, 22 % of its CPU samples in its platform threads (`perf record`,
- * against 5 % after 60), and serve's CPU per message fell from 2.3 ms after
+ * code, with 22 % of its CPU samples (`perf record`; 5 % after 60), and serve's CPU per message fell from 2.3 ms after
  * 4 rounds to 1.7 after 20 and 1.3-1.6 after 60 (bench/serve/README.md).
  */
 export const WARMUP_ROUNDS = 60;
