@@ -12,7 +12,8 @@
 // per call; with 50 concurrent callers, >= 250 000 calls/s. The sequential
 // calls' times are spread too (percentiles, and the share of the time in
 // calls over 50 us): a call a spin answers and one that waited for a
-// wake-up differ several times over.
+// wake-up differ several times over. And what a sequential call allocates
+// on the calling thread's heap.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import type { CallInput, EngineName } from '../src/index.js';
 import { openEngine, type Engine } from '../src/pool/index.js';
 import { median } from './stats.js';
+import { allocatedPerOperation } from './heap-allocation.js';
 import { cpuSince, threadCpu } from './thread-cpu.js';
 
 const { values } = parseArgs({
@@ -124,6 +126,11 @@ for (let r = 0; r < ROUNDS; r++) {
   samples.concurrent.push(await concurrent(engine, true));
   process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
 }
+// What a sequential call allocates on this thread's heap (each is garbage
+// the young-generation collector then sweeps, on the calling thread).
+const bytesPerCall = await allocatedPerOperation(async (n) => {
+  for (let i = 0; i < n; i++) await engine.run('data', inputs[i & 255]!);
+}, 1000, 11_000);
 await engine.close();
 
 const med = (s: Sample[]): Sample => ({
@@ -146,6 +153,7 @@ const dist = spread(callTimes);
 console.log(
   `sequential calls' wall time: p50 ${us(dist.p50)}, p90 ${us(dist.p90)}, p99 ${us(dist.p99)} us; ${(dist.slowCalls * 100).toFixed(1)} % of the calls took over 50 us, ${(dist.slowShare * 100).toFixed(0)} % of the time`,
 );
+console.log(`sequential calls allocate ${bytesPerCall.toFixed(0)} bytes each on this thread's JS heap (sampled, garbage included)`);
 const total = seq.mainCpu + seq.otherCpu;
 console.log(`sequential: ${us(seq.wallNs)} us wall (target <= 15: ${seq.wallNs <= 15_000 ? 'met' : 'not met'}), ${us(total)} us CPU (target <= 15: ${total <= 15_000 ? 'met' : 'not met'})`);
 console.log(`${CALLERS} callers: ${(1e9 / con.wallNs).toFixed(0)} calls/s (target >= 250 000: ${1e9 / con.wallNs >= 250_000 ? 'met' : 'not met'}); ${(concurrentTasks.calls / Math.max(1, concurrentTasks.tasks)).toFixed(1)} calls per task`);
@@ -154,6 +162,6 @@ const date = new Date().toISOString().slice(0, 10);
 const file = path.join('bench', 'results', `${date}-pool-single.json`);
 fs.writeFileSync(
   file,
-  JSON.stringify({ date, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, engine: ENGINE, threads: THREADS, calls: N, rounds: ROUNDS, sequential: seq, sequentialSpread: dist, concurrent: con, samples }, null, 2) + '\n',
+  JSON.stringify({ date, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, engine: ENGINE, threads: THREADS, calls: N, rounds: ROUNDS, sequential: seq, sequentialSpread: dist, sequentialBytesPerCall: bytesPerCall, concurrent: con, samples }, null, 2) + '\n',
 );
 console.log(`written ${file}`);

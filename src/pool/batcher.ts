@@ -9,6 +9,7 @@ import type { Phase } from '../engine/phases.js';
 import type { CallInput } from '../engine/verdict.js';
 import type { PoolVerdict } from './pool-verdict.js';
 import { InputWriter } from './wire-inputs.js';
+import { SlotList } from './slot-list.js';
 
 export interface CallReply {
   resolve(verdict: PoolVerdict): void;
@@ -104,7 +105,8 @@ export interface BatcherOptions {
 const MAX_STREAK = 32;
 
 export class CallBatcher {
-  readonly #open = new Map<Phase, Batch>();
+  /** The batches still taking calls: one at most per phase. */
+  readonly #open = new SlotList<Batch>();
   readonly #ready: Batch[] = [];
   readonly #options: BatcherOptions;
   #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
@@ -121,26 +123,25 @@ export class CallBatcher {
   /** Calls accepted and not yet sent. */
   get waitingCalls(): number {
     let n = 0;
-    for (const b of this.#open.values()) n += b.size;
+    for (let i = 0; i < this.#open.size; i++) n += this.#open.at(i).size;
     for (const b of this.#ready) n += b.size;
     return n;
   }
 
   /** The open batch of a phase, created (and its delay started) if none. */
   batchFor(phase: Phase): Batch {
-    let batch = this.#open.get(phase);
-    if (!batch) {
-      batch = new Batch(phase, deliverEach);
-      this.#open.set(phase, batch);
-      this.#schedule();
-    }
+    const open = this.#open;
+    for (let i = 0; i < open.size; i++) if (open.at(i).phase === phase) return open.at(i);
+    const batch = new Batch(phase, deliverEach);
+    open.add(batch);
+    this.#schedule();
     return batch;
   }
 
   /** After a call was added to batchFor(phase): sends the batch if it is full. */
   added(batch: Batch): void {
     if (batch.size < this.#options.maxBatch) return;
-    this.#open.delete(batch.phase);
+    this.#open.delete(batch);
     this.#ready.push(batch);
     this.pump();
   }
@@ -161,10 +162,10 @@ export class CallBatcher {
     while (hasCapacity()) {
       let batch = this.#ready.shift();
       if (!batch) {
-        for (const open of this.#open.values()) {
-          if (open.due) {
-            batch = open;
-            this.#open.delete(open.phase);
+        const open = this.#open;
+        for (let i = 0; i < open.size; i++) {
+          if (open.at(i).due) {
+            batch = open.removeAt(i);
             break;
           }
         }
@@ -176,7 +177,7 @@ export class CallBatcher {
 
   /** Every batch not sent yet, taken out (shutdown's deadline answers them). */
   takeAll(): Batch[] {
-    const all = [...this.#ready, ...this.#open.values()];
+    const all = [...this.#ready, ...this.#open.toArray()];
     this.#ready.length = 0;
     this.#open.clear();
     this.#cancel();
@@ -185,7 +186,7 @@ export class CallBatcher {
 
   /** Marks every open batch due at once (shutdown sends what it accepted). */
   flushNow(): void {
-    for (const b of this.#open.values()) b.due = true;
+    for (let i = 0; i < this.#open.size; i++) this.#open.at(i).due = true;
     this.pump();
   }
 

@@ -15,6 +15,7 @@ import type { CallInput, LogLine } from '../engine/verdict.js';
 import { loadAddon, type EngineName } from '../native/addon.js';
 import type { NativeAddon } from '../native/types.js';
 import { Batch, CallBatcher, type CallReply } from './batcher.js';
+import { SlotList } from './slot-list.js';
 import { SPIN_MAX_CALLS } from './channel.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
@@ -79,9 +80,9 @@ export class Engine extends EventEmitter {
   readonly #batcher: CallBatcher;
   /** The addon, in this thread: it finds where each message's bytes are. */
   readonly #addon: NativeAddon;
-  readonly #inFlight = new Set<Batch>();
+  readonly #inFlight = new SlotList<Batch>();
   /** The batch of every task a worker may still be running, answered or not. */
-  readonly #running = new Set<Batch>();
+  readonly #running = new SlotList<Batch>();
   /** Shutdown waits for the last task to end. */
   #noneRunning: (() => void) | undefined;
   readonly #capacity: number;
@@ -373,7 +374,7 @@ export class Engine extends EventEmitter {
     }
     clearTimeout(timer);
     this.#state = 'closed';
-    for (const batch of [...this.#inFlight, ...this.#batcher.takeAll()]) this.#tempfail(batch, 'deadline');
+    for (const batch of [...this.#inFlight.toArray(), ...this.#batcher.takeAll()]) this.#tempfail(batch, 'deadline');
     this.#inFlight.clear();
     // Every caller has its answer. The workers still finish the Lua calls
     // they are in (see docs/threads.md), for at most CLOSE_TIMEOUT_MS, then stop.

@@ -10,10 +10,12 @@ import type { BatchTask, ControlHello, ControlReply, ControlRequest, ForgetWrite
 import { NO_SCRIPT_CONSOLE, type ScriptConsole } from '../engine/suspension.js';
 import { ENGINE_SPIN_MS, EngineChannel, readAnswer, SpinBudget, spinForAnswers } from './channel.js';
 import { errorFromData } from './wire-verdicts.js';
+import { SlotList } from './slot-list.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
 
 interface Pending {
+  id: number;
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   /** A batch sent through the channel: its memory, where its answer comes. */
@@ -34,7 +36,8 @@ export interface TaskReply {
 
 interface Controlled {
   port: MessagePort;
-  pending: Map<number, Pending>;
+  /** What the worker owes an answer to, by id (SlotList: no allocation per task). */
+  pending: SlotList<Pending>;
   /** Batches sent and not yet answered. */
   tasks: number;
   channel: EngineChannel;
@@ -84,7 +87,7 @@ export class WorkerControls {
 
   add(hello: ControlHello): void {
     const { threadId, scriptletControl: port } = hello;
-    const pending = new Map<number, Pending>();
+    const pending = new SlotList<Pending>();
     const channel = new EngineChannel(hello.channel, (id) => this.#channelAnswer(worker, id));
     const worker: Controlled = { port, pending, tasks: 0, channel, known: new Map() };
     this.#workers.set(threadId, worker);
@@ -129,8 +132,9 @@ export class WorkerControls {
     this.#channels = [...this.#workers.values()].map((w) => w.channel);
     worker.port.close();
     worker.channel.outstanding = 0;
-    for (const p of worker.pending.values()) p.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
+    const owed = worker.pending.toArray();
     worker.pending.clear();
+    for (const p of owed) p.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
   }
 
   /** Resolves once at least count workers have joined. */
@@ -192,6 +196,7 @@ export class WorkerControls {
     worker.tasks++;
     const id = this.#nextId++;
     const pending: Pending = {
+      id,
       resolve: (result) => {
         worker.tasks--;
         reply.answered(result as SentBatchResult);
@@ -207,7 +212,7 @@ export class WorkerControls {
     const memory = task.ints.buffer;
     if (writer >= 0 && worker.known.get(writer) === memory && worker.channel.hasRoom) {
       pending.channelTask = task;
-      worker.pending.set(id, pending);
+      worker.pending.add(pending);
       worker.port.ref();
       worker.channel.submit(id, writer);
       return true;
@@ -250,10 +255,9 @@ export class WorkerControls {
 
   /** A batch's answer came through the channel: its text and keys are in its memory. */
   #channelAnswer(worker: Controlled, id: number): void {
-    const p = worker.pending.get(id);
+    const p = takePending(worker, id);
     if (!p) return;
     worker.channel.outstanding--;
-    worker.pending.delete(id);
     if (worker.pending.size === 0) worker.port.unref();
     const task = p.channelTask!;
     const { text, keys } = readAnswer(task.ints, task.bytes);
@@ -264,11 +268,11 @@ export class WorkerControls {
     const worker = this.#workers.get(threadId);
     if (!worker) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => this.#post(worker, id, { ...ask, id }, { resolve, reject }));
+    return new Promise((resolve, reject) => this.#post(worker, id, { ...ask, id }, { id, resolve, reject }));
   }
 
   #post(worker: Controlled, id: number, message: TaskMessage | ControlRequest, pending: Pending): void {
-    worker.pending.set(id, pending);
+    worker.pending.add(pending);
     // Kept referenced while it owes an answer, so a process waiting for it stays up.
     worker.port.ref();
     worker.port.postMessage(message);
@@ -301,13 +305,19 @@ export class WorkerControls {
 
   #answer(worker: Controlled, reply: TaskAnswer | ControlReply): void {
     const id = Array.isArray(reply) ? reply[0] : reply.id;
-    const p = worker.pending.get(id);
+    const p = takePending(worker, id);
     if (!p) return;
-    worker.pending.delete(id);
     if (p.channelTask) worker.channel.outstanding--;
     if (worker.pending.size === 0) worker.port.unref();
     if (Array.isArray(reply)) p.resolve({ text: reply[1], keys: reply[2], values: reply[3] } satisfies SentBatchResult);
     else if (reply.ok) p.resolve(reply.value);
     else p.reject(errorFromData(reply.error));
   }
+}
+
+/** The worker's debt with this id, taken off its list; undefined if it owes none (answered already, or forgotten when it exited). */
+function takePending(worker: Controlled, id: number): Pending | undefined {
+  const pending = worker.pending;
+  for (let i = 0; i < pending.size; i++) if (pending.at(i).id === id) return pending.removeAt(i);
+  return undefined;
 }
