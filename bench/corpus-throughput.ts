@@ -15,8 +15,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { openPolicy, type CallInput, type EngineName, type Policy } from '../src/index.js';
-import { openEngine, type Engine } from '../src/pool/index.js';
+import { openEngine, openPolicy, type CallInput, type Engine, type EngineName, type Policy } from './library.js';
 import { corpusMessages } from '../test/corpus/load.js';
 import { writeResults } from './results-file.js';
 import { median } from './stats.js';

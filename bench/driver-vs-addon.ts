@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openPolicy, type CallInput, type EngineName } from '../src/index.js';
+import { openPolicy, type CallInput, type EngineName } from './library.js';
 import { median } from './stats.js';
 
 const { values } = parseArgs({

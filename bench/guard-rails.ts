@@ -17,7 +17,7 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openPolicy, type CallInput, type EngineName, type Policy } from '../src/index.js';
+import { openPolicy, type CallInput, type EngineName, type Policy } from './library.js';
 import { writeResults } from './results-file.js';
 import { median } from './stats.js';
 

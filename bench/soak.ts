@@ -7,8 +7,7 @@
 //   npm run bench:soak [-- --messages 10000000 --every 250000 --engine luajit --threads 2]
 
 import { parseArgs } from 'node:util';
-import type { EngineName } from '../src/index.js';
-import { openEngine } from '../src/pool/index.js';
+import { openEngine, type EngineName } from './library.js';
 import { writeResults } from './results-file.js';
 import { BATCH, messageOf, policyFile } from './suite/contenders.js';
 import { generateMessage } from './suite/messages.js';
