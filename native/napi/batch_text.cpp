@@ -42,6 +42,19 @@ void BatchText::widen() {
   wide_ = true;
 }
 
+void BatchText::appendKeySection() {
+  uint32_t start = static_cast<uint32_t>(size());
+  for (const std::string& key : freshKeys) {
+    size_t at = static_cast<size_t>(size());
+    pushQuad(0);
+    appendUtf8(key);
+    setQuad(at, static_cast<uint32_t>(size() - at - 4));
+  }
+  pushQuad(static_cast<uint32_t>(freshKeys.size()));
+  pushQuad(start);
+  freshKeys.clear();
+}
+
 Napi::String BatchText::toJs(Napi::Env env) const {
   napi_value out;
   if (wide_)

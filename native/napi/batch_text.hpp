@@ -33,14 +33,29 @@ struct BatchText {
     push(static_cast<char16_t>(n & 0xFF));
   }
   void setLength(size_t at, uint32_t n) {
-    if (wide_) {
-      units_[at] = static_cast<char16_t>(n >> 8);
-      units_[at + 1] = static_cast<char16_t>(n & 0xFF);
-    } else {
-      bytes_[at] = static_cast<char>(n >> 8);
-      bytes_[at + 1] = static_cast<char>(n & 0xFF);
-    }
+    setUnit(at, static_cast<char16_t>(n >> 8));
+    setUnit(at + 1, static_cast<char16_t>(n & 0xFF));
   }
+  // Unit at, written before: u below 0x100.
+  void setUnit(size_t at, char16_t u) {
+    if (wide_)
+      units_[at] = u;
+    else
+      bytes_[at] = static_cast<char>(u);
+  }
+  // Appends n as four units, its bytes high to low (Latin-1 stays Latin-1).
+  void pushQuad(uint32_t n) {
+    for (int shift = 24; shift >= 0; shift -= 8) push(static_cast<char16_t>((n >> shift) & 0xFF));
+  }
+  void setQuad(size_t at, uint32_t n) {
+    for (int k = 0; k < 4; k++) setUnit(at + k, static_cast<char16_t>((n >> (24 - 8 * k)) & 0xFF));
+  }
+  // A packed batch's keys (freshKeys, in id order) after its verdicts, for
+  // its text to cross to another thread as one string with them: per key,
+  // its length in UTF-16 units as a quad, then its units; then the count of
+  // keys and where the section starts, a quad each (src/engine/verdict.ts,
+  // batchKeys). freshKeys is emptied.
+  void appendKeySection();
   Napi::String toJs(Napi::Env env) const;
   // Empty again, keeping its capacity (up to a bound) for the next crossing.
   void clear();

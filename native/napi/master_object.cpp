@@ -332,11 +332,12 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
 }
 
 // runPacked(phaseIndex, ints: Int32Array, layoutAt, count, factsAt, text,
-// out: Int32Array, allowSuspend) -> [text, values, keys?]: a batch packed by
+// out: Int32Array, allowSuspend) -> text | [text, values]: a batch packed by
 // the pool's calling thread (packed_input.hpp), without a JS object per call.
 // The verdicts come back as run()'s do, but with the batch's own context
-// keys (ids from 0, all of them in keys), so that the batch can be decoded
-// on another thread without this master's key table.
+// keys (ids from 0, all of them at the end of the text: appendKeySection),
+// so that the batch can be decoded on another thread without this master's
+// key table.
 Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   state(info);
@@ -375,6 +376,10 @@ Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
     runOne(env, keys, phase, allowSuspend, i, [&](CallContext* call) { batch.readCall(i, call); }, out);
     rebuildIfNeeded();
   }
+  // In the text, not as JS strings in an array: the text crosses to the
+  // engine's thread as it is, and a batch with no rare part then comes back
+  // as one string (an array and a string a key cost a third of a one-call batch).
+  out.text.appendKeySection();
   return batchResult(env, out.text, out.values);
 }
 

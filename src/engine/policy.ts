@@ -278,7 +278,7 @@ export class Policy {
     const out = packed.verdicts ?? new Int32Array(count * INTS);
     if (out.length < count * INTS) throw new UsageError(`a packed batch of ${count} calls needs ${count * INTS} ints for its verdicts, got ${out.length}`);
     if (overlap(ints, out)) throw new UsageError('the verdicts of a packed batch overlap its calls');
-    const [outText, values, keys] = unpack(this.#live().runPacked(index, ints, layoutAt, count, factsAt, text, out, true));
+    const [outText, values] = unpack(this.#live().runPacked(index, ints, layoutAt, count, factsAt, text, out, true));
     let waiting: Promise<void>[] | undefined;
     for (let i = 0; i < count; i++) {
       if (!(out[i * INTS + 1]! & FLAG_SUSPENDED)) continue;
@@ -287,8 +287,9 @@ export class Policy {
       const moveIn = (done: EncodedVerdict) => copyVerdict(done, this.#contextKeys, 0, { ints: out, values }, i);
       (waiting ??= []).push(this.#resumeUntilDone(out[i * INTS]!, request).then(moveIn));
     }
-    const done = (): EncodedVerdicts => ({ ints: out, text: outText, values: values.some(() => true) ? values : undefined, keys: keys ?? [] });
-    return waiting ? Promise.all(waiting).then(done) : done();
+    // The addon makes values only for a batch with a rare part (or a suspended call, whose verdict moves in).
+    if (!waiting) return { ints: out, text: outText, values: values.length > 0 ? values : undefined };
+    return Promise.all(waiting).then((): EncodedVerdicts => ({ ints: out, text: outText, values }));
   }
 
   // Does what a suspended call waits for and resumes it, until it is done.

@@ -186,16 +186,43 @@ export const INPUT_HAS_CONN = 1;
 export const INPUT_HAS_MESS = 2;
 
 /**
- * The verdicts of a batch as the addon encodes them, with the context keys
- * their text names: what a pool worker sends back (src/pool/worker-host.ts),
- * decoded by the calling thread with `new Verdict(...)`. values is absent
- * when no verdict has a rare part.
+ * The verdicts of a packed batch as the addon encodes them: what a pool
+ * worker sends back (src/pool/worker-host.ts), decoded by the calling thread
+ * with `new Verdict(...)`, the context keys from batchKeys(text). values is
+ * absent when no verdict has a rare part.
  */
 export interface EncodedVerdicts {
   ints: Int32Array;
+  /** The verdicts' text, then the batch's context keys (batchKeys). */
   text: string;
   values: unknown[] | undefined;
-  keys: string[];
+}
+
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+/** A quad of the key section: four units, the bytes of a number high to low. */
+function quadAt(text: string, at: number): number {
+  return ((text.charCodeAt(at) << 24) | (text.charCodeAt(at + 1) << 16) | (text.charCodeAt(at + 2) << 8) | text.charCodeAt(at + 3)) >>> 0;
+}
+
+/**
+ * The context keys, in id order, that a packed batch's text ends with
+ * (native/napi/batch_text.hpp, appendKeySection): per key its length and
+ * its units; then the count of keys and where the section starts.
+ */
+export function batchKeys(text: string): readonly string[] {
+  const end = text.length;
+  if (end < 8) throw new RangeError('a packed batch text ends with its keys: this one is too short');
+  const count = quadAt(text, end - 8);
+  if (count === 0) return NO_KEYS;
+  const keys = new Array<string>(count);
+  let p = quadAt(text, end - 4);
+  for (let i = 0; i < count; i++) {
+    const length = quadAt(text, p);
+    keys[i] = text.slice(p + 4, (p += 4 + length));
+  }
+  if (p !== end - 8) throw new RangeError('the key section of a packed batch text does not add up');
+  return keys;
 }
 
 /**

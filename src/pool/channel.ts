@@ -108,41 +108,21 @@ export function readTaskText(ints: Int32Array, bytes: Buffer): string {
   return bytes.toString('utf16le', at, at + ints[TASK_TEXT_LENGTH]! * 2);
 }
 
-/**
- * Writes an answer's text and keys into its batch's room: its length, the
- * number of keys and their lengths, then the units. False when it does not fit.
- */
-export function writeAnswer(ints: Int32Array, bytes: Buffer, text: string, keys: readonly string[]): boolean {
+/** Writes an answer's text into its batch's room: its length, then its units. False when it does not fit. */
+export function writeAnswer(ints: Int32Array, bytes: Buffer, text: string): boolean {
   const at = ints[TASK_ANSWER]!;
-  let units = text.length;
-  for (const k of keys) units += k.length;
-  const unitsAt = at + 2 + keys.length;
-  if (unitsAt + ((units + 1) >> 1) > at + ints[TASK_ANSWER_ROOM]! || unitsAt * 4 + units * 2 > bytes.length) return false;
+  const unitsAt = at + 1;
+  if (unitsAt + ((text.length + 1) >> 1) > at + ints[TASK_ANSWER_ROOM]! || unitsAt * 4 + text.length * 2 > bytes.length) return false;
   ints[at] = text.length;
-  ints[at + 1] = keys.length;
-  let byte = unitsAt * 4;
-  byte += bytes.write(text, byte, 'utf16le');
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    ints[at + 2 + i] = k.length;
-    byte += bytes.write(k, byte, 'utf16le');
-  }
+  bytes.write(text, unitsAt * 4, 'utf16le');
   return true;
 }
 
-const NO_KEYS: string[] = [];
-
 /** The answer writeAnswer wrote. */
-export function readAnswer(ints: Int32Array, bytes: Buffer): { text: string; keys: string[] } {
+export function readAnswer(ints: Int32Array, bytes: Buffer): string {
   const at = ints[TASK_ANSWER]!;
-  const textLength = ints[at]!;
-  const keyCount = ints[at + 1]!;
-  let byte = (at + 2 + keyCount) * 4;
-  const text = bytes.toString('utf16le', byte, (byte += textLength * 2));
-  if (keyCount === 0) return { text, keys: NO_KEYS };
-  const keys = new Array<string>(keyCount);
-  for (let i = 0; i < keyCount; i++) keys[i] = bytes.toString('utf16le', byte, (byte += ints[at + 2 + i]! * 2));
-  return { text, keys };
+  const byte = (at + 1) * 4;
+  return bytes.toString('utf16le', byte, byte + ints[at]! * 2);
 }
 
 /** The engine's end of one worker's channel. */

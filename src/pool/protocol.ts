@@ -61,7 +61,7 @@ export const TASK_VERDICTS = 5;
 /** Where in ints the batch's text lies (UTF-16, two units an int), and its length in units. */
 export const TASK_TEXT = 6;
 export const TASK_TEXT_LENGTH = 7;
-/** Where in ints, and in how many, a worker answering through the shared channel writes the verdicts' text and keys (channel.ts). */
+/** Where in ints, and in how many, a worker answering through the shared channel writes the verdicts' text (channel.ts). */
 export const TASK_ANSWER = 8;
 export const TASK_ANSWER_ROOM = 9;
 export const TASK_HEADER = 10;
@@ -75,7 +75,7 @@ export interface ErrorData {
 
 /**
  * A batch's verdicts, as the addon encodes them (native/napi/verdict_js.hpp)
- * with the batch's own context keys; or, when the batch could not run at
+ * with the batch's own context keys at the end of the text; or, when the batch could not run at
  * all (the policy failed to open), the error every call of it gets.
  */
 export type BatchResult = EncodedVerdicts | { error: ErrorData };
@@ -93,7 +93,7 @@ export type SentBatchResult = Omit<EncodedVerdicts, 'ints'> | { error: ErrorData
 export type TaskMessage = [id: number, ints: Int32Array, text: string, writer: number];
 /** The worker may drop what it keeps of this writer's memory: the engine sends its next batch through the port. */
 export type ForgetWriter = [kind: 'forget', writer: number];
-export type TaskAnswer = [id: number, text: string, keys: string[], values: unknown[] | undefined];
+export type TaskAnswer = [id: number, text: string, values: unknown[] | undefined];
 
 /**
  * msys.config from a worker: the console line the engine is to run (the

@@ -1,6 +1,6 @@
 // Verdicts on their way back from a worker. The worker sends the addon's own
 // encoding of a batch (native/napi/verdict_js.hpp: an Int32Array, one string,
-// the rare parts in values, and the context keys the batch's text names), so
+// the rare parts in values; the text ends with the context keys it names), so
 // it makes no JS object per call; the calling thread decodes it with the
 // Verdict class a call in this thread uses. What a call left as it was (an
 // unchanged context, the envelope) does not travel: it is taken from the
@@ -8,7 +8,7 @@
 
 import { ScriptletError, UsageError } from '../engine/errors.js';
 import type { Phase } from '../engine/phases.js';
-import { Verdict } from '../engine/verdict.js';
+import { batchKeys, Verdict } from '../engine/verdict.js';
 import type { NativeVerdictRest } from '../native/types.js';
 import type { ErrorData, SentBatchResult } from './protocol.js';
 import type { Givens } from './wire-inputs.js';
@@ -29,7 +29,8 @@ export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, phase:
     for (let i = 0; i < out.length; i++) out[i] = errorFromData(result.error);
     return out;
   }
-  const { text, keys } = result;
+  const { text } = result;
+  const keys = batchKeys(text);
   const values = result.values ?? NO_VALUES;
   if (result.values) restoreBuffers(result.values);
   for (let i = 0; i < out.length; i++) out[i] = new Verdict(phase, ints, text, values, keys, i, givens.given(i), version);

@@ -253,15 +253,14 @@ export class WorkerControls {
     worker.port.postMessage(['forget', oldest] satisfies ForgetWriter);
   }
 
-  /** A batch's answer came through the channel: its text and keys are in its memory. */
+  /** A batch's answer came through the channel: its text is in its memory. */
   #channelAnswer(worker: Controlled, id: number): void {
     const p = takePending(worker, id);
     if (!p) return;
     worker.channel.outstanding--;
     if (worker.pending.size === 0) worker.port.unref();
     const task = p.channelTask!;
-    const { text, keys } = readAnswer(task.ints, task.bytes);
-    p.resolve({ text, keys, values: undefined } satisfies SentBatchResult);
+    p.resolve({ text: readAnswer(task.ints, task.bytes), values: undefined } satisfies SentBatchResult);
   }
 
   request(threadId: number, ask: Ask): Promise<unknown> {
@@ -309,7 +308,7 @@ export class WorkerControls {
     if (!p) return;
     if (p.channelTask) worker.channel.outstanding--;
     if (worker.pending.size === 0) worker.port.unref();
-    if (Array.isArray(reply)) p.resolve({ text: reply[1], keys: reply[2], values: reply[3] } satisfies SentBatchResult);
+    if (Array.isArray(reply)) p.resolve({ text: reply[1], values: reply[2] } satisfies SentBatchResult);
     else if (reply.ok) p.resolve(reply.value);
     else p.reject(errorFromData(reply.error));
   }

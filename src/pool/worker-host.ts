@@ -193,10 +193,10 @@ export class WorkerHost {
   #answer(id: number, task: BatchTask, port: MessagePort, viaChannel: boolean, memory?: WriterMemory): void {
     const send = ({ result, transferList }: TaskOutcome) => {
       // Through the channel when it fits there: verdicts only, no values (edited messages move through the port).
-      if (viaChannel && memory && this.#channel && !('error' in result) && !result.values && writeAnswer(task.ints, memory.bytes, result.text, result.keys)) {
+      if (viaChannel && memory && this.#channel && !('error' in result) && !result.values && writeAnswer(task.ints, memory.bytes, result.text)) {
         this.#channel.complete(id);
       } else if ('error' in result) port.postMessage({ id, ok: true, value: result } satisfies ControlReply);
-      else port.postMessage([id, result.text, result.keys, result.values] satisfies TaskAnswer, transferList);
+      else port.postMessage([id, result.text, result.values] satisfies TaskAnswer, transferList);
     };
     const failed = (err: unknown) => port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply);
     let outcome: TaskOutcome | Promise<TaskOutcome>;

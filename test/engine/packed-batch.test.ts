@@ -5,12 +5,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPolicy, Verdict, type CallInput } from '../../src/index.js';
+import { batchKeys } from '../../src/engine/verdict.js';
 import { loadAddon } from '../../src/native/addon.js';
 import { InputWriter, LAYOUT, packedCalls } from '../../src/pool/wire-inputs.js';
 import type { BatchTask } from '../../src/pool/protocol.js';
 import { eml } from '../helpers/lua-policy.js';
 
 const reference = { name: 'reference', path: 'bench/policies/reference.lua' };
+const KEY_WRITER = `
+local mod = {}
+function mod:validate_data(msg, ac, vctx)
+  vctx:set(msys.core.VCTX_MESS, "cl\\195\\169", "1")
+  vctx:set(msys.core.VCTX_MESS, "\\228\\184\\173\\230\\150\\135", "2")
+  vctx:set(msys.core.VCTX_MESS, "plain", "\\195\\169")
+  return msys.core.VALIDATE_CONT
+end
+msys.registerModule("keys", mod)
+`;
 
 function pack(inputs: CallInput[]): BatchTask {
   const writer = InputWriter.take();
@@ -39,7 +50,7 @@ describe('a packed batch', () => {
       const expected = p.runBatch('data', inputs);
       const values = encoded.values ?? [];
       inputs.forEach((input, i) => {
-        assert.deepEqual(new Verdict('data', encoded.ints, encoded.text, values, encoded.keys, i, input, p.version), expected[i], `call ${i}`);
+        assert.deepEqual(new Verdict('data', encoded.ints, encoded.text, values, batchKeys(encoded.text), i, input, p.version), expected[i], `call ${i}`);
       });
       assert.equal(expected[7]!.disposition?.code, 550, 'no message: no Message-ID');
     } finally {
@@ -52,7 +63,21 @@ describe('a packed batch', () => {
     try {
       p.runBatch('data', inputs.slice(0, 3));
       const encoded = await p.runPackedAsync('data', packedCalls(pack(inputs.slice(1, 2))));
-      assert.deepEqual(encoded.keys, ['keep', 'policy', 'sender_class'], 'every key the batch names, though the policy numbered them all before');
+      assert.deepEqual(batchKeys(encoded.text), ['keep', 'policy', 'sender_class'], 'every key the batch names, though the policy numbered them all before');
+    } finally {
+      p.close();
+    }
+  });
+
+  it('ends its text with its keys, beyond Latin-1 too, and with none when no call wrote one', async () => {
+    const p = openPolicy({ scripts: [{ name: 'keys', source: KEY_WRITER }] });
+    try {
+      const encoded = await p.runPackedAsync('data', packedCalls(pack([{ message: eml(['Subject: a']) }])));
+      assert.deepEqual(batchKeys(encoded.text), ['cl\u00e9', '\u4e2d\u6587', 'plain']);
+      const verdict = new Verdict('data', encoded.ints, encoded.text, encoded.values ?? [], batchKeys(encoded.text), 0, {}, p.version);
+      assert.deepEqual(verdict.context.mess, { 'cl\u00e9': '1', '\u4e2d\u6587': '2', plain: '\u00e9' });
+      const none = await p.runPackedAsync('connect', packedCalls(pack([{}])));
+      assert.deepEqual(batchKeys(none.text), []);
     } finally {
       p.close();
     }
