@@ -101,6 +101,13 @@ export interface BatcherOptions {
   idle?: () => boolean;
 }
 
+/**
+ * A settled promise: then() on it queues a microtask, without the
+ * AsyncResource and bound function queueMicrotask makes for each (250 of
+ * the ~3 100 bytes a single pool call allocated on its calling thread).
+ */
+const SETTLED = Promise.resolve();
+
 /** The most batches sent from microtasks before the event loop gets a turn (CallBatcher.#schedule). */
 const MAX_STREAK = 32;
 
@@ -192,10 +199,6 @@ export class CallBatcher {
 
   #schedule(): void {
     if (this.#timer !== undefined || this.#microtaskDue) return;
-    const fire = () => {
-      this.#timer = undefined;
-      this.flushNow();
-    };
     if (this.#options.delayMs === 0 && this.#streak < MAX_STREAK && this.#options.idle?.()) {
       // Nothing is out: a lone call (an SMTP server's, one per phase) goes
       // without waiting for a turn of the event loop, and the calls made
@@ -206,13 +209,17 @@ export class CallBatcher {
       if (this.#streak++ === 0) setImmediate(() => (this.#streak = 0));
       const token = ++this.#microtask;
       this.#microtaskDue = true;
-      queueMicrotask(() => {
+      void SETTLED.then(() => {
         if (token !== this.#microtask) return;
         this.#microtaskDue = false;
         this.flushNow();
       });
       return;
     }
+    const fire = () => {
+      this.#timer = undefined;
+      this.flushNow();
+    };
     this.#timer = this.#options.delayMs === 0 ? setImmediate(fire) : setTimeout(fire, this.#options.delayMs);
   }
 

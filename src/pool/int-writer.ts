@@ -25,10 +25,14 @@ export class IntWriter {
     return this.#ints.length;
   }
 
-  /** The memory written so far and `room` ints after it (grown if need be): a view, valid until the next write. */
+  /**
+   * Its memory, grown if need be to hold what was written and `room` ints
+   * after it: valid until the next write. The whole array, not a view of
+   * that part: a view is an object more per batch.
+   */
   view(room: number): Int32Array {
     while (this.length + room > this.#ints.length) this.#grow();
-    return this.#ints.subarray(0, this.length + room);
+    return this.#ints;
   }
 
   push(value: number): void {
@@ -58,9 +62,10 @@ export class IntWriter {
     this.#ints[at] = value;
   }
 
-  /** Copies what was written into target at offset. */
+  /** Copies what was written into target at offset (a loop: a subarray to set() from is an object more per batch). */
   copyInto(target: Int32Array, offset: number): void {
-    target.set(this.#ints.subarray(0, this.length), offset);
+    const ints = this.#ints;
+    for (let i = 0; i < this.length; i++) target[offset + i] = ints[i]!;
   }
 
   #grow(): void {
