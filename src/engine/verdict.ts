@@ -205,24 +205,42 @@ function quadAt(text: string, at: number): number {
   return ((text.charCodeAt(at) << 24) | (text.charCodeAt(at + 1) << 16) | (text.charCodeAt(at + 2) << 8) | text.charCodeAt(at + 3)) >>> 0;
 }
 
+/** The last key section batchKeys read, and its keys: batch after batch of a policy names the same keys. */
+let lastSection = '';
+let lastKeys: readonly string[] = NO_KEYS;
+
 /**
  * The context keys, in id order, that a packed batch's text ends with
  * (native/napi/batch_text.hpp, appendKeySection): per key its length and
- * its units; then the count of keys and where the section starts.
+ * its units; then the count of keys and where the section starts. The same
+ * section as the last one read gives the same strings: none is made, and
+ * V8, which interns a string the first time it names a property, finds
+ * them interned when they name the contexts' properties.
  */
 export function batchKeys(text: string): readonly string[] {
   const end = text.length;
   if (end < 8) throw new RangeError('a packed batch text ends with its keys: this one is too short');
   const count = quadAt(text, end - 8);
   if (count === 0) return NO_KEYS;
+  const start = quadAt(text, end - 4);
+  if (sameSection(text, start, end - 8)) return lastKeys;
   const keys = new Array<string>(count);
-  let p = quadAt(text, end - 4);
+  let p = start;
   for (let i = 0; i < count; i++) {
     const length = quadAt(text, p);
     keys[i] = text.slice(p + 4, (p += 4 + length));
   }
   if (p !== end - 8) throw new RangeError('the key section of a packed batch text does not add up');
+  lastSection = text.slice(start, end - 8);
+  lastKeys = keys;
   return keys;
+}
+
+/** Whether text[start, end) is the last section read, unit for unit. */
+function sameSection(text: string, start: number, end: number): boolean {
+  if (end - start !== lastSection.length) return false;
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) !== lastSection.charCodeAt(i - start)) return false;
+  return true;
 }
 
 /**

@@ -69,6 +69,20 @@ describe('a packed batch', () => {
     }
   });
 
+  it('reads the keys of each text, whatever the text before named, and refuses a key section that does not add up', () => {
+    const quad = (n: number) => String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+    const text = (keys: string[], count = keys.length) => {
+      const start = 'verdicts'.length;
+      return 'verdicts' + keys.map((k) => quad(k.length) + k).join('') + quad(count) + quad(start);
+    };
+    assert.deepEqual(batchKeys(text(['ab', 'c'])), ['ab', 'c']);
+    assert.deepEqual(batchKeys(text(['ab', 'c'])), ['ab', 'c']);
+    assert.deepEqual(batchKeys(text(['cd', 'e'])), ['cd', 'e'], 'a section as long as the last, other units');
+    assert.deepEqual(batchKeys(text(['ab', 'c'])), ['ab', 'c']);
+    assert.deepEqual(batchKeys(text([])), []);
+    assert.throws(() => batchKeys(text(['ab'], 2)), RangeError);
+  });
+
   it('ends its text with its keys, beyond Latin-1 too, and with none when no call wrote one', async () => {
     const p = openPolicy({ scripts: [{ name: 'keys', source: KEY_WRITER }] });
     try {
