@@ -219,7 +219,7 @@ export class WorkerControls {
     }
     // Through the port, with its memory: the worker learns it, and the writer's next batches take the channel.
     if (writer >= 0) this.#learnt(worker, writer, memory);
-    this.#post(worker, id, [id, task.ints, task.text, writer] satisfies TaskMessage, pending);
+    this.#post(worker, [id, task.ints, task.text, writer] satisfies TaskMessage, pending);
     return false;
   }
 
@@ -267,10 +267,10 @@ export class WorkerControls {
     const worker = this.#workers.get(threadId);
     if (!worker) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => this.#post(worker, id, { ...ask, id }, { id, resolve, reject }));
+    return new Promise((resolve, reject) => this.#post(worker, { ...ask, id }, { id, resolve, reject }));
   }
 
-  #post(worker: Controlled, id: number, message: TaskMessage | ControlRequest, pending: Pending): void {
+  #post(worker: Controlled, message: TaskMessage | ControlRequest, pending: Pending): void {
     worker.pending.add(pending);
     // Kept referenced while it owes an answer, so a process waiting for it stays up.
     worker.port.ref();
