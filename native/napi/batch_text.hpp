@@ -101,6 +101,8 @@ class TextLease {
   TextLease(const TextLease&) = delete;
   TextLease& operator=(const TextLease&) = delete;
   BatchText& text() { return mine_ ? own_ : spare_; }
+  // Whether this lease has the master's own text (and so its other reused parts).
+  bool owned() const { return mine_; }
 
  private:
   BatchText& own_;

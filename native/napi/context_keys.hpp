@@ -3,11 +3,17 @@
 // interned by V8 again (about 100 ns a key). So each key crosses once, and
 // verdicts name it by its id: the TypeScript side keeps the strings in an
 // array, in id order (src/engine/verdict.ts).
+//
+// A table is also made for each packed batch (the pool's, whose keys travel
+// with it), so it is cleared rather than remade, and keeps its memory: an
+// open-addressed index of ids over the keys in id order, with no node per
+// key to allocate.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 namespace scriptlet {
@@ -23,19 +29,62 @@ class ContextKeyTable {
   // The id of key, numbering it (and noting it in fresh) if it is new; -1
   // when the table is full.
   int32_t idFor(const std::string& key, std::vector<std::string>& fresh) {
-    auto it = ids_.find(key);
-    if (it != ids_.end()) return it->second;
-    if (static_cast<int32_t>(ids_.size()) >= kMaxKeys) return -1;
-    int32_t id = static_cast<int32_t>(ids_.size());
-    ids_.emplace(key, id);
+    size_t hash = std::hash<std::string_view>{}(key);
+    if (slots_.empty()) slots_.assign(kFirstSlots, Slot{});
+    size_t at = find(key, hash);
+    if (slots_[at].id >= 0) return slots_[at].id;
+    if (count_ >= kMaxKeys) return -1;
+    int32_t id = count_++;
+    if (static_cast<size_t>(id) < keys_.size())
+      keys_[id].assign(key);  // into a string kept from an earlier batch: its room too
+    else
+      keys_.push_back(key);
+    slots_[at] = Slot{hash, id};
+    if (static_cast<size_t>(count_) * 2 > slots_.size()) grow();
     fresh.push_back(key);
     return id;
+  }
+
+  // Forgets every key, keeping the memory (ids start from 0 again).
+  void clear() {
+    if (count_ == 0) return;
+    for (Slot& s : slots_) s.id = -1;
+    count_ = 0;
   }
 
   static char16_t unitFor(int32_t id) { return static_cast<char16_t>(kFirstUnit + id); }
 
  private:
-  std::unordered_map<std::string, int32_t> ids_;
+  struct Slot {
+    size_t hash = 0;
+    int32_t id = -1;
+  };
+  static constexpr size_t kFirstSlots = 16;  // a power of two, as every size is
+
+  // The slot holding key, or the empty slot where it would go.
+  size_t find(const std::string& key, size_t hash) const {
+    size_t mask = slots_.size() - 1;
+    for (size_t at = hash & mask;; at = (at + 1) & mask) {
+      const Slot& s = slots_[at];
+      if (s.id < 0 || (s.hash == hash && keys_[s.id] == key)) return at;
+    }
+  }
+
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.id < 0) continue;
+      size_t at = s.hash & mask;
+      while (slots_[at].id >= 0) at = (at + 1) & mask;
+      slots_[at] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::vector<std::string> keys_;  // by id; those past count_ are kept for their room
+  int32_t count_ = 0;
 };
 
 }  // namespace scriptlet

@@ -256,13 +256,14 @@ namespace {
 
 // The data of an Int32Array of at least min elements, in one Node-API call
 // (type, length and data at once); null when value is not one.
-int32_t* int32Data(napi_env env, napi_value value, size_t min) {
+int32_t* int32Data(napi_env env, napi_value value, size_t min, size_t* lengthOut = nullptr) {
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
   if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
       type != napi_int32_array || length < min)
     return nullptr;
+  if (lengthOut) *lengthOut = length;
   return static_cast<int32_t*>(data);
 }
 
@@ -331,49 +332,44 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   return batchResult(env, out.text, out.values);
 }
 
-// runPacked(phaseIndex, ints: Int32Array, layoutAt, count, factsAt, text,
-// out: Int32Array, allowSuspend) -> text | [text, values]: a batch packed by
-// the pool's calling thread (packed_input.hpp), without a JS object per call.
-// The verdicts come back as run()'s do, but with the batch's own context
-// keys (ids from 0, all of them at the end of the text: appendKeySection),
-// so that the batch can be decoded on another thread without this master's
-// key table.
+// runPacked(phaseIndex, ints: Int32Array, headerAt, text) -> text | [text,
+// values]: a batch packed by the pool's calling thread (packed_input.hpp),
+// without a JS object per call. Its header, at ints[headerAt], says where
+// its parts lie; its verdicts are written into ints at verdictsAt, past
+// everything the calls are read from. They come back as run()'s do, but
+// with the batch's own context keys (ids from 0, all of them at the end of
+// the text: appendKeySection), so that the batch can be decoded on another
+// thread without this master's key table. A call may suspend.
+//
+// Four arguments and one typed array: past six, node-addon-api allocates
+// the arguments' array, and each look at a typed array costs a chain of
+// type checks in Node-API (a tenth of a one-call batch, measured).
 Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   state(info);
   Phase phase = checkPhase(env, info[0]);
-  auto isInt32Array = [](Napi::Value v) {
-    return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
-  };
-  if (!isInt32Array(info[1]) || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber() ||
-      !info[5].IsString() || !isInt32Array(info[6]))
-    throw Napi::TypeError::New(env,
-                               "runPacked(phase: number, ints: Int32Array, layoutAt: number, count: number, "
-                               "factsAt: number, text: string, out: Int32Array, allowSuspend?: boolean)");
-  auto ints = info[1].As<Napi::Int32Array>();
-  int64_t layoutAt = info[2].As<Napi::Number>().Int64Value();
-  int64_t count = info[3].As<Napi::Number>().Int64Value();
-  int64_t factsAt = info[4].As<Napi::Number>().Int64Value();
-  auto outArray = info[6].As<Napi::Int32Array>();
-  bool allowSuspend = info[7].IsBoolean() && info[7].As<Napi::Boolean>().Value();
-  int64_t length = static_cast<int64_t>(ints.ElementLength());
-  if (count < 0 || count > kMaxBatch) throw Napi::RangeError::New(env, "a batch holds at most " + std::to_string(kMaxBatch) + " calls");
-  if (layoutAt < 0 || layoutAt + count * kPackedLayout > length || factsAt < 0 || factsAt > length)
-    throw Napi::RangeError::New(env, "the layout of a packed batch lies outside its ints");
-  if (outArray.ElementLength() < static_cast<size_t>(count) * kIntsPerVerdict)
-    throw Napi::RangeError::New(env, "out holds fewer than 9 slots per call");
-  uint32_t n = static_cast<uint32_t>(count);
-  PackedBatch batch(env, ints.Data(), ints.ElementLength(), static_cast<int32_t>(layoutAt), static_cast<int32_t>(factsAt),
-                    info[5]);
+  size_t length = 0;
+  int32_t* ints = int32Data(env, info[1], 0, &length);
+  int64_t headerAt = -1;
+  if (!ints || napi_get_value_int64(env, info[2], &headerAt) != napi_ok || !info[3].IsString())
+    throw Napi::TypeError::New(env, "runPacked(phase: number, ints: Int32Array, headerAt: number, text: string)");
+  PackedHeader header;
+  std::string problem = readPackedHeader(ints, length, headerAt, kMaxBatch, kIntsPerVerdict, header);
+  if (!problem.empty()) throw Napi::RangeError::New(env, problem);
+  uint32_t n = static_cast<uint32_t>(header.count);
+  // The calls are read from below verdictsAt only: no verdict written can change a call not yet run.
+  PackedBatch batch(env, ints, static_cast<size_t>(header.verdictsAt), header.layoutAt, header.factsAt, info[3]);
   for (uint32_t i = 0; i < n; i++)
     if (!batch.layoutValid(i))
       throw Napi::RangeError::New(env, "call " + std::to_string(i) + " of a packed batch points outside it");
-  ContextKeyTable batchKeys;
   TextLease lease(text_, textBusy_);
-  BatchOut out{outArray.Data(), LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), lease.text(), batchKeys};
+  ContextKeyTable spareKeys;
+  ContextKeyTable& batchKeys = lease.owned() ? packedKeys_ : spareKeys;
+  batchKeys.clear();
+  BatchOut out{ints + header.verdictsAt, LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), lease.text(), batchKeys};
   JsKeys keys(env);
   for (uint32_t i = 0; i < n; i++) {
-    runOne(env, keys, phase, allowSuspend, i, [&](CallContext* call) { batch.readCall(i, call); }, out);
+    runOne(env, keys, phase, true, i, [&](CallContext* call) { batch.readCall(i, call); }, out);
     rebuildIfNeeded();
   }
   // In the text, not as JS strings in an array: the text crosses to the

@@ -74,6 +74,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   uint64_t rebuilds_ = 0;
   uint64_t failedRebuilds_ = 0;
   ContextKeyTable contextKeys_;  // numbered as they first cross; see context_keys.hpp
+  ContextKeyTable packedKeys_;   // a packed batch's own keys, cleared for each (with text_'s lease)
   BatchText text_;                // every crossing's text, through a TextLease
   bool textBusy_ = false;
   std::unordered_map<uint32_t, SuspendedCall> suspended_;  // by id, until resumed to the end

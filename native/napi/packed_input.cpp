@@ -30,6 +30,24 @@ struct PackedBatch::Cursor {
   }
 };
 
+std::string readPackedHeader(const int32_t* ints, size_t length, int64_t headerAt, uint32_t maxCalls, int verdictInts,
+                             PackedHeader& out) {
+  auto n = static_cast<int64_t>(length);
+  if (headerAt < 0 || headerAt + 4 > n) return "the header of a packed batch lies outside its ints";
+  out = PackedHeader{ints[headerAt], ints[headerAt + 1], ints[headerAt + 2], ints[headerAt + 3]};
+  if (out.count < 0 || static_cast<uint32_t>(out.count) > maxCalls)
+    return "a batch holds at most " + std::to_string(maxCalls) + " calls, this one says " + std::to_string(out.count);
+  int64_t verdictsEnd = static_cast<int64_t>(out.verdictsAt) + static_cast<int64_t>(out.count) * verdictInts;
+  if (out.verdictsAt < 0 || verdictsEnd > n)
+    return "the verdicts of a packed batch (" + std::to_string(out.count) + " calls from " +
+           std::to_string(out.verdictsAt) + ") lie outside its " + std::to_string(length) + " ints";
+  int64_t layoutEnd = static_cast<int64_t>(out.layoutAt) + static_cast<int64_t>(out.count) * kPackedLayout;
+  if (out.layoutAt < 0 || out.factsAt < 0 || layoutEnd > out.verdictsAt || out.factsAt > out.verdictsAt ||
+      headerAt + 4 > out.verdictsAt)
+    return "the header, facts and layout of a packed batch must lie inside it, below its verdicts";
+  return {};
+}
+
 PackedBatch::PackedBatch(napi_env env, const int32_t* ints, size_t length, int32_t layoutAt, int32_t factsAt,
                          napi_value text)
     : env_(env), ints_(ints), length_(length), layoutAt_(layoutAt), factsAt_(factsAt), textValue_(text) {

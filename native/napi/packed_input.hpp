@@ -1,7 +1,11 @@
 // Call inputs packed by the worker pool's calling thread
 // (src/pool/wire-inputs.ts), read in the worker without a JS object per call.
 //
-// A batch is one Int32Array and one string. Per call, at layoutAt + i * 5:
+// A batch is one Int32Array and one string. Its header (four ints where the
+// caller says) gives the count of calls, where their layout and their facts
+// start, and where their verdicts are to be written: past all the rest, so
+// that writing a call's verdict cannot change a call still to run. Per call,
+// at layoutAt + i * 5:
 // where its facts start (from factsAt), where its text starts, and its
 // message as the address (low, high 32 bits) and length of the caller's own
 // bytes (-1: no message). The facts: a mask of the fields present (kPacked*
@@ -28,6 +32,17 @@
 namespace scriptlet {
 
 constexpr int kPackedLayout = 5;
+
+// Where a packed batch's parts lie: the four ints of its header, in order.
+struct PackedHeader {
+  int32_t count, layoutAt, factsAt, verdictsAt;
+};
+
+// Reads the header at ints[headerAt] of a batch of length ints (at most
+// maxCalls calls, verdictInts ints a verdict) and checks that every part
+// lies inside, the verdicts past the rest: "" if so, else what is wrong.
+std::string readPackedHeader(const int32_t* ints, size_t length, int64_t headerAt, uint32_t maxCalls, int verdictInts,
+                             PackedHeader& out);
 
 enum PackedField : int32_t {
   kPackedId = 1,

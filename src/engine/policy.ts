@@ -73,12 +73,12 @@ export interface BindingGroup {
 export interface PackedCalls {
   ints: Int32Array;
   text: string;
-  count: number;
-  /** Where the per-call layout starts in ints, and where the facts do. */
-  layoutAt: number;
-  factsAt: number;
-  /** Where the verdicts are written (count * 9 ints); a new array if absent. */
-  verdicts?: Int32Array;
+  /**
+   * Where in ints the batch's header lies: four ints, the count of calls,
+   * where their layout starts, where their facts start, and where their
+   * verdicts are written (count * 9 ints, past all the rest).
+   */
+  headerAt: number;
 }
 
 /** One call's verdict, encoded (a resume's). */
@@ -274,22 +274,22 @@ export class Policy {
    */
   runPackedSoon(phase: Phase, packed: PackedCalls): EncodedVerdicts | Promise<EncodedVerdicts> {
     const index = this.#phase(phase);
-    const { ints, text, count, layoutAt, factsAt } = packed;
-    const out = packed.verdicts ?? new Int32Array(count * INTS);
-    if (out.length < count * INTS) throw new UsageError(`a packed batch of ${count} calls needs ${count * INTS} ints for its verdicts, got ${out.length}`);
-    if (overlap(ints, out)) throw new UsageError('the verdicts of a packed batch overlap its calls');
-    const [outText, values] = unpack(this.#live().runPacked(index, ints, layoutAt, count, factsAt, text, out, true));
+    const { ints, text, headerAt } = packed;
+    // The addon checks the header before it runs anything.
+    const [outText, values] = unpack(this.#live().runPacked(index, ints, headerAt, text));
+    const count = ints[headerAt]!;
+    const at = ints[headerAt + 3]!;
     let waiting: Promise<void>[] | undefined;
     for (let i = 0; i < count; i++) {
-      if (!(out[i * INTS + 1]! & FLAG_SUSPENDED)) continue;
+      if (!(ints[at + i * INTS + 1]! & FLAG_SUSPENDED)) continue;
       const request = values[i * 2 + 1] as SuspendRequest;
       // Resumed, a call's strings are numbered by this policy's keys, not the batch's: they move into values.
-      const moveIn = (done: EncodedVerdict) => copyVerdict(done, this.#contextKeys, 0, { ints: out, values }, i);
-      (waiting ??= []).push(this.#resumeUntilDone(out[i * INTS]!, request).then(moveIn));
+      const moveIn = (done: EncodedVerdict) => copyVerdict(done, this.#contextKeys, 0, { ints, at, values }, i);
+      (waiting ??= []).push(this.#resumeUntilDone(ints[at + i * INTS]!, request).then(moveIn));
     }
     // The addon makes values only for a batch with a rare part (or a suspended call, whose verdict moves in).
-    if (!waiting) return { ints: out, text: outText, values: values.length > 0 ? values : undefined };
-    return Promise.all(waiting).then((): EncodedVerdicts => ({ ints: out, text: outText, values }));
+    if (!waiting) return { ints, at, text: outText, values: values.length > 0 ? values : undefined };
+    return Promise.all(waiting).then((): EncodedVerdicts => ({ ints, at, text: outText, values }));
   }
 
   // Does what a suspended call waits for and resumes it, until it is done.
@@ -407,9 +407,4 @@ function inputFlags(input: CallInput, i: number): number {
 /** A crossing's result as its three parts (the addon returns the text alone when the rest is empty). */
 function unpack(batch: NativeBatch): [string, unknown[], string[] | undefined] {
   return typeof batch === 'string' ? [batch, [], undefined] : batch;
-}
-
-/** Whether two views share any byte. */
-function overlap(a: Int32Array, b: Int32Array): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }

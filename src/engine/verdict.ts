@@ -116,12 +116,13 @@ export class Verdict {
   declare readonly routingDomain?: string;
 
   /**
-   * Decodes verdict i of a batch (native/napi/verdict_js.hpp); keys holds
-   * the context keys in id order (native/napi/context_keys.hpp); given, what
-   * the call was given of what it may leave as it was.
+   * Decodes verdict i of a batch (native/napi/verdict_js.hpp), whose
+   * numbers start at ints[at]; keys holds the context keys in id order
+   * (native/napi/context_keys.hpp); given, what the call was given of what
+   * it may leave as it was.
    */
-  constructor(phase: Phase, ints: Int32Array, text: string, values: readonly unknown[], keys: readonly string[], i: number, given: Given, version: string) {
-    const b = i * INTS;
+  constructor(phase: Phase, ints: Int32Array, text: string, values: readonly unknown[], keys: readonly string[], i: number, given: Given, version: string, at = 0) {
+    const b = at + i * INTS;
     const code = ints[b]!;
     const flags = ints[b + 1]!;
     const rest = (values[i * VALUES + 1] as NativeVerdictRest | undefined) ?? NO_REST;
@@ -192,7 +193,9 @@ export const INPUT_HAS_MESS = 2;
  * absent when no verdict has a rare part.
  */
 export interface EncodedVerdicts {
+  /** Verdict i's numbers from ints[at + i * 9]. */
   ints: Int32Array;
+  at: number;
   /** The verdicts' text, then the batch's context keys (batchKeys). */
   text: string;
   values: unknown[] | undefined;
@@ -248,9 +251,9 @@ function sameSection(text: string, start: number, end: number): boolean {
  * keys differ: its numbers as they are, its strings moved into values (as
  * the addon does with strings it cannot put in the text).
  */
-export function copyVerdict(from: { ints: Int32Array; text: string; values: readonly unknown[] }, keys: readonly string[], j: number, to: { ints: Int32Array; values: unknown[] }, i: number): void {
+export function copyVerdict(from: { ints: Int32Array; text: string; values: readonly unknown[] }, keys: readonly string[], j: number, to: { ints: Int32Array; at: number; values: unknown[] }, i: number): void {
   const a = j * INTS;
-  const b = i * INTS;
+  const b = to.at + i * INTS;
   const flags = from.ints[a + 1]!;
   let strings: [string | undefined, string[] | undefined, string[] | undefined];
   if (flags & FLAG_STRINGS_IN_VALUES) {

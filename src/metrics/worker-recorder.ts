@@ -101,9 +101,9 @@ export class WorkerRecorder {
       add(f, calls + RESULT_FAILED, count);
     } else {
       const ran = this.#modulesOf(policy, phase, p);
-      const { ints, values } = result;
+      const { ints, at, values } = result;
       for (let i = 0; i < count; i++) {
-        const b = i * INTS;
+        const b = at + i * INTS;
         const code = ints[b]!;
         const flags = ints[b + 1]!;
         const disposed = (flags & (FLAG_DISPOSITION | FLAG_DISCARD)) !== 0;

@@ -90,7 +90,7 @@ export interface NativeMaster {
    */
   /** run() for one call, without the arrays: ints[0] holds its input flags (INPUT_HAS_*), then its verdict. */
   runSingle(phase: number, input: object, message: Buffer | undefined, ints: Int32Array, allowSuspend?: boolean): NativeBatch;
-  runPacked(phase: number, ints: Int32Array, layoutAt: number, count: number, factsAt: number, text: string, out: Int32Array, allowSuspend?: boolean): NativeBatch;
+  runPacked(phase: number, ints: Int32Array, headerAt: number, text: string): NativeBatch;
   /** Goes on with a suspended call (its id from ints); it may suspend again. */
   resume(id: number, result: undefined | string[] | [Buffer] | string, ints: Int32Array, deadline?: boolean): NativeBatch;
   /** A suspended call that will not be resumed: dropped. */

@@ -4,9 +4,10 @@
 // its numbers, its text, room for its verdicts and its answer); what
 // crosses is its id and the writer whose memory it lies on, in a ring of
 // SUBMIT entries, and the ids of answered batches, in a ring of COMPLETE
-// entries. Each side wakes the other with Atomics.notify; the waiting side
-// waits with Atomics.waitAsync, so the worker's event loop stays free for
-// what suspended calls wait on (DNS, timers) and for the control port.
+// entries. Each side wakes the other with Atomics.notify, when the other
+// waits (WORKER_WAITING); the waiting side waits with Atomics.waitAsync, so
+// the worker's event loop stays free for what suspended calls wait on (DNS,
+// timers) and for the control port.
 //
 // Waking a sleeping thread costs more than a call: on this project's 2-vCPU
 // machine, a round trip between two threads that sleep in futexes takes
@@ -29,6 +30,15 @@ import { TASK_ANSWER, TASK_ANSWER_ROOM, TASK_TEXT, TASK_TEXT_LENGTH } from './pr
 const SUBMITTED = 0;
 /** Answers made, by the worker: the engine waits on it. */
 const COMPLETED = 1;
+/**
+ * 1 while the worker waits on SUBMITTED, and while the engine does on
+ * COMPLETED: the other side notifies only then. A notify costs more than
+ * the store before it, and most find the other side spinning. Each side
+ * sets its flag before it waits, and the waiting checks the count again,
+ * atomically: a count that moved in between is not slept through.
+ */
+const WORKER_WAITING = 2;
+const ENGINE_WAITING = 3;
 /** Entries in each ring: at least the most batches a worker holds (tasksPerWorker, at most 256). */
 export const RING = 256;
 const SUBMIT_AT = 8;
@@ -152,7 +162,7 @@ export class EngineChannel {
     ints[at + 1] = writer;
     this.outstanding++;
     Atomics.store(ints, SUBMITTED, ++this.#submitted);
-    Atomics.notify(ints, SUBMITTED, 1);
+    if (Atomics.load(ints, WORKER_WAITING) !== 0) Atomics.notify(ints, SUBMITTED, 1);
   }
 
   /** Hands over the answers that came; true if any did. */
@@ -171,6 +181,7 @@ export class EngineChannel {
   /** Sleeps (without holding the event loop) until the worker answers, while something is outstanding. */
   arm(): void {
     if (this.#armed || this.outstanding === 0) return;
+    Atomics.store(this.#ints, ENGINE_WAITING, 1);
     const wait = waitAsync(this.#ints, COMPLETED, this.#taken);
     this.#armed = true;
     if (wait.async) void wait.value.then(() => this.#woken());
@@ -178,6 +189,7 @@ export class EngineChannel {
   }
 
   #woken(): void {
+    Atomics.store(this.#ints, ENGINE_WAITING, 0);
     this.#armed = false;
     this.take();
     this.arm();
@@ -222,7 +234,7 @@ export class WorkerChannel {
     const ints = this.#ints;
     ints[COMPLETE_AT + (this.#completed % RING)] = taskId;
     Atomics.store(ints, COMPLETED, ++this.#completed);
-    Atomics.notify(ints, COMPLETED);
+    if (Atomics.load(ints, ENGINE_WAITING) !== 0) Atomics.notify(ints, COMPLETED);
   }
 
   /** Runs batches as they come, for as long as the thread lives. */
@@ -239,8 +251,10 @@ export class WorkerChannel {
         }
         continue;
       }
+      Atomics.store(ints, WORKER_WAITING, 1);
       const wait = waitAsync(ints, SUBMITTED, this.#seen);
       if (wait.async) await wait.value;
+      Atomics.store(ints, WORKER_WAITING, 0);
       turn = performance.now();
     }
   }

@@ -401,7 +401,7 @@ export class Engine extends EventEmitter {
     // The worker writes the verdicts into the task's ints, which it shares
     // with this thread: the batch holds them, and the writer, until the
     // task has ended (batch.ended()).
-    const { ints, text, writer, bytes, messagesAt, messages, verdicts } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
+    const { ints, text, writer, bytes, messagesAt, messages, verdictsAt } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
     // The worker reads each message where it is: the batch holds the
     // Buffers until the task has ended, answered or not (see #running).
     this.#addon.messageAddresses(ints, messagesAt, LAYOUT, ...messages);
@@ -416,7 +416,7 @@ export class Engine extends EventEmitter {
     this.#running.add(batch);
     const viaChannel = this.#controls.runTask(task, {
       answered: (result) => {
-        this.#finished(batch, result, verdicts, version.version);
+        this.#finished(batch, result, ints, verdictsAt, version.version);
         this.#taskEnded(batch, version);
       },
       failed: (err) => {
@@ -437,10 +437,10 @@ export class Engine extends EventEmitter {
     if (done) void this.#retire(done);
   }
 
-  #finished(batch: Batch, result: SentBatchResult, verdicts: Int32Array, version: string): void {
+  #finished(batch: Batch, result: SentBatchResult, ints: Int32Array, verdictsAt: number, version: string): void {
     if (batch.settled) return;
     this.#inFlight.delete(batch);
-    batch.settle(decodeVerdicts(result, verdicts, batch.phase, version, batch.writer!));
+    batch.settle(decodeVerdicts(result, ints, verdictsAt, batch.phase, version, batch.writer!));
     this.#next();
   }
 

@@ -53,18 +53,22 @@ export interface BatchTask {
 export const TASK_POLICY = 0;
 export const TASK_SETTINGS = 1;
 export const TASK_PHASE = 2;
+/**
+ * The packed batch's own header (native/napi/packed_input.hpp), four ints
+ * from here: the count of calls, where their layout starts, where their
+ * facts start (TASK_HEADER), and where the worker writes their verdicts.
+ */
 export const TASK_COUNT = 3;
-/** Where in ints the calls' layout starts (the facts start at TASK_HEADER). */
 export const TASK_LAYOUT = 4;
-/** Where in ints the worker writes the batch's verdicts. */
-export const TASK_VERDICTS = 5;
+export const TASK_FACTS = 5;
+export const TASK_VERDICTS = 6;
 /** Where in ints the batch's text lies (UTF-16, two units an int), and its length in units. */
-export const TASK_TEXT = 6;
-export const TASK_TEXT_LENGTH = 7;
+export const TASK_TEXT = 7;
+export const TASK_TEXT_LENGTH = 8;
 /** Where in ints, and in how many, a worker answering through the shared channel writes the verdicts' text (channel.ts). */
-export const TASK_ANSWER = 8;
-export const TASK_ANSWER_ROOM = 9;
-export const TASK_HEADER = 10;
+export const TASK_ANSWER = 9;
+export const TASK_ANSWER_ROOM = 10;
+export const TASK_HEADER = 11;
 
 /** An error thrown for one call, as data. */
 export interface ErrorData {
@@ -81,7 +85,7 @@ export interface ErrorData {
 export type BatchResult = EncodedVerdicts | { error: ErrorData };
 
 /** A BatchResult as a worker sends it: the verdicts' ints are already in the task's shared ints. */
-export type SentBatchResult = Omit<EncodedVerdicts, 'ints'> | { error: ErrorData };
+export type SentBatchResult = Omit<EncodedVerdicts, 'ints' | 'at'> | { error: ErrorData };
 
 /**
  * A batch on the control port, and its answer when the batch ran: arrays,

@@ -38,6 +38,7 @@ import {
   TASK_ANSWER_ROOM,
   TASK_COUNT,
   TASK_HEADER,
+  TASK_FACTS,
   TASK_LAYOUT,
   TASK_PHASE,
   TASK_POLICY,
@@ -227,7 +228,7 @@ export class InputWriter implements Givens {
    * messageAddresses to fill), and where the worker will have written the
    * verdicts.
    */
-  finish(policy: number, settings: number, phase: Phase): BatchTask & { bytes: Buffer; messagesAt: number; messages: (Buffer | undefined)[]; verdicts: Int32Array } {
+  finish(policy: number, settings: number, phase: Phase): BatchTask & { bytes: Buffer; messagesAt: number; messages: (Buffer | undefined)[]; verdictsAt: number } {
     const layout = this.#layout.length;
     const count = layout / LAYOUT;
     const layoutAt = this.#facts.length;
@@ -252,11 +253,12 @@ export class InputWriter implements Givens {
     ints[TASK_PHASE] = PHASES.indexOf(phase);
     ints[TASK_COUNT] = count;
     ints[TASK_LAYOUT] = layoutAt;
+    ints[TASK_FACTS] = TASK_HEADER;
     ints[TASK_VERDICTS] = verdictsAt;
     this.#layout.copyInto(ints, layoutAt);
     // The array may be longer than this batch (a bigger one used it before).
     const messages = this.#messages.length === count ? this.#messages : this.#messages.slice(0, count);
-    return { ints, text, writer: this.id, bytes, messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdicts: ints.subarray(verdictsAt, textAt) };
+    return { ints, text, writer: this.id, bytes, messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdictsAt };
   }
 
   /** value into the text, its length into the facts. */
@@ -286,15 +288,7 @@ export class InputWriter implements Givens {
   }
 }
 
-/** Where the worker's addon finds a task's calls (native/napi/packed_input.hpp), and where it writes their verdicts. */
+/** Where the worker's addon finds a task's calls (native/napi/packed_input.hpp): the header at TASK_COUNT says where each part lies, the verdicts' room too; the addon checks them. */
 export function packedCalls(task: BatchTask): PackedCalls {
-  const { ints, text } = task;
-  const count = ints[TASK_COUNT]!;
-  const layoutAt = ints[TASK_LAYOUT]!;
-  const verdictsAt = ints[TASK_VERDICTS]!;
-  if (!(TASK_HEADER <= layoutAt && layoutAt <= verdictsAt && verdictsAt + count * INTS <= ints.length)) {
-    throw new RangeError('the layout or the verdicts of a packed batch lie outside its ints');
-  }
-  // Two arrays apart: the addon reads one (and checks the layout in it) while it writes the other.
-  return { ints: ints.subarray(0, verdictsAt), text, count, layoutAt, factsAt: TASK_HEADER, verdicts: ints.subarray(verdictsAt, verdictsAt + count * INTS) };
+  return { ints: task.ints, text: task.text, headerAt: TASK_COUNT };
 }

@@ -22,8 +22,8 @@ export function errorFromData(data: ErrorData): Error {
   return new ScriptletError(data.code ?? 'ERR_SCRIPTLET_WORKER', data.message);
 }
 
-/** A batch's outcomes, from its result and the verdicts' ints (shared with the worker); givens, what was kept of each call's input. */
-export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, phase: Phase, version: string, givens: Givens): (Verdict | Error)[] {
+/** A batch's outcomes, from its result and the verdicts' ints (shared with the worker, from ints[at]); givens, what was kept of each call's input. */
+export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, at: number, phase: Phase, version: string, givens: Givens): (Verdict | Error)[] {
   const out = new Array<Verdict | Error>(givens.count);
   if ('error' in result) {
     for (let i = 0; i < out.length; i++) out[i] = errorFromData(result.error);
@@ -33,7 +33,7 @@ export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, phase:
   const keys = batchKeys(text);
   const values = result.values ?? NO_VALUES;
   if (result.values) restoreBuffers(result.values);
-  for (let i = 0; i < out.length; i++) out[i] = new Verdict(phase, ints, text, values, keys, i, givens.given(i), version);
+  for (let i = 0; i < out.length; i++) out[i] = new Verdict(phase, ints, text, values, keys, i, givens.given(i), version, at);
   return out;
 }
 

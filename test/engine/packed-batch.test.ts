@@ -8,7 +8,7 @@ import { openPolicy, Verdict, type CallInput } from '../../src/index.js';
 import { batchKeys } from '../../src/engine/verdict.js';
 import { loadAddon } from '../../src/native/addon.js';
 import { InputWriter, LAYOUT, packedCalls } from '../../src/pool/wire-inputs.js';
-import type { BatchTask } from '../../src/pool/protocol.js';
+import { TASK_COUNT, TASK_HEADER, TASK_LAYOUT, TASK_VERDICTS, type BatchTask } from '../../src/pool/protocol.js';
 import { eml } from '../helpers/lua-policy.js';
 
 const reference = { name: 'reference', path: 'bench/policies/reference.lua' };
@@ -50,7 +50,7 @@ describe('a packed batch', () => {
       const expected = p.runBatch('data', inputs);
       const values = encoded.values ?? [];
       inputs.forEach((input, i) => {
-        assert.deepEqual(new Verdict('data', encoded.ints, encoded.text, values, batchKeys(encoded.text), i, input, p.version), expected[i], `call ${i}`);
+        assert.deepEqual(new Verdict('data', encoded.ints, encoded.text, values, batchKeys(encoded.text), i, input, p.version, encoded.at), expected[i], `call ${i}`);
       });
       assert.equal(expected[7]!.disposition?.code, 550, 'no message: no Message-ID');
     } finally {
@@ -88,7 +88,7 @@ describe('a packed batch', () => {
     try {
       const encoded = await p.runPackedAsync('data', packedCalls(pack([{ message: eml(['Subject: a']) }])));
       assert.deepEqual(batchKeys(encoded.text), ['cl\u00e9', '\u4e2d\u6587', 'plain']);
-      const verdict = new Verdict('data', encoded.ints, encoded.text, encoded.values ?? [], batchKeys(encoded.text), 0, {}, p.version);
+      const verdict = new Verdict('data', encoded.ints, encoded.text, encoded.values ?? [], batchKeys(encoded.text), 0, {}, p.version, encoded.at);
       assert.deepEqual(verdict.context.mess, { 'cl\u00e9': '1', '\u4e2d\u6587': '2', plain: '\u00e9' });
       const none = await p.runPackedAsync('connect', packedCalls(pack([{}])));
       assert.deepEqual(batchKeys(none.text), []);
@@ -97,12 +97,12 @@ describe('a packed batch', () => {
     }
   });
 
-  it('is refused, with nothing run, when its layout points outside it', async () => {
+  it('is refused, with nothing run, when its header or layout points outside it', async () => {
     const p = openPolicy({ scripts: [reference] });
     try {
       const task = pack(inputs.slice(0, 2));
       const calls = packedCalls(task);
-      const second = calls.layoutAt + LAYOUT; // call 1's layout: facts offset, text offset, message address, length
+      const second = task.ints[TASK_LAYOUT]! + LAYOUT; // call 1's layout: facts offset, text offset, message address, length
       const broken = (edit: (ints: Int32Array) => void) => {
         const ints = calls.ints.slice();
         edit(ints);
@@ -112,15 +112,17 @@ describe('a packed batch', () => {
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second] = 1 << 30))), /call 1 of a packed batch points outside it/);
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second + 1] = task.text.length + 1))), /call 1 of a packed batch points outside it/);
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second + 4] = -2))), /call 1 of a packed batch points outside it/);
-      await assert.rejects(p.runPackedAsync('data', { ...calls, count: 1000, verdicts: undefined }), /the layout of a packed batch lies outside its ints/);
-      await assert.rejects(p.runPackedAsync('data', { ...calls, count: 1000 }), /a packed batch of 1000 calls needs 9000 ints for its verdicts, got 18/);
-      await assert.rejects(p.runPackedAsync('data', { ...calls, verdicts: task.ints.subarray(calls.factsAt, calls.factsAt + 18) }), /the verdicts of a packed batch overlap its calls/);
+      await assert.rejects(p.runPackedAsync('data', { ...calls, headerAt: calls.ints.length - 3 }), /the header of a packed batch lies outside its ints/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[TASK_COUNT] = 5000))), /a batch holds at most 4096 calls, this one says 5000/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[TASK_COUNT] = 1000))), /the verdicts of a packed batch \(1000 calls from \d+\) lie outside its \d+ ints/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[TASK_VERDICTS] = TASK_HEADER))), /the header, facts and layout of a packed batch must lie inside it, below its verdicts/);
       assert.equal(p.stats().calls, before);
       // Facts that run past the end read as absent: the call runs without them.
       // (Call 1's facts: mask, mailfrom's length, rcptto's count, ...: a count of a million runs past the end.)
-      const short = broken((ints) => (ints[calls.factsAt + ints[second]! + 2] = 1_000_000));
+      const short = broken((ints) => (ints[TASK_HEADER + ints[second]! + 2] = 1_000_000));
       const encoded = await p.runPackedAsync('data', short);
-      assert.equal(encoded.ints.length, 2 * 9);
+      assert.equal(p.stats().calls, before + 2, 'both calls ran');
+      assert.equal(encoded.ints[encoded.at + 9], 250, 'call 1 has its verdict, without the facts past the end');
     } finally {
       p.close();
     }

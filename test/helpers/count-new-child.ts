@@ -2,6 +2,8 @@
 // preloaded (COUNT_NEW names it): prints, as JSON, the C++ allocations of
 // the whole process per call of each crossing, after warm-up.
 import { dataPolicy, eml } from './lua-policy.js';
+import { loadAddon } from '../../src/native/addon.js';
+import { InputWriter, LAYOUT, packedCalls } from '../../src/pool/wire-inputs.js';
 
 const counter = { exports: {} as { count(): number } };
 process.dlopen(counter, process.env.COUNT_NEW!);
@@ -21,6 +23,12 @@ const policy = dataPolicy(`
   if s[1]:find("FREE", 1, true) then vctx:set_code(550, "5.7.1 Rejected") end
   vctx:set_code(250, "2.0.0 Accepted by policy, with a reply longer than a short string")`);
 const BATCH = Array.from({ length: 64 }, () => INPUT);
+// A one-call batch packed as the pool's calling thread packs it, for a worker to run.
+const writer = InputWriter.take();
+writer.add(INPUT);
+const task = writer.finish(1, 0, 'data');
+loadAddon().messageAddresses(task.ints, task.messagesAt, LAYOUT, ...task.messages);
+const PACKED = packedCalls(task);
 
 // The fewest allocations per call over five windows of calls, after
 // warm-up: V8 allocates now and then on its own (a compile, a collection),
@@ -42,6 +50,7 @@ const result = {
   preloaded: count() > 0,
   run: perCall(() => policy.run('data', INPUT), 1),
   runBatch: perCall(() => policy.runBatch('data', BATCH), 64),
+  runPacked: perCall(() => void policy.runPackedSoon('data', PACKED), 1),
 };
 policy.close();
 console.log(JSON.stringify(result));
