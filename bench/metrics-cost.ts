@@ -127,7 +127,7 @@ async function recorderAlone(): Promise<{ recordNs: number; runBatchNs: number }
   const run: number[] = [];
   for (let round = 0; round < 15; round++) {
     let start = process.hrtime.bigint();
-    for (let i = 0; i < 2000; i++) recorder.record(policy, 'data', verdicts, BATCH, 300_000n);
+    for (let i = 0; i < 2000; i++) recorder.record(policy, 'data', verdicts, BATCH, 0.3);
     record.push(Number(process.hrtime.bigint() - start) / (2000 * BATCH));
     start = process.hrtime.bigint();
     for (let i = 0; i < 40; i++) policy.runBatch('data', batches[i % batches.length]!);

@@ -90,8 +90,8 @@ export class WorkerRecorder {
     return null;
   }
 
-  /** Adds a batch of count calls policy ran (its encoded verdicts, or the error they all got) and the ns it took. */
-  record(policy: Policy, phase: Phase, result: BatchResult, count: number, ns: bigint): void {
+  /** Adds a batch of count calls policy ran (its encoded verdicts, or the error they all got) and the ms it took. */
+  record(policy: Policy, phase: Phase, result: BatchResult, count: number, ms: number): void {
     const L = this.#layout;
     const f = this.#f;
     const base = this.#base;
@@ -121,7 +121,7 @@ export class WorkerRecorder {
       }
     }
     const n = count;
-    const seconds = Number(ns) / 1e9;
+    const seconds = ms / 1e3;
     if (n > 0) {
       const h = base + L.durationOf(p);
       const bucket = bucketOf(seconds / n);
