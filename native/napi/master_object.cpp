@@ -103,6 +103,7 @@ Napi::Function MasterObject::Define(Napi::Env env) {
                      {
                          InstanceMethod<&MasterObject::LoadScript>("loadScript"),
                          InstanceMethod<&MasterObject::Init>("init"),
+                         InstanceMethod<&MasterObject::UseInts>("useInts"),
                          InstanceMethod<&MasterObject::Run>("run"),
                          InstanceMethod<&MasterObject::RunPacked>("runPacked"),
                          InstanceMethod<&MasterObject::RunSingle>("runSingle"),
@@ -275,19 +276,32 @@ bool flagArgument(napi_env env, napi_value value) {
 
 }  // namespace
 
-// runSingle(phaseIndex, input: object, message: Buffer | undefined, ints:
-// Int32Array, allowSuspend) -> text | [text, values, freshKeys?]: run() for
-// one call, without the arrays (policy.run: each array read is a Node-API
-// call, and one call has none to share them with). ints[0] holds the input
-// flags on the way in and ints[0..8] the verdict on the way out.
+// useInts(ints: Int32Array): where run() and runSingle() read each call's
+// input flags and write its verdict, from now on (at least 9 ints a call).
+Napi::Value MasterObject::UseInts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t length = 0;
+  int32_t* ints = int32Data(env, info[0], kIntsPerVerdict, &length);
+  if (!ints) throw Napi::TypeError::New(env, "useInts(ints: Int32Array) needs at least 9 ints");
+  intsRef_ = Napi::Persistent(info[0].As<Napi::Int32Array>());
+  ints_ = ints;
+  intsLength_ = length;
+  return env.Undefined();
+}
+
+// runSingle(phaseIndex, input: object, message: Buffer | undefined,
+// allowSuspend) -> text | [text, values, freshKeys?]: run() for one call,
+// without the arrays (policy.run: each array read is a Node-API call, and
+// one call has none to share them with). The ints of useInts: [0] holds the
+// input flags on the way in and [0..8] the verdict on the way out.
 Napi::Value MasterObject::RunSingle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   state(info);
   Phase phase = checkPhase(env, info[0]);
-  int32_t* ints = int32Data(env, info[3], kIntsPerVerdict);
+  int32_t* ints = ints_;
   if (!ints || !info[1].IsObject())
-    throw Napi::TypeError::New(env, "runSingle(phase: number, input: object, message: Buffer | undefined, ints: Int32Array, allowSuspend?: boolean)");
-  bool allowSuspend = flagArgument(env, info[4]);
+    throw Napi::TypeError::New(env, "runSingle(phase: number, input: object, message: Buffer | undefined, allowSuspend?: boolean), after useInts(ints)");
+  bool allowSuspend = flagArgument(env, info[3]);
   TextLease lease(text_, textBusy_);
   BatchOut out{ints, LazyValues(env, kValuesPerVerdict), lease.text(), contextKeys_};
   JsKeys keys(env);
@@ -298,28 +312,27 @@ Napi::Value MasterObject::RunSingle(const Napi::CallbackInfo& info) {
   return batchResult(env, out.text, out.values);
 }
 
-// run(phaseIndex, inputs[], messages[], ints: Int32Array, allowSuspend) ->
-// [text, values, freshKeys?]: one crossing for one call or many. On the way
-// in ints[i*9] holds call i's input flags; on the way out the verdicts come
-// back encoded in ints, the batch text and the values (see verdict_js.hpp).
+// run(phaseIndex, inputs[], messages[], allowSuspend) -> [text, values,
+// freshKeys?]: one crossing for one call or many. On the way in ints[i*9]
+// (the ints of useInts) holds call i's input flags; on the way out the
+// verdicts come back encoded in ints, the batch text and the values (see
+// verdict_js.hpp).
 // With allowSuspend a call may come back suspended, to be resume()d.
 Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   state(info);
   Phase phase = checkPhase(env, info[0]);
-  if (!info[1].IsArray() || !info[2].IsArray() || !info[3].IsTypedArray() ||
-      info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-    throw Napi::TypeError::New(env, "run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array)");
+  if (!info[1].IsArray() || !info[2].IsArray() || !ints_)
+    throw Napi::TypeError::New(env, "run(phase: number, inputs: object[], messages: (Buffer | undefined)[], allowSuspend?: boolean), after useInts(ints)");
   auto inputs = info[1].As<Napi::Array>();
   auto messages = info[2].As<Napi::Array>();
-  auto intsArray = info[3].As<Napi::Int32Array>();
-  bool allowSuspend = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  bool allowSuspend = flagArgument(env, info[3]);
   uint32_t n = inputs.Length();
   if (n > kMaxBatch) throw Napi::RangeError::New(env, "a batch holds at most " + std::to_string(kMaxBatch) + " calls");
   if (messages.Length() != n) throw Napi::RangeError::New(env, "inputs and messages differ in length");
-  if (intsArray.ElementLength() < static_cast<size_t>(n) * kIntsPerVerdict)
-    throw Napi::RangeError::New(env, "ints holds fewer than 9 slots per call");
-  int32_t* ints = intsArray.Data();
+  if (intsLength_ < static_cast<size_t>(n) * kIntsPerVerdict)
+    throw Napi::RangeError::New(env, "the ints given to useInts hold fewer than 9 slots per call");
+  int32_t* ints = ints_;
   TextLease lease(text_, textBusy_);
   BatchOut out{ints, LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), lease.text(), contextKeys_};
   JsKeys keys(env);  // no HandleScope per message: see js_keys.hpp

@@ -26,6 +26,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
 
   Napi::Value LoadScript(const Napi::CallbackInfo& info);
   Napi::Value Init(const Napi::CallbackInfo& info);
+  Napi::Value UseInts(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value RunPacked(const Napi::CallbackInfo& info);
   Napi::Value RunSingle(const Napi::CallbackInfo& info);
@@ -73,6 +74,12 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   bool initialized_ = false;
   uint64_t rebuilds_ = 0;
   uint64_t failedRebuilds_ = 0;
+  // run() and runSingle()'s numbers (useInts): held, so its memory stays where
+  // it is; given once, for a typed-array lookup in Node-API costs a chain of
+  // type checks.
+  Napi::Reference<Napi::Int32Array> intsRef_;
+  int32_t* ints_ = nullptr;
+  size_t intsLength_ = 0;
   ContextKeyTable contextKeys_;  // numbered as they first cross; see context_keys.hpp
   ContextKeyTable packedKeys_;   // a packed batch's own keys, cleared for each (with text_'s lease)
   BatchText text_;                // every crossing's text, through a TextLease

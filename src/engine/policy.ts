@@ -187,6 +187,7 @@ export class Policy {
       throw err;
     }
     this.loadLogs = master.takeLoadLogs();
+    master.useInts(this.#ints);
     this.#master = master;
     if (datasources?.length) watchDatasourceCidrs(addon as unknown as CidrAddon, findDatasource); // msys.cidr's datasource tables
   }
@@ -208,7 +209,7 @@ export class Policy {
     const master = this.#live();
     const ints = this.#ints;
     ints[0] = inputFlags(input, 0);
-    const [text, values] = this.#keep(master.runSingle(index, input, input.message, ints, false));
+    const [text, values] = this.#keep(master.runSingle(index, input, input.message, false));
     return new Verdict(phase, ints, text, values, this.#contextKeys, 0, input, this.version);
   }
 
@@ -332,7 +333,7 @@ export class Policy {
       ints[i * INTS] = inputFlags(input, i);
       messages[i] = input.message;
     }
-    return this.#keep(master.run(phase, inputs, messages, ints, allowSuspend));
+    return this.#keep(master.run(phase, inputs, messages, allowSuspend));
   }
 
   /** Changes tuning at run time (the console's `config set`). */

@@ -82,14 +82,17 @@ export interface NativeMaster {
    * in ints (9 per call), the batch text and the values (2 per call), with
    * the context keys numbered in this batch: see native/napi/verdict_js.hpp.
    */
-  run(phase: number, inputs: object[], messages: (Buffer | undefined)[], ints: Int32Array, allowSuspend?: boolean): NativeBatch;
-  /**
-   * A batch packed by the pool's calling thread (native/napi/packed_input.hpp),
-   * its verdicts written to out as run()'s are, but with the batch's own
-   * context keys: ids from 0, every one of them in the third element.
-   */
+  /** Where run() and runSingle() read the input flags and write the verdicts (9 ints a call), from now on. */
+  useInts(ints: Int32Array): void;
+  run(phase: number, inputs: object[], messages: (Buffer | undefined)[], allowSuspend?: boolean): NativeBatch;
   /** run() for one call, without the arrays: ints[0] holds its input flags (INPUT_HAS_*), then its verdict. */
-  runSingle(phase: number, input: object, message: Buffer | undefined, ints: Int32Array, allowSuspend?: boolean): NativeBatch;
+  runSingle(phase: number, input: object, message: Buffer | undefined, allowSuspend?: boolean): NativeBatch;
+  /**
+   * A batch packed by the pool's calling thread (native/napi/packed_input.hpp):
+   * its header at ints[headerAt] says where its parts lie; its verdicts are
+   * written into ints as run()'s are, but with the batch's own context keys
+   * (ids from 0, all of them at the end of the text). A call may suspend.
+   */
   runPacked(phase: number, ints: Int32Array, headerAt: number, text: string): NativeBatch;
   /** Goes on with a suspended call (its id from ints); it may suspend again. */
   resume(id: number, result: undefined | string[] | [Buffer] | string, ints: Int32Array, deadline?: boolean): NativeBatch;
