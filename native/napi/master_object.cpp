@@ -345,16 +345,17 @@ Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
   return batchResult(env, out.text, out.values);
 }
 
-// runPacked(phaseIndex, ints: Int32Array, headerAt, text) -> text | [text,
+// runPacked(phaseIndex, ints: Int32Array, headerAt) -> text | [text,
 // values]: a batch packed by the pool's calling thread (packed_input.hpp),
-// without a JS object per call. Its header, at ints[headerAt], says where
-// its parts lie; its verdicts are written into ints at verdictsAt, past
-// everything the calls are read from. They come back as run()'s do, but
+// without a JS object per call, nor a string: its text is read in place,
+// only by the calls that ask for a fact. Its header, at ints[headerAt], says
+// where its parts lie; its verdicts are written into ints at verdictsAt,
+// apart from everything the calls are read from. They come back as run()'s do, but
 // with the batch's own context keys (ids from 0, all of them at the end of
 // the text: appendKeySection), so that the batch can be decoded on another
 // thread without this master's key table. A call may suspend.
 //
-// Four arguments and one typed array: past six, node-addon-api allocates
+// Three arguments and one typed array: past six, node-addon-api allocates
 // the arguments' array, and each look at a typed array costs a chain of
 // type checks in Node-API (a tenth of a one-call batch, measured).
 Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
@@ -364,14 +365,14 @@ Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
   size_t length = 0;
   int32_t* ints = int32Data(env, info[1], 0, &length);
   int64_t headerAt = -1;
-  if (!ints || napi_get_value_int64(env, info[2], &headerAt) != napi_ok || !info[3].IsString())
-    throw Napi::TypeError::New(env, "runPacked(phase: number, ints: Int32Array, headerAt: number, text: string)");
+  if (!ints || napi_get_value_int64(env, info[2], &headerAt) != napi_ok)
+    throw Napi::TypeError::New(env, "runPacked(phase: number, ints: Int32Array, headerAt: number)");
   PackedHeader header;
   std::string problem = readPackedHeader(ints, length, headerAt, kMaxBatch, kIntsPerVerdict, header);
   if (!problem.empty()) throw Napi::RangeError::New(env, problem);
   uint32_t n = static_cast<uint32_t>(header.count);
   // The calls are read from below verdictsAt only: no verdict written can change a call not yet run.
-  PackedBatch batch(env, ints, static_cast<size_t>(header.verdictsAt), header.layoutAt, header.factsAt, info[3]);
+  PackedBatch batch(ints, static_cast<size_t>(header.verdictsAt), header.layoutAt, header.factsAt, header.text(ints));
   for (uint32_t i = 0; i < n; i++)
     if (!batch.layoutValid(i))
       throw Napi::RangeError::New(env, "call " + std::to_string(i) + " of a packed batch points outside it");

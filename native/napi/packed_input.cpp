@@ -7,7 +7,7 @@ namespace scriptlet {
 struct PackedBatch::Cursor {
   const int32_t* ints;
   size_t end, f;
-  const std::u16string* text;
+  std::u16string_view text;
   size_t t;
   bool ok = true;
 
@@ -21,11 +21,11 @@ struct PackedBatch::Cursor {
   // The next string, converted when out is given, else skipped.
   void string(std::string* out) {
     int32_t n = next();
-    if (!ok || n < 0 || t + static_cast<size_t>(n) > text->size()) {
+    if (!ok || n < 0 || t + static_cast<size_t>(n) > text.size()) {
       ok = false;
       return;
     }
-    if (out) *out = utf8FromUtf16(text->data() + t, static_cast<size_t>(n));
+    if (out) *out = utf8FromUtf16(text.data() + t, static_cast<size_t>(n));
     t += static_cast<size_t>(n);
   }
 };
@@ -33,8 +33,9 @@ struct PackedBatch::Cursor {
 std::string readPackedHeader(const int32_t* ints, size_t length, int64_t headerAt, uint32_t maxCalls, int verdictInts,
                              PackedHeader& out) {
   auto n = static_cast<int64_t>(length);
-  if (headerAt < 0 || headerAt + 4 > n) return "the header of a packed batch lies outside its ints";
-  out = PackedHeader{ints[headerAt], ints[headerAt + 1], ints[headerAt + 2], ints[headerAt + 3]};
+  if (headerAt < 0 || headerAt + PackedHeader::kInts > n) return "the header of a packed batch lies outside its ints";
+  const int32_t* h = ints + headerAt;
+  out = PackedHeader{h[0], h[1], h[2], h[3], h[4], h[5]};
   if (out.count < 0 || static_cast<uint32_t>(out.count) > maxCalls)
     return "a batch holds at most " + std::to_string(maxCalls) + " calls, this one says " + std::to_string(out.count);
   int64_t verdictsEnd = static_cast<int64_t>(out.verdictsAt) + static_cast<int64_t>(out.count) * verdictInts;
@@ -43,42 +44,29 @@ std::string readPackedHeader(const int32_t* ints, size_t length, int64_t headerA
            std::to_string(out.verdictsAt) + ") lie outside its " + std::to_string(length) + " ints";
   int64_t layoutEnd = static_cast<int64_t>(out.layoutAt) + static_cast<int64_t>(out.count) * kPackedLayout;
   if (out.layoutAt < 0 || out.factsAt < 0 || layoutEnd > out.verdictsAt || out.factsAt > out.verdictsAt ||
-      headerAt + 4 > out.verdictsAt)
+      headerAt + PackedHeader::kInts > out.verdictsAt)
     return "the header, facts and layout of a packed batch must lie inside it, below its verdicts";
+  int64_t textEnd = static_cast<int64_t>(out.textAt) + (static_cast<int64_t>(out.textLength) + 1) / 2;
+  if (out.textAt < 0 || out.textLength < 0 || textEnd > n || (out.textAt < verdictsEnd && textEnd > out.verdictsAt))
+    return "the text of a packed batch must lie inside it, apart from its verdicts";
   return {};
 }
 
-PackedBatch::PackedBatch(napi_env env, const int32_t* ints, size_t length, int32_t layoutAt, int32_t factsAt,
-                         napi_value text)
-    : env_(env), ints_(ints), length_(length), layoutAt_(layoutAt), factsAt_(factsAt), textValue_(text) {
-  // The length only (no copy): the text itself is read on first use.
-  napi_get_value_string_utf16(env, text, nullptr, 0, &textLength_);
-}
+PackedBatch::PackedBatch(const int32_t* ints, size_t length, int32_t layoutAt, int32_t factsAt, std::u16string_view text)
+    : ints_(ints), length_(length), layoutAt_(layoutAt), factsAt_(factsAt), text_(text) {}
 
 bool PackedBatch::layoutValid(uint32_t i) const {
   const int32_t* s = slot(i);
   int64_t facts = static_cast<int64_t>(factsAt_) + s[0];
   bool factsOk = s[0] >= 0 && facts < static_cast<int64_t>(length_);
-  bool textOk = s[1] >= 0 && static_cast<size_t>(s[1]) <= textLength_;
+  bool textOk = s[1] >= 0 && static_cast<size_t>(s[1]) <= text_.size();
   bool messageOk = s[4] == -1 || (s[4] >= 0 && (s[4] == 0 || s[2] != 0 || s[3] != 0));
   return factsOk && textOk && messageOk;
 }
 
-const std::u16string& PackedBatch::text() {
-  if (!textRead_) {
-    textRead_ = true;
-    size_t copied = 0;
-    // The size given counts a terminating NUL, written past the units.
-    text_.assign(textLength_ + 1, u'\0');
-    napi_get_value_string_utf16(env_, textValue_, text_.data(), text_.size(), &copied);
-    text_.resize(copied);
-  }
-  return text_;
-}
-
 void PackedBatch::walk(uint32_t i, CallContext* facts, ContextMap::Entries* conn, ContextMap::Entries* mess) {
   const int32_t* s = slot(i);
-  Cursor c{ints_, length_, static_cast<size_t>(factsAt_) + static_cast<size_t>(s[0]), &text(),
+  Cursor c{ints_, length_, static_cast<size_t>(factsAt_) + static_cast<size_t>(s[0]), text_,
            static_cast<size_t>(s[1])};
   int32_t mask = c.next();
   auto string = [&](int32_t bit, std::string* out) {

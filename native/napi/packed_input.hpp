@@ -1,16 +1,17 @@
 // Call inputs packed by the worker pool's calling thread
 // (src/pool/wire-inputs.ts), read in the worker without a JS object per call.
 //
-// A batch is one Int32Array and one string. Its header (four ints where the
-// caller says) gives the count of calls, where their layout and their facts
-// start, and where their verdicts are to be written: past all the rest, so
-// that writing a call's verdict cannot change a call still to run. Per call,
-// at layoutAt + i * 5:
+// A batch is one Int32Array. Its header (six ints where the caller says)
+// gives the count of calls, where their layout and their facts start, where
+// their verdicts are to be written (apart from all the rest, so that writing
+// a call's verdict cannot change a call still to run), and where its text
+// lies: UTF-16 units, little-endian, two an int (as Buffer.write(text,
+// 'utf16le') puts them), read in place. Per call, at layoutAt + i * 5:
 // where its facts start (from factsAt), where its text starts, and its
 // message as the address (low, high 32 bits) and length of the caller's own
 // bytes (-1: no message). The facts: a mask of the fields present (kPacked*
 // below), then in the order of the bits, for a string its length in UTF-16
-// units (the text follows in the batch string), for a port its value, for
+// units (the text follows in the batch's text), for a port its value, for
 // rcptto its count and lengths, for a context its count and (key length,
 // value length) pairs.
 //
@@ -26,6 +27,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "../call_context.hpp"
 
@@ -33,9 +35,14 @@ namespace scriptlet {
 
 constexpr int kPackedLayout = 5;
 
-// Where a packed batch's parts lie: the four ints of its header, in order.
+// Where a packed batch's parts lie: the six ints of its header, in order.
 struct PackedHeader {
-  int32_t count, layoutAt, factsAt, verdictsAt;
+  int32_t count, layoutAt, factsAt, verdictsAt, textAt, textLength;
+  static constexpr int kInts = 6;
+  // Its text, in place.
+  std::u16string_view text(const int32_t* ints) const {
+    return {reinterpret_cast<const char16_t*>(ints + textAt), static_cast<size_t>(textLength)};
+  }
 };
 
 // Reads the header at ints[headerAt] of a batch of length ints (at most
@@ -61,9 +68,9 @@ enum PackedField : int32_t {
 
 class PackedBatch {
  public:
-  // ints: the batch's numbers; text: its string (read only when a call asks
-  // for a fact, and then once for the whole batch).
-  PackedBatch(napi_env env, const int32_t* ints, size_t length, int32_t layoutAt, int32_t factsAt, napi_value text);
+  // ints: the batch's numbers, of which length are the calls'; text: its
+  // text, read (in place) only when a call asks for a fact.
+  PackedBatch(const int32_t* ints, size_t length, int32_t layoutAt, int32_t factsAt, std::u16string_view text);
 
   // False when call i's layout points outside the batch (then nothing runs).
   bool layoutValid(uint32_t i) const;
@@ -75,18 +82,13 @@ class PackedBatch {
  private:
   struct Cursor;
   const int32_t* slot(uint32_t i) const { return ints_ + layoutAt_ + static_cast<size_t>(i) * kPackedLayout; }
-  const std::u16string& text();
   // Walks call i's facts in order, filling what is asked for (null: skipped).
   void walk(uint32_t i, CallContext* facts, ContextMap::Entries* conn, ContextMap::Entries* mess);
 
-  napi_env env_;
   const int32_t* ints_;
   size_t length_;
   int32_t layoutAt_, factsAt_;
-  napi_value textValue_;
-  size_t textLength_ = 0;
-  std::u16string text_;
-  bool textRead_ = false;
+  std::u16string_view text_;
 };
 
 // UTF-8 of UTF-16 units, a lone surrogate as U+FFFD (as V8 writes it).

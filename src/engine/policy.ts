@@ -72,11 +72,11 @@ export interface BindingGroup {
  */
 export interface PackedCalls {
   ints: Int32Array;
-  text: string;
   /**
-   * Where in ints the batch's header lies: four ints, the count of calls,
-   * where their layout starts, where their facts start, and where their
-   * verdicts are written (count * 9 ints, past all the rest).
+   * Where in ints the batch's header lies: six ints, the count of calls,
+   * where their layout starts, where their facts start, where their
+   * verdicts are written (count * 9 ints, apart from the rest), where the
+   * batch's text lies (UTF-16, two units an int) and its length in units.
    */
   headerAt: number;
 }
@@ -275,9 +275,9 @@ export class Policy {
    */
   runPackedSoon(phase: Phase, packed: PackedCalls): EncodedVerdicts | Promise<EncodedVerdicts> {
     const index = this.#phase(phase);
-    const { ints, text, headerAt } = packed;
+    const { ints, headerAt } = packed;
     // The addon checks the header before it runs anything.
-    const [outText, values] = unpack(this.#live().runPacked(index, ints, headerAt, text));
+    const [outText, values] = unpack(this.#live().runPacked(index, ints, headerAt));
     const count = ints[headerAt]!;
     const at = ints[headerAt + 3]!;
     let waiting: Promise<void>[] | undefined;

@@ -93,7 +93,7 @@ export interface NativeMaster {
    * written into ints as run()'s are, but with the batch's own context keys
    * (ids from 0, all of them at the end of the text). A call may suspend.
    */
-  runPacked(phase: number, ints: Int32Array, headerAt: number, text: string): NativeBatch;
+  runPacked(phase: number, ints: Int32Array, headerAt: number): NativeBatch;
   /** Goes on with a suspended call (its id from ints); it may suspend again. */
   resume(id: number, result: undefined | string[] | [Buffer] | string, ints: Int32Array, deadline?: boolean): NativeBatch;
   /** A suspended call that will not be resumed: dropped. */

@@ -33,18 +33,19 @@ export interface WorkerSetup {
 }
 
 /**
- * One batch of calls of one phase (wire-inputs.ts), in two objects: each
- * object cloned costs a postMessage about 1.5 us. `ints` holds a header
- * (TASK_HEADER), then the facts, then (at TASK_LAYOUT) LAYOUT ints per call
- * (where its facts start, where its text starts, and its message's address
- * and length), then room for the verdicts (at TASK_VERDICTS, 9 per call),
- * which the worker writes there. `ints` lies on a SharedArrayBuffer: it
- * crosses by reference, not copied, either way. The messages themselves do
- * not cross either: the worker reads them in place.
+ * One batch of calls of one phase (wire-inputs.ts), in one Int32Array: a
+ * header (TASK_HEADER), then the facts, then (at TASK_LAYOUT) LAYOUT ints
+ * per call (where its facts start, where its text starts, and its message's
+ * address and length), then room for the verdicts (at TASK_VERDICTS, 9 per
+ * call), which the worker writes there, then the batch's text (at
+ * TASK_TEXT, UTF-16, two units an int), which the worker's addon reads in
+ * place when a call asks for a fact, then room for an answer. `ints` lies
+ * on a SharedArrayBuffer: it crosses by reference, not copied, either way.
+ * The messages themselves do not cross either: the worker reads them in
+ * place.
  */
 export interface BatchTask {
   ints: Int32Array;
-  text: string;
   /** The InputWriter whose memory ints lies on: once a worker knows it, the batch goes through the shared channel (channel.ts). -1: none. */
   writer?: number;
 }
@@ -54,15 +55,16 @@ export const TASK_POLICY = 0;
 export const TASK_SETTINGS = 1;
 export const TASK_PHASE = 2;
 /**
- * The packed batch's own header (native/napi/packed_input.hpp), four ints
+ * The packed batch's own header (native/napi/packed_input.hpp), six ints
  * from here: the count of calls, where their layout starts, where their
- * facts start (TASK_HEADER), and where the worker writes their verdicts.
+ * facts start (TASK_HEADER), where the worker writes their verdicts, and
+ * where the batch's text lies (UTF-16, two units an int) and its length in
+ * units.
  */
 export const TASK_COUNT = 3;
 export const TASK_LAYOUT = 4;
 export const TASK_FACTS = 5;
 export const TASK_VERDICTS = 6;
-/** Where in ints the batch's text lies (UTF-16, two units an int), and its length in units. */
 export const TASK_TEXT = 7;
 export const TASK_TEXT_LENGTH = 8;
 /** Where in ints, and in how many, a worker answering through the shared channel writes the verdicts' text (channel.ts). */
@@ -94,7 +96,7 @@ export type SentBatchResult = Omit<EncodedVerdicts, 'ints' | 'at'> | { error: Er
  * on each side. Anything else (an answer with an error too) is a
  * ControlRequest or ControlReply.
  */
-export type TaskMessage = [id: number, ints: Int32Array, text: string, writer: number];
+export type TaskMessage = [id: number, ints: Int32Array, writer: number];
 /** The worker may drop what it keeps of this writer's memory: the engine sends its next batch through the port. */
 export type ForgetWriter = [kind: 'forget', writer: number];
 export type TaskAnswer = [id: number, text: string, values: unknown[] | undefined];

@@ -258,7 +258,7 @@ export class InputWriter implements Givens {
     this.#layout.copyInto(ints, layoutAt);
     // The array may be longer than this batch (a bigger one used it before).
     const messages = this.#messages.length === count ? this.#messages : this.#messages.slice(0, count);
-    return { ints, text, writer: this.id, bytes, messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdictsAt };
+    return { ints, writer: this.id, bytes, messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdictsAt };
   }
 
   /** value into the text, its length into the facts. */
@@ -288,7 +288,7 @@ export class InputWriter implements Givens {
   }
 }
 
-/** Where the worker's addon finds a task's calls (native/napi/packed_input.hpp): the header at TASK_COUNT says where each part lies, the verdicts' room too; the addon checks them. */
+/** Where the worker's addon finds a task's calls (native/napi/packed_input.hpp): the header at TASK_COUNT says where each part lies, the verdicts' room and the text too; the addon checks them. */
 export function packedCalls(task: BatchTask): PackedCalls {
-  return { ints: task.ints, text: task.text, headerAt: TASK_COUNT };
+  return { ints: task.ints, headerAt: TASK_COUNT };
 }

@@ -219,7 +219,7 @@ export class WorkerControls {
     }
     // Through the port, with its memory: the worker learns it, and the writer's next batches take the channel.
     if (writer >= 0) this.#learnt(worker, writer, memory);
-    this.#post(worker, [id, task.ints, task.text, writer] satisfies TaskMessage, pending);
+    this.#post(worker, [id, task.ints, writer] satisfies TaskMessage, pending);
     return false;
   }
 

@@ -125,7 +125,7 @@ export class WorkerHost {
     const policy = this.#policy(id);
     const phase = PHASES[ints[TASK_PHASE]!]!;
     const count = ints[TASK_COUNT]!;
-    if (this.#testHooks && task.text.includes(TEST_EXIT_ID)) process.exit(1);
+    if (this.#testHooks && taskText(task).includes(TEST_EXIT_ID)) process.exit(1);
     this.#tasks++;
     this.#calls += count;
     const finish = (result: BatchResult): TaskOutcome => {
@@ -161,13 +161,8 @@ export class WorkerHost {
       port.postMessage({ id, ok: false, error: { name: 'Error', code: 'ERR_SCRIPTLET_WORKER', message: `worker ${this.#threadId} does not know writer ${writer}` } } satisfies ControlReply);
       return 0;
     }
-    let task: BatchTask;
-    try {
-      task = { ints: memory.ints, text: readTaskText(memory.ints, memory.bytes) };
-    } catch (err) {
-      port.postMessage({ id, ok: false, error: errorData(err) } satisfies ControlReply);
-      return 0;
-    }
+    // The text stays where it is: the addon reads it there if a call asks for a fact.
+    const task: BatchTask = { ints: memory.ints };
     // Read first: once answered, the engine may write its next batch in this memory.
     const calls = task.ints[TASK_COUNT] ?? 0;
     this.#answer(id, task, port, true, memory);
@@ -320,6 +315,12 @@ export class WorkerHost {
 }
 
 /** The edited messages of a result that are the whole of their memory (the addon's copies): they move. */
+/** A batch's text, read from its memory (for the test hook only: the addon reads it in place). */
+function taskText(task: BatchTask): string {
+  const memory = task.ints.buffer;
+  return readTaskText(task.ints, Buffer.from(memory, task.ints.byteOffset, task.ints.byteLength));
+}
+
 /** A transfer list with nothing in it, shared: postMessage only reads it. */
 const NOTHING_TO_MOVE: ArrayBuffer[] = [];
 

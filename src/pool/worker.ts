@@ -21,7 +21,7 @@ control.port1.on('message', (request: TaskMessage | ForgetWriter | ControlReques
     if ('consoleReply' in request) host.onConsoleReply(request);
     else host.onControl(request, control.port1);
   } else if (request[0] === 'forget') host.forget(request[1]);
-  else host.onTask(request[0], { ints: request[1], text: request[2], writer: request[3] }, control.port1);
+  else host.onTask(request[0], { ints: request[1], writer: request[2] }, control.port1);
 });
 // The port must not keep a thread alive that piscina wants to end.
 control.port1.unref();

@@ -1,6 +1,6 @@
 // A batch packed by the pool's calling thread (src/pool/wire-inputs.ts) and
 // run by Policy.runPackedAsync, as a worker runs it: the same verdicts as
-// runBatch on the same inputs, the messages read where their Buffers are;
+// runBatch on the same inputs, the messages and the text read where they are;
 // and a batch whose layout points outside itself refused before any call runs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { openPolicy, Verdict, type CallInput } from '../../src/index.js';
 import { batchKeys } from '../../src/engine/verdict.js';
 import { loadAddon } from '../../src/native/addon.js';
 import { InputWriter, LAYOUT, packedCalls } from '../../src/pool/wire-inputs.js';
-import { TASK_COUNT, TASK_HEADER, TASK_LAYOUT, TASK_VERDICTS, type BatchTask } from '../../src/pool/protocol.js';
+import { TASK_COUNT, TASK_HEADER, TASK_LAYOUT, TASK_TEXT, TASK_TEXT_LENGTH, TASK_VERDICTS, type BatchTask } from '../../src/pool/protocol.js';
 import { eml } from '../helpers/lua-policy.js';
 
 const reference = { name: 'reference', path: 'bench/policies/reference.lua' };
@@ -110,12 +110,14 @@ describe('a packed batch', () => {
       };
       const before = p.stats().calls;
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second] = 1 << 30))), /call 1 of a packed batch points outside it/);
-      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second + 1] = task.text.length + 1))), /call 1 of a packed batch points outside it/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second + 1] = ints[TASK_TEXT_LENGTH]! + 1))), /call 1 of a packed batch points outside it/);
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[second + 4] = -2))), /call 1 of a packed batch points outside it/);
       await assert.rejects(p.runPackedAsync('data', { ...calls, headerAt: calls.ints.length - 3 }), /the header of a packed batch lies outside its ints/);
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[TASK_COUNT] = 5000))), /a batch holds at most 4096 calls, this one says 5000/);
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[TASK_COUNT] = 1000))), /the verdicts of a packed batch \(1000 calls from \d+\) lie outside its \d+ ints/);
       await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[TASK_VERDICTS] = TASK_HEADER))), /the header, facts and layout of a packed batch must lie inside it, below its verdicts/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[TASK_TEXT] = ints[TASK_VERDICTS]! + 1))), /the text of a packed batch must lie inside it, apart from its verdicts/);
+      await assert.rejects(p.runPackedAsync('data', broken((ints) => (ints[TASK_TEXT_LENGTH] = 2 * ints.length))), /the text of a packed batch must lie inside it, apart from its verdicts/);
       assert.equal(p.stats().calls, before);
       // Facts that run past the end read as absent: the call runs without them.
       // (Call 1's facts: mask, mailfrom's length, rcptto's count, ...: a count of a million runs past the end.)

@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallInput } from '../../src/index.js';
 import { InputWriter } from '../../src/pool/wire-inputs.js';
+import { readTaskText } from '../../src/pool/channel.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -25,8 +26,8 @@ function packedAlone(calls: CallInput[]) {
   const writer = InputWriter.take();
   try {
     for (const c of calls) writer.add(c);
-    const { text, messages } = writer.finish(1, 0, 'data');
-    return { text, messages, givens: calls.map((_, i) => writer.given(i)) };
+    const { ints, bytes, messages } = writer.finish(1, 0, 'data');
+    return { text: readTaskText(ints, bytes), messages, givens: calls.map((_, i) => writer.given(i)) };
   } finally {
     writer.release();
   }
@@ -56,8 +57,8 @@ describe('an input writer', () => {
     const again = InputWriter.take();
     assert.equal(again, writer, 'the released writer serves the next batch');
     for (const c of small) again.add(c);
-    const { text, messages } = again.finish(1, 0, 'data');
-    assert.equal(text, expected.text);
+    const { ints, bytes, messages } = again.finish(1, 0, 'data');
+    assert.equal(readTaskText(ints, bytes), expected.text, 'the text the worker reads in place');
     assert.deepEqual(messages, small.map((c) => c.message));
     assert.equal(again.count, 3);
     assert.deepEqual(small.map((_, i) => again.given(i)), expected.givens);
