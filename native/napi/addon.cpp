@@ -66,17 +66,20 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
   // Node-API cost more than the rest of this function.
   Napi::Value MessageAddresses(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 3 || !info[0].IsTypedArray() ||
-        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || !info[1].IsNumber() ||
-        !info[2].IsNumber())
+    // One Node-API call a check: this runs once a batch, on the calling
+    // thread, and a single call's batch is all fixed cost.
+    napi_typedarray_type type = napi_int8_array;
+    size_t length = 0;
+    void* data = nullptr;
+    int64_t at = -1, stride = 0;
+    if (info.Length() < 3 || napi_get_typedarray_info(env, info[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_int32_array || napi_get_value_int64(env, info[1], &at) != napi_ok ||
+        napi_get_value_int64(env, info[2], &stride) != napi_ok)
       throw Napi::TypeError::New(env, "messageAddresses(ints: Int32Array, at: number, stride: number, ...messages: Buffer[])");
-    auto ints = info[0].As<Napi::Int32Array>();
-    int64_t at = info[1].As<Napi::Number>().Int64Value();
-    int64_t stride = info[2].As<Napi::Number>().Int64Value();
     int64_t n = static_cast<int64_t>(info.Length()) - 3;
-    if (at < 0 || stride < 3 || (n > 0 && at + (n - 1) * stride + 3 > static_cast<int64_t>(ints.ElementLength())))
+    if (at < 0 || stride < 3 || (n > 0 && at + (n - 1) * stride + 3 > static_cast<int64_t>(length)))
       throw Napi::RangeError::New(env, "messageAddresses: the slots lie outside ints");
-    int32_t* out = ints.Data();
+    int32_t* out = static_cast<int32_t*>(data);
     for (int64_t i = 0; i < n; i++) {
       int32_t* slot = out + at + i * stride;
       void* data = nullptr;
