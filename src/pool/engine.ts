@@ -401,11 +401,11 @@ export class Engine extends EventEmitter {
     // The worker writes the verdicts into the task's ints, which it shares
     // with this thread: the batch holds them, and the writer, until the
     // task has ended (batch.ended()).
-    const { ints, writer, bytes, messagesAt, messages, verdictsAt } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
+    const { ints, writer, bytes, memory, messagesAt, messages, verdictsAt } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
     // The worker reads each message where it is: the batch holds the
     // Buffers until the task has ended, answered or not (see #running).
     this.#addon.messageAddresses(ints, messagesAt, LAYOUT, ...messages);
-    const task: ChannelTask = { ints, writer, bytes };
+    const task: ChannelTask = { ints, writer, bytes, memory };
     this.#inFlight.add(batch);
     this.#tasks++;
     this.#versions.taskSent(version);

@@ -5,19 +5,25 @@
 export class IntWriter {
   #ints: Int32Array;
   readonly #shared: boolean;
+  /** #ints' memory, kept: a typed array's .buffer is a call into the runtime (25 ns). */
+  #memory: ArrayBufferLike;
   #bytes: Buffer | undefined;
   length = 0;
 
   constructor(capacity = 1024, shared = false) {
     this.#shared = shared;
     this.#ints = this.#allocate(capacity);
+    this.#memory = this.#ints.buffer;
+  }
+
+  /** Its memory (a new one each time it grows). */
+  get memory(): ArrayBufferLike {
+    return this.#memory;
   }
 
   /** Its memory as bytes (a Buffer on the same memory), for the text written beside the ints. */
   get bytes(): Buffer {
-    const buffer = this.#ints.buffer;
-    if (this.#bytes?.buffer !== buffer) this.#bytes = Buffer.from(buffer, 0, buffer.byteLength);
-    return this.#bytes;
+    return (this.#bytes ??= Buffer.from(this.#memory, 0, this.#memory.byteLength));
   }
 
   /** How many ints it holds before it must grow. */
@@ -72,6 +78,8 @@ export class IntWriter {
     const bigger = this.#allocate(this.#ints.length * 2);
     bigger.set(this.#ints.subarray(0, this.length));
     this.#ints = bigger;
+    this.#memory = bigger.buffer;
+    this.#bytes = undefined;
   }
 
   #allocate(capacity: number): Int32Array {

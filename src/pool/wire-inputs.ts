@@ -228,7 +228,7 @@ export class InputWriter implements Givens {
    * messageAddresses to fill), and where the worker will have written the
    * verdicts.
    */
-  finish(policy: number, settings: number, phase: Phase): BatchTask & { bytes: Buffer; messagesAt: number; messages: (Buffer | undefined)[]; verdictsAt: number } {
+  finish(policy: number, settings: number, phase: Phase): BatchTask & { bytes: Buffer; memory: ArrayBufferLike; messagesAt: number; messages: (Buffer | undefined)[]; verdictsAt: number } {
     const layout = this.#layout.length;
     const count = layout / LAYOUT;
     const layoutAt = this.#facts.length;
@@ -258,7 +258,7 @@ export class InputWriter implements Givens {
     this.#layout.copyInto(ints, layoutAt);
     // The array may be longer than this batch (a bigger one used it before).
     const messages = this.#messages.length === count ? this.#messages : this.#messages.slice(0, count);
-    return { ints, writer: this.id, bytes, messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdictsAt };
+    return { ints, writer: this.id, bytes, memory: this.#facts.memory, messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdictsAt };
   }
 
   /** value into the text, its length into the facts. */

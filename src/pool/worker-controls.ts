@@ -14,16 +14,37 @@ import { SlotList } from './slot-list.js';
 
 type Ask = ControlRequest extends infer R ? (R extends ControlRequest ? Omit<R, 'id'> : never) : never;
 
+/**
+ * What a worker owes an answer to: a control request's promise (resolve,
+ * reject), or a batch (its worker and reply: no closure is made per batch).
+ */
 interface Pending {
   id: number;
-  resolve: (value: unknown) => void;
-  reject: (err: Error) => void;
+  resolve?: (value: unknown) => void;
+  reject?: (err: Error) => void;
+  worker?: Controlled;
+  reply?: TaskReply;
   /** A batch sent through the channel: its memory, where its answer comes. */
   channelTask?: ChannelTask;
 }
 
-/** A batch whose memory the engine shares with the worker: bytes, a Buffer on the same memory as ints. */
-export type ChannelTask = BatchTask & { bytes: Buffer };
+function resolvePending(p: Pending, value: unknown): void {
+  if (!p.reply) return p.resolve!(value);
+  p.worker!.tasks--;
+  p.reply.answered(value as SentBatchResult);
+}
+
+function rejectPending(p: Pending, err: Error): void {
+  if (!p.reply) return p.reject!(err);
+  p.worker!.tasks--;
+  // Failures are learnt inside other callbacks (a worker's exit, while its
+  // pending calls are being rejected): answered after them.
+  const reply = p.reply;
+  queueMicrotask(() => reply.failed(err));
+}
+
+/** A batch whose memory the engine shares with the worker: that memory, ints' (a typed array's .buffer is a call into the runtime), and bytes, a Buffer on it. */
+export type ChannelTask = BatchTask & { bytes: Buffer; memory: ArrayBufferLike };
 
 /** The most writers' memories a worker keeps (the engine tells it which to forget). */
 const MAX_KNOWN_WRITERS = 128;
@@ -134,7 +155,7 @@ export class WorkerControls {
     worker.channel.outstanding = 0;
     const owed = worker.pending.toArray();
     worker.pending.clear();
-    for (const p of owed) p.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
+    for (const p of owed) rejectPending(p, new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
   }
 
   /** Resolves once at least count workers have joined. */
@@ -195,21 +216,9 @@ export class WorkerControls {
     const worker = least;
     worker.tasks++;
     const id = this.#nextId++;
-    const pending: Pending = {
-      id,
-      resolve: (result) => {
-        worker.tasks--;
-        reply.answered(result as SentBatchResult);
-      },
-      // Failures are learnt inside other callbacks (a worker's exit, while
-      // its pending calls are being rejected): answered after them.
-      reject: (err) => {
-        worker.tasks--;
-        queueMicrotask(() => reply.failed(err));
-      },
-    };
+    const pending: Pending = { id, resolve: undefined, reject: undefined, worker, reply, channelTask: undefined };
     const writer = task.writer ?? -1;
-    const memory = task.ints.buffer;
+    const memory = task.memory;
     if (writer >= 0 && worker.known.get(writer) === memory && worker.channel.hasRoom) {
       pending.channelTask = task;
       worker.pending.add(pending);
@@ -260,14 +269,14 @@ export class WorkerControls {
     worker.channel.outstanding--;
     if (worker.pending.size === 0) worker.port.unref();
     const task = p.channelTask!;
-    p.resolve({ text: readAnswer(task.ints, task.bytes), values: undefined } satisfies SentBatchResult);
+    resolvePending(p, { text: readAnswer(task.ints, task.bytes), values: undefined } satisfies SentBatchResult);
   }
 
   request(threadId: number, ask: Ask): Promise<unknown> {
     const worker = this.#workers.get(threadId);
     if (!worker) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => this.#post(worker, { ...ask, id }, { id, resolve, reject }));
+    return new Promise((resolve, reject) => this.#post(worker, { ...ask, id }, { id, resolve, reject, worker: undefined, reply: undefined, channelTask: undefined }));
   }
 
   #post(worker: Controlled, message: TaskMessage | ControlRequest, pending: Pending): void {
@@ -308,9 +317,9 @@ export class WorkerControls {
     if (!p) return;
     if (p.channelTask) worker.channel.outstanding--;
     if (worker.pending.size === 0) worker.port.unref();
-    if (Array.isArray(reply)) p.resolve({ text: reply[1], values: reply[2] } satisfies SentBatchResult);
-    else if (reply.ok) p.resolve(reply.value);
-    else p.reject(errorFromData(reply.error));
+    if (Array.isArray(reply)) resolvePending(p, { text: reply[1], values: reply[2] } satisfies SentBatchResult);
+    else if (reply.ok) resolvePending(p, reply.value);
+    else rejectPending(p, errorFromData(reply.error));
   }
 }
 
