@@ -8,6 +8,7 @@
 import type { Phase } from '../engine/phases.js';
 import type { CallInput } from '../engine/verdict.js';
 import type { PoolVerdict } from './pool-verdict.js';
+import type { PolicyVersion } from './policy-versions.js';
 import { InputWriter } from './wire-inputs.js';
 import { SlotList } from './slot-list.js';
 
@@ -31,6 +32,10 @@ export class Batch {
   readonly replies: CallReply[] = [];
   /** Its delay is up: it goes as soon as a worker is free. */
   due = false;
+  /** Once sent: the policy version it runs on, and where in its writer's ints the worker writes its verdicts. */
+  version: PolicyVersion | null = null;
+  ints: Int32Array | null = null;
+  verdictsAt = 0;
   #delivery: Delivery | null;
   #settled = false;
 
@@ -46,6 +51,12 @@ export class Batch {
 
   get settled(): boolean {
     return this.#settled;
+  }
+
+  sent(version: PolicyVersion, ints: Int32Array, verdictsAt: number): void {
+    this.version = version;
+    this.ints = ints;
+    this.verdictsAt = verdictsAt;
   }
 
   /** Adds a checked call: its facts are read now, its message when it runs. */

@@ -20,7 +20,7 @@ import { SPIN_MAX_CALLS } from './channel.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
 import { isControlHello, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
-import { WorkerControls, type ChannelTask } from './worker-controls.js';
+import { WorkerControls, type ChannelTask, type TaskReply } from './worker-controls.js';
 import type { EngineStats } from './engine-stats.js';
 import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
@@ -406,6 +406,7 @@ export class Engine extends EventEmitter {
     // Buffers until the task has ended, answered or not (see #running).
     this.#addon.messageAddresses(ints, messagesAt, LAYOUT, ...messages);
     const task: ChannelTask = { ints, writer, bytes, memory };
+    batch.sent(version, ints, verdictsAt);
     this.#inFlight.add(batch);
     this.#tasks++;
     this.#versions.taskSent(version);
@@ -414,22 +415,26 @@ export class Engine extends EventEmitter {
     // objects that outlived it, so that every young-generation GC copied
     // megabytes (docs/threads.md). Piscina keeps the threads.
     this.#running.add(batch);
-    const viaChannel = this.#controls.runTask(task, {
-      answered: (result) => {
-        this.#finished(batch, result, ints, verdictsAt, version.version);
-        this.#taskEnded(batch, version);
-      },
-      failed: (err) => {
-        this.#failed(batch, err, version.version);
-        this.#taskEnded(batch, version);
-      },
-    });
+    const viaChannel = this.#controls.runTask(task, this.#taskReply, batch);
     // A lone small batch (a single call on an idle pool) is waited for spinning.
     this.#controls.awaitAnswers(viaChannel && this.#inFlight.size === 1 && batch.size <= SPIN_MAX_CALLS);
   }
 
+  // How a sent batch hears of its end (one for all: no closure per batch).
+  readonly #taskReply: TaskReply<Batch> = {
+    answered: (batch, result) => {
+      this.#finished(batch, result);
+      this.#taskEnded(batch);
+    },
+    failed: (batch, err) => {
+      this.#failed(batch, err, batch.version!.version);
+      this.#taskEnded(batch);
+    },
+  };
+
   /** A batch's task has ended, answered or not: its writer and messages are let go, and its version may retire. */
-  #taskEnded(batch: Batch, version: PolicyVersion): void {
+  #taskEnded(batch: Batch): void {
+    const version = batch.version!;
     batch.ended();
     this.#running.delete(batch);
     if (this.#running.size === 0) this.#noneRunning?.();
@@ -437,10 +442,10 @@ export class Engine extends EventEmitter {
     if (done) void this.#retire(done);
   }
 
-  #finished(batch: Batch, result: SentBatchResult, ints: Int32Array, verdictsAt: number, version: string): void {
+  #finished(batch: Batch, result: SentBatchResult): void {
     if (batch.settled) return;
     this.#inFlight.delete(batch);
-    batch.settle(decodeVerdicts(result, ints, verdictsAt, batch.phase, version, batch.writer!));
+    batch.settle(decodeVerdicts(result, batch.ints!, batch.verdictsAt, batch.phase, batch.version!.version, batch.writer!));
     this.#next();
   }
 

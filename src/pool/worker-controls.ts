@@ -23,7 +23,8 @@ interface Pending {
   resolve?: (value: unknown) => void;
   reject?: (err: Error) => void;
   worker?: Controlled;
-  reply?: TaskReply;
+  reply?: TaskReply<unknown>;
+  context?: unknown;
   /** A batch sent through the channel: its memory, where its answer comes. */
   channelTask?: ChannelTask;
 }
@@ -31,7 +32,7 @@ interface Pending {
 function resolvePending(p: Pending, value: unknown): void {
   if (!p.reply) return p.resolve!(value);
   p.worker!.tasks--;
-  p.reply.answered(value as SentBatchResult);
+  p.reply.answered(p.context, value as SentBatchResult);
 }
 
 function rejectPending(p: Pending, err: Error): void {
@@ -39,8 +40,8 @@ function rejectPending(p: Pending, err: Error): void {
   p.worker!.tasks--;
   // Failures are learnt inside other callbacks (a worker's exit, while its
   // pending calls are being rejected): answered after them.
-  const reply = p.reply;
-  queueMicrotask(() => reply.failed(err));
+  const { reply, context } = p;
+  queueMicrotask(() => reply.failed(context, err));
 }
 
 /** A batch whose memory the engine shares with the worker: that memory, ints' (a typed array's .buffer is a call into the runtime), and bytes, a Buffer on it. */
@@ -50,9 +51,10 @@ export type ChannelTask = BatchTask & { bytes: Buffer; memory: ArrayBufferLike }
 const MAX_KNOWN_WRITERS = 128;
 
 /** Where a batch's answer goes: its result, or why it has none (the worker exited). */
-export interface TaskReply {
-  answered(result: SentBatchResult): void;
-  failed(err: Error): void;
+/** What hears of a batch's end, with the context it was sent with (one reply serves every batch: no closure per batch). */
+export interface TaskReply<C> {
+  answered(context: C, result: SentBatchResult): void;
+  failed(context: C, err: Error): void;
 }
 
 interface Controlled {
@@ -198,7 +200,7 @@ export class WorkerControls {
 
   /**
    * Sends a batch to the worker holding the fewest (check hasRoom first);
-   * reply hears of it once, and never before runTask has returned. True
+   * reply hears of it once, with context, and never before runTask has returned. True
    * when it went through the worker's channel (its answer may then be
    * spun for), false through the port. No
    * promise stands between: with a promise per task, the answers outlived
@@ -206,17 +208,17 @@ export class WorkerControls {
    * 25 MB per 660 000 messages at batches of 64 against 8 MB without
    * (docs/threads.md).
    */
-  runTask(task: ChannelTask, reply: TaskReply): boolean {
+  runTask<C>(task: ChannelTask, reply: TaskReply<C>, context: C): boolean {
     let least: Controlled | undefined;
     for (const worker of this.#workers.values()) if (least === undefined || worker.tasks < least.tasks) least = worker;
     if (!least) {
-      queueMicrotask(() => reply.failed(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running')));
+      queueMicrotask(() => reply.failed(context, new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running')));
       return false;
     }
     const worker = least;
     worker.tasks++;
     const id = this.#nextId++;
-    const pending: Pending = { id, resolve: undefined, reject: undefined, worker, reply, channelTask: undefined };
+    const pending: Pending = { id, resolve: undefined, reject: undefined, worker, reply: reply as TaskReply<unknown>, context, channelTask: undefined };
     const writer = task.writer ?? -1;
     const memory = task.memory;
     if (writer >= 0 && worker.known.get(writer) === memory && worker.channel.hasRoom) {
@@ -276,7 +278,7 @@ export class WorkerControls {
     const worker = this.#workers.get(threadId);
     if (!worker) return Promise.reject(new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', `worker ${threadId} exited`));
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => this.#post(worker, { ...ask, id }, { id, resolve, reject, worker: undefined, reply: undefined, channelTask: undefined }));
+    return new Promise((resolve, reject) => this.#post(worker, { ...ask, id }, { id, resolve, reject, worker: undefined, reply: undefined, context: undefined, channelTask: undefined }));
   }
 
   #post(worker: Controlled, message: TaskMessage | ControlRequest, pending: Pending): void {
