@@ -20,7 +20,7 @@ import { SPIN_MAX_CALLS } from './channel.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
 import { isControlHello, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
-import { WorkerControls, type ChannelTask, type TaskReply } from './worker-controls.js';
+import { WorkerControls, type TaskReply } from './worker-controls.js';
 import type { EngineStats } from './engine-stats.js';
 import { PolicyVersions, type PolicyVersion } from './policy-versions.js';
 import { buildVersion, tuningOf, type Alert, type ReloadResult } from './reload.js';
@@ -401,12 +401,11 @@ export class Engine extends EventEmitter {
     // The worker writes the verdicts into the task's ints, which it shares
     // with this thread: the batch holds them, and the writer, until the
     // task has ended (batch.ended()).
-    const { ints, writer, bytes, memory, messagesAt, messages, verdictsAt } = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
+    const task = batch.writer!.finish(version.id, this.#settings.version, batch.phase);
     // The worker reads each message where it is: the batch holds the
     // Buffers until the task has ended, answered or not (see #running).
-    this.#addon.messageAddresses(ints, messagesAt, LAYOUT, ...messages);
-    const task: ChannelTask = { ints, writer, bytes, memory };
-    batch.sent(version, ints, verdictsAt);
+    this.#addon.messageAddresses(task.ints, task.messagesAt, LAYOUT, ...task.messages);
+    batch.sent(version, task.ints, task.verdictsAt);
     this.#inFlight.add(batch);
     this.#tasks++;
     this.#versions.taskSent(version);

@@ -85,6 +85,23 @@ const ANSWER_ROOM_PER_CALL = 48;
 const MAX_KEPT_INTS = 1 << 17;
 
 /**
+ * A batch as finish() gives it: its task (its ints, with its text in them,
+ * on the writer's memory: `bytes` and `memory` are that memory too), where
+ * its messages' slots start (for messageAddresses), its messages, and where
+ * the worker will write its verdicts.
+ */
+export interface FinishedBatch extends BatchTask {
+  writer: number;
+  bytes: Buffer;
+  memory: ArrayBufferLike;
+  messagesAt: number;
+  messages: (Buffer | undefined)[];
+  verdictsAt: number;
+}
+
+const NO_MESSAGES: (Buffer | undefined)[] = [];
+
+/**
  * A batch's facts, written as calls are added. Writers are kept for the
  * next batch once their batch's task has ended (take / release): a batch's
  * numbers and strings then cost no garbage but the string that crosses.
@@ -105,10 +122,14 @@ export class InputWriter implements Givens {
   readonly #givens: unknown[] = [];
   /** Per call, its message (read in place by the worker). */
   readonly #messages: (Buffer | undefined)[] = [];
+  /** What finish() gives: one object a writer, filled again for each of its batches (it serves one at a time). */
+  readonly #finished: FinishedBatch;
   count = 0;
 
   private constructor() {
     this.#facts.length = TASK_HEADER;
+    const facts = this.#facts;
+    this.#finished = { ints: facts.view(0), writer: this.id, bytes: facts.bytes, memory: facts.memory, messagesAt: 0, messages: NO_MESSAGES, verdictsAt: 0 };
   }
 
   static take(): InputWriter {
@@ -128,6 +149,7 @@ export class InputWriter implements Givens {
     for (let i = 0; i < this.count * GIVEN; i++) givens[i] = undefined;
     const messages = this.#messages;
     for (let i = 0; i < this.count; i++) messages[i] = undefined;
+    this.#finished.messages = NO_MESSAGES;
     this.#pieceCount = 0;
     this.#textLength = 0;
     this.count = 0;
@@ -228,7 +250,7 @@ export class InputWriter implements Givens {
    * messageAddresses to fill), and where the worker will have written the
    * verdicts.
    */
-  finish(policy: number, settings: number, phase: Phase): BatchTask & { bytes: Buffer; memory: ArrayBufferLike; messagesAt: number; messages: (Buffer | undefined)[]; verdictsAt: number } {
+  finish(policy: number, settings: number, phase: Phase): FinishedBatch {
     const layout = this.#layout.length;
     const count = layout / LAYOUT;
     const layoutAt = this.#facts.length;
@@ -258,7 +280,14 @@ export class InputWriter implements Givens {
     this.#layout.copyInto(ints, layoutAt);
     // The array may be longer than this batch (a bigger one used it before).
     const messages = this.#messages.length === count ? this.#messages : this.#messages.slice(0, count);
-    return { ints, writer: this.id, bytes, memory: this.#facts.memory, messagesAt: layoutAt + MESSAGE_SLOTS, messages, verdictsAt };
+    const out = this.#finished;
+    out.ints = ints;
+    out.bytes = bytes;
+    out.memory = this.#facts.memory;
+    out.messagesAt = layoutAt + MESSAGE_SLOTS;
+    out.messages = messages;
+    out.verdictsAt = verdictsAt;
+    return out;
   }
 
   /** value into the text, its length into the facts. */
