@@ -13,7 +13,7 @@ import { PHASES, phaseIndex, type Phase } from './phases.js';
 import { configureState } from '../state/index.js';
 import { datasourcesFor, findDatasource, parseDatasourceUri, watchDatasourceCidrs, type CidrAddon, type DatasourceConfig } from '../datasource/index.js';
 import { DEADLINE, SuspensionRunner, type ResumeResult, type ScriptConsole, type SuspendRequest } from './suspension.js';
-import { copyVerdict, FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, Verdict, type CallInput, type EncodedVerdicts, type LogLine } from './verdict.js';
+import { copyVerdict, FLAG_SUSPENDED, INPUT_HAS_CONN, INPUT_HAS_MESS, INTS, PACKED_HEADER, Verdict, type CallInput, type EncodedVerdicts, type LogLine } from './verdict.js';
 
 /** The most calls one runBatch takes (the addon's bound too). */
 export const MAX_BATCH = 4096;
@@ -72,12 +72,7 @@ export interface BindingGroup {
  */
 export interface PackedCalls {
   ints: Int32Array;
-  /**
-   * Where in ints the batch's header lies: six ints, the count of calls,
-   * where their layout starts, where their facts start, where their
-   * verdicts are written (count * 9 ints, apart from the rest), where the
-   * batch's text lies (UTF-16, two units an int) and its length in units.
-   */
+  /** Where in ints the batch's header (PACKED_HEADER) lies. */
   headerAt: number;
 }
 
@@ -278,8 +273,8 @@ export class Policy {
     const { ints, headerAt } = packed;
     // The addon checks the header before it runs anything.
     const [outText, values] = unpack(this.#live().runPacked(index, ints, headerAt));
-    const count = ints[headerAt]!;
-    const at = ints[headerAt + 3]!;
+    const count = ints[headerAt + PACKED_HEADER.count]!;
+    const at = ints[headerAt + PACKED_HEADER.verdictsAt]!;
     let waiting: Promise<void>[] | undefined;
     for (let i = 0; i < count; i++) {
       if (!(ints[at + i * INTS + 1]! & FLAG_SUSPENDED)) continue;

@@ -187,6 +187,15 @@ export const INPUT_HAS_CONN = 1;
 export const INPUT_HAS_MESS = 2;
 
 /**
+ * A packed batch's header, as the addon reads it (native/napi/packed_input.hpp,
+ * PackedHeader): six ints from headerAt, at these offsets. The count of
+ * calls, where their layout starts, where their facts start, where their
+ * verdicts are written (count * 9 ints, apart from the rest), where the
+ * batch's text lies (UTF-16, two units an int) and its length in units.
+ */
+export const PACKED_HEADER = { count: 0, layoutAt: 1, factsAt: 2, verdictsAt: 3, textAt: 4, textLength: 5 } as const;
+
+/**
  * The verdicts of a packed batch as the addon encodes them: what a pool
  * worker sends back (src/pool/worker-host.ts), decoded by the calling thread
  * with `new Verdict(...)`, the context keys from batchKeys(text). values is

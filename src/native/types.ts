@@ -77,13 +77,14 @@ export interface NativeStats {
 export interface NativeMaster {
   loadScript(name: string, source: string | Buffer, path: string): NativeProblem | null;
   init(): NativeProblem | null;
-  /**
-   * ints[i*9] carries call i's input flags in; the verdicts come back encoded
-   * in ints (9 per call), the batch text and the values (2 per call), with
-   * the context keys numbered in this batch: see native/napi/verdict_js.hpp.
-   */
   /** Where run() and runSingle() read the input flags and write the verdicts (9 ints a call), from now on. */
   useInts(ints: Int32Array): void;
+  /**
+   * ints[i*9] (useInts') carries call i's input flags in; the verdicts come
+   * back encoded in ints (9 per call), the batch text and the values (2 per
+   * call), with the context keys numbered in this batch: see
+   * native/napi/verdict_js.hpp.
+   */
   run(phase: number, inputs: object[], messages: (Buffer | undefined)[], allowSuspend?: boolean): NativeBatch;
   /** run() for one call, without the arrays: ints[0] holds its input flags (INPUT_HAS_*), then its verdict. */
   runSingle(phase: number, input: object, message: Buffer | undefined, allowSuspend?: boolean): NativeBatch;

@@ -426,7 +426,7 @@ export class Engine extends EventEmitter {
       this.#taskEnded(batch);
     },
     failed: (batch, err) => {
-      this.#failed(batch, err, batch.version!.version);
+      this.#failed(batch, err);
       this.#taskEnded(batch);
     },
   };
@@ -448,11 +448,11 @@ export class Engine extends EventEmitter {
     this.#next();
   }
 
-  #failed(batch: Batch, err: Error, version: string): void {
+  #failed(batch: Batch, err: Error): void {
     if (batch.settled) return;
     this.#inFlight.delete(batch);
     this.#log(`scriptlet: a worker failed a batch of ${batch.size} ${batch.phase} calls (${err.message}); they are answered with 451`);
-    this.#tempfail(batch, 'worker', version);
+    this.#tempfail(batch, 'worker', batch.version!.version);
     this.#next();
   }
 

@@ -9,7 +9,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { PolicyOptions, PolicyStats } from '../engine/policy.js';
 import type { PolicyTuning } from '../engine/options.js';
-import type { EncodedVerdicts } from '../engine/verdict.js';
+import { PACKED_HEADER, type EncodedVerdicts } from '../engine/verdict.js';
 import type { MetricsShare } from '../metrics/metric-layout.js';
 
 /** The scripts and options a worker opens a Policy from; sources are read once, by the engine. */
@@ -54,19 +54,13 @@ export interface BatchTask {
 export const TASK_POLICY = 0;
 export const TASK_SETTINGS = 1;
 export const TASK_PHASE = 2;
-/**
- * The packed batch's own header (native/napi/packed_input.hpp), six ints
- * from here: the count of calls, where their layout starts, where their
- * facts start (TASK_HEADER), where the worker writes their verdicts, and
- * where the batch's text lies (UTF-16, two units an int) and its length in
- * units.
- */
+/** The packed batch's own header (PACKED_HEADER) from here: its facts start at TASK_HEADER. */
 export const TASK_COUNT = 3;
-export const TASK_LAYOUT = 4;
-export const TASK_FACTS = 5;
-export const TASK_VERDICTS = 6;
-export const TASK_TEXT = 7;
-export const TASK_TEXT_LENGTH = 8;
+export const TASK_LAYOUT = TASK_COUNT + PACKED_HEADER.layoutAt;
+export const TASK_FACTS = TASK_COUNT + PACKED_HEADER.factsAt;
+export const TASK_VERDICTS = TASK_COUNT + PACKED_HEADER.verdictsAt;
+export const TASK_TEXT = TASK_COUNT + PACKED_HEADER.textAt;
+export const TASK_TEXT_LENGTH = TASK_COUNT + PACKED_HEADER.textLength;
 /** Where in ints, and in how many, a worker answering through the shared channel writes the verdicts' text (channel.ts). */
 export const TASK_ANSWER = 9;
 export const TASK_ANSWER_ROOM = 10;

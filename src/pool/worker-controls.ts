@@ -50,8 +50,11 @@ export type ChannelTask = BatchTask & { bytes: Buffer; memory: ArrayBufferLike }
 /** The most writers' memories a worker keeps (the engine tells it which to forget). */
 const MAX_KNOWN_WRITERS = 128;
 
-/** Where a batch's answer goes: its result, or why it has none (the worker exited). */
-/** What hears of a batch's end, with the context it was sent with (one reply serves every batch: no closure per batch). */
+/**
+ * Where a batch's answer goes: its result, or why it has none (the worker
+ * exited), with the context it was sent with (one reply serves every batch:
+ * no closure per batch).
+ */
 export interface TaskReply<C> {
   answered(context: C, result: SentBatchResult): void;
   failed(context: C, err: Error): void;
