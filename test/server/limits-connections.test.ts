@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/read.js';
 import { readServeSettings } from '../../src/server/listener-config.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../../src/server/connection-limits.js';
 import { send } from './helpers.js';
-import { bodyOf, limitsDir, RawSmtp, sleep, spooledFiles } from './raw-smtp.js';
+import { bodyOf, limitsDir, RawSmtp, sleep, spooledFiles, until } from './raw-smtp.js';
 
 async function start(t: TestContext, listenerLines: string): Promise<{ server: RunningServer; port: number; dir: string; logs: string[] }> {
   const dir = limitsDir(t, listenerLines);
@@ -65,7 +65,7 @@ describe('scriptlet serve connection limits', () => {
     assert.equal(server.counters().connections, 3);
     held[0]!.client.close();
     await held[0]!.client.closed;
-    await sleep(100);
+    await until(() => server.counters().connections === 2, 'the server still counts the closed connection');
     const again = await greeted(port);
     assert.match(again.greeting, /^220 /);
     assert.equal(await metric(server, 'scriptlet_smtp_connections_refused_total{limit="concurrency"}'), 1);
@@ -87,7 +87,7 @@ describe('scriptlet serve connection limits', () => {
     // A client over its limit that waits for one of its connections to close is let in.
     first[0]!.client.write('QUIT\r\n');
     await first[0]!.client.closed;
-    await sleep(100);
+    await until(() => server.counters().connections === 2, 'the server still counts the closed connection');
     const later = await greeted(port, '127.0.0.1');
     assert.match(later.greeting, /^220 /);
     assert.equal(await metric(server, 'scriptlet_smtp_connections_refused_total{limit="peer_concurrency"}'), 1);

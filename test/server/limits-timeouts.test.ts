@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { startScriptlet } from '../helpers/scriptlet-process.js';
 import { send, startServer, TEST_POLICY } from './helpers.js';
-import { bodyOf, limitsDir, RawSmtp, sleep, spooledFiles } from './raw-smtp.js';
+import { bodyOf, limitsDir, RawSmtp, sleep, spooledFiles, until } from './raw-smtp.js';
 
 /** The test policy, and a 2 s tarpit on MAIL FROM from slow@. */
 const SLOW_POLICY = TEST_POLICY.replace(
@@ -69,8 +69,8 @@ describe('scriptlet serve timeouts', () => {
     assert.match(await client.reply(), /^421 /);
     await client.closed;
     assert.ok(Date.now() - started < 3000);
-    await sleep(50);
-    assert.equal(server.counters().connections, 0);
+    // The server sees the close a moment after the client does (later on a loaded machine).
+    await until(() => server.counters().connections === 0, 'the server still counts the connection');
   });
 
   it('does not count the time the policy takes (a 2 s tarpit) against a client with a 1 s timeout', async (t) => {

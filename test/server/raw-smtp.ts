@@ -135,3 +135,10 @@ export function spooledFiles(spoolDir: string): string[] {
 
 /** Resolves after ms. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Resolves once ok() holds, checking every 10 ms; rejects naming what after ms. */
+export async function until(ok: () => boolean, what: string, ms = 2000): Promise<void> {
+  for (const deadline = Date.now() + ms; !ok(); await sleep(10)) {
+    if (Date.now() > deadline) throw new Error(`${what}: still not so after ${ms} ms`);
+  }
+}
