@@ -25,7 +25,8 @@ struct SentSeries {
 std::mutex batchMu;
 bool batchOpen = false;
 std::vector<SentSeries> batch;
-uint64_t generation = 0;
+uint64_t generation = 0;  // full drains: a key idle for so many is forgotten
+uint64_t seq = 0;         // every drain: the batch number Redis applies once per node
 
 const char kHex[] = "0123456789abcdef";
 
@@ -52,16 +53,19 @@ Napi::Value ReplicationConfigure(const Napi::CallbackInfo& info) {
 // keys: hex[], deltas: number[][] (bucket, delta pairs), full: boolean[],
 // seqs: number[] (the batch each key's deltas belong to), floors:
 // number[][] (bucket, value pairs: raise the window to value) }], removed:
-// [{ name, interval, keys: hex[] }] }.
+// [{ name, interval, keys: hex[] }] }. With unreadOnly true, only the keys
+// never read from Redis yet, and none removed.
 Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "replicationDrain(idleDrains: number)");
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "replicationDrain(idleDrains: number, unreadOnly?: boolean)");
   uint64_t idle = static_cast<uint64_t>(std::max<int64_t>(1, info[0].As<Napi::Number>().Int64Value()));
+  bool unreadOnly = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
   std::lock_guard<std::mutex> lock(batchMu);
   if (batchOpen) return env.Null();
   batchOpen = true;
   batch.clear();
-  generation++;
+  if (!unreadOnly) generation++;
+  seq++;
   SharedStore& store = SharedStore::instance();
   int64_t now = store.now();
   Napi::Object out = Napi::Object::New(env);
@@ -75,7 +79,7 @@ Napi::Value ReplicationDrain(const Napi::CallbackInfo& info) {
     int64_t bucket = now / p.interval;
     std::vector<SeriesReplica::DrainedKey> drained;
     std::vector<std::string> removed;
-    s->withReplica([&](SeriesReplica& replica) { replica.drain(bucket, generation, idle, generation, &drained, &removed); });
+    s->withReplica([&](SeriesReplica& replica) { replica.drain(bucket, generation, idle, seq, &drained, &removed, unreadOnly); });
     Napi::Object meta = Napi::Object::New(env);
     meta.Set("name", r.name);
     meta.Set("type", seriesTypeName(p.type));
@@ -170,6 +174,11 @@ Napi::Value ReplicationResend(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// replicationFirstSights() -> the keys first seen by the process's replicas, counted.
+Napi::Value ReplicationFirstSights(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(replicaFirstSights()));
+}
+
 // replicationStats() -> { series, keys }: replicated series and the keys their replicas hold.
 Napi::Value ReplicationStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -193,6 +202,7 @@ void defineReplicationHost(Napi::Env env, Napi::Object exports) {
   exports.Set("replicationSettle", Napi::Function::New(env, ReplicationSettle, "replicationSettle"));
   exports.Set("replicationResend", Napi::Function::New(env, ReplicationResend, "replicationResend"));
   exports.Set("replicationStats", Napi::Function::New(env, ReplicationStats, "replicationStats"));
+  exports.Set("replicationFirstSights", Napi::Function::New(env, ReplicationFirstSights, "replicationFirstSights"));
 }
 
 }  // namespace scriptlet

@@ -1,8 +1,15 @@
 #include "series_replica.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace scriptlet {
+
+namespace {
+std::atomic<uint64_t> firstSights{0};
+}  // namespace
+
+uint64_t replicaFirstSights() { return firstSights.load(std::memory_order_relaxed); }
 
 void SeriesReplica::addTo(Ring* ring, size_t windows, int64_t bucket, int64_t count) {
   if (ring->empty()) ring->resize(windows);
@@ -17,7 +24,10 @@ void SeriesReplica::addTo(Ring* ring, size_t windows, int64_t bucket, int64_t co
 
 SeriesReplica::Key& SeriesReplica::entry(const std::string& key) {
   auto it = keys_.find(key);
-  if (it == keys_.end()) it = keys_.emplace(key, Key{}).first;
+  if (it == keys_.end()) {
+    it = keys_.emplace(key, Key{}).first;
+    firstSights.fetch_add(1, std::memory_order_relaxed);
+  }
   it->second.touched = generation_;
   return it->second;
 }
@@ -55,8 +65,8 @@ void SeriesReplica::clear() {
 }
 
 void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrains, uint64_t seq,
-                          std::vector<DrainedKey>* out, std::vector<std::string>* removed) {
-  generation_ = generation;
+                          std::vector<DrainedKey>* out, std::vector<std::string>* removed, bool unreadOnly) {
+  if (!unreadOnly) generation_ = generation;
   auto nonZero = [](const Ring& r) {
     for (const Window& w : r)
       if (w.bucket >= 0 && w.count != 0) return true;
@@ -64,7 +74,11 @@ void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrai
   };
   for (auto it = keys_.begin(); it != keys_.end();) {
     Key& k = it->second;
-    if (!k.unacked && !nonZero(k.pending) && !nonZero(k.floor) && generation - k.touched > idleDrains) {
+    if (unreadOnly && k.fetchedBucket >= 0) {
+      ++it;
+      continue;
+    }
+    if (!unreadOnly && !k.unacked && !nonZero(k.pending) && !nonZero(k.floor) && generation - k.touched > idleDrains) {
       it = keys_.erase(it);
       continue;
     }
@@ -95,6 +109,7 @@ void SeriesReplica::drain(int64_t bucket, uint64_t generation, uint64_t idleDrai
     out->push_back(std::move(d));
     ++it;
   }
+  if (unreadOnly) return;
   removed->insert(removed->end(), removed_.begin(), removed_.end());
   removed_.clear();
 }

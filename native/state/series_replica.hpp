@@ -61,9 +61,11 @@ class SeriesReplica {
   // a seq it has applied: a flush that timed out is never counted twice),
   // its pending waiting for the next drain. Forgets keys idle for more than
   // idleDrains drains (with nothing pending or in flight). removed gets the
-  // keys remove_item forgot since the last drain.
+  // keys remove_item forgot since the last drain. unreadOnly: only the keys
+  // never read from Redis yet (a node's first sight of them), nothing
+  // forgotten: their first totals come without waiting for the full drain.
   void drain(int64_t bucket, uint64_t generation, uint64_t idleDrains, uint64_t seq, std::vector<DrainedKey>* out,
-             std::vector<std::string>* removed);
+             std::vector<std::string>* removed, bool unreadOnly = false);
   // Redis lost its data (restarted without persistence): every window this
   // node knows is raised back, in Redis, to at least the last total it read
   // (the largest view wins, so the adds of a node that restarted meanwhile,
@@ -102,6 +104,9 @@ struct ReplicatedSeries {
   Series* series;
 };
 void setReplicationEnabled(bool on);
+// Keys first seen by any replica of the process, counted since it started:
+// a host that sees the count move reads their totals soon.
+uint64_t replicaFirstSights();
 bool replicationEnabled();
 void registerReplicatedSeries(const std::string& name, Series* series);
 std::vector<ReplicatedSeries> replicatedSeries();

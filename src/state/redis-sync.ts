@@ -5,7 +5,10 @@
 // EXPIREAT in a small script that applies each batch once), reads back the totals of every key a script counted, all in
 // one pipelined round trip (ioredis auto-pipelining: every command of a
 // flush is issued in one turn of the event loop, so one write per Redis
-// node), and installs the totals. A Lua call never waits for it.
+// node), and installs the totals. A Lua call never waits for it. A key a node
+// sees for the first time (a new sender, or every key after a restart)
+// reads 0 plus the node's own adds until its totals come: a watch every
+// FIRST_SIGHT_MS reads just those keys at once, not at the next flush.
 //
 // Redis down or slow: the flush fails (commands time out or are refused at
 // once while disconnected), its adds are sent again, under the same batch
@@ -49,11 +52,15 @@ interface SeriesMeta {
 }
 interface ReplicationAddon {
   replicationConfigure(enabled: boolean): void;
-  replicationDrain(idleDrains: number): Drained | null;
+  replicationDrain(idleDrains: number, unreadOnly?: boolean): Drained | null;
   replicationSettle(ok: boolean, totals?: number[], keepHigher?: boolean): void;
   replicationResend(): void;
   replicationStats(): { series: number; keys: number };
+  replicationFirstSights(): number;
 }
+
+/** How often the loop looks for keys seen for the first time (an addon call that reads a counter). */
+const FIRST_SIGHT_MS = 10;
 
 export interface SyncHooks {
   log: (line: string) => void;
@@ -124,6 +131,9 @@ export class RedisStateSync {
   readonly #client: Client;
   readonly #hooks: SyncHooks;
   #timer: NodeJS.Timeout | undefined;
+  readonly #watch: NodeJS.Timeout;
+  /** The addon's count of first sights when the keys never read were last drained. */
+  #sightsDrained = 0;
   #flushing: Promise<void> | undefined;
   #closed = false;
   #failing = false;
@@ -156,6 +166,8 @@ export class RedisStateSync {
       this.#everReady = true;
     });
     this.#schedule();
+    this.#watch = setInterval(() => this.#readFirstSights(), Math.min(FIRST_SIGHT_MS, this.options.flushIntervalMs));
+    this.#watch.unref();
   }
 
   stats(): StateBackendStats {
@@ -172,8 +184,18 @@ export class RedisStateSync {
   /** Sends what is pending now (tests, shutdown); resolves when the flush has ended. */
   async flushNow(): Promise<void> {
     while (this.#flushing) await this.#flushing;
-    this.#flushing = this.#flush().finally(() => (this.#flushing = undefined));
+    this.#flushing = this.#flush(false).finally(() => (this.#flushing = undefined));
     return this.#flushing;
+  }
+
+  // Keys seen for the first time since the last look: their totals now, in
+  // a flush of their own (only while nothing else is in flight: the next
+  // look, or the next full flush, takes them otherwise).
+  #readFirstSights(): void {
+    const sights = this.#addon.replicationFirstSights();
+    if (sights === this.#sightsDrained || this.#flushing || this.#client.status !== 'ready') return;
+    this.#sightsDrained = sights;
+    this.#flushing = this.#flush(true).finally(() => (this.#flushing = undefined));
   }
 
   /** A last flush (bounded by the command timeout), then disconnects. */
@@ -181,6 +203,7 @@ export class RedisStateSync {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#watch);
     if (this.#client.status === 'ready') await this.flushNow();
     else while (this.#flushing) await this.#flushing;
     this.#client.disconnect();
@@ -212,7 +235,9 @@ export class RedisStateSync {
     this.#checkMarker = false;
   }
 
-  async #flush(): Promise<void> {
+  // unreadOnly: the keys never read from Redis yet, nothing else (their adds
+  // included); it does not count as a sync of the rest (staleness).
+  async #flush(unreadOnly: boolean): Promise<void> {
     // Starting: the adds wait for the first connection (within its timeout) without an error.
     if (!this.#everReady && this.#client.status !== 'ready' && Date.now() - this.#started < this.options.connectTimeoutMs) return;
     if (this.#checkMarker && this.#client.status === 'ready') {
@@ -222,11 +247,11 @@ export class RedisStateSync {
         // Counted by the flush below, which fails the same way.
       }
     }
-    const batch = this.#addon.replicationDrain(Math.ceil((this.options.idleKeySeconds * 1000) / this.options.flushIntervalMs));
+    const batch = this.#addon.replicationDrain(Math.ceil((this.options.idleKeySeconds * 1000) / this.options.flushIntervalMs), unreadOnly);
     if (batch === null) return;
     if (batch.series.length === 0 && batch.removed.length === 0) {
       this.#addon.replicationSettle(true, []);
-      if (!this.#failing) this.#lastSync = Date.now();
+      if (!this.#failing && !unreadOnly) this.#lastSync = Date.now();
       return;
     }
     const started = process.hrtime.bigint();
@@ -234,7 +259,7 @@ export class RedisStateSync {
       if (this.#client.status !== 'ready') throw new Error(`not connected (${this.#client.status})`);
       const totals = await this.#send(batch);
       this.#addon.replicationSettle(true, totals, Date.now() < this.#keepHigherUntil);
-      this.#lastSync = Date.now();
+      if (!unreadOnly) this.#lastSync = Date.now();
       this.#stats.roundTrips++;
       this.#recovered();
     } catch (err) {
