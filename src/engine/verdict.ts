@@ -9,7 +9,7 @@ import type { NativeVerdictRest } from '../native/types.js';
 export type Context = Record<string, string>;
 
 export interface CallInput {
-  /** The raw RFC 5322 message; absent before DATA. Borrowed, not copied. */
+  /** The raw RFC 5322 message (a Buffer; any Uint8Array will do); absent before DATA. Borrowed, not copied. */
   message?: Buffer;
   id?: string;
   /** The host's id of the connection (msg.conn_id); msg.batch_id is the message id. */

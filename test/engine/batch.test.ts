@@ -41,6 +41,17 @@ describe('batched calls', () => {
     p.close();
   });
 
+  it('reads a message given as a plain Uint8Array, and refuses one that is not bytes, naming the call', () => {
+    const p = openPolicy({ scripts: [reference] });
+    const [input] = inputs(2).slice(1);
+    const bytes = new Uint8Array(input!.message!);
+    assert.deepEqual(p.run('data', { ...input, message: bytes as Buffer }), p.run('data', input!));
+    assert.deepEqual(p.runBatch('data', [{ ...input, message: bytes as Buffer }]), [p.run('data', input!)]);
+    assert.throws(() => p.run('data', { message: 'text' as unknown as Buffer }), /^UsageError: call input 0: message must be a Buffer$/);
+    assert.throws(() => p.runBatch('data', [input!, { message: [1, 2] as unknown as Buffer }]), /^UsageError: call input 1: message must be a Buffer$/);
+    p.close();
+  });
+
   it('runs the shipped reference policy as the benchmark does', () => {
     const p = openPolicy({ scripts: [reference] });
     const v = p.run('data', { message: fs.readFileSync('bench/messages/2k.eml') });

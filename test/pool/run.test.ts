@@ -194,6 +194,14 @@ describe('a call through the pool', () => {
     assert.deepEqual(await engine.runBatch('data', []), []);
   });
 
+  it('reads a message given as a plain Uint8Array as it reads a Buffer', async () => {
+    const input = dataInput('bytes');
+    const bytes = new Uint8Array(input.message!);
+    assert.equal((await engine.run('data', { ...input, message: bytes as Buffer })).context.mess.subject, 'bytes');
+    const [v] = await engine.runBatch('data', [{ ...input, message: bytes as Buffer }]);
+    assert.equal(v!.context.mess.subject, 'bytes');
+  });
+
   it('refuses a bad call alone, with the in-thread messages, leaving the calls beside it alone', async () => {
     const good = engine.run('data', dataInput('plain'));
     await assert.rejects(engine.run('nophase' as Phase, {}), (e: unknown) => e instanceof UsageError && /^unknown phase 'nophase': expected one of connect, /.test(e.message));
