@@ -11,6 +11,7 @@
 
 import { loadAddon } from '../dist/src/native/addon.js';
 import type { EngineName } from './library.js';
+import { timeNs } from './stats.js';
 
 interface FloorAddon {
   replicationFirstSights(): number;
@@ -24,12 +25,6 @@ export interface CrossingFloor {
   bufferInfo: number;
   /** ns: a plain object with a Verdict's properties, a disposition and two contexts. */
   plainVerdict: number;
-}
-
-function timeNs(fn: () => void, count: number): number {
-  const start = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - start) / count;
 }
 
 const NONE: readonly never[] = Object.freeze([]);

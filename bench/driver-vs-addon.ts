@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openPolicy, type CallInput, type EngineName } from './library.js';
 import { crossingFloor, type CrossingFloor } from './crossing-floor.js';
-import { median } from './stats.js';
+import { median, timeNs } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,12 +48,6 @@ function cDriver(engine: EngineName, policy: string, runPath: boolean): number {
   const env = { ...process.env, ...(runPath ? { SCRIPTLET_DRIVER_PATH: 'run' } : {}) };
   const out = execFileSync(DRIVERS[engine], [`bench/policies/${policy}.lua`, policy, MESSAGE, String(N)], { encoding: 'utf8', env });
   return (JSON.parse(out) as { nsPerMessage: number }).nsPerMessage;
-}
-
-function timeNs(fn: () => void, calls: number): number {
-  const start = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - start) / calls;
 }
 
 const message = fs.readFileSync(MESSAGE);
