@@ -99,12 +99,11 @@ void readBindings(Napi::Env env, Napi::Object o, MasterOptions* opts) {
 }  // namespace
 
 Napi::Function MasterObject::Define(Napi::Env env) {
-  return DefineClass(env, "Master",
+  Napi::Function master = DefineClass(env, "Master",
                      {
                          InstanceMethod<&MasterObject::LoadScript>("loadScript"),
                          InstanceMethod<&MasterObject::Init>("init"),
                          InstanceMethod<&MasterObject::UseInts>("useInts"),
-                         InstanceMethod<&MasterObject::Run>("run"),
                          InstanceMethod<&MasterObject::RunPacked>("runPacked"),
                          InstanceMethod<&MasterObject::RunSingle>("runSingle"),
                          InstanceMethod<&MasterObject::Resume>("resume"),
@@ -118,6 +117,11 @@ Napi::Function MasterObject::Define(Napi::Env env) {
                          InstanceMethod<&MasterObject::TakeLoadLogs>("takeLoadLogs"),
                          InstanceMethod<&MasterObject::Close>("close"),
                      });
+  // run takes a batch's messages as arguments, past the six an InstanceMethod reads without allocating.
+  napi_value run = nullptr;
+  NAPI_THROW_IF_FAILED(env, napi_create_function(env, "run", NAPI_AUTO_LENGTH, &MasterObject::RunEntry, nullptr, &run), master);
+  master.Get("prototype").As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value("run", Napi::Value(env, run), napi_default_method));
+  return master;
 }
 
 // new Master({ gcPause, gcStepmul, alwaysGc, maxSparePerMaster,
@@ -181,7 +185,7 @@ Napi::Value MasterObject::Init(const Napi::CallbackInfo& info) {
 }
 
 void MasterObject::rebuildIfNeeded() {
-  if (!state_->needsRebuild()) return;
+  if (!state_ || !state_->needsRebuild()) return;  // closed by a getter a call ran: nothing to rebuild
   auto fresh = std::make_shared<MasterState>(state_->options());
   LoadProblem problem;
   bool ok = true;
@@ -200,8 +204,15 @@ void MasterObject::rebuildIfNeeded() {
 
 template <typename ReadInput>
 void MasterObject::runOne(Napi::Env env, const JsKeys& keys, Phase phase, bool allowSuspend, uint32_t index,
-                          ReadInput&& readInput, BatchOut& out) {
-  std::shared_ptr<MasterState> master = state_;
+                          ReadInput&& readInput, BatchOut& out, std::shared_ptr<MasterState>& pinned) {
+  // The state is held through the call: a getter the call reads may close
+  // this Master or run a batch that rebuilds its state. Pinned again only
+  // when it moved: a copy a call was two atomic counts (~6 ns).
+  if (pinned != state_) {
+    if (!state_) throw Napi::Error::New(env, "this Master was closed while it ran a batch");
+    pinned = state_;
+  }
+  const std::shared_ptr<MasterState>& master = pinned;
   MasterState& s = *master;
   CallContext* call = s.acquireCall();
   call->phase = phase;
@@ -307,39 +318,48 @@ Napi::Value MasterObject::RunSingle(const Napi::CallbackInfo& info) {
   JsKeys keys(env);
   HostInput host{env, keys, Napi::Array(), 0, ints[0], info[1].As<Napi::Object>()};
   Napi::Value message = info[2];
-  runOne(env, keys, phase, allowSuspend, 0, [&](CallContext* call) { readCallInput(host, message, call); }, out);
+  std::shared_ptr<MasterState> pinned;
+  runOne(env, keys, phase, allowSuspend, 0, [&](CallContext* call) { readCallInput(host, message, call); }, out, pinned);
   rebuildIfNeeded();
   return batchResult(env, out.text, out.values);
 }
 
-// run(phaseIndex, inputs[], messages[], allowSuspend) -> [text, values,
-// freshKeys?]: one crossing for one call or many. On the way in ints[i*9]
-// (the ints of useInts) holds call i's input flags; on the way out the
-// verdicts come back encoded in ints, the batch text and the values (see
-// verdict_js.hpp).
+// run(phaseIndex, inputs[], allowSuspend, ...messages) -> [text, values,
+// freshKeys?]: one crossing for one call or many, message i (a Buffer, or
+// undefined) as argument 3 + i. On the way in ints[i*9] (the ints of
+// useInts) holds call i's input flags; on the way out the verdicts come back
+// encoded in ints, the batch text and the values (see verdict_js.hpp).
 // With allowSuspend a call may come back suspended, to be resume()d.
-Napi::Value MasterObject::Run(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  state(info);
-  Phase phase = checkPhase(env, info[0]);
-  if (!info[1].IsArray() || !info[2].IsArray() || !ints_)
-    throw Napi::TypeError::New(env, "run(phase: number, inputs: object[], messages: (Buffer | undefined)[], allowSuspend?: boolean), after useInts(ints)");
-  auto inputs = info[1].As<Napi::Array>();
-  auto messages = info[2].As<Napi::Array>();
-  bool allowSuspend = flagArgument(env, info[3]);
+napi_value MasterObject::RunEntry(napi_env env, napi_callback_info info) {
+  // As an InstanceMethod's wrapper does: a Napi::Error thrown here becomes a JS exception.
+  return Napi::details::WrapCallback(env, [&]() -> napi_value {
+    CallArgs args(env, info);
+    return Unwrap(Napi::Object(env, args.self()))->Run(Napi::Env(env), args);
+  });
+}
+
+Napi::Value MasterObject::Run(Napi::Env env, const CallArgs& args) {
+  if (!state_) throw Napi::Error::New(env, "this Master is closed");
+  Phase phase = checkPhase(env, args[0]);
+  if (!args[1].IsArray() || !ints_)
+    throw Napi::TypeError::New(env, "run(phase: number, inputs: object[], allowSuspend: boolean, ...messages: (Buffer | undefined)[]), after useInts(ints)");
+  auto inputs = args[1].As<Napi::Array>();
+  bool allowSuspend = flagArgument(env, args[2]);
   uint32_t n = inputs.Length();
   if (n > kMaxBatch) throw Napi::RangeError::New(env, "a batch holds at most " + std::to_string(kMaxBatch) + " calls");
-  if (messages.Length() != n) throw Napi::RangeError::New(env, "inputs and messages differ in length");
+  if (args.size() != 3 + static_cast<size_t>(n)) throw Napi::RangeError::New(env, "run needs one message argument (or undefined) a call input");
   if (intsLength_ < static_cast<size_t>(n) * kIntsPerVerdict)
     throw Napi::RangeError::New(env, "the ints given to useInts hold fewer than 9 slots per call");
   int32_t* ints = ints_;
+  const napi_value* messages = args.from(3);
   TextLease lease(text_, textBusy_);
   BatchOut out{ints, LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), lease.text(), contextKeys_};
   JsKeys keys(env);  // no HandleScope per message: see js_keys.hpp
+  std::shared_ptr<MasterState> pinned;
   for (uint32_t i = 0; i < n; i++) {
     HostInput host{env, keys, inputs, i, ints[i * kIntsPerVerdict], Napi::Object()};
-    Napi::Value message = messages.Get(i);
-    runOne(env, keys, phase, allowSuspend, i, [&](CallContext* call) { readCallInput(host, message, call); }, out);
+    Napi::Value message(env, messages[i]);
+    runOne(env, keys, phase, allowSuspend, i, [&](CallContext* call) { readCallInput(host, message, call); }, out, pinned);
     rebuildIfNeeded();  // before the next call, which must not find the state full
   }
   return batchResult(env, out.text, out.values);
@@ -382,8 +402,9 @@ Napi::Value MasterObject::RunPacked(const Napi::CallbackInfo& info) {
   batchKeys.clear();
   BatchOut out{ints + header.verdictsAt, LazyValues(env, static_cast<size_t>(n) * kValuesPerVerdict), lease.text(), batchKeys};
   JsKeys keys(env);
+  std::shared_ptr<MasterState> pinned;
   for (uint32_t i = 0; i < n; i++) {
-    runOne(env, keys, phase, true, i, [&](CallContext* call) { batch.readCall(i, call); }, out);
+    runOne(env, keys, phase, true, i, [&](CallContext* call) { batch.readCall(i, call); }, out, pinned);
     rebuildIfNeeded();
   }
   // In the text, not as JS strings in an array: the text crosses to the

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../master_state.hpp"
+#include "call_args.hpp"
 #include "call_input.hpp"
 #include "js_keys.hpp"
 #include "packed_input.hpp"
@@ -27,7 +28,8 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   Napi::Value LoadScript(const Napi::CallbackInfo& info);
   Napi::Value Init(const Napi::CallbackInfo& info);
   Napi::Value UseInts(const Napi::CallbackInfo& info);
-  Napi::Value Run(const Napi::CallbackInfo& info);
+  static napi_value RunEntry(napi_env env, napi_callback_info info);
+  Napi::Value Run(Napi::Env env, const CallArgs& args);
   Napi::Value RunPacked(const Napi::CallbackInfo& info);
   Napi::Value RunSingle(const Napi::CallbackInfo& info);
   Napi::Value Resume(const Napi::CallbackInfo& info);
@@ -49,10 +51,11 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
     ContextKeyTable& contextKeys;
   };
   // Runs call index: readInput(call) sets up its input, then its verdict is
-  // written to out (or the call parked, if it suspended).
+  // written to out (or the call parked, if it suspended). pinned: the state
+  // the batch's last call ran on, held until this one has.
   template <typename ReadInput>
   void runOne(Napi::Env env, const JsKeys& keys, Phase phase, bool allowSuspend, uint32_t index, ReadInput&& readInput,
-              BatchOut& out);
+              BatchOut& out, std::shared_ptr<MasterState>& pinned);
   // Encodes the call's verdict (and releases it), or parks it if suspended.
   void settle(Napi::Env env, const JsKeys& keys, const std::shared_ptr<MasterState>& master, CallContext* call,
               MasterState::RunStatus status, uint32_t index, BatchOut& out);

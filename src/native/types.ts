@@ -85,7 +85,7 @@ export interface NativeMaster {
    * call), with the context keys numbered in this batch: see
    * native/napi/verdict_js.hpp.
    */
-  run(phase: number, inputs: object[], messages: (Buffer | undefined)[], allowSuspend?: boolean): NativeBatch;
+  run(phase: number, inputs: object[], allowSuspend: boolean, ...messages: (Uint8Array | undefined)[]): NativeBatch;
   /** run() for one call, without the arrays: ints[0] holds its input flags (INPUT_HAS_*), then its verdict. */
   runSingle(phase: number, input: object, message: Buffer | undefined, allowSuspend?: boolean): NativeBatch;
   /**

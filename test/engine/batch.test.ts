@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { openPolicy, type CallInput } from '../../src/index.js';
-import { eml } from '../helpers/lua-policy.js';
+import { dataPolicy, eml } from '../helpers/lua-policy.js';
 
 const reference = { name: 'reference', path: 'bench/policies/reference.lua' };
 
@@ -39,6 +39,35 @@ describe('batched calls', () => {
     assert.deepEqual(p.runBatch('data', []), []);
     assert.throws(() => p.runBatch('data', inputs(4097)), /a batch holds at most 4096 calls/);
     p.close();
+  });
+
+  it('gives each call of the largest batch its own message', () => {
+    const p = openPolicy({ scripts: [reference] });
+    const verdicts = p.runBatch('data', inputs(4096));
+    assert.deepEqual(
+      verdicts.map((v, i) => [i, v.disposition?.code]),
+      verdicts.map((_, i) => [i, i % 3 === 0 ? 550 : 250]),
+    );
+    p.close();
+  });
+
+  it('raises a clear error when a getter the batch reads closes the policy, and leaves the process running', () => {
+    const p = dataPolicy('vctx:set(msys.core.VCTX_MESS, "from", msg:mailfrom() or "")');
+    const closing = {
+      message: eml(['Subject: x']),
+      get mailfrom() {
+        p.close();
+        return 'a@b.test';
+      },
+    };
+    assert.throws(() => p.runBatch('data', [closing, { message: eml(['Subject: y']), mailfrom: 'c@d.test' }]), /closed while it ran a batch/);
+    assert.equal(p.closed, true);
+    assert.throws(() => p.runBatch('data', []), /this policy is closed/);
+    // One call ends on the state it began on.
+    const q = dataPolicy('vctx:set(msys.core.VCTX_MESS, "from", msg:mailfrom() or "")');
+    const closingOne = { ...closing, get mailfrom() { q.close(); return 'a@b.test'; } };
+    assert.deepEqual(q.run('data', closingOne).context.mess, { from: 'a@b.test' });
+    assert.throws(() => q.run('data', {}), /this policy is closed/);
   });
 
   it('reads a message given as a plain Uint8Array, and refuses one that is not bytes, naming the call', () => {
