@@ -116,21 +116,20 @@ export class Verdict {
   declare readonly routingDomain?: string;
 
   /**
-   * Decodes verdict i of a batch (native/napi/verdict_js.hpp), whose
-   * numbers start at ints[at]; keys holds the context keys in id order
-   * (native/napi/context_keys.hpp); given, what the call was given of what
-   * it may leave as it was.
+   * Verdict i of a batch, whose strings decodeStrings has just decoded:
+   * made by decodeVerdict, nothing else.
    */
-  constructor(phase: Phase, ints: Int32Array, text: string, values: readonly unknown[], keys: readonly string[], i: number, given: Given, version: string, at: number) {
+  constructor(phase: Phase, ints: Int32Array, values: readonly unknown[], i: number, given: Given, version: string, at: number) {
     // Kept short enough for TurboFan to inline it into the loops that
-    // decode verdicts (V8's limit: 460 bytes of bytecode; it was 1 020, and
-    // each verdict then went through the generic construct stub): what is
-    // not one store a field is in the functions below. Check a change with
-    // node --print-bytecode --print-bytecode-filter=Verdict.
+    // decode verdicts (V8's limit: 460 bytes of bytecode, and 920 with what
+    // it inlines in turn; past them each verdict went through the generic
+    // construct stub): what is not one store a field is in the functions
+    // below, and the strings are decoded before. Check a change with
+    // node --print-bytecode --print-bytecode-filter=Verdict and
+    // --trace-turbo-inlining on a runBatch loop.
     const b = at + i * INTS;
     const flags = ints[b + 1]!;
     const rest = restOf(values, i);
-    decodeStrings(ints, b, flags, text, values, i, keys);
     this.phase = phase;
     this.disposition = flags & (FLAG_DISPOSITION | FLAG_DISCARD) ? dispositionOf(ints[b]!, flags, phase) : null;
     this.action = flags & FLAG_DONE ? 'done' : 'continue';
@@ -153,6 +152,18 @@ export class Verdict {
     this.bindingGroup = rest.bindingGroup;
     this.routingDomain = rest.routingDomain;
   }
+}
+
+/**
+ * Decodes verdict i of a batch (native/napi/verdict_js.hpp), whose
+ * numbers start at ints[at]; keys holds the context keys in id order
+ * (native/napi/context_keys.hpp); given, what the call was given of what
+ * it may leave as it was.
+ */
+export function decodeVerdict(phase: Phase, ints: Int32Array, text: string, values: readonly unknown[], keys: readonly string[], i: number, given: Given, version: string, at: number): Verdict {
+  const b = at + i * INTS;
+  decodeStrings(ints, b, ints[b + 1]!, text, values, i, keys);
+  return new Verdict(phase, ints, values, i, given, version, at);
 }
 
 // What decodeStrings found for the verdict being built: three values

@@ -8,7 +8,7 @@
 
 import { ScriptletError, UsageError } from '../engine/errors.js';
 import type { Phase } from '../engine/phases.js';
-import { batchKeys, Verdict } from '../engine/verdict.js';
+import { batchKeys, decodeVerdict, type Verdict } from '../engine/verdict.js';
 import type { NativeVerdictRest } from '../native/types.js';
 import type { ErrorData, SentBatchResult } from './protocol.js';
 import type { Givens } from './wire-inputs.js';
@@ -33,7 +33,7 @@ export function decodeVerdicts(result: SentBatchResult, ints: Int32Array, at: nu
   const keys = batchKeys(text);
   const values = result.values ?? NO_VALUES;
   if (result.values) restoreBuffers(result.values);
-  for (let i = 0; i < out.length; i++) out[i] = new Verdict(phase, ints, text, values, keys, i, givens.given(i), version, at);
+  for (let i = 0; i < out.length; i++) out[i] = decodeVerdict(phase, ints, text, values, keys, i, givens.given(i), version, at);
   return out;
 }
 

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPolicy, Verdict, type CallInput } from '../../src/index.js';
-import { batchKeys } from '../../src/engine/verdict.js';
+import { batchKeys, decodeVerdict } from '../../src/engine/verdict.js';
 import { loadAddon } from '../../src/native/addon.js';
 import { InputWriter, LAYOUT, packedCalls } from '../../src/pool/wire-inputs.js';
 import { TASK_COUNT, TASK_HEADER, TASK_LAYOUT, TASK_TEXT, TASK_TEXT_LENGTH, TASK_VERDICTS, type BatchTask } from '../../src/pool/protocol.js';
@@ -50,7 +50,7 @@ describe('a packed batch', () => {
       const expected = p.runBatch('data', inputs);
       const values = encoded.values ?? [];
       inputs.forEach((input, i) => {
-        assert.deepEqual(new Verdict('data', encoded.ints, encoded.text, values, batchKeys(encoded.text), i, input, p.version, encoded.at), expected[i], `call ${i}`);
+        assert.deepEqual(decodeVerdict('data', encoded.ints, encoded.text, values, batchKeys(encoded.text), i, input, p.version, encoded.at), expected[i], `call ${i}`);
       });
       assert.equal(expected[7]!.disposition?.code, 550, 'no message: no Message-ID');
     } finally {
@@ -88,7 +88,7 @@ describe('a packed batch', () => {
     try {
       const encoded = await p.runPackedAsync('data', packedCalls(pack([{ message: eml(['Subject: a']) }])));
       assert.deepEqual(batchKeys(encoded.text), ['cl\u00e9', '\u4e2d\u6587', 'plain']);
-      const verdict = new Verdict('data', encoded.ints, encoded.text, encoded.values ?? [], batchKeys(encoded.text), 0, {}, p.version, encoded.at);
+      const verdict = decodeVerdict('data', encoded.ints, encoded.text, encoded.values ?? [], batchKeys(encoded.text), 0, {}, p.version, encoded.at);
       assert.deepEqual(verdict.context.mess, { 'cl\u00e9': '1', '\u4e2d\u6587': '2', plain: '\u00e9' });
       const none = await p.runPackedAsync('connect', packedCalls(pack([{}])));
       assert.deepEqual(batchKeys(none.text), []);
