@@ -2,6 +2,7 @@
 // plain data the host applies. Built from the native verdict, which carries
 // only what the call produced, and the call's input, for the rest.
 
+import { contextFromPairs, contextFromText } from './context-text.js';
 import { ScriptError } from './errors.js';
 import type { Phase } from './phases.js';
 import type { NativeVerdictRest } from '../native/types.js';
@@ -322,38 +323,4 @@ export function copyVerdict(from: { ints: Int32Array; text: string; values: read
   to.ints.fill(-1, b + 3, b + INTS);
   to.values[i * VALUES] = strings;
   to.values[i * VALUES + 1] = from.values[j * VALUES + 1];
-}
-
-/** A context from its pairs [k, v, k, v, ...]. */
-function contextFromPairs(pairs: string[]): Context {
-  const out: Context = {};
-  for (let i = 0; i + 1 < pairs.length; i += 2) setEntry(out, pairs[i]!, pairs[i + 1]!);
-  return out;
-}
-
-/** out[key] = value, for any key: "__proto__" too is a key like the others, not the prototype. */
-function setEntry(out: Context, key: string, value: string): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  else out[key] = value;
-}
-
-const FIRST_KEY_CODE = 0x80;
-
-/**
- * A context from text[start, end): per entry, the key's id as one character
- * (U+0080 + id), the value's length as two (high byte, low byte), then the
- * value (native/napi/verdict_js.hpp). The keys come from the table: making
- * them afresh for every verdict cost more than the rest of decoding.
- */
-function contextFromText(text: string, start: number, end: number, keys: readonly string[]): Context {
-  const out: Context = {};
-  let p = start;
-  while (p < end) {
-    const key = keys[text.charCodeAt(p) - FIRST_KEY_CODE]!;
-    const from = p + 3;
-    const to = Math.min(end, from + ((text.charCodeAt(p + 1) << 8) | text.charCodeAt(p + 2)));
-    setEntry(out, key, text.slice(from, to));
-    p = to;
-  }
-  return out;
 }
