@@ -9,6 +9,7 @@
 #include "../dialect/momentum_dialect.hpp"
 #include "../message_view.hpp"
 #include "../util/lua_headers.hpp"
+#include "call_args.hpp"
 #include "cidr_datasource_host.hpp"
 #include "durable_write.hpp"
 #include "master_object.hpp"
@@ -27,10 +28,13 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
                              InstanceValue("engine", Napi::String::New(env, kEngineId), napi_enumerable),
                              InstanceValue("engineVersion", Napi::String::New(env, kEngineName), napi_enumerable),
                              InstanceMethod<&ScriptletAddon::ParseHeaders>("parseHeaders", napi_enumerable),
-                             InstanceMethod<&ScriptletAddon::MessageAddresses>("messageAddresses", napi_enumerable),
                              InstanceMethod<&ScriptletAddon::RewriteDialect>("rewriteDialect", napi_enumerable),
                              InstanceMethod<&ScriptletAddon::MallocStats>("mallocStats", napi_enumerable),
                          });
+    // A raw callback: its messages come as arguments, past the six an InstanceMethod reads without allocating.
+    napi_value messageAddresses = nullptr;
+    NAPI_THROW_IF_FAILED_VOID(env, napi_create_function(env, "messageAddresses", NAPI_AUTO_LENGTH, &MessageAddressesEntry, nullptr, &messageAddresses));
+    exports.DefineProperty(Napi::PropertyDescriptor::Value("messageAddresses", Napi::Value(env, messageAddresses), napi_enumerable));
     defineStateHost(env, exports);
     defineCidrDatasourceHost(env, exports);
     defineReplicationHost(env, exports);
@@ -63,20 +67,24 @@ class ScriptletAddon : public Napi::Addon<ScriptletAddon> {
   // or a length of -1 for none. The pool's calling thread packs these for a
   // worker, which reads the bytes in place (packed_input.hpp). The messages
   // come as arguments, not in an array: reading an array's elements through
-  // Node-API cost more than the rest of this function.
-  Napi::Value MessageAddresses(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
+  // Node-API cost more than the rest of this function; and read by CallArgs,
+  // which, unlike an InstanceMethod's CallbackInfo, allocates nothing for them.
+  static napi_value MessageAddressesEntry(napi_env env, napi_callback_info info) {
+    return Napi::details::WrapCallback(env, [&]() -> napi_value { return MessageAddresses(Napi::Env(env), CallArgs(env, info)); });
+  }
+
+  static Napi::Value MessageAddresses(Napi::Env env, const CallArgs& info) {
     // One Node-API call a check: this runs once a batch, on the calling
     // thread, and a single call's batch is all fixed cost.
     napi_typedarray_type type = napi_int8_array;
     size_t length = 0;
     void* data = nullptr;
     int64_t at = -1, stride = 0;
-    if (info.Length() < 3 || napi_get_typedarray_info(env, info[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+    if (info.size() < 3 || napi_get_typedarray_info(env, info[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
         type != napi_int32_array || napi_get_value_int64(env, info[1], &at) != napi_ok ||
         napi_get_value_int64(env, info[2], &stride) != napi_ok)
       throw Napi::TypeError::New(env, "messageAddresses(ints: Int32Array, at: number, stride: number, ...messages: Buffer[])");
-    int64_t n = static_cast<int64_t>(info.Length()) - 3;
+    int64_t n = static_cast<int64_t>(info.size()) - 3;
     if (at < 0 || stride < 3 || (n > 0 && at + (n - 1) * stride + 3 > static_cast<int64_t>(length)))
       throw Napi::RangeError::New(env, "messageAddresses: the slots lie outside ints");
     int32_t* out = static_cast<int32_t*>(data);

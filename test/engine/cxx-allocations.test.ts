@@ -25,7 +25,7 @@ function compileCounter(): string {
 const SANITIZED = /libasan/.test(process.env.LD_PRELOAD ?? '');
 
 describe('C++ allocations per call through the addon, after warm-up', { skip: SANITIZED && 'AddressSanitizer takes operator new\'s place' }, () => {
-  let result: { preloaded: boolean; run: number; runBatch: number; runPacked: number };
+  let result: { preloaded: boolean; run: number; runBatch: number; runPacked: number; messageAddresses: number };
   before(() => {
     counter = compileCounter();
     const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, '../helpers/count-new-child.ts')], {
@@ -53,5 +53,10 @@ describe('C++ allocations per call through the addon, after warm-up', { skip: SA
   // A pool worker's crossing: its batch's own key table is cleared, not remade (4 a call before).
   it('are none for a packed one-call batch, as a pool worker runs it', () => {
     assert.ok(result.runPacked < 0.01, `${result.runPacked} C++ allocations per call`);
+  });
+
+  // Past six arguments an InstanceMethod's CallbackInfo allocates their array (1 a batch before).
+  it('are none for the addresses of a batch of 64 messages, as the pool\'s calling thread finds them', () => {
+    assert.ok(result.messageAddresses < 0.01, `${result.messageAddresses} C++ allocations per message`);
   });
 });

@@ -29,6 +29,10 @@ writer.add(INPUT);
 const task = writer.finish(1, 0, 'data');
 loadAddon().messageAddresses(task.ints, task.messagesAt, LAYOUT, ...task.messages);
 const PACKED = packedCalls(task);
+// Where 64 messages lie, as the pool's calling thread tells a worker.
+const MESSAGES = BATCH.map((input) => input.message);
+const SLOTS = new Int32Array(64 * LAYOUT);
+const addon = loadAddon();
 
 // The fewest allocations per call over five windows of calls, after
 // warm-up: V8 allocates now and then on its own (a compile, a collection),
@@ -51,6 +55,7 @@ const result = {
   run: perCall(() => policy.run('data', INPUT), 1),
   runBatch: perCall(() => policy.runBatch('data', BATCH), 64),
   runPacked: perCall(() => void policy.runPackedSoon('data', PACKED), 1),
+  messageAddresses: perCall(() => addon.messageAddresses(SLOTS, 0, LAYOUT, ...MESSAGES), 64),
 };
 policy.close();
 console.log(JSON.stringify(result));
