@@ -150,10 +150,12 @@ MasterObject::MasterObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ma
   state_ = std::make_shared<MasterState>(opts);
 }
 
-MasterState& MasterObject::state(const Napi::CallbackInfo& info) {
-  if (!state_) throw Napi::Error::New(info.Env(), "this Master is closed");
+MasterState& MasterObject::state(Napi::Env env) {
+  if (!state_) throw Napi::Error::New(env, "this Master is closed");
   return *state_;
 }
+
+MasterState& MasterObject::state(const Napi::CallbackInfo& info) { return state(info.Env()); }
 
 // loadScript(name, source, path) -> null | problem
 Napi::Value MasterObject::LoadScript(const Napi::CallbackInfo& info) {
@@ -339,7 +341,7 @@ napi_value MasterObject::RunEntry(napi_env env, napi_callback_info info) {
 }
 
 Napi::Value MasterObject::Run(Napi::Env env, const CallArgs& args) {
-  if (!state_) throw Napi::Error::New(env, "this Master is closed");
+  state(env);
   Phase phase = checkPhase(env, args[0]);
   if (!args[1].IsArray() || !ints_)
     throw Napi::TypeError::New(env, "run(phase: number, inputs: object[], allowSuspend: boolean, ...messages: (Buffer | undefined)[]), after useInts(ints)");

@@ -23,6 +23,7 @@ class MasterObject : public Napi::ObjectWrap<MasterObject> {
   explicit MasterObject(const Napi::CallbackInfo& info);
 
  private:
+  MasterState& state(Napi::Env env);
   MasterState& state(const Napi::CallbackInfo& info);
 
   Napi::Value LoadScript(const Napi::CallbackInfo& info);

@@ -22,7 +22,7 @@ type Builder = (a: string, b: string, c: string) => Context;
 
 /** Builders by their keys' names joined with NUL (no key holds one), made once for the process. */
 const builders = new Map<string, Builder | null>();
-/** Per key table (ids mean keys only in their table): builders by the ids of their keys (see signature). */
+/** Per key table (ids mean keys only in their table): builders by the signature of their keys (contextFromText). */
 const tables = new WeakMap<readonly string[], Map<number, Builder | null>>();
 let lastTable: readonly string[] | undefined;
 let lastShapes = new Map<number, Builder | null>();
@@ -31,32 +31,38 @@ let buildersAllowed = true;
 
 // The entries of the context being decoded: values, and their keys' ids.
 const values: string[] = ['', '', ''];
+const ids: number[] = [0, 0, 0];
+
+/** Where the entry at p ends: past its key's id, its length's two units and its value (within end). */
+function entryEnd(text: string, p: number, end: number): number {
+  return Math.min(end, p + 3 + ((text.charCodeAt(p + 1) << 8) | text.charCodeAt(p + 2)));
+}
 
 /**
  * A context from text[start, end): per entry, the key's id as one character
  * (U+0080 + id), the value's length as two (high byte, low byte), then the
  * value. The keys come from the table: making them afresh for every
- * verdict cost more than the rest of decoding.
+ * verdict cost more than the rest of decoding. A set of keys is known by
+ * its signature: the ids plus one, in order, as digits in base 1 024.
  */
 export function contextFromText(text: string, start: number, end: number, keys: readonly string[]): Context {
   let signature = 0;
   let count = 0;
-  let p = start;
-  while (p < end) {
+  for (let p = start; p < end; count++) {
     const id = text.charCodeAt(p) - FIRST_KEY_CODE;
-    const from = p + 3;
-    const to = Math.min(end, from + ((text.charCodeAt(p + 1) << 8) | text.charCodeAt(p + 2)));
     if (count === MAX_SHAPE_KEYS || id > MAX_KEY_ID) return contextKeyByKey(text, start, end, keys);
-    values[count] = text.slice(from, to);
+    const to = entryEnd(text, p, end);
+    values[count] = text.slice(p + 3, to);
+    ids[count] = id;
     signature = signature * 1024 + id + 1;
-    count++;
     p = to;
   }
-  const build = builderFor(signature, keys, text, start, end);
+  const build = builderFor(signature, keys, count);
   return build ? build(values[0]!, values[1]!, values[2]!) : contextKeyByKey(text, start, end, keys);
 }
 
-function builderFor(signature: number, keys: readonly string[], text: string, start: number, end: number): Builder | null {
+/** The builder for the count keys in ids, made if it is new. */
+function builderFor(signature: number, keys: readonly string[], count: number): Builder | null {
   if (keys !== lastTable) {
     let shapes = tables.get(keys);
     if (!shapes) tables.set(keys, (shapes = new Map()));
@@ -66,7 +72,7 @@ function builderFor(signature: number, keys: readonly string[], text: string, st
   let build = lastShapes.get(signature);
   if (build !== undefined) return build;
   if (lastShapes.size >= MAX_SHAPES) return null;
-  const names = keysOf(text, start, end, keys);
+  const names = ids.slice(0, count).map((id) => keys[id]!);
   const joined = names.join('\0');
   build = builders.get(joined);
   if (build === undefined) {
@@ -75,13 +81,6 @@ function builderFor(signature: number, keys: readonly string[], text: string, st
   }
   lastShapes.set(signature, build);
   return build;
-}
-
-function keysOf(text: string, start: number, end: number, keys: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let p = start; p < end; p = Math.min(end, p + 3 + ((text.charCodeAt(p + 1) << 8) | text.charCodeAt(p + 2))))
-    out.push(keys[text.charCodeAt(p) - FIRST_KEY_CODE]!);
-  return out;
 }
 
 /**
@@ -102,12 +101,9 @@ function makeBuilder(names: string[]): Builder | null {
 
 function contextKeyByKey(text: string, start: number, end: number, keys: readonly string[]): Context {
   const out: Context = {};
-  let p = start;
-  while (p < end) {
-    const key = keys[text.charCodeAt(p) - FIRST_KEY_CODE]!;
-    const from = p + 3;
-    const to = Math.min(end, from + ((text.charCodeAt(p + 1) << 8) | text.charCodeAt(p + 2)));
-    setEntry(out, key, text.slice(from, to));
+  for (let p = start; p < end; ) {
+    const to = entryEnd(text, p, end);
+    setEntry(out, keys[text.charCodeAt(p) - FIRST_KEY_CODE]!, text.slice(p + 3, to));
     p = to;
   }
   return out;

@@ -65,7 +65,13 @@ describe('batched calls', () => {
     assert.throws(() => p.runBatch('data', []), /this policy is closed/);
     // One call ends on the state it began on.
     const q = dataPolicy('vctx:set(msys.core.VCTX_MESS, "from", msg:mailfrom() or "")');
-    const closingOne = { ...closing, get mailfrom() { q.close(); return 'a@b.test'; } };
+    const closingOne = {
+      message: eml(['Subject: x']),
+      get mailfrom() {
+        q.close();
+        return 'a@b.test';
+      },
+    };
     assert.deepEqual(q.run('data', closingOne).context.mess, { from: 'a@b.test' });
     assert.throws(() => q.run('data', {}), /this policy is closed/);
   });

@@ -24,15 +24,15 @@ const policy = dataPolicy(`
   vctx:set_code(250, "2.0.0 Accepted by policy, with a reply longer than a short string")`);
 const BATCH = Array.from({ length: 64 }, () => INPUT);
 // A one-call batch packed as the pool's calling thread packs it, for a worker to run.
+const addon = loadAddon();
 const writer = InputWriter.take();
 writer.add(INPUT);
 const task = writer.finish(1, 0, 'data');
-loadAddon().messageAddresses(task.ints, task.messagesAt, LAYOUT, ...task.messages);
+addon.messageAddresses(task.ints, task.messagesAt, LAYOUT, ...task.messages);
 const PACKED = packedCalls(task);
 // Where 64 messages lie, as the pool's calling thread tells a worker.
 const MESSAGES = BATCH.map((input) => input.message);
 const SLOTS = new Int32Array(64 * LAYOUT);
-const addon = loadAddon();
 
 // The fewest allocations per call over five windows of calls, after
 // warm-up: V8 allocates now and then on its own (a compile, a collection),
