@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { openPolicy, type CallInput } from '../../src/index.js';
+import { openPolicy, type CallInput, type Policy } from '../../src/index.js';
 import { dataPolicy, eml } from '../helpers/lua-policy.js';
 
 const reference = { name: 'reference', path: 'bench/policies/reference.lua' };
@@ -16,6 +16,22 @@ function inputs(n: number): CallInput[] {
     rcptto: [`r${i}@example.com`],
     context: { conn: { n: String(i) }, mess: { keep: 'me' } },
   }));
+}
+
+/** A policy that reads the envelope sender into mess "from". */
+function mailfromPolicy(): Policy {
+  return dataPolicy('vctx:set(msys.core.VCTX_MESS, "from", msg:mailfrom() or "")');
+}
+
+/** An input whose sender's getter closes the policy that reads it. */
+function closingInput(policy: Policy): CallInput {
+  return {
+    message: eml(['Subject: x']),
+    get mailfrom() {
+      policy.close();
+      return 'a@b.test';
+    },
+  };
 }
 
 describe('batched calls', () => {
@@ -52,27 +68,13 @@ describe('batched calls', () => {
   });
 
   it('raises a clear error when a getter the batch reads closes the policy, and leaves the process running', () => {
-    const p = dataPolicy('vctx:set(msys.core.VCTX_MESS, "from", msg:mailfrom() or "")');
-    const closing = {
-      message: eml(['Subject: x']),
-      get mailfrom() {
-        p.close();
-        return 'a@b.test';
-      },
-    };
-    assert.throws(() => p.runBatch('data', [closing, { message: eml(['Subject: y']), mailfrom: 'c@d.test' }]), /closed while it ran a batch/);
+    const p = mailfromPolicy();
+    assert.throws(() => p.runBatch('data', [closingInput(p), { message: eml(['Subject: y']), mailfrom: 'c@d.test' }]), /closed while it ran a batch/);
     assert.equal(p.closed, true);
     assert.throws(() => p.runBatch('data', []), /this policy is closed/);
     // One call ends on the state it began on.
-    const q = dataPolicy('vctx:set(msys.core.VCTX_MESS, "from", msg:mailfrom() or "")');
-    const closingOne = {
-      message: eml(['Subject: x']),
-      get mailfrom() {
-        q.close();
-        return 'a@b.test';
-      },
-    };
-    assert.deepEqual(q.run('data', closingOne).context.mess, { from: 'a@b.test' });
+    const q = mailfromPolicy();
+    assert.deepEqual(q.run('data', closingInput(q)).context.mess, { from: 'a@b.test' });
     assert.throws(() => q.run('data', {}), /this policy is closed/);
   });
 
