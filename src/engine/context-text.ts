@@ -29,8 +29,9 @@ let lastShapes = new Map<number, Builder | null>();
 /** false once the host forbids code from strings (node --disallow-code-generation-from-strings). */
 let buildersAllowed = true;
 
-// The entries of the context being decoded: values, and their keys' ids.
-const values: string[] = ['', '', ''];
+// The ids of the keys of the context being decoded. Its values stay in
+// locals: stored in a module's array (old space), each young string took
+// the write barrier's slow path, a remembered-set entry a value.
 const ids: number[] = [0, 0, 0];
 
 /** Where the entry at p ends: past its key's id, its length's two units and its value (within end). */
@@ -48,17 +49,23 @@ function entryEnd(text: string, p: number, end: number): number {
 export function contextFromText(text: string, start: number, end: number, keys: readonly string[]): Context {
   let signature = 0;
   let count = 0;
+  let a = '';
+  let b = '';
+  let c = '';
   for (let p = start; p < end; count++) {
     const id = text.charCodeAt(p) - FIRST_KEY_CODE;
     if (count === MAX_SHAPE_KEYS || id > MAX_KEY_ID) return contextKeyByKey(text, start, end, keys);
     const to = entryEnd(text, p, end);
-    values[count] = text.slice(p + 3, to);
+    const value = text.slice(p + 3, to);
+    if (count === 0) a = value;
+    else if (count === 1) b = value;
+    else c = value;
     ids[count] = id;
     signature = signature * 1024 + id + 1;
     p = to;
   }
   const build = builderFor(signature, keys, count);
-  return build ? build(values[0]!, values[1]!, values[2]!) : contextKeyByKey(text, start, end, keys);
+  return build ? build(a, b, c) : contextKeyByKey(text, start, end, keys);
 }
 
 /** The builder for the count keys in ids, made if it is new. */

@@ -117,10 +117,10 @@ export class Verdict {
   declare readonly routingDomain?: string;
 
   /**
-   * Verdict i of a batch, whose strings decodeStrings has just decoded:
-   * made by decodeVerdict, nothing else.
+   * Verdict i of a batch, given its strings (its reply and the contexts it
+   * changed), decoded: made by decodeVerdict, nothing else.
    */
-  constructor(phase: Phase, ints: Int32Array, values: readonly unknown[], i: number, given: Given, version: string, at: number) {
+  constructor(phase: Phase, ints: Int32Array, values: readonly unknown[], i: number, given: Given, version: string, at: number, reply: string | undefined, conn: Context | undefined, mess: Context | undefined) {
     // Kept short enough for TurboFan to inline it into the loops that
     // decode verdicts (V8's limit: 460 bytes of bytecode, and 920 with what
     // it inlines in turn; past them each verdict went through the generic
@@ -132,7 +132,7 @@ export class Verdict {
     const flags = ints[b + 1]!;
     const rest = restOf(values, i);
     this.phase = phase;
-    this.disposition = flags & (FLAG_DISPOSITION | FLAG_DISCARD) ? dispositionOf(ints[b]!, flags, phase) : null;
+    this.disposition = flags & (FLAG_DISPOSITION | FLAG_DISCARD) ? dispositionOf(ints[b]!, flags, phase, reply) : null;
     this.action = flags & FLAG_DONE ? 'done' : 'continue';
     this.tempfailed = (flags & FLAG_TEMPFAILED) !== 0;
     this.headerEdits = rest.headerEdits ?? NONE;
@@ -141,7 +141,7 @@ export class Verdict {
     this.mailfrom = rest.mailfrom ?? given.mailfrom;
     this.rcptto = rest.rcptto ?? given.rcptto;
     this.envelopeChanged = rest === NO_REST ? UNCHANGED : envelopeChangedOf(rest);
-    this.context = contextsOf(given);
+    this.context = contextsOf(given, conn, mess);
     this.errors = rest.errors ? errorsOf(rest.errors) : NONE;
     this.logs = rest.logs ?? NONE;
     this.injected = rest.injected ?? NONE;
@@ -163,28 +163,19 @@ export class Verdict {
  */
 export function decodeVerdict(phase: Phase, ints: Int32Array, text: string, values: readonly unknown[], keys: readonly string[], i: number, given: Given, version: string, at: number): Verdict {
   const b = at + i * INTS;
-  decodeStrings(ints, b, ints[b + 1]!, text, values, i, keys);
-  return new Verdict(phase, ints, values, i, given, version, at);
+  if (ints[b + 1]! & FLAG_STRINGS_IN_VALUES) return decodeFromValues(phase, ints, values, i, given, version, at);
+  // Locals, not module variables: a young string stored in a module's
+  // variable (old space) takes the write barrier's slow path.
+  const reply = ints[b + 3]! >= 0 ? text.slice(ints[b + 3], ints[b + 4]) : undefined;
+  const conn = ints[b + 5]! >= 0 ? contextFromText(text, ints[b + 5]!, ints[b + 6]!, keys) : undefined;
+  const mess = ints[b + 7]! >= 0 ? contextFromText(text, ints[b + 7]!, ints[b + 8]!, keys) : undefined;
+  return new Verdict(phase, ints, values, i, given, version, at, reply, conn, mess);
 }
 
-// What decodeStrings found for the verdict being built: three values
-// without an object to carry them (the constructor reads them at once).
-let decodedReply: string | undefined;
-let decodedConn: Context | undefined;
-let decodedMess: Context | undefined;
-
-/** Verdict b's reply text and contexts, from the batch text (or, for a rare verdict, from values). */
-function decodeStrings(ints: Int32Array, b: number, flags: number, text: string, values: readonly unknown[], i: number, keys: readonly string[]): void {
-  if (flags & FLAG_STRINGS_IN_VALUES) {
-    const [t, c, m] = values[i * VALUES] as [string | undefined, string[] | undefined, string[] | undefined];
-    decodedReply = t;
-    decodedConn = c && contextFromPairs(c);
-    decodedMess = m && contextFromPairs(m);
-    return;
-  }
-  decodedReply = ints[b + 3]! >= 0 ? text.slice(ints[b + 3], ints[b + 4]) : undefined;
-  decodedConn = ints[b + 5]! >= 0 ? contextFromText(text, ints[b + 5]!, ints[b + 6]!, keys) : undefined;
-  decodedMess = ints[b + 7]! >= 0 ? contextFromText(text, ints[b + 7]!, ints[b + 8]!, keys) : undefined;
+/** A verdict whose strings the addon put in values (rare: not valid UTF-8, or too long for the text). */
+function decodeFromValues(phase: Phase, ints: Int32Array, values: readonly unknown[], i: number, given: Given, version: string, at: number): Verdict {
+  const [t, c, m] = values[i * VALUES] as [string | undefined, string[] | undefined, string[] | undefined];
+  return new Verdict(phase, ints, values, i, given, version, at, t, c && contextFromPairs(c), m && contextFromPairs(m));
 }
 
 /** Verdict i's rare parts, if it has any. */
@@ -193,8 +184,8 @@ function restOf(values: readonly unknown[], i: number): NativeVerdictRest {
 }
 
 /** The contexts after the call: those it changed, decoded, else those it was given. */
-function contextsOf(given: Given): { conn: Context; mess: Context } {
-  return { conn: decodedConn ?? given.context?.conn ?? {}, mess: decodedMess ?? given.context?.mess ?? {} };
+function contextsOf(given: Given, conn: Context | undefined, mess: Context | undefined): { conn: Context; mess: Context } {
+  return { conn: conn ?? given.context?.conn ?? {}, mess: mess ?? given.context?.mess ?? {} };
 }
 
 function envelopeChangedOf(rest: NativeVerdictRest): { mailfrom: boolean; rcptto: boolean } {
@@ -205,8 +196,8 @@ function errorsOf(errors: NonNullable<NativeVerdictRest['errors']>): ScriptError
   return errors.map((e) => new ScriptError(e));
 }
 
-function dispositionOf(code: number, flags: number, phase: Phase): Disposition {
-  return { code, text: decodedReply ?? '', phase, disconnect: (flags & FLAG_DISCONNECT) !== 0, discard: (flags & FLAG_DISCARD) !== 0 };
+function dispositionOf(code: number, flags: number, phase: Phase, reply: string | undefined): Disposition {
+  return { code, text: reply ?? '', phase, disconnect: (flags & FLAG_DISCONNECT) !== 0, discard: (flags & FLAG_DISCARD) !== 0 };
 }
 
 /** Slots per verdict in the native encoding (native/napi/verdict_js.hpp). */
