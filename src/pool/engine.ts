@@ -18,6 +18,7 @@ import { Batch, CallBatcher, type CallReply } from './batcher.js';
 import { SlotList } from './slot-list.js';
 import { SPIN_MAX_CALLS } from './channel.js';
 import { checkEngineTuning, readEngineOptions, type EngineOptions, type EngineTuning, type PoolSettings } from './options.js';
+import { piscinaOptions, poolStartError } from './piscina-options.js';
 import { tempfailVerdict, type PoolVerdict, type TempfailReason } from './pool-verdict.js';
 import { isControlHello, type SentBatchResult, type WorkerSettings, type WorkerSetup, type WorkerStats } from './protocol.js';
 import { WorkerControls, type TaskReply } from './worker-controls.js';
@@ -151,20 +152,12 @@ export class Engine extends EventEmitter {
     this.metrics?.watchDatasources((policyOptions.datasources ?? []).map((d) => d.name));
     const setup: WorkerSetup = { policies: [{ id: FIRST_POLICY, spec: first.spec }], settings: this.#settings };
     if (this.metrics) setup.metrics = this.metrics.share;
-    this.#pool = new Piscina({
-      filename: WORKER_FILE,
-      minThreads: pool.threads,
-      maxThreads: pool.threads,
-      idleTimeout: pool.reapInterval * 1000,
-      recordTiming: false,
-      // The worker's event loop must run between and during tasks: a call
-      // that waits on Node (DNS, a timer) is resumed from it. (Batches come
-      // through each worker's control port, not piscina.run: see #dispatch.)
-      atomics: 'disabled',
-      workerData: setup,
-      // Under tsx, the workers load it from where this package found it, whatever the working directory.
-      ...(WORKER_FILE.endsWith('.ts') ? { execArgv: ['--import', import.meta.resolve('tsx')] } : {}),
-    });
+    try {
+      this.#pool = new Piscina(piscinaOptions(WORKER_FILE, pool, setup));
+    } catch (err) {
+      void this.#stateSync?.release();
+      throw poolStartError(err);
+    }
     POOLS.set(this, this.#pool);
     this.#pool.on('message', (message: unknown) => {
       if (isControlHello(message)) this.#controls.add(message);

@@ -36,6 +36,13 @@ export interface EngineOptions extends PolicyOptions {
   metrics?: MetricsOptions | false;
   /** Redis for series defined with replicate = "cluster": the process's sync loop starts with the engine (docs/scale-out.md). */
   redis?: RedisStateOptions;
+  /**
+   * Node's options for the worker threads. Default: this process's own
+   * (process.execArgv), as Node gives any Worker. A host that runs under a
+   * loader its workers do not need (tsx, say: they run the package's
+   * compiled JavaScript) can leave it out here.
+   */
+  workerExecArgv?: string[];
 }
 
 /** What the pool runs with, every default filled in. */
@@ -49,9 +56,10 @@ export interface PoolSettings {
   log: (message: string) => void;
   metrics: MetricsOptions | false;
   redis: RedisStateOptions | undefined;
+  workerExecArgv: string[] | undefined;
 }
 
-export const POOL_KEYS = ['threads', 'reapInterval', 'scriptTtl', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'log', 'metrics', 'redis'];
+export const POOL_KEYS = ['threads', 'reapInterval', 'scriptTtl', 'maxBatch', 'batchDelayMs', 'tasksPerWorker', 'log', 'metrics', 'redis', 'workerExecArgv'];
 export const DEFAULT_TASKS_PER_WORKER = 4;
 
 export const DEFAULT_REAP_INTERVAL = 120;
@@ -106,6 +114,10 @@ export function readEngineOptions(options: unknown): { policy: PolicyOptions; po
     throw new UsageError(`options.tasksPerWorker must be an integer from 1 to ${MAX_TASKS_PER_WORKER}, got ${show(tasksPerWorker)}`);
   }
   if (typeof log !== 'function') throw new UsageError(`options.log must be a function, got ${show(log)}`);
+  const { workerExecArgv } = given;
+  if (workerExecArgv !== undefined && !(Array.isArray(workerExecArgv) && workerExecArgv.every((a) => typeof a === 'string'))) {
+    throw new UsageError(`options.workerExecArgv must be an array of strings (Node's options for the workers), got ${show(workerExecArgv)}`);
+  }
   return {
     policy: policy as unknown as PolicyOptions,
     pool: {
@@ -118,6 +130,7 @@ export function readEngineOptions(options: unknown): { policy: PolicyOptions; po
       log: log as (message: string) => void,
       metrics: checkMetricsOption(given.metrics),
       redis: given.redis === undefined ? undefined : (resolveRedisOptions(given.redis as RedisStateOptions), given.redis as RedisStateOptions),
+      workerExecArgv: workerExecArgv === undefined ? undefined : [...(workerExecArgv as string[])],
     },
   };
 }
@@ -139,3 +152,4 @@ export function checkEngineTuning(tuning: unknown): { tuning: PolicyTuning; reap
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) clean[key] = value;
   return { tuning: clean as PolicyTuning, reapInterval: reapInterval as number | undefined };
 }
+

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoadError, loadScriptletConfig, UsageError } from '../../src/index.js';
 import { engineFromConfig, openEngine, type EngineOptions } from '../../src/pool/index.js';
+import { workerNodeOptions } from '../../src/pool/piscina-options.js';
 
 const scripts = [{ name: 't', source: 'msys.registerModule("t", { validate_connect = function() return 0 end })' }];
 
@@ -33,6 +34,8 @@ describe('engine options', () => {
     refused({ batchDelayMs: NaN }, 'options.batchDelayMs must be a number of milliseconds from 0 to 2147483647, got NaN');
     refused({ tasksPerWorker: 0 }, 'options.tasksPerWorker must be an integer from 1 to 256, got 0');
     refused({ log: 'stderr' as unknown as () => void }, 'options.log must be a function, got "stderr"');
+    refused({ workerExecArgv: '--no-warnings' as unknown as string[] }, `options.workerExecArgv must be an array of strings (Node's options for the workers), got "--no-warnings"`);
+    refused({ workerExecArgv: [1] as unknown as string[] }, `options.workerExecArgv must be an array of strings (Node's options for the workers), got 1`);
     refused({ idleTimeout: 10 } as Partial<EngineOptions>, `unknown option 'idleTimeout'`);
     refused({ minThreads: 1 } as Partial<EngineOptions>, `unknown option 'minThreads'`);
     assert.throws(() => openEngine(null as unknown as EngineOptions), /^UsageError: openEngine needs an options object$/);
@@ -67,6 +70,24 @@ describe('engine options', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  it('starts its workers with the Node options given; ones Node refuses fail openEngine, named as the option', async () => {
+    const engine = openEngine({ scripts, threads: 1, workerExecArgv: ['--no-warnings'] });
+    try {
+      assert.equal((await engine.run('connect', {})).action, 'continue');
+    } finally {
+      await engine.close();
+    }
+    refused({ threads: 1, workerExecArgv: ['--no-such-node-option'] }, 'options.workerExecArgv: Initiated Worker with invalid execArgv flags: --no-such-node-option');
+  });
+
+  it("gives the workers the process's Node options unless told others; from src/, tsx besides", () => {
+    assert.deepEqual(workerNodeOptions('/pkg/dist/src/pool/worker.js', undefined), {}, 'inherited, as Node does for any Worker');
+    assert.deepEqual(workerNodeOptions('/pkg/dist/src/pool/worker.js', []), { execArgv: [] });
+    const fromSource = workerNodeOptions('/pkg/src/pool/worker.ts', ['--no-warnings']).execArgv!;
+    assert.deepEqual(fromSource.slice(0, 2), ['--no-warnings', '--import']);
+    assert.match(fromSource[2]!, /^file:.*\/tsx\//);
   });
 
   it('defaults to one worker per CPU', async () => {
