@@ -24,3 +24,29 @@ if (newestSource(path.join(root, 'src')) > fs.statSync(built).mtimeMs) {
 }
 
 export * from '../dist/src/index.js';
+import { openEngine as openBuiltEngine, type EngineOptions } from '../dist/src/index.js';
+
+/**
+ * The benches' own Node options, less tsx (which runs the benches' .ts):
+ * what the workers of an engine opened here start with. Its users' workers
+ * run this package's compiled JavaScript and need no loader; given tsx,
+ * as Node gives a Worker its process's options by default, each worker
+ * held a second thread (tsx's module hooks) and two heaps' worth of V8's
+ * background work more, on a 2-CPU machine where the calling thread and the
+ * worker spin: a single call took 8.6 us and 16.5 us of CPU, against 6.6
+ * and 12.8 without (bench:single, one run each, bench/README.md).
+ */
+export function benchWorkerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if ((arg === '--import' || arg === '--require' || arg === '--loader') && /(^|\/)tsx(\/|$)/.test(argv[i + 1] ?? '')) i++;
+    else if (!/^--(import|require|loader)=.*\btsx\b/.test(arg)) out.push(arg);
+  }
+  return out;
+}
+
+/** openEngine, its workers started without tsx (benchWorkerExecArgv). */
+export function openEngine(options: EngineOptions): ReturnType<typeof openBuiltEngine> {
+  return openBuiltEngine({ workerExecArgv: benchWorkerExecArgv(), ...options });
+}
