@@ -2,9 +2,10 @@
 
 namespace scriptlet {
 
-void BatchText::appendUtf8(const std::string& s) {
+bool BatchText::appendUtf8(const std::string& s, size_t maxUnits) {
   size_t n = s.size();
   if (plainAscii(s.data(), n)) {  // one unit a byte
+    if (n > maxUnits) return false;
     if (!wide_) {
       bytes_.append(s);
     } else {
@@ -12,28 +13,10 @@ void BatchText::appendUtf8(const std::string& s) {
       units_.resize(at + n);
       for (size_t k = 0; k < n; k++) units_[at + k] = static_cast<unsigned char>(s[k]);
     }
-    return;
+    return true;
   }
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      push(c);
-      i++;
-      continue;
-    }
-    size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-    uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-    for (size_t k = 1; k < len; k++) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      push(static_cast<char16_t>(0xD800 + (cp >> 10)));
-      push(static_cast<char16_t>(0xDC00 + (cp & 0x3ff)));
-    } else {
-      push(static_cast<char16_t>(cp));
-    }
-    i += len;
-  }
+  size_t start = static_cast<size_t>(size());
+  return decodeUtf8(s.data(), n, [this](char16_t u) { push(u); }) && static_cast<size_t>(size()) - start <= maxUnits;
 }
 
 void BatchText::widen() {

@@ -26,7 +26,16 @@ struct BatchText {
     if (!wide_) widen();
     units_.push_back(u);
   }
-  void appendUtf8(const std::string& s);  // s already checked: valid, no NUL
+  // Appends s if it is valid UTF-8 without NUL and takes at most maxUnits
+  // UTF-16 units; else false, with part of it perhaps appended (the caller
+  // cuts the text back to where it was, truncate).
+  bool appendUtf8(const std::string& s, size_t maxUnits = SIZE_MAX);
+  void truncate(int32_t to) {
+    if (wide_)
+      units_.resize(static_cast<size_t>(to));
+    else
+      bytes_.resize(static_cast<size_t>(to));
+  }
   // Appends n (below 64 Ki) as two units, its high and low byte.
   void pushLength(uint32_t n) {
     push(static_cast<char16_t>(n >> 8));
@@ -83,6 +92,36 @@ inline bool plainAscii(const char* p, size_t n) {
   return true;
 }
 
+// Decodes UTF-8 [p, p + n) into UTF-16 units, handing each to unit(u):
+// false when it is not valid UTF-8 (an overlong form, a code point past
+// Unicode) or holds a NUL, which JS could not slice back out at the offsets
+// counted here.
+template <class Unit>
+bool decodeUtf8(const char* p, size_t n, Unit&& unit) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (c == 0 || len == 0 || i + len > n) return false;
+    uint32_t cp = len == 1 ? c : c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+    for (size_t k = 1; k < len; k++) {
+      unsigned char cc = static_cast<unsigned char>(p[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF) return false;  // overlong, or past Unicode
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      unit(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      unit(static_cast<char16_t>(0xDC00 + (cp & 0x3ff)));
+    } else {
+      unit(static_cast<char16_t>(cp));
+    }
+    i += len;
+  }
+  return true;
+}
 
 // The batch text a crossing writes into: its object's own, or, for a
 // crossing made while another is still writing (a script calling back into

@@ -45,6 +45,23 @@ class ContextKeyTable {
     return id;
   }
 
+  // The id of the key of a context's entry at, as idFor gives it. A policy
+  // writes the same keys in the same order message after message: the id
+  // the entry at this place had last time is tried first, by comparing the
+  // key with it, before the key is hashed. A key new to the table is
+  // numbered only if valid(key): -1 when it is not, or the table is full.
+  template <class Valid>
+  int32_t idAt(size_t at, const std::string& key, std::vector<std::string>& fresh, Valid&& valid) {
+    if (at < kRemembered) {
+      int32_t last = lastAt_[at];
+      if (last >= 0 && last < count_ && keys_[last] == key) return last;
+    }
+    if (!valid(key)) return -1;
+    int32_t id = idFor(key, fresh);
+    if (at < kRemembered) lastAt_[at] = id;
+    return id;
+  }
+
   // Forgets every key, keeping the memory (ids start from 0 again).
   void clear() {
     if (count_ == 0) return;
@@ -82,6 +99,8 @@ class ContextKeyTable {
     }
   }
 
+  static constexpr size_t kRemembered = 8;
+  int32_t lastAt_[kRemembered] = {-1, -1, -1, -1, -1, -1, -1, -1};  // by entry place: the id found there last
   std::vector<Slot> slots_;
   std::vector<std::string> keys_;  // by id; those past count_ are kept for their room
   int32_t count_ = 0;

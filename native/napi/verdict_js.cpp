@@ -17,79 +17,44 @@ const char* opName(HeaderEdit::Op op) {
   }
 }
 
-// UTF-16 code units of s, or -1 when s is not valid UTF-8 or holds a NUL
-// (then JS could not slice it back out at the offsets counted here).
-int32_t utf16Units(const std::string& s) {
-  if (plainAscii(s.data(), s.size())) return static_cast<int32_t>(s.size());  // the usual case: one unit a byte
-  int32_t units = 0;
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (c == 0 || len == 0 || i + len > n) return -1;
-    uint32_t cp = len == 1 ? c : c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-    for (size_t k = 1; k < len; k++) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return -1;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF) return -1;  // overlong, or past Unicode
-    units += len == 4 ? 2 : 1;
-    i += len;
-  }
-  return units;
+// Whether s can be a context key in the batch text: valid UTF-8, no NUL.
+bool textKey(const std::string& s) {
+  return plainAscii(s.data(), s.size()) || decodeUtf8(s.data(), s.size(), [](char16_t) {});
 }
 
 // The longest context value the batch text takes: its length is one UTF-16 unit.
-constexpr int32_t kMaxTextValueUnits = 0xFFFF;
+constexpr size_t kMaxTextValueUnits = 0xFFFF;
+// Each context's entries have their own places in the key table's memory of
+// which key came where (ContextKeyTable::idAt).
+constexpr size_t kConnPlaces = 0, kMessPlaces = 4;
 
-// The key ids of a context's entries, looked up once (contextFits) for
-// appendContext: most contexts hold a few entries; past kInline, the rest
-// are looked up again.
-struct KeyIds {
-  static constexpr size_t kInline = 16;
-  int32_t ids[kInline];
-};
-
-// Checks that a context can go in the batch text (keys and values valid
-// UTF-8 without NUL, values short enough, keys numbered); false sends it in
-// values instead.
-bool contextFits(ContextMap& map, ContextKeyTable& keys, BatchText& text, KeyIds& found) {
-  size_t i = 0;
-  for (auto& e : map.entries()) {
-    int32_t valueUnits = utf16Units(e.second);
-    if (utf16Units(e.first) < 0 || valueUnits < 0 || valueUnits > kMaxTextValueUnits) return false;
-    int32_t id = keys.idFor(e.first, text.freshKeys);
-    if (id < 0) return false;
-    if (i < KeyIds::kInline) found.ids[i] = id;
-    i++;
-  }
-  return true;
-}
-
-// Appends a context (checked by contextFits) to the batch text and writes
-// its [start, end) at slot: per entry, key id, value length, value.
-void appendContext(ContextMap& map, ContextKeyTable& keys, BatchText& text, const KeyIds& found, int32_t* slot) {
+// Appends a context to the batch text and writes its [start, end) at slot:
+// per entry, key id, value length, value. False when it cannot go there (a
+// key or value not valid UTF-8 or holding a NUL, a value too long, the key
+// table full): part of it may then be in the text.
+bool appendContext(ContextMap& map, ContextKeyTable& keys, BatchText& text, size_t places, int32_t* slot) {
   slot[0] = text.size();
-  size_t i = 0;
+  size_t place = places;
   for (auto& e : map.entries()) {
-    int32_t id = i < KeyIds::kInline ? found.ids[i] : keys.idFor(e.first, text.freshKeys);
-    i++;
+    int32_t id = keys.idAt(place++, e.first, text.freshKeys, textKey);
+    if (id < 0) return false;
     text.push(ContextKeyTable::unitFor(id));
     size_t lengthAt = text.size();
     text.pushLength(0);
-    text.appendUtf8(e.second);
+    if (!text.appendUtf8(e.second, kMaxTextValueUnits)) return false;
     text.setLength(lengthAt, static_cast<uint32_t>(text.size() - lengthAt - 2));
   }
   slot[1] = text.size();
+  return true;
 }
 
-// Appends s (checked) to the batch text and writes its [start, end) at slot.
-void appendPiece(BatchText& t, const std::string& s, int32_t* slot) {
+// Appends s to the batch text and writes its [start, end) at slot; false
+// when it is not valid UTF-8 or holds a NUL.
+bool appendPiece(BatchText& t, const std::string& s, int32_t* slot) {
   slot[0] = t.size();
-  t.appendUtf8(s);
+  if (!t.appendUtf8(s)) return false;
   slot[1] = t.size();
+  return true;
 }
 
 Napi::Array pairsToJs(Napi::Env env, ContextMap& map) {
@@ -258,19 +223,18 @@ void encodeVerdict(Napi::Env env, const JsKeys& k, ContextKeyTable& contextKeys,
   slot[2] = v.calloutsRun;
   slot[3] = slot[4] = slot[5] = slot[6] = slot[7] = slot[8] = -1;
 
-  // Every piece is checked before any is added, so a verdict is either all
-  // in the batch text or all in values.
+  // A verdict's strings are either all in the batch text or all in values:
+  // when one cannot go in the text, the text is cut back to where it was.
   const std::string* reply = d.set ? &d.text : nullptr;
   bool hasConn = call->conn.dirty(), hasMess = call->mess.dirty();
-  KeyIds connIds, messIds;
-  bool fits = (!reply || utf16Units(*reply) >= 0) && (!hasConn || contextFits(call->conn, contextKeys, text, connIds)) &&
-              (!hasMess || contextFits(call->mess, contextKeys, text, messIds));
+  int32_t mark = text.size();
+  bool fits = (!reply || appendPiece(text, *reply, slot + 3)) &&
+              (!hasConn || appendContext(call->conn, contextKeys, text, kConnPlaces, slot + 5)) &&
+              (!hasMess || appendContext(call->mess, contextKeys, text, kMessPlaces, slot + 7));
   uint32_t base = index * kValuesPerVerdict;
-  if (fits) {
-    if (reply) appendPiece(text, *reply, slot + 3);
-    if (hasConn) appendContext(call->conn, contextKeys, text, connIds, slot + 5);
-    if (hasMess) appendContext(call->mess, contextKeys, text, messIds, slot + 7);
-  } else {
+  if (!fits) {
+    text.truncate(mark);
+    slot[3] = slot[4] = slot[5] = slot[6] = slot[7] = slot[8] = -1;
     flags |= kFlagStringsInValues;
     Napi::Array strings = Napi::Array::New(env, 3);
     if (reply) strings.Set(0u, str(env, *reply));
