@@ -30,7 +30,9 @@ export class Batch {
    * another batch).
    */
   writer: InputWriter | null = InputWriter.take();
-  readonly replies: CallReply[] = [];
+  /** Its callers' replies (engine.run's), the first apart: a lone call's batch makes no array. */
+  #firstReply: CallReply | undefined = undefined;
+  #moreReplies: CallReply[] | undefined = undefined;
   /** Its delay is up: it goes as soon as a worker is free. */
   due = false;
   /** Once sent: the policy version it runs on, and where in its writer's ints the worker writes its verdicts. */
@@ -63,7 +65,14 @@ export class Batch {
   /** Adds a checked call: its facts are read now, its message when it runs. */
   add(input: CallInput, reply?: CallReply): void {
     this.writer!.add(input);
-    if (reply) this.replies.push(reply);
+    if (!reply) return;
+    if (!this.#firstReply) this.#firstReply = reply;
+    else (this.#moreReplies ??= []).push(reply);
+  }
+
+  /** The reply of its call i (added with one). */
+  reply(i: number): CallReply {
+    return (i === 0 ? this.#firstReply : this.#moreReplies?.[i - 1])!;
   }
 
   /**
@@ -79,7 +88,7 @@ export class Batch {
     const delivery = this.#delivery!;
     this.#delivery = null;
     delivery(outcomes, this);
-    this.replies.length = 0;
+    this.#firstReply = this.#moreReplies = undefined;
     return true;
   }
 
@@ -94,7 +103,7 @@ export class Batch {
 export const deliverEach: Delivery = (outcomes, batch) => {
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
-    const reply = batch.replies[i]!;
+    const reply = batch.reply(i);
     if (o instanceof Error) reply.reject(o);
     else reply.resolve(o);
   }
@@ -138,9 +147,22 @@ export class CallBatcher {
   readonly #ready: Batch[] = [];
   readonly #options: BatcherOptions;
   #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
-  /** A flush queued as a microtask (which cannot be cancelled: a newer #schedule or #cancel makes it stale). */
+  /**
+   * Flushes queued as microtasks, numbered as queued; one cannot be
+   * cancelled, so #cancel (and a newer #schedule) makes it stale: only the
+   * flush numbered #microtask flushes. They run in the order queued, so
+   * each knows its number by counting (#microtasksRun): no closure is made
+   * for each.
+   */
+  #microtasksQueued = 0;
+  #microtasksRun = 0;
   #microtask = 0;
   #microtaskDue = false;
+  readonly #onMicrotask = (): void => {
+    if (++this.#microtasksRun !== this.#microtask) return;
+    this.#microtaskDue = false;
+    this.flushNow();
+  };
   /** Batches sent from a microtask since the event loop last turned, and when the first went. */
   #streak = 0;
   #streakStart = 0;
@@ -228,13 +250,9 @@ export class CallBatcher {
       // caller that awaits call after call would then never let the event
       // loop turn (each answer comes within the engine's spin): after
       // STREAK_MS of such batches, the next waits for a turn.
-      const token = ++this.#microtask;
+      this.#microtask = ++this.#microtasksQueued;
       this.#microtaskDue = true;
-      void SETTLED.then(() => {
-        if (token !== this.#microtask) return;
-        this.#microtaskDue = false;
-        this.flushNow();
-      });
+      void SETTLED.then(this.#onMicrotask);
       return;
     }
     const fire = () => {
@@ -257,7 +275,7 @@ export class CallBatcher {
   }
 
   #cancel(): void {
-    this.#microtask++;
+    this.#microtask = 0;
     this.#microtaskDue = false;
     if (this.#timer === undefined) return;
     clearImmediate(this.#timer as NodeJS.Immediate);

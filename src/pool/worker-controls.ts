@@ -88,7 +88,8 @@ export class WorkerControls {
   /** Runs msys.config's lines from the workers; none: they are answered with why not. */
   scriptConsole: ScriptConsole | undefined;
   readonly #spinBudget = new SpinBudget();
-  /** Every live worker's channel, in an array: polled in a spin, where an iterator per poll would cost. */
+  /** Every live worker, and its channel, in arrays: looked through on every call (a Map's iterator is an object each time) and polled in a spin. */
+  #live: Controlled[] = [];
   #channels: EngineChannel[] = [];
   /** In awaitAnswers' spin. */
   #spinning = false;
@@ -117,7 +118,8 @@ export class WorkerControls {
     const channel = new EngineChannel(hello.channel, (id) => this.#channelAnswer(worker, id));
     const worker: Controlled = { port, pending, tasks: 0, channel, known: new Map() };
     this.#workers.set(threadId, worker);
-    this.#channels = [...this.#workers.values()].map((w) => w.channel);
+    this.#live = [...this.#workers.values()];
+    this.#channels = this.#live.map((w) => w.channel);
     port.on('message', (reply: TaskAnswer | ControlReply | ScriptConsoleAsk) => {
       if (!Array.isArray(reply) && 'consoleAsk' in reply) this.#runConsole(worker, reply);
       else this.#answer(worker, reply);
@@ -155,7 +157,8 @@ export class WorkerControls {
     const worker = this.#workers.get(threadId);
     if (!worker) return;
     this.#workers.delete(threadId);
-    this.#channels = [...this.#workers.values()].map((w) => w.channel);
+    this.#live = [...this.#workers.values()];
+    this.#channels = this.#live.map((w) => w.channel);
     worker.port.close();
     worker.channel.outstanding = 0;
     const owed = worker.pending.toArray();
@@ -197,7 +200,8 @@ export class WorkerControls {
 
   /** True when some worker holds fewer than `most` batches. */
   hasRoom(most: number): boolean {
-    for (const w of this.#workers.values()) if (w.tasks < most) return true;
+    const live = this.#live;
+    for (let i = 0; i < live.length; i++) if (live[i]!.tasks < most) return true;
     return false;
   }
 
@@ -213,7 +217,8 @@ export class WorkerControls {
    */
   runTask<C>(task: ChannelTask, reply: TaskReply<C>, context: C): boolean {
     let least: Controlled | undefined;
-    for (const worker of this.#workers.values()) if (least === undefined || worker.tasks < least.tasks) least = worker;
+    const live = this.#live;
+    for (let i = 0; i < live.length; i++) if (least === undefined || live[i]!.tasks < least.tasks) least = live[i];
     if (!least) {
       queueMicrotask(() => reply.failed(context, new ScriptletError('ERR_SCRIPTLET_WORKER_EXIT', 'no worker is running')));
       return false;
@@ -255,7 +260,8 @@ export class WorkerControls {
         this.#spinning = false;
       }
     }
-    for (const w of this.#workers.values()) w.channel.arm();
+    const channels = this.#channels;
+    for (let i = 0; i < channels.length; i++) channels[i]!.arm();
   }
 
   #learnt(worker: Controlled, writer: number, memory: ArrayBufferLike): void {

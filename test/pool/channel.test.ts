@@ -183,7 +183,7 @@ describe('the batcher, when no batch is out', () => {
       // Answered at once, as a spin that catches the worker's answer does.
       dispatch: (batch) => {
         sent.push(batch.size);
-        batch.settle(batch.replies.map(() => ({}) as PoolVerdict));
+        batch.settle(Array.from({ length: batch.size }, () => ({}) as PoolVerdict));
         batch.ended();
       },
       hasCapacity: () => true,
