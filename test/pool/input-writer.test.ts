@@ -46,6 +46,20 @@ describe('an input writer', () => {
     writer.release();
   });
 
+  it("puts each string's UTF-16 units in the text as given, in call order, however long", () => {
+    const long = 'é'.repeat(5000) + '📬';
+    const calls: CallInput[] = [
+      { mailfrom: 'ünï@exämple.org', rcptto: ['日本@example.jp'], context: { mess: { clé: long } } },
+      { mailfrom: 'a@b', remoteAddr: '2001:db8::1', context: { conn: { k: 'lone \uD800 surrogate' } } },
+    ];
+    const writer = InputWriter.take();
+    for (const c of calls) writer.add(c);
+    const { ints, bytes } = writer.finish(1, 0, 'data');
+    const expected = ['ünï@exämple.org', '日本@example.jp', 'clé', long, 'a@b', '2001:db8::1', 'k', 'lone \uD800 surrogate'].join('');
+    assert.equal(readTaskText(ints, bytes), expected);
+    writer.release();
+  });
+
   it('used again after a bigger batch, gives the smaller batch only its own text, messages and inputs', () => {
     const big = Array.from({ length: 50 }, (_, i) => call(100 + i));
     const small = Array.from({ length: 3 }, (_, i) => call(i));
