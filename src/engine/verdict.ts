@@ -117,41 +117,42 @@ export class Verdict {
   declare readonly routingDomain?: string;
 
   /**
-   * Verdict i of a batch, given its strings (its reply and the contexts it
-   * changed), decoded: made by decodeVerdict, nothing else.
+   * Made by decodeVerdict, nothing else: each field as it decoded it. Only
+   * stores, so that V8 inlines it wherever it is called, every time: made
+   * from a verdict's encoding, its constructor once grew past what
+   * TurboFan would inline beside its callers, and which way V8 went
+   * depended on which function it compiled first; when it did not inline
+   * it, each verdict went through the generic construct stub.
    */
-  constructor(phase: Phase, ints: Int32Array, values: readonly unknown[], i: number, given: Given, version: string, at: number, reply: string | undefined, conn: Context | undefined, mess: Context | undefined) {
-    // Kept short enough for TurboFan to inline it into the loops that
-    // decode verdicts (V8's limit: 460 bytes of bytecode, and 920 with what
-    // it inlines in turn; past them each verdict went through the generic
-    // construct stub): what is not one store a field is in the functions
-    // below, and the strings are decoded before. Check a change with
-    // node --print-bytecode --print-bytecode-filter=Verdict and
-    // --trace-turbo-inlining on a runBatch loop.
-    const b = at + i * INTS;
-    const flags = ints[b + 1]!;
-    const rest = restOf(values, i);
+  constructor(
+    phase: Phase, disposition: Disposition | null, action: 'continue' | 'done', tempfailed: boolean,
+    headerEdits: readonly HeaderEdit[], message: Buffer | undefined, replacedMessage: Buffer | undefined,
+    mailfrom: string | undefined, rcptto: readonly string[] | undefined, envelopeChanged: { readonly mailfrom: boolean; readonly rcptto: boolean },
+    context: { conn: Context; mess: Context }, errors: readonly ScriptError[], logs: readonly LogLine[],
+    injected: readonly InjectedMessage[], esmtpCapabilities: readonly CapabilityEdit[], tarpit: number, callouts: number,
+    version: string, binding: string | undefined, bindingGroup: string | undefined, routingDomain: string | undefined,
+  ) {
     this.phase = phase;
-    this.disposition = flags & (FLAG_DISPOSITION | FLAG_DISCARD) ? dispositionOf(ints[b]!, flags, phase, reply) : null;
-    this.action = flags & FLAG_DONE ? 'done' : 'continue';
-    this.tempfailed = (flags & FLAG_TEMPFAILED) !== 0;
-    this.headerEdits = rest.headerEdits ?? NONE;
-    this.message = rest.message;
-    this.replacedMessage = rest.messageReplaced ? rest.message : undefined;
-    this.mailfrom = rest.mailfrom ?? given.mailfrom;
-    this.rcptto = rest.rcptto ?? given.rcptto;
-    this.envelopeChanged = rest === NO_REST ? UNCHANGED : envelopeChangedOf(rest);
-    this.context = contextsOf(given, conn, mess);
-    this.errors = rest.errors ? errorsOf(rest.errors) : NONE;
-    this.logs = rest.logs ?? NONE;
-    this.injected = rest.injected ?? NONE;
-    this.esmtpCapabilities = rest.esmtpCapabilities ?? NONE;
-    this.tarpit = rest.tarpit ?? 0;
-    this.callouts = ints[b + 2]!;
+    this.disposition = disposition;
+    this.action = action;
+    this.tempfailed = tempfailed;
+    this.headerEdits = headerEdits;
+    this.message = message;
+    this.replacedMessage = replacedMessage;
+    this.mailfrom = mailfrom;
+    this.rcptto = rcptto;
+    this.envelopeChanged = envelopeChanged;
+    this.context = context;
+    this.errors = errors;
+    this.logs = logs;
+    this.injected = injected;
+    this.esmtpCapabilities = esmtpCapabilities;
+    this.tarpit = tarpit;
+    this.callouts = callouts;
     this.version = version;
-    this.binding = rest.binding;
-    this.bindingGroup = rest.bindingGroup;
-    this.routingDomain = rest.routingDomain;
+    this.binding = binding;
+    this.bindingGroup = bindingGroup;
+    this.routingDomain = routingDomain;
   }
 }
 
@@ -163,19 +164,48 @@ export class Verdict {
  */
 export function decodeVerdict(phase: Phase, ints: Int32Array, text: string, values: readonly unknown[], keys: readonly string[], i: number, given: Given, version: string, at: number): Verdict {
   const b = at + i * INTS;
-  if (ints[b + 1]! & FLAG_STRINGS_IN_VALUES) return decodeFromValues(phase, ints, values, i, given, version, at);
+  if (ints[b + 1]! & FLAG_STRINGS_IN_VALUES) return decodeFromValues(phase, ints, values, i, given, version, b);
   // Locals, not module variables: a young string stored in a module's
   // variable (old space) takes the write barrier's slow path.
   const reply = ints[b + 3]! >= 0 ? text.slice(ints[b + 3], ints[b + 4]) : undefined;
   const conn = ints[b + 5]! >= 0 ? contextFromText(text, ints[b + 5]!, ints[b + 6]!, keys) : undefined;
   const mess = ints[b + 7]! >= 0 ? contextFromText(text, ints[b + 7]!, ints[b + 8]!, keys) : undefined;
-  return new Verdict(phase, ints, values, i, given, version, at, reply, conn, mess);
+  return verdictFrom(phase, ints, values, i, given, version, b, reply, conn, mess);
 }
 
 /** A verdict whose strings the addon put in values (rare: not valid UTF-8, or too long for the text). */
-function decodeFromValues(phase: Phase, ints: Int32Array, values: readonly unknown[], i: number, given: Given, version: string, at: number): Verdict {
+function decodeFromValues(phase: Phase, ints: Int32Array, values: readonly unknown[], i: number, given: Given, version: string, b: number): Verdict {
   const [t, c, m] = values[i * VALUES] as [string | undefined, string[] | undefined, string[] | undefined];
-  return new Verdict(phase, ints, values, i, given, version, at, t, c && contextFromPairs(c), m && contextFromPairs(m));
+  return verdictFrom(phase, ints, values, i, given, version, b, t, c && contextFromPairs(c), m && contextFromPairs(m));
+}
+
+/** Verdict i, its numbers from ints[b], its strings decoded. */
+function verdictFrom(phase: Phase, ints: Int32Array, values: readonly unknown[], i: number, given: Given, version: string, b: number, reply: string | undefined, conn: Context | undefined, mess: Context | undefined): Verdict {
+  const flags = ints[b + 1]!;
+  const rest = restOf(values, i);
+  return new Verdict(
+    phase,
+    flags & (FLAG_DISPOSITION | FLAG_DISCARD) ? dispositionOf(ints[b]!, flags, phase, reply) : null,
+    flags & FLAG_DONE ? 'done' : 'continue',
+    (flags & FLAG_TEMPFAILED) !== 0,
+    rest.headerEdits ?? NONE,
+    rest.message,
+    rest.messageReplaced ? rest.message : undefined,
+    rest.mailfrom ?? given.mailfrom,
+    rest.rcptto ?? given.rcptto,
+    rest === NO_REST ? UNCHANGED : envelopeChangedOf(rest),
+    contextsOf(given, conn, mess),
+    rest.errors ? errorsOf(rest.errors) : NONE,
+    rest.logs ?? NONE,
+    rest.injected ?? NONE,
+    rest.esmtpCapabilities ?? NONE,
+    rest.tarpit ?? 0,
+    ints[b + 2]!,
+    version,
+    rest.binding,
+    rest.bindingGroup,
+    rest.routingDomain,
+  );
 }
 
 /** Verdict i's rare parts, if it has any. */
