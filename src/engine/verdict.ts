@@ -118,11 +118,11 @@ export class Verdict {
 
   /**
    * Made by decodeVerdict, nothing else: each field as it decoded it. Only
-   * stores, so that V8 inlines it wherever it is called, every time: made
-   * from a verdict's encoding, its constructor once grew past what
-   * TurboFan would inline beside its callers, and which way V8 went
-   * depended on which function it compiled first; when it did not inline
-   * it, each verdict went through the generic construct stub.
+   * stores (128 bytes of bytecode, no callees), for TurboFan to inline it
+   * beside the decoding: not inlined, each verdict goes through the generic
+   * construct stub. It still is not when the decoding has spent the
+   * caller's inlining budget first, which depends on the order V8 compiles
+   * in (bench/README.md, "The native core against its physical limit").
    */
   constructor(
     phase: Phase, disposition: Disposition | null, action: 'continue' | 'done', tempfailed: boolean,
