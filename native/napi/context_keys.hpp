@@ -26,14 +26,15 @@ class ContextKeyTable {
   static constexpr int32_t kMaxKeys = 0xD800 - 0x80;
   static constexpr char16_t kFirstUnit = 0x80;
 
-  // The id of key, numbering it (and noting it in fresh) if it is new; -1
-  // when the table is full.
-  int32_t idFor(const std::string& key, std::vector<std::string>& fresh) {
+  // The id of key, numbering it (and noting it in fresh) if it is new and
+  // valid(key); -1 when it is new and not valid, or the table is full.
+  template <class Valid>
+  int32_t idFor(const std::string& key, std::vector<std::string>& fresh, Valid&& valid) {
     size_t hash = std::hash<std::string_view>{}(key);
     if (slots_.empty()) slots_.assign(kFirstSlots, Slot{});
     size_t at = find(key, hash);
     if (slots_[at].id >= 0) return slots_[at].id;
-    if (count_ >= kMaxKeys) return -1;
+    if (count_ >= kMaxKeys || !valid(key)) return -1;
     int32_t id = count_++;
     if (static_cast<size_t>(id) < keys_.size())
       keys_[id].assign(key);  // into a string kept from an earlier batch: its room too
@@ -48,16 +49,14 @@ class ContextKeyTable {
   // The id of the key of a context's entry at, as idFor gives it. A policy
   // writes the same keys in the same order message after message: the id
   // the entry at this place had last time is tried first, by comparing the
-  // key with it, before the key is hashed. A key new to the table is
-  // numbered only if valid(key): -1 when it is not, or the table is full.
+  // key with it, before the key is hashed.
   template <class Valid>
   int32_t idAt(size_t at, const std::string& key, std::vector<std::string>& fresh, Valid&& valid) {
     if (at < kRemembered) {
       int32_t last = lastAt_[at];
       if (last >= 0 && last < count_ && keys_[last] == key) return last;
     }
-    if (!valid(key)) return -1;
-    int32_t id = idFor(key, fresh);
+    int32_t id = idFor(key, fresh, valid);
     if (at < kRemembered) lastAt_[at] = id;
     return id;
   }
