@@ -118,8 +118,7 @@ export class WorkerControls {
     const channel = new EngineChannel(hello.channel, (id) => this.#channelAnswer(worker, id));
     const worker: Controlled = { port, pending, tasks: 0, channel, known: new Map() };
     this.#workers.set(threadId, worker);
-    this.#live = [...this.#workers.values()];
-    this.#channels = this.#live.map((w) => w.channel);
+    this.#relist();
     port.on('message', (reply: TaskAnswer | ControlReply | ScriptConsoleAsk) => {
       if (!Array.isArray(reply) && 'consoleAsk' in reply) this.#runConsole(worker, reply);
       else this.#answer(worker, reply);
@@ -157,8 +156,7 @@ export class WorkerControls {
     const worker = this.#workers.get(threadId);
     if (!worker) return;
     this.#workers.delete(threadId);
-    this.#live = [...this.#workers.values()];
-    this.#channels = this.#live.map((w) => w.channel);
+    this.#relist();
     worker.port.close();
     worker.channel.outstanding = 0;
     const owed = worker.pending.toArray();
@@ -196,6 +194,12 @@ export class WorkerControls {
     if (this.#countWaiters.length > 0 || this.#holdingForCalls || this.#keepAlive === undefined) return;
     clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
+  }
+
+  /** #live and #channels again, from #workers (a worker joined or left). */
+  #relist(): void {
+    this.#live = [...this.#workers.values()];
+    this.#channels = this.#live.map((w) => w.channel);
   }
 
   /** True when some worker holds fewer than `most` batches. */
